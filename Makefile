@@ -1,0 +1,94 @@
+# aliasctl: see README.md.  GNU make.
+#
+#   make            build bin: build/aliasctl
+#   make test       install missing Debian packages (as root), build with
+#                   ASan/UBSan and run every test suite
+#   make demo       compile aliases.example.yaml and show query answers
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+PKGS	= lmdb yaml-0.1 milter
+
+WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	  -Wformat=2 -Wvla -Wundef -Wnull-dereference -Wimplicit-fallthrough
+STD	= -std=c11 -D_GNU_SOURCE
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+OPT	?= -O2 -g
+CFLAGS	?=
+ALL_CFLAGS = $(STD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=all
+LDLIBS	= $(PKG_LIBS)
+
+# Modules shared by the programs; each program's main is in its own file.
+LIBSRC	= address util log aliasfile amap compile
+LIBOBJ	= $(LIBSRC:%=build/%.o)
+SANOBJ	= $(LIBSRC:%=build/san/%.o)
+UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all test check demo install uninstall clean deps bench fmt
+all: build/aliasctl
+
+build build/san:
+	mkdir -p $@
+
+build/%.o: src/%.c | build
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/san/%.o: src/%.c | build/san
+	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+build/aliasctl: build/aliasctl.o $(LIBOBJ)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/aliasctl: build/san/aliasctl.o $(SANOBJ)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/test_%.o: tests/unit/test_%.c | build/san
+	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -Isrc -c -o $@ $<
+
+build/san/test_%: build/san/test_%.o $(SANOBJ)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+deps:
+	@sh tools/deps
+
+# The test programs are built with ASan and UBSan; tests/run drives every
+# suite and prints "N passed, N failed" at the end.
+test check: deps
+	$(MAKE) build/san/aliasctl $(UNITS:%=build/san/%)
+	sh tests/run build/san
+
+demo: deps
+	$(MAKE) build/aliasctl
+	sh tools/demo build/aliasctl
+
+bench: all
+	tools/bench-compile 1000000
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 build/aliasctl $(DESTDIR)$(BINDIR)/aliasctl
+	install -m 0644 man/aliasctl.8 $(DESTDIR)$(MANDIR)/man8/aliasctl.8
+	install -m 0644 man/aliases.yaml.5 $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/aliasctl $(DESTDIR)$(MANDIR)/man8/aliasctl.8 \
+	    $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
+
+fmt:
+	clang-format -i src/*.c src/*.h tests/unit/*.c
+
+clean:
+	rm -rf build
+
+-include $(wildcard build/*.d build/san/*.d)

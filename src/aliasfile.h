@@ -1,0 +1,97 @@
+/*
+ * aliasfile.h: the YAML alias file (aliases.yaml(5)).  aliasfile.c is
+ * the only file that uses libyaml.
+ */
+#ifndef ALIASFILE_H
+#define ALIASFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "address.h"
+#include "util.h"
+
+/*
+ * Diagnostics collected while loading: every problem in the file, each
+ * formatted "FILE:LINE:COLUMN: message" (1-based, as editors count), or
+ * "FILE: message" when there is no position.  Warnings carry
+ * "warning: " after the position and do not fail the load.
+ */
+#define AF_DIAG_MAX	1000	/* messages kept; later ones are only counted */
+
+struct af_diag {
+	char	**msgs;		/* in the order found */
+	size_t	nmsgs;
+	size_t	nerrors;	/* errors found, including those not kept */
+	size_t	nwarnings;
+	int	status;		/* sysexits code for the errors, 0 if none */
+};
+
+void	af_diag_init(struct af_diag *);
+void	af_diag_free(struct af_diag *);
+
+/* A domain from "domains:". */
+struct af_domain {
+	const char *name;	/* normalised: lowercase, no trailing dot */
+	const char *deliver_to;	/* targets joined by ", " */
+	char	subaddress[16];	/* recipient delimiter set, "" for none */
+	uint32_t line;		/* position of the key, 1-based */
+	uint32_t col;
+};
+
+/* Alias flags. */
+#define AF_REVOKED	0x01	/* has "revoked:" */
+#define AF_RECEIVE_ONLY	0x02	/* "receive_only: true" */
+
+/* An alias from "aliases:", kept small: there may be millions. */
+struct af_alias {
+	const char *key;	/* normalised address, "local@domain" */
+	const char *to;		/* explicit targets joined by ", ", or NULL
+				   for the domain's deliver_to */
+	const char *note;	/* NULL when absent */
+	const char *reason;	/* NULL when absent */
+	int32_t	created;	/* days since 1970-01-01, or DATE_NONE */
+	int32_t	revoked;
+	int32_t	expires;	/* last day the alias is valid */
+	uint32_t line;		/* position of the key, 1-based */
+	uint32_t col;
+	uint16_t domain;	/* index into aliasfile.domains */
+	uint16_t flags;		/* AF_* */
+};
+
+struct aliasfile {
+	const char *path;	/* as given to af_load() */
+	const char *map;	/* "map:" value, or NULL */
+	struct af_domain *domains;
+	size_t	ndomains;
+	struct af_alias *aliases;	/* in file order */
+	size_t	naliases;
+	uint32_t *sorted;	/* indices into aliases, by key bytes */
+	struct arena arena;	/* owns every string above */
+};
+
+/*
+ * Loads and validates path.  On success returns 0 and a new aliasfile in
+ * *afp, to be freed with af_free(); warnings may be in diag.  On failure
+ * returns -1, *afp is NULL, and diag holds every error found, with
+ * diag->status set to EX_DATAERR (bad content), EX_NOINPUT (missing,
+ * unreadable, a directory), EX_IOERR or EX_OSERR (out of memory).
+ */
+int	af_load(const char *path, struct aliasfile **afp, struct af_diag *diag);
+void	af_free(struct aliasfile *);
+
+/*
+ * Returns the index of the domain named name (normalised), or -1.
+ */
+int	af_find_domain(const struct aliasfile *, const char *name);
+
+/*
+ * Returns the alias whose key equals key (normalised), or NULL.
+ * Binary search over sorted.
+ */
+const struct af_alias *af_find_alias(const struct aliasfile *, const char *key);
+
+/* The targets of an alias: its own, or its domain's deliver_to. */
+const char *af_alias_target(const struct aliasfile *, const struct af_alias *);
+
+#endif /* ALIASFILE_H */

@@ -1,0 +1,103 @@
+/*
+ * amap.h: LMDB files in Postfix's lmdb: format.  amap.c is the only file
+ * that includes lmdb.h.  Both the Postfix map (MAP.lmdb) and the policy
+ * file (MAP.policy.lmdb) use this format: unnamed main DB, keys and
+ * values ending in one NUL byte, MDB_NOSUBDIR|MDB_NOLOCK, no -lock file,
+ * fcntl(2) whole-file locks as Postfix's slmdb does: shared around each
+ * read transaction.  Writers never touch a live file: they build a temp
+ * file in the same directory and rename(2) it over the old one, so a
+ * reader sees the old map or the new one, never a mix.
+ */
+#ifndef AMAP_H
+#define AMAP_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define AMAP_VALUE_MAX	8192	/* longest value amap_get() returns */
+
+/* ---- reading ---- */
+
+struct amap;
+
+/*
+ * Opens the LMDB file at path (the full name, "….lmdb") read-only.
+ * Returns 0 and a handle in *mp, or -1 with the reason in e; errno is
+ * kept (ENOENT for a missing file).
+ */
+int	amap_open(const char *path, struct amap **mp, struct errbuf *e);
+
+/*
+ * Looks up the NUL-terminated key (the stored key is key plus its NUL)
+ * under a shared fcntl lock.  Returns 1 and copies the value with its
+ * NUL into val (valsize bytes), 0 when not found, -1 on error (reason
+ * in e; a value longer than valsize is an error).
+ */
+int	amap_get(struct amap *, const char *key, char *val, size_t valsize,
+	    struct errbuf *e);
+
+/* The device and inode of the open file. */
+void	amap_ident(const struct amap *, dev_t *dev, ino_t *ino);
+
+/*
+ * Calls fn for every pair in key order under one read transaction;
+ * stops early when fn returns nonzero and returns that value.  Returns
+ * 0 after the last pair, -1 on error.  key and val are only valid during
+ * the call.
+ */
+int	amap_walk(struct amap *, int (*fn)(void *arg, const char *key,
+	    const char *val), void *arg, struct errbuf *e);
+
+/* Closes the handle; amap_close(NULL) is a no-op. */
+void	amap_close(struct amap *);
+
+/* ---- writing ---- */
+
+struct amap_out;
+
+#define AMAP_OUT_SORTED	0x01	/* keys come in strictly increasing order */
+
+/*
+ * Starts a new file that will replace path: creates a temp file in the
+ * same directory (so the directory must be writable).  size_hint is
+ * roughly the total bytes of keys and values, used to size the map.
+ * Returns 0 and a handle in *op, or -1 with the reason in e.
+ */
+int	amap_out_new(const char *path, size_t size_hint, unsigned flags,
+	    struct amap_out **op, struct errbuf *e);
+
+/*
+ * Adds the NUL-terminated key and value (both stored with their NUL).
+ * Keys must be unique; with AMAP_OUT_SORTED they must also come in
+ * increasing byte order.  Values must not be empty.  Returns 0 or -1.
+ */
+int	amap_out_put(struct amap_out *, const char *key, const char *val,
+	    struct errbuf *e);
+
+/* The device and inode the file will have once committed. */
+void	amap_out_ident(const struct amap_out *, dev_t *dev, ino_t *ino);
+
+/*
+ * Finishes the file: commits, fsyncs, gives it the mode and owner of the
+ * file it replaces (group/other write removed) or 0644, renames it over
+ * path and fsyncs the directory.  Returns 0, or -1 with the old file
+ * untouched and the temp file removed.
+ */
+int	amap_out_commit(struct amap_out *, struct errbuf *e);
+
+/* Frees the handle, removing the temp file unless committed; NULL ok. */
+void	amap_out_free(struct amap_out *);
+
+/*
+ * Serialises writers of one map: takes an exclusive fcntl lock on
+ * lockpath (created 0644 when missing), waiting at most timeout_ms.
+ * Returns the locked fd, or -1 with the reason in e and errno EAGAIN
+ * when another writer holds it.  close(2) the fd to release.
+ */
+int	amap_writer_lock(const char *lockpath, int timeout_ms,
+	    struct errbuf *e);
+
+#endif /* AMAP_H */

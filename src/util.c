@@ -1,0 +1,177 @@
+/*
+ * util.c: arena, calendar dates and error buffers.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+#define ARENA_BLOCK	(1024 * 1024)
+#define ARENA_ALIGN	(sizeof(max_align_t))
+
+struct arena_block {
+	struct arena_block *next;
+	max_align_t data[];
+};
+
+void
+arena_init(struct arena *a)
+{
+	a->head = NULL;
+	a->used = 0;
+	a->size = 0;
+}
+
+/*
+ * Returns size bytes aligned to max_align_t from the current block, or
+ * from a new one (large requests get a block of their own).
+ */
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+	struct arena_block *b;
+	size_t	 cap;
+	void	*p;
+
+	size = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (a->head == NULL || a->size - a->used < size) {
+		cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+		if ((b = malloc(sizeof(*b) + cap)) == NULL)
+			return NULL;
+		b->next = a->head;
+		a->head = b;
+		a->used = 0;
+		a->size = cap;
+	}
+	p = (char *)a->head->data + a->used;
+	a->used += size;
+	return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t len)
+{
+	char	*p;
+
+	/* Strings need no alignment: pack them byte by byte. */
+	if (a->head != NULL && a->size - a->used >= len + 1) {
+		p = (char *)a->head->data + a->used;
+		a->used += len + 1;
+	} else if ((p = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_block *b, *next;
+
+	for (b = a->head; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	arena_init(a);
+}
+
+/*
+ * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil).
+ */
+static int32_t
+days_from_civil(int y, int m, int d)
+{
+	int	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return mdays[m - 1];
+}
+
+int
+date_parse(const char *s, size_t len, int32_t *days)
+{
+	int	 y, m, d;
+	size_t	 i;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < len; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return -1;
+	*days = days_from_civil(y, m, d);
+	return 0;
+}
+
+void
+date_format(int32_t days, char *buf)
+{
+	int	 z, era, doe, yoe, y, doy, mp, d, m;
+
+	/* civil_from_days, the inverse of days_from_civil(). */
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp + (mp < 10 ? 3 : -9);
+	y += m <= 2;
+	snprintf(buf, DATE_BUF, "%04u-%02u-%02u", (unsigned)y % 10000u,
+	    (unsigned)m % 100u, (unsigned)d % 100u);
+}
+
+int32_t
+date_today(void)
+{
+	time_t	 now;
+	struct tm tm;
+
+	now = time(NULL);
+	if (localtime_r(&now, &tm) == NULL)
+		return (int32_t)(now / 86400);
+	return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int
+errbuf_set(struct errbuf *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	if (e != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	errno = saved;
+	return -1;
+}

@@ -1,0 +1,57 @@
+/*
+ * util.h: small shared helpers: a bump arena for strings that live as
+ * long as a loaded alias file, ISO 8601 calendar dates, error buffers.
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A bump allocator made of large blocks.  Pointers it returns stay valid
+ * until arena_free(); nothing is freed one by one.
+ */
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	size_t	used;		/* bytes used in head */
+	size_t	size;		/* capacity of head */
+};
+
+/* Initialises an empty arena; no memory is taken until the first alloc. */
+void	arena_init(struct arena *);
+/* Returns size bytes aligned for any object, or NULL when out of memory. */
+void	*arena_alloc(struct arena *, size_t size);
+/* Copies len bytes of s plus a NUL into the arena; NULL when out of memory. */
+char	*arena_strndup(struct arena *, const char *s, size_t len);
+/* Frees every block; the arena is empty and reusable afterwards. */
+void	arena_free(struct arena *);
+
+/* A calendar date as days since 1970-01-01; DATE_NONE when absent. */
+#define DATE_NONE	INT32_MIN
+#define DATE_BUF	11	/* "YYYY-MM-DD" and NUL */
+
+/*
+ * Parses exactly "YYYY-MM-DD" (len bytes, a real calendar day, years
+ * 1900-9999) into *days.  Returns 0, or -1 when malformed.
+ */
+int	date_parse(const char *s, size_t len, int32_t *days);
+/* Writes "YYYY-MM-DD" and a NUL into buf (DATE_BUF bytes). */
+void	date_format(int32_t days, char *buf);
+/* Today in local time, as days since 1970-01-01. */
+int32_t	date_today(void);
+
+/*
+ * An error message buffer filled by modules that cannot print (the
+ * style's "say why through an error buffer").  errbuf_set() formats into
+ * it and returns -1, so that "return errbuf_set(e, ...)" reads well.
+ */
+struct errbuf {
+	char	msg[1024];
+};
+int	errbuf_set(struct errbuf *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif /* UTIL_H */
