@@ -81,8 +81,11 @@ size_t	addr_format(const struct addr *a, char *buf, size_t bufsize);
  * base of the canonical local part of a, cut at the first byte found in
  * delims, or a->local_len when the address is not split: delims empty,
  * no delimiter, a delimiter at position 0, or one of the local parts
- * Postfix never splits (postmaster, MAILER-DAEMON, and with '-' in
- * delims owner-* and *-request).  Quoted local parts are never split.
+ * Postfix never splits (postmaster, MAILER-DAEMON, double-bounce, and
+ * with '-' in delims owner-* and *-request).  Quoted local parts and a
+ * base that would end in '.' are never split: Postfix would look such a
+ * base up in quoted form, which is no prefix of the canonical local part
+ * (so we look up fewer keys than Postfix, never more).
  */
 size_t	addr_subaddr_base(const struct addr *a, const char *delims);
 
