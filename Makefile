@@ -7,7 +7,6 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
-BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 DESTDIR	?=
@@ -30,7 +29,7 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDLIBS	= $(PKG_LIBS)
 
 # Modules shared by the programs; each program's main is in its own file.
-LIBSRC	= address util log aliasfile amap compile
+LIBSRC	= address util log policy aliasfile amap compile
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -76,13 +75,13 @@ bench: all
 	tools/bench-compile 1000000
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 0755 build/aliasctl $(DESTDIR)$(BINDIR)/aliasctl
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 build/aliasctl $(DESTDIR)$(SBINDIR)/aliasctl
 	install -m 0644 man/aliasctl.8 $(DESTDIR)$(MANDIR)/man8/aliasctl.8
 	install -m 0644 man/aliases.yaml.5 $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/aliasctl $(DESTDIR)$(MANDIR)/man8/aliasctl.8 \
+	rm -f $(DESTDIR)$(SBINDIR)/aliasctl $(DESTDIR)$(MANDIR)/man8/aliasctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
 
 fmt:
