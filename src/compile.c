@@ -1,0 +1,429 @@
+/*
+ * compile.c: what the Postfix map and the policy file contain, and the
+ * writing of both.  Entries are produced in key order straight from the
+ * alias file's sorted index, so amap can append them (MDB_APPEND): no
+ * page splits, full pages, and no second copy of a million keys.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "amap.h"
+#include "compile.h"
+#include "policy.h"
+
+#define LOCK_TIMEOUT_MS	10000	/* then EX_TEMPFAIL: another compile runs */
+#define RECORD_MAX	(POLICY_REASON_MAX + 128)
+
+/* Which file an iterator produces. */
+enum iter_kind { ITER_MAP, ITER_POLICY };
+
+/* A key that does not come from an alias: domains, postmaster, abuse. */
+struct extra {
+	const char *key;
+	const char *val;
+};
+
+struct mapiter {
+	const struct aliasfile *af;
+	enum iter_kind kind;
+	int32_t	today;
+	size_t	ai;		/* next position in af->sorted */
+	struct extra *ex;	/* sorted by key */
+	size_t	nex;
+	size_t	ei;		/* next position in ex */
+	char	record[RECORD_MAX];	/* the current policy value */
+	struct arena arena;	/* keys and values of ex */
+};
+
+static int	 alias_active(const struct af_alias *, int32_t today);
+static int	 extra_cmp(const void *, const void *);
+static int	 add_extra(struct mapiter *, size_t *cap, const char *key,
+		    const char *val);
+static int	 add_map_extras(struct mapiter *, size_t *cap);
+static int	 add_policy_extras(struct mapiter *, size_t *cap);
+static struct mapiter *iter_new(const struct aliasfile *, int32_t today,
+		    enum iter_kind);
+static const struct af_alias *next_alias(struct mapiter *);
+static const char *alias_value(struct mapiter *, const struct af_alias *);
+static void	 alias_policy(const struct af_alias *, struct policy_alias *);
+static int	 write_map(struct mapiter *, const char *path,
+		    struct amap_out **outp, struct errbuf *e);
+static int	 write_policy(const struct aliasfile *, int32_t today,
+		    const char *path, const struct amap_out *map,
+		    struct errbuf *e);
+
+static int
+alias_active(const struct af_alias *a, int32_t today)
+{
+	return !(a->flags & AF_REVOKED) &&
+	    (a->expires == DATE_NONE || today <= a->expires);
+}
+
+void
+compile_count(const struct aliasfile *af, int32_t today,
+    struct compile_counts *c)
+{
+	const struct af_alias *a;
+	size_t	 i, listed = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->domains = af->ndomains;
+	for (i = 0; i < af->naliases; i++) {
+		a = &af->aliases[i];
+		if (a->flags & AF_REVOKED)
+			c->revoked++;
+		else if (!alias_active(a, today))
+			c->expired++;
+		else
+			c->active++;
+	}
+	/* postmaster@ and abuse@ are in the map whether listed or not. */
+	for (i = 0; i < af->ndomains; i++) {
+		char	 key[ADDR_BUF];
+
+		snprintf(key, sizeof(key), "postmaster@%s", af->domains[i].name);
+		listed += af_find_alias(af, key) != NULL;
+		snprintf(key, sizeof(key), "abuse@%s", af->domains[i].name);
+		listed += af_find_alias(af, key) != NULL;
+	}
+	c->entries = c->active + 3 * af->ndomains - listed;
+}
+
+static int
+extra_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct extra *)a)->key,
+	    ((const struct extra *)b)->key);
+}
+
+/* Appends a pair to it->ex, growing it; returns 0 or -1 (ENOMEM). */
+static int
+add_extra(struct mapiter *it, size_t *cap, const char *key, const char *val)
+{
+	struct extra *ex;
+
+	if (it->nex == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		if ((ex = reallocarray(it->ex, *cap, sizeof(*ex))) == NULL)
+			return -1;
+		it->ex = ex;
+	}
+	it->ex[it->nex].key = key;
+	it->ex[it->nex].val = val;
+	it->nex++;
+	return 0;
+}
+
+/*
+ * The map's keys that do not come from aliases: each domain (so that
+ * virtual_alias_domains knows it) and its postmaster@ and abuse@, which
+ * RFC 5321 4.5.1 and RFC 2142 require, unless the file lists them.
+ */
+static int
+add_map_extras(struct mapiter *it, size_t *cap)
+{
+	static const char *const always[] = { "postmaster", "abuse" };
+	const struct af_domain *d;
+	char	 key[ADDR_BUF], *k;
+	size_t	 i, j;
+	int	 n;
+
+	for (i = 0; i < it->af->ndomains; i++) {
+		d = &it->af->domains[i];
+		if (add_extra(it, cap, d->name, COMPILE_DOMAIN_VALUE) == -1)
+			return -1;
+		for (j = 0; j < sizeof(always) / sizeof(always[0]); j++) {
+			n = snprintf(key, sizeof(key), "%s@%s", always[j],
+			    d->name);
+			if (n < 0 || (size_t)n >= sizeof(key))
+				return -1;
+			if (af_find_alias(it->af, key) != NULL)
+				continue;
+			if ((k = arena_strndup(&it->arena, key, (size_t)n)) ==
+			    NULL || add_extra(it, cap, k, d->deliver_to) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The policy file's domain records. */
+static int
+add_policy_extras(struct mapiter *it, size_t *cap)
+{
+	struct policy_domain pd;
+	const struct af_domain *d;
+	char	 rec[sizeof(pd.deliver_to) + 64], *v;
+	size_t	 i;
+
+	for (i = 0; i < it->af->ndomains; i++) {
+		d = &it->af->domains[i];
+		memset(&pd, 0, sizeof(pd));
+		snprintf(pd.subaddress, sizeof(pd.subaddress), "%s",
+		    d->subaddress);
+		/* Only informative for readers: cut rather than fail. */
+		snprintf(pd.deliver_to, sizeof(pd.deliver_to), "%s",
+		    d->deliver_to);
+		if (policy_format_domain(&pd, rec, sizeof(rec)) == -1 ||
+		    (v = arena_strndup(&it->arena, rec, strlen(rec))) == NULL ||
+		    add_extra(it, cap, d->name, v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static struct mapiter *
+iter_new(const struct aliasfile *af, int32_t today, enum iter_kind kind)
+{
+	struct mapiter *it;
+	size_t	 cap = 0;
+	int	 rc;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return NULL;
+	it->af = af;
+	it->kind = kind;
+	it->today = today;
+	arena_init(&it->arena);
+	rc = kind == ITER_MAP ? add_map_extras(it, &cap) :
+	    add_policy_extras(it, &cap);
+	if (rc == -1)
+		goto fail;
+	qsort(it->ex, it->nex, sizeof(*it->ex), extra_cmp);
+	return it;
+fail:
+	mapiter_free(it);
+	return NULL;
+}
+
+struct mapiter *
+mapiter_new(const struct aliasfile *af, int32_t today)
+{
+	return iter_new(af, today, ITER_MAP);
+}
+
+/*
+ * Returns the next alias in key order that belongs in this iterator's
+ * file without consuming it, or NULL at the end.
+ */
+static const struct af_alias *
+next_alias(struct mapiter *it)
+{
+	const struct af_alias *a;
+
+	for (; it->ai < it->af->naliases; it->ai++) {
+		a = &it->af->aliases[it->af->sorted[it->ai]];
+		if (it->kind == ITER_MAP ? alias_active(a, it->today) :
+		    (a->flags != 0 || a->expires != DATE_NONE))
+			return a;
+	}
+	return NULL;
+}
+
+static void
+alias_policy(const struct af_alias *a, struct policy_alias *pa)
+{
+	memset(pa, 0, sizeof(*pa));
+	if (a->flags & AF_REVOKED)
+		pa->flags |= POLICY_REVOKED;
+	if (a->flags & AF_RECEIVE_ONLY)
+		pa->flags |= POLICY_RECEIVE_ONLY;
+	pa->created = a->created;
+	pa->revoked = a->revoked;
+	pa->expires = a->expires;
+	/* The milter only logs the reason: cut an overlong one. */
+	snprintf(pa->reason, sizeof(pa->reason), "%s",
+	    a->reason != NULL ? a->reason : "");
+}
+
+static const char *
+alias_value(struct mapiter *it, const struct af_alias *a)
+{
+	struct policy_alias pa;
+
+	if (it->kind == ITER_MAP)
+		return af_alias_target(it->af, a);
+	alias_policy(a, &pa);
+	/* RECORD_MAX holds the longest record: this cannot fail. */
+	policy_format_alias(&pa, it->record, sizeof(it->record));
+	return it->record;
+}
+
+int
+mapiter_next(struct mapiter *it, const char **key, const char **val)
+{
+	const struct af_alias *a;
+	const struct extra *x;
+
+	a = next_alias(it);
+	x = it->ei < it->nex ? &it->ex[it->ei] : NULL;
+	if (a == NULL && x == NULL)
+		return 0;
+	/* Keys never collide: listed postmaster@/abuse@ are not extras. */
+	if (x == NULL || (a != NULL && strcmp(a->key, x->key) < 0)) {
+		it->ai++;
+		*key = a->key;
+		*val = alias_value(it, a);
+	} else {
+		it->ei++;
+		*key = x->key;
+		*val = x->val;
+	}
+	return 1;
+}
+
+void
+mapiter_free(struct mapiter *it)
+{
+	if (it == NULL)
+		return;
+	free(it->ex);
+	arena_free(&it->arena);
+	free(it);
+}
+
+int
+compile_path(char *buf, size_t bufsize, const char *mapbase,
+    const char *suffix)
+{
+	int	 n;
+
+	n = snprintf(buf, bufsize, "%s%s", mapbase, suffix);
+	return n < 0 || (size_t)n >= bufsize ? -1 : 0;
+}
+
+/*
+ * Writes the Postfix map to a temp file that replaces path once
+ * committed.  Returns 0 with the uncommitted file in *outp, or a
+ * sysexits code.
+ */
+static int
+write_map(struct mapiter *it, const char *path, struct amap_out **outp,
+    struct errbuf *e)
+{
+	struct amap_out *out = NULL;
+	const char *key, *val;
+	size_t	 hint = 0, i;
+
+	/*
+	 * Size the map from every alias in file order (memory order too):
+	 * a little more than the map holds, which is all a hint needs.
+	 */
+	for (i = 0; i < it->af->naliases; i++)
+		hint += strlen(it->af->aliases[i].key) + 2 +
+		    strlen(af_alias_target(it->af, &it->af->aliases[i]));
+	for (i = 0; i < it->nex; i++)
+		hint += strlen(it->ex[i].key) + strlen(it->ex[i].val) + 2;
+	if (amap_out_new(path, hint, AMAP_OUT_SORTED, &out, e) == -1)
+		return EX_CANTCREAT;
+	while (mapiter_next(it, &key, &val))
+		if (amap_out_put(out, key, val, e) == -1)
+			goto fail;
+	*outp = out;
+	return 0;
+fail:
+	amap_out_free(out);
+	return EX_IOERR;
+}
+
+/*
+ * Writes and commits the policy file.  It records the identity of the
+ * map file it belongs to, so that a reader that opens both while a
+ * compile renames them can tell a matching pair from a mix.
+ */
+static int
+write_policy(const struct aliasfile *af, int32_t today, const char *path,
+    const struct amap_out *map, struct errbuf *e)
+{
+	struct amap_out *out = NULL;
+	struct mapiter *it = NULL;
+	const char *key, *val;
+	char	 buf[64];
+	dev_t	 dev;
+	ino_t	 ino;
+	time_t	 now;
+	struct tm tm;
+	int	 rc = EX_IOERR;
+
+	if ((it = iter_new(af, today, ITER_POLICY)) == NULL) {
+		errbuf_set(e, "out of memory");
+		return EX_OSERR;
+	}
+	if (amap_out_new(path, 4096 + af->ndomains * 256, AMAP_OUT_SORTED,
+	    &out, e) == -1) {
+		rc = EX_CANTCREAT;
+		goto fail;
+	}
+	/* Metadata keys start with a space: they sort first. */
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (amap_out_put(out, POLICY_KEY_COMPILED, buf, e) == -1)
+		goto fail;
+	amap_out_ident(map, &dev, &ino);
+	snprintf(buf, sizeof(buf), "%ju:%ju", (uintmax_t)dev, (uintmax_t)ino);
+	if (amap_out_put(out, POLICY_KEY_MAP, buf, e) == -1 ||
+	    amap_out_put(out, POLICY_KEY_VERSION, POLICY_VERSION, e) == -1)
+		goto fail;
+	while (mapiter_next(it, &key, &val))
+		if (amap_out_put(out, key, val, e) == -1)
+			goto fail;
+	if (amap_out_commit(out, e) == -1)
+		goto fail;
+	rc = 0;
+fail:
+	amap_out_free(out);
+	mapiter_free(it);
+	return rc;
+}
+
+int
+compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
+    struct compile_counts *counts, struct errbuf *e)
+{
+	struct amap_out *map = NULL;
+	struct mapiter *it = NULL;
+	char	 mpath[4096], ppath[4096], lpath[4096];
+	int	 lockfd = -1, rc;
+
+	if (compile_path(mpath, sizeof(mpath), mapbase, COMPILE_SUFFIX_MAP) ||
+	    compile_path(ppath, sizeof(ppath), mapbase, COMPILE_SUFFIX_POLICY) ||
+	    compile_path(lpath, sizeof(lpath), mapbase, COMPILE_SUFFIX_LOCK)) {
+		errbuf_set(e, "%s: map path too long", mapbase);
+		return EX_CANTCREAT;
+	}
+	compile_count(af, today, counts);
+	if ((lockfd = amap_writer_lock(lpath, LOCK_TIMEOUT_MS, e)) == -1)
+		return errno == EAGAIN ? EX_TEMPFAIL : EX_CANTCREAT;
+	if ((it = mapiter_new(af, today)) == NULL) {
+		errbuf_set(e, "out of memory");
+		rc = EX_OSERR;
+		goto fail;
+	}
+	if ((rc = write_map(it, mpath, &map, e)) != 0)
+		goto fail;
+	/*
+	 * Publish the policy first: a reader that sees the new policy with
+	 * the old map refuses a just-revoked alias, which is the safe side.
+	 * Renames in one directory do not fail for lack of space, so the
+	 * map's rename right after is not expected to fail; if it does,
+	 * the " map" identity tells readers the pair does not match.
+	 */
+	if ((rc = write_policy(af, today, ppath, map, e)) != 0)
+		goto fail;
+	if (amap_out_commit(map, e) == -1) {
+		rc = EX_IOERR;
+		goto fail;
+	}
+	rc = 0;
+fail:
+	amap_out_free(map);
+	mapiter_free(it);
+	close(lockfd);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * compile.h: from a loaded alias file to the Postfix map and the policy
+ * file.  The one place that decides what the map contains, so that
+ * compile, export and the tests cannot disagree.
+ */
+#ifndef COMPILE_H
+#define COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aliasfile.h"
+#include "util.h"
+
+/* The value of a domain's own key in the map (any non-empty value). */
+#define COMPILE_DOMAIN_VALUE	"aliasctl"
+
+struct compile_counts {
+	size_t	domains;
+	size_t	active;
+	size_t	revoked;
+	size_t	expired;	/* not revoked, past its expires: day */
+	size_t	entries;	/* keys in the Postfix map */
+};
+
+/* Counts aliases by state as of day today. */
+void	compile_count(const struct aliasfile *, int32_t today,
+	    struct compile_counts *);
+
+/*
+ * An iterator over the Postfix map's entries in key order: every
+ * domain, every alias active on day today, and postmaster@ and abuse@
+ * of each domain unless listed.
+ */
+struct mapiter;
+
+/* Returns a new iterator, or NULL when out of memory. */
+struct mapiter *mapiter_new(const struct aliasfile *, int32_t today);
+/*
+ * Returns 1 with the next pair in *key and *val (valid until the next
+ * call), or 0 at the end.
+ */
+int	mapiter_next(struct mapiter *, const char **key, const char **val);
+void	mapiter_free(struct mapiter *);
+
+/* The file names that belong to the map base path mapbase. */
+#define COMPILE_SUFFIX_MAP	".lmdb"
+#define COMPILE_SUFFIX_POLICY	".policy.lmdb"
+#define COMPILE_SUFFIX_LOCK	".lock"
+
+/*
+ * Writes mapbase.lmdb and mapbase.policy.lmdb from af, atomically each,
+ * under an exclusive lock on mapbase.lock.  Fills *counts.  Returns 0,
+ * or a sysexits(3) code with the reason in e: EX_TEMPFAIL (another
+ * writer holds the lock), EX_CANTCREAT (cannot create files there),
+ * EX_IOERR, EX_OSERR.  On failure the old files are untouched.
+ */
+int	compile_map(const struct aliasfile *, const char *mapbase,
+	    int32_t today, struct compile_counts *counts, struct errbuf *e);
+
+/*
+ * Joins mapbase and suffix into buf; returns 0, or -1 when too long.
+ */
+int	compile_path(char *buf, size_t bufsize, const char *mapbase,
+	    const char *suffix);
+
+#endif /* COMPILE_H */
