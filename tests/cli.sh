@@ -1,0 +1,252 @@
+# tests/cli.sh: aliasctl's commands, errors and exit codes, one scenario
+# per test_* function (run by tests/run in a fresh directory $T).
+
+# A small file with one alias of every kind.
+small_file() {
+	cat >"$T/a.yaml" <<'YAML'
+domains:
+  example.com:
+    deliver_to: me@example.net
+    subaddress: "+"
+  Example.ORG.:
+    deliver_to: [me@example.net, spouse@example.net]
+aliases:
+  irs@example.com:
+    note: accountant
+  BestBuy@Example.com:
+    revoked: 2026-11-01
+    reason: leaked, spam since October
+  family@example.org:
+    to: [me@example.net, spouse@example.net]
+  shop@example.com:
+    receive_only: true
+    expires: 2099-06-30
+  old@example.com:
+    expires: 2020-01-31
+YAML
+}
+
+test_usage() {
+	expect_exit 64 "$ALIASCTL"
+	expect_in "$T/err" "usage: aliasctl"
+	expect_exit 64 "$ALIASCTL" frobnicate
+	expect_in "$T/err" "unknown command 'frobnicate'"
+	expect_exit 64 "$ALIASCTL" -x check
+	expect_exit 0 "$ALIASCTL" help
+	expect_in "$T/out" "query [-v] ADDRESS"
+	expect_exit 0 "$ALIASCTL" -h
+	expect_exit 0 "$ALIASCTL" -V
+	expect_in "$T/out" "aliasctl "
+	small_file
+	expect_exit 64 "$ALIASCTL" -f a.yaml check extra
+	expect_exit 64 "$ALIASCTL" -f a.yaml query
+}
+
+test_check_summary() {
+	small_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml check
+	expect_in "$T/out" "a.yaml: 2 domains, 3 active, 1 revoked, 1 expired"
+}
+
+test_help_matches_man_page() {
+	# Every command and option in --help is documented in aliasctl(8).
+	"$ALIASCTL" help >help.txt
+	for word in check compile query export help -f -m -V -h; do
+		case $word in
+		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
+			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||
+			die "option $word not in aliasctl.8" ;;
+		*) grep -q "^\.It Cm $word" "$TOP/man/aliasctl.8" ||
+			die "command $word not in aliasctl.8" ;;
+		esac
+		grep -q -- "$word" help.txt || die "$word not in help"
+	done
+}
+
+test_compile_and_query() {
+	small_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml compile
+	expect_in "$T/out" "a.lmdb: 9 entries (2 domains, 3 active, 1 revoked, 1 expired)"
+	[ -f a.lmdb ] && [ -f a.policy.lmdb ] || die "map files missing"
+	[ "$(stat -c %a a.lmdb)" = 644 ] || die "mode $(stat -c %a a.lmdb)"
+
+	expect_exit 0 "$ALIASCTL" -f a.yaml query IRS@Example.COM
+	[ "$(cat "$T/out")" = "me@example.net" ] || die "wrong answer"
+	# Subaddress: user+ext@domain, then user@domain.
+	expect_exit 0 "$ALIASCTL" -f a.yaml query -v 'irs+2025@example.com'
+	expect_in "$T/out" "me@example.net"
+	expect_in "$T/err" "irs+2025@example.com: active alias irs@example.com, delivered to me@example.net"
+	# example.org has no subaddress: no split.
+	expect_exit 1 "$ALIASCTL" -f a.yaml query 'family+x@example.org'
+	[ ! -s "$T/out" ] || die "not-found printed something"
+	expect_exit 0 "$ALIASCTL" -f a.yaml query '<"family"@example.org.>'
+	expect_in "$T/out" "me@example.net, spouse@example.net"
+	expect_exit 0 "$ALIASCTL" -f a.yaml query -v example.org
+	expect_in "$T/out" "aliasctl"
+	expect_in "$T/err" "example.org: managed domain"
+	expect_exit 0 "$ALIASCTL" -f a.yaml query postmaster@example.org
+	expect_in "$T/out" "me@example.net, spouse@example.net"
+	expect_exit 0 "$ALIASCTL" -f a.yaml query abuse@example.com
+
+	expect_exit 1 "$ALIASCTL" -f a.yaml query -v bestbuy@example.com
+	[ ! -s "$T/out" ] || die "revoked alias printed something"
+	expect_in "$T/err" "bestbuy@example.com: revoked on 2026-11-01 (leaked, spam since October)"
+	expect_exit 1 "$ALIASCTL" -f a.yaml query -v old@example.com
+	expect_in "$T/err" "old@example.com: expired after 2020-01-31"
+	expect_exit 1 "$ALIASCTL" -f a.yaml query -v nobody@example.com
+	expect_in "$T/err" "unknown address at managed domain example.com"
+	expect_exit 1 "$ALIASCTL" -f a.yaml query -v irs@example.net
+	expect_in "$T/err" "example.net is not a managed domain"
+	expect_exit 0 "$ALIASCTL" -f a.yaml query -v shop@example.com
+	expect_exit 64 "$ALIASCTL" -f a.yaml query 'a b@example.com'
+	expect_in "$T/err" "invalid address"
+}
+
+test_query_with_m_needs_no_alias_file() {
+	small_file
+	"$ALIASCTL" -f a.yaml -m "$T/m" compile >/dev/null
+	rm a.yaml
+	expect_exit 0 "$ALIASCTL" -f /nonexistent -m "$T/m" query irs@example.com
+	expect_exit 66 "$ALIASCTL" -m "$T/nomap" query irs@example.com
+	expect_in "$T/err" "nomap.lmdb: no such map (run aliasctl compile)"
+}
+
+test_default_file_from_environment() {
+	small_file
+	ALIASCTL_FILE=$T/a.yaml expect_exit 0 "$ALIASCTL" check
+	expect_exit 66 env -u ALIASCTL_FILE "$ALIASCTL" -f "$T/none.yaml" check
+	expect_in "$T/err" "none.yaml"
+}
+
+test_map_key_relative_to_file() {
+	mkdir -p etc var
+	small_file
+	{ echo "map: ../var/aliases"; cat a.yaml; } >etc/aliases.yaml
+	expect_exit 0 "$ALIASCTL" -f etc/aliases.yaml compile
+	[ -f var/aliases.lmdb ] || die "map: key not honoured"
+	expect_exit 0 "$ALIASCTL" -f etc/aliases.yaml query irs@example.com
+	# -m wins over map:.
+	expect_exit 0 "$ALIASCTL" -f etc/aliases.yaml -m "$T/other" compile
+	[ -f other.lmdb ] || die "-m not honoured"
+}
+
+test_missing_directory_unreadable() {
+	expect_exit 66 "$ALIASCTL" -f nothere.yaml check
+	expect_in "$T/err" "nothere.yaml: No such file or directory"
+	mkdir dir.yaml
+	expect_exit 66 "$ALIASCTL" -f dir.yaml compile
+	expect_in "$T/err" "dir.yaml: is a directory"
+	small_file
+	chmod 755 "$T"
+	chmod 600 a.yaml
+	expect_exit 66 as_nobody "$ALIASCTL" -f "$T/a.yaml" check
+	expect_in "$T/err" "a.yaml: Permission denied"
+}
+
+test_map_directory_not_writable() {
+	small_file
+	mkdir ro
+	"$ALIASCTL" -f a.yaml -m ro/map compile >/dev/null
+	chmod 755 ro "$T"
+	chmod 644 a.yaml
+	snapshot ro >before
+	expect_exit 73 as_nobody "$ALIASCTL" -f "$T/a.yaml" -m "$T/ro/map" compile
+	expect_in "$T/err" "Permission denied"
+	snapshot ro >after
+	expect_same before after
+	expect_exit 73 "$ALIASCTL" -f a.yaml -m "$T/nodir/map" compile
+	[ ! -e nodir ] || die "created a directory"
+}
+
+test_compile_keeps_mode() {
+	small_file
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+	chmod 640 a.lmdb
+	ino=$(stat -c %i a.lmdb)
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+	[ "$(stat -c %a a.lmdb)" = 640 ] || die "mode not kept"
+	[ "$(stat -c %i a.lmdb)" != "$ino" ] || die "map not replaced by rename"
+	chmod 666 a.lmdb
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+	[ "$(stat -c %a a.lmdb)" = 644 ] || die "group/world write kept"
+	[ -z "$(find . -name '*.lmdb.*')" ] || die "temp files left"
+}
+
+test_map_busy() {
+	command -v python3 >/dev/null || die "python3 needed"
+	small_file
+	mkdir m
+	"$ALIASCTL" -f a.yaml -m m/a compile >/dev/null
+	snapshot m >before
+	# Another writer holds the map's lock for 30 s (killed below).
+	python3 -c 'import fcntl, time
+f = open("m/a.lock", "r+"); fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True); time.sleep(30)' >locked &
+	pid=$!
+	i=0
+	until [ -s locked ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+	expect_exit 75 "$ALIASCTL" -f a.yaml -m m/a compile
+	kill $pid
+	expect_in "$T/err" "map is being written by another process"
+	snapshot m >after
+	expect_same before after
+}
+
+test_concurrent_compiles_serialise() {
+	small_file
+	pids=
+	for i in 1 2 3 4 5 6; do
+		"$ALIASCTL" -f a.yaml compile >/dev/null 2>"err$i" &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || die "a concurrent compile failed"; done
+	expect_exit 0 "$ALIASCTL" -f a.yaml query irs@example.com
+	[ -z "$(find . -name '*.lmdb.*')" ] || die "temp files left"
+}
+
+test_export_format() {
+	small_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml export
+	expect_in "$T/out" "# virtual(5) table made by aliasctl export from a.yaml"
+	grep -v '^#' "$T/out" >body
+	printf '%s\t%s\n' \
+	    abuse@example.com me@example.net \
+	    abuse@example.org 'me@example.net, spouse@example.net' \
+	    example.com aliasctl \
+	    example.org aliasctl \
+	    family@example.org 'me@example.net, spouse@example.net' \
+	    irs@example.com me@example.net \
+	    postmaster@example.com me@example.net \
+	    postmaster@example.org 'me@example.net, spouse@example.net' \
+	    shop@example.com me@example.net >want
+	expect_same want body
+}
+
+test_readers_never_see_a_mix() {
+	# Two versions of a 3,000-alias file that disagree on every target;
+	# compile them in turn while postmap -q reads: every answer is one
+	# of the two, never nothing and never an error.
+	"$TOP/tools/gen-aliases" 3000 v1.yaml v1.virt 7
+	sed 's/me@example.net/other@example.net/' v1.yaml >v2.yaml
+	"$ALIASCTL" -f v1.yaml -m map compile >/dev/null
+	key=$(awk -F"\t" '/^vendor/ && $2 == "me@example.net" { print $1; exit }' v1.virt)
+	(
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			"$ALIASCTL" -f v2.yaml -m map compile >/dev/null
+			"$ALIASCTL" -f v1.yaml -m map compile >/dev/null
+		done
+	) &
+	writer=$!
+	n=0
+	while kill -0 $writer 2>/dev/null; do
+		v=$(postmap -q "$key" lmdb:map) || die "lookup $n failed"
+		case $v in
+		me@example.net|other@example.net) ;;
+		*) die "lookup $n answered '$v'" ;;
+		esac
+		n=$((n + 1))
+	done
+	wait $writer || die "a compile failed"
+	[ $n -gt 0 ] || die "no lookup ran during the compiles"
+	note "$n postmap lookups during 20 compiles, all answered"
+}
