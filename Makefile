@@ -18,7 +18,7 @@ PKGS	= lmdb yaml-0.1 milter
 WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
 	  -Wformat=2 -Wvla -Wundef -Wnull-dereference -Wimplicit-fallthrough
-STD	= -std=c11 -D_GNU_SOURCE
+STD	= -std=c11 -D_GNU_SOURCE -pthread
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 OPT	?= -O2 -g
@@ -26,7 +26,7 @@ CFLAGS	?=
 ALL_CFLAGS = $(STD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
-LDLIBS	= $(PKG_LIBS)
+LDLIBS	= $(PKG_LIBS) -pthread
 
 # Modules shared by the programs; each program's main is in its own file.
 LIBSRC	= address util log policy aliasfile amap compile

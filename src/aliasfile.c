@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,16 @@
 #define DOMAINS_MAX  65535      /* af_alias.domain is a uint16_t, */
 #define DOMAIN_UNSET UINT16_MAX /* which is this until resolved */
 #define SORT_SMALL   64         /* ranges this short are insertion sorted */
+#define PARALLEL_MIN (1024 * 1024) /* smaller files are parsed in one go */
+#define SPLIT_TRIES  64         /* READ_BUF windows searched for a split */
+#define TAIL_PREFIX  "aliases:\n"
+
+/* Which part of the file a loader parses. */
+enum part {
+	PART_WHOLE, /* all of it, with read(2): also a pipe */
+	PART_HEAD,  /* [0, split) */
+	PART_TAIL   /* TAIL_PREFIX, then [split, end of file) */
+};
 
 /* The mappings and sequences whose contents the walk understands. */
 enum ctx {
@@ -133,6 +144,23 @@ struct loader {
 	size_t rpos;
 	int rerrno; /* errno of a failed read(2), else 0 */
 
+	/*
+	 * A large file is parsed in two parts by two threads (see
+	 * parse_parallel()).  A part reads [roff, rend) with pread(2), the
+	 * tail part after a made-up "aliases:" line.
+	 */
+	int part;           /* PART_WHOLE, PART_HEAD or PART_TAIL */
+	off_t roff;         /* next offset to read */
+	off_t rend;         /* where the part ends */
+	const char *prefix; /* handed to libyaml before the file's bytes */
+	size_t prefixlen;
+	size_t line_off;    /* lines before the part, in the whole file */
+	int yaml_failed;    /* libyaml stopped with an error */
+	int explicit_end;   /* a "..." document end marker was seen */
+	int bad_split;      /* the parts cannot be joined: parse serially */
+	int top_key;        /* the last key read at the top level */
+	uint32_t alias_col; /* the column of the last alias key */
+
 	/* The walk. */
 	struct frame stack[STACK_MAX];
 	size_t depth; /* frames in stack */
@@ -196,13 +224,25 @@ static void oom(struct loader *);
 static const char *quote(const char *, size_t, char *);
 
 static int read_handler(void *, unsigned char *, size_t, size_t *);
+static int part_read(struct loader *, unsigned char *, size_t, size_t *);
+static struct loader *loader_new(const char *, struct af_diag *);
+static void loader_clear(struct loader *);
+static int loader_reset(struct loader *);
+static int loader_af(struct loader *);
+static void parse(struct loader *);
+static int parse_parallel(struct loader *, off_t);
+static off_t find_split(struct loader *, off_t);
+static int is_alnum_byte(unsigned char);
+static void *tail_thread(void *);
+static int parts_joinable(const struct loader *, const struct loader *);
+static int join_tail(struct loader *, struct loader *);
 static int open_input(struct loader *);
 static void parser_error(struct loader *);
 static void reader_error(struct loader *);
 static int locate_offset(
     struct loader *, size_t, int, struct pos *, unsigned char *);
 
-static struct pos mark_pos(const yaml_mark_t *);
+static struct pos mark_pos(const struct loader *, const yaml_mark_t *);
 static const char *scalar(const yaml_event_t *);
 static size_t scalar_len(const yaml_event_t *);
 static int is_null(const yaml_event_t *);
@@ -264,6 +304,7 @@ af_diag_init(struct af_diag *d)
 	d->nerrors = 0;
 	d->nwarnings = 0;
 	d->status = 0;
+	d->parts = 0;
 }
 
 void
@@ -448,6 +489,8 @@ read_handler(void *data, unsigned char *buf, size_t size, size_t *nread)
 	ssize_t n;
 	size_t k;
 
+	if (l->part != PART_WHOLE)
+		return part_read(l, buf, size, nread);
 	if (l->rpos == l->rlen) {
 		do
 			n = read(l->fd, l->rbuf, READ_BUF);
@@ -465,6 +508,45 @@ read_handler(void *data, unsigned char *buf, size_t size, size_t *nread)
 	memcpy(buf, l->rbuf + l->rpos, k);
 	l->rpos += k;
 	*nread = k;
+	return 1;
+}
+
+/*
+ * The read handler of a part: the prefix, then the part's bytes of the
+ * file, read straight into libyaml's buffer.
+ */
+static int
+part_read(struct loader *l, unsigned char *buf, size_t size, size_t *nread)
+{
+	ssize_t n;
+	size_t k;
+
+	if (l->prefixlen > 0) {
+		k = l->prefixlen < size ? l->prefixlen : size;
+		memcpy(buf, l->prefix, k);
+		l->prefix += k;
+		l->prefixlen -= k;
+		*nread = k;
+		return 1;
+	}
+	if ((off_t)size > l->rend - l->roff)
+		size = (size_t)(l->rend - l->roff);
+	if (size == 0) {
+		*nread = 0;
+		return 1;
+	}
+	do
+		n = pread(l->fd, buf, size, l->roff);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		l->rerrno = errno;
+		return 0;
+	}
+	/* A file that shrank under us: its end comes early. */
+	l->roff += n;
+	if (n == 0)
+		l->rend = l->roff;
+	*nread = (size_t)n;
 	return 1;
 }
 
@@ -513,6 +595,7 @@ parser_error(struct loader *l)
 	const char *problem;
 
 	problem = p->problem != NULL ? p->problem : "unknown YAML error";
+	l->yaml_failed = 1;
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
 		oom(l);
@@ -522,8 +605,8 @@ parser_error(struct loader *l)
 		break;
 	case YAML_SCANNER_ERROR:
 	case YAML_PARSER_ERROR:
-		pos = mark_pos(&p->problem_mark);
-		cpos = mark_pos(&p->context_mark);
+		pos = mark_pos(l, &p->problem_mark);
+		cpos = mark_pos(l, &p->context_mark);
 		/*
 		 * The context helps when it points elsewhere, as in "did
 		 * not find expected key (while parsing a block mapping at
@@ -652,11 +735,12 @@ locate_offset(struct loader *l, size_t off, int back, struct pos *pos,
 /* ---- events ---- */
 
 static struct pos
-mark_pos(const yaml_mark_t *m)
+mark_pos(const struct loader *l, const yaml_mark_t *m)
 {
 	struct pos p;
+	size_t line = m->line + l->line_off;
 
-	p.line = m->line >= UINT32_MAX ? UINT32_MAX : (uint32_t)m->line + 1;
+	p.line = line >= UINT32_MAX ? UINT32_MAX : (uint32_t)line + 1;
 	p.col = m->column >= UINT32_MAX ? UINT32_MAX : (uint32_t)m->column + 1;
 	return p;
 }
@@ -755,7 +839,7 @@ static void
 walk(struct loader *l, const yaml_event_t *ev)
 {
 	struct frame *f;
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	const yaml_char_t *anchor = NULL, *tag = NULL;
 
 	switch (ev->type) {
@@ -784,6 +868,10 @@ walk(struct loader *l, const yaml_event_t *ev)
 			diag_add(l, 0, &pos, "YAML tags are not supported");
 			l->fatal = 1;
 		}
+		return;
+	case YAML_DOCUMENT_END_EVENT:
+		if (!ev->data.document_end.implicit)
+			l->explicit_end = 1;
 		return;
 	case YAML_STREAM_END_EVENT:
 		if (!l->root_seen) {
@@ -845,7 +933,7 @@ walk(struct loader *l, const yaml_event_t *ev)
 static void
 walk_root(struct loader *l, const yaml_event_t *ev)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 
 	switch (ev->type) {
 	case YAML_MAPPING_START_EVENT:
@@ -873,7 +961,7 @@ walk_root(struct loader *l, const yaml_event_t *ev)
 static void
 walk_key(struct loader *l, struct frame *f, const yaml_event_t *ev)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	const char *s;
 	size_t len;
 	char q[QUOTE_BUF];
@@ -914,6 +1002,15 @@ walk_key(struct loader *l, struct frame *f, const yaml_event_t *ev)
 		    strlen(keydefs[k].name) == len &&
 		    memcmp(keydefs[k].name, s, len) == 0)
 			break;
+	if (f->ctx == CTX_TOP) {
+		l->top_key = k;
+		/* The tail's one top-level key is the made-up "aliases". */
+		if (l->part == PART_TAIL && f->nkeys > 1) {
+			l->bad_split = 1;
+			l->fatal = 1;
+			return;
+		}
+	}
 	if (k == K_COUNT) {
 		diag_add(l, 0, &pos, "unknown key '%s'", quote(s, len, q));
 		f->key = K_IGNORE;
@@ -1029,7 +1126,7 @@ walk_value(struct loader *l, struct frame *f, const yaml_event_t *ev)
 static void
 walk_target(struct loader *l, struct frame *f, const yaml_event_t *ev)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
@@ -1063,7 +1160,7 @@ push(struct loader *l, enum ctx ctx, enum key key, const yaml_event_t *ev)
 	memset(f, 0, sizeof(*f));
 	f->ctx = ctx;
 	f->key = ctx == CTX_TARGETS ? key : K_NONE;
-	f->start = mark_pos(&ev->start_mark);
+	f->start = mark_pos(l, &ev->start_mark);
 }
 
 /* Leaves the innermost frame, finishing what it held. */
@@ -1075,7 +1172,8 @@ pop(struct loader *l)
 
 	switch (f->ctx) {
 	case CTX_TOP:
-		if (f->seen[K_DOMAINS].line == 0)
+		/* The tail has no domains: the head has them, or says so. */
+		if (f->seen[K_DOMAINS].line == 0 && l->part != PART_TAIL)
 			diag_add(l, 0, &f->start, "missing key 'domains'");
 		break;
 	case CTX_DOMAINS:
@@ -1102,7 +1200,7 @@ static void
 wrong_kind(struct loader *l, const yaml_event_t *ev, const char *want,
     const char *what)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 
 	diag_add(l, 0, &pos, "expected %s for %s, found %s", want, what,
 	    node_kind(ev));
@@ -1116,7 +1214,7 @@ wrong_kind(struct loader *l, const yaml_event_t *ev, const char *want,
 static void
 domain_start(struct loader *l, const yaml_event_t *ev)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	char name[ADDR_DOMAIN_MAX + 1], q[QUOTE_BUF];
 	int err;
 
@@ -1178,7 +1276,7 @@ static void
 alias_start(struct loader *l, const yaml_event_t *ev)
 {
 	struct af_alias *a = &l->alias;
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	struct addr addr;
 	char buf[ADDR_BUF], q[QUOTE_BUF];
 	size_t len;
@@ -1188,6 +1286,7 @@ alias_start(struct loader *l, const yaml_event_t *ev)
 	a->created = a->revoked = a->expires = DATE_NONE;
 	a->line = pos.line;
 	a->col = pos.col;
+	l->alias_col = pos.col;
 	err = addr_parse(scalar(ev), scalar_len(ev), 0, &addr);
 	if (err != ADDR_OK) {
 		diag_add(l, 0, &pos, "invalid alias address '%s': %s",
@@ -1296,7 +1395,7 @@ targets_start(struct loader *l)
 static void
 targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	struct addr addr;
 	char buf[ADDR_BUF], q[QUOTE_BUF], *p;
 	size_t len = 0, i, plen, cap;
@@ -1382,7 +1481,7 @@ targets_end(struct loader *l, enum key k, const struct pos *pos)
 static void
 set_map(struct loader *l, const yaml_event_t *ev)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 
 	if (is_null(ev) || scalar_len(ev) == 0)
 		return;
@@ -1403,7 +1502,7 @@ set_map(struct loader *l, const yaml_event_t *ev)
 static void
 set_subaddress(struct loader *l, const yaml_event_t *ev)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	const char *s = scalar(ev);
 	size_t len = scalar_len(ev), i;
 	char q[QUOTE_BUF];
@@ -1437,7 +1536,7 @@ set_subaddress(struct loader *l, const yaml_event_t *ev)
 static void
 set_text(struct loader *l, enum key k, const yaml_event_t *ev, const char **out)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	const char *s = scalar(ev);
 	size_t len = scalar_len(ev), i, j, o;
 	char *p;
@@ -1495,7 +1594,7 @@ set_text(struct loader *l, enum key k, const yaml_event_t *ev, const char **out)
 static void
 set_date(struct loader *l, enum key k, const yaml_event_t *ev, int32_t *out)
 {
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	char q[QUOTE_BUF];
 
 	if (date_parse(scalar(ev), scalar_len(ev), out) == -1) {
@@ -1517,7 +1616,7 @@ set_receive_only(struct loader *l, const yaml_event_t *ev)
 {
 	static const char *const yes[] = {"true", "True", "TRUE"};
 	static const char *const no[] = {"false", "False", "FALSE"};
-	struct pos pos = mark_pos(&ev->start_mark);
+	struct pos pos = mark_pos(l, &ev->start_mark);
 	const char *s = scalar(ev);
 	char q[QUOTE_BUF];
 	size_t i;
@@ -1948,46 +2047,99 @@ u32_cmp(const void *a, const void *b)
 
 /* ---- the interface ---- */
 
-int
-af_load(const char *path, struct aliasfile **afp, struct af_diag *diag)
+/* ---- loading ---- */
+
+/*
+ * Gives l a new, empty alias file.  Returns 0, or -1 when out of memory.
+ */
+static int
+loader_af(struct loader *l)
+{
+	if ((l->af = calloc(1, sizeof(*l->af))) == NULL)
+		return -1;
+	arena_init(&l->af->arena);
+	l->af->path = arena_strndup(&l->af->arena, l->path, strlen(l->path));
+	return l->af->path == NULL ? -1 : 0;
+}
+
+/*
+ * Returns a loader for path with an empty alias file and no input yet,
+ * or NULL when out of memory.  Free with loader_clear() and free().
+ */
+static struct loader *
+loader_new(const char *path, struct af_diag *diag)
 {
 	struct loader *l;
-	struct aliasfile *af = NULL;
-	struct af_alias *a;
-	yaml_event_t ev;
-	yaml_event_type_t type;
-	size_t nerrors;
 
-	*afp = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		diag->nerrors++;
-		diag->status = EX_OSERR;
-		return -1;
-	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
 	l->path = path;
 	l->diag = diag;
 	l->fd = -1;
-	if ((af = calloc(1, sizeof(*af))) == NULL ||
-	    (l->rbuf = malloc(READ_BUF)) == NULL) {
-		oom(l);
-		goto fail;
+	if ((l->rbuf = malloc(READ_BUF)) == NULL || loader_af(l) == -1) {
+		loader_clear(l);
+		free(l);
+		return NULL;
 	}
-	l->af = af;
-	arena_init(&af->arena);
-	if ((af->path = arena_strndup(&af->arena, path, strlen(path))) ==
-	    NULL) {
-		oom(l);
-		goto fail;
-	}
-	if (open_input(l) == -1)
-		goto fail;
+	return l;
+}
+
+/* Frees what l holds, except its fd; the alias file too, if any. */
+static void
+loader_clear(struct loader *l)
+{
+	size_t i;
+
+	if (l->parser_ok)
+		yaml_parser_delete(&l->parser);
+	l->parser_ok = 0;
+	free(l->tbuf);
+	l->tbuf = NULL;
+	free(l->rbuf);
+	l->rbuf = NULL;
+	for (i = 0; i < l->nmsgs; i++)
+		free(l->msgs[i].text);
+	free(l->msgs);
+	l->msgs = NULL;
+	l->nmsgs = 0;
+	af_free(l->af);
+	l->af = NULL;
+}
+
+/*
+ * Forgets everything l has read, to read the same fd again from its
+ * start.  Returns 0, or -1 when out of memory.
+ */
+static int
+loader_reset(struct loader *l)
+{
+	const char *path = l->path;
+	struct af_diag *diag = l->diag;
+	int fd = l->fd;
+
+	loader_clear(l);
+	memset(l, 0, sizeof(*l));
+	l->path = path;
+	l->diag = diag;
+	l->fd = fd;
+	if ((l->rbuf = malloc(READ_BUF)) == NULL)
+		return -1;
+	return loader_af(l);
+}
+
+/* Walks every event of l's input (or part) until the end or a stop. */
+static void
+parse(struct loader *l)
+{
+	yaml_event_t ev;
+	yaml_event_type_t type;
+
 	if (!yaml_parser_initialize(&l->parser)) {
 		oom(l);
-		goto fail;
+		return;
 	}
 	l->parser_ok = 1;
 	yaml_parser_set_input(&l->parser, read_handler, l);
-
 	do {
 		if (!yaml_parser_parse(&l->parser, &ev)) {
 			parser_error(l);
@@ -1997,17 +2149,218 @@ af_load(const char *path, struct aliasfile **afp, struct af_diag *diag)
 		type = ev.type;
 		yaml_event_delete(&ev);
 	} while (type != YAML_STREAM_END_EVENT && !l->fatal);
-
 	/* libyaml's buffers are not needed for the checks and the sort. */
 	yaml_parser_delete(&l->parser);
 	l->parser_ok = 0;
 	free(l->tbuf);
 	l->tbuf = NULL;
+	l->tlen = l->tcap = 0;
+}
+
+static int
+is_alnum_byte(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Where a large file can be cut in two: the start of a line near the
+ * middle that begins with exactly two blanks and then what can start a
+ * key (a letter, a digit or a quote), as every alias of a file in the
+ * usual layout does.  Whether the cut really falls between two aliases
+ * is only known after parsing (parts_joinable()).  Returns the offset,
+ * or -1 when none was found.
+ */
+static off_t
+find_split(struct loader *l, off_t size)
+{
+	const unsigned char *b = l->rbuf;
+	off_t off;
+	ssize_t n;
+	size_t i;
+	int tries;
+
+	for (off = size / 2, tries = 0; off < size && tries < SPLIT_TRIES;
+	    tries++) {
+		if ((n = pread(l->fd, l->rbuf, READ_BUF, off)) <= 0)
+			return -1;
+		for (i = 0; i + 3 < (size_t)n; i++)
+			if (b[i] == '\n' && b[i + 1] == ' ' && b[i + 2] == ' ' &&
+			    (is_alnum_byte(b[i + 3]) || b[i + 3] == '"' ||
+			    b[i + 3] == '\''))
+				return off + (off_t)i + 1;
+		off += n - 3;
+	}
+	return -1;
+}
+
+/*
+ * The tail's thread: counts the lines before the split as libyaml
+ * counts them (its made-up first line stands for the last of those),
+ * then parses the tail.
+ */
+static void *
+tail_thread(void *arg)
+{
+	struct loader *t = arg;
+	struct pos pos;
+	unsigned char byte;
+
+	if (locate_offset(t, (size_t)t->roff, 0, &pos, &byte) == -1 ||
+	    pos.line < 2 || pos.line == UINT32_MAX) {
+		t->bad_split = 1;
+		return NULL;
+	}
+	t->line_off = pos.line - 2;
+	parse(t);
+	return NULL;
+}
+
+/*
+ * Nonzero when the head and the tail read as the whole file would: the
+ * head ends inside a block "aliases:" mapping whose keys are at column
+ * 3, like the key at the split, and nothing went wrong that a serial
+ * parse should report in its own words.  Anything else in the way (a
+ * cut inside a quoted or flow scalar, which leaves the head unfinished;
+ * another top-level key after the aliases; a second document; a syntax
+ * or encoding error; a YAML feature we refuse) sends the file to a
+ * serial parse.
+ */
+static int
+parts_joinable(const struct loader *h, const struct loader *t)
+{
+	return !h->yaml_failed && !t->yaml_failed && !h->fatal &&
+	    !t->fatal && !h->bad_split && !t->bad_split && !h->explicit_end &&
+	    h->ndocs == 1 && t->ndocs == 1 && h->top_key == K_ALIASES &&
+	    h->alias_col == 3 && h->depth == 0 && t->depth == 0 &&
+	    t->af->ndomains == 0 && h->status != EX_OSERR &&
+	    t->status != EX_OSERR;
+}
+
+/*
+ * Appends the tail's aliases, strings and messages to the head's.
+ * Returns 0, or -1 when out of memory.
+ */
+static int
+join_tail(struct loader *h, struct loader *t)
+{
+	struct aliasfile *af = h->af, *taf = t->af;
+	struct af_alias *a;
+	size_t i, need = af->naliases + taf->naliases;
+
+	if (need > h->acap) {
+		/* Large arrays grow in place (mremap): no second copy. */
+		if ((a = realloc(af->aliases, need * sizeof(*a))) == NULL)
+			return -1;
+		af->aliases = a;
+		h->acap = need;
+	}
+	if (taf->naliases > 0)
+		memcpy(af->aliases + af->naliases, taf->aliases,
+		    taf->naliases * sizeof(*a));
+	af->naliases = need;
+	arena_adopt(&af->arena, &taf->arena);
+	h->unresolved += t->unresolved;
+	if (t->nmsgs > 0 && h->msgs == NULL &&
+	    (h->msgs = calloc(AF_DIAG_MAX, sizeof(*h->msgs))) == NULL)
+		return -1;
+	for (i = 0; i < t->nmsgs; i++) {
+		if (h->nmsgs < AF_DIAG_MAX) {
+			h->msgs[h->nmsgs] = t->msgs[i];
+			h->msgs[h->nmsgs++].seq = h->seq++;
+		} else
+			free(t->msgs[i].text);
+	}
+	t->nmsgs = 0;
+	h->nerrors += t->nerrors;
+	h->nwarnings += t->nwarnings;
+	diag_status(h, t->status);
+	return 0;
+}
+
+/*
+ * Parses a large file in two parts at once, one per core: libyaml is
+ * most of the time of a load, and it cannot be made faster from here.
+ * Returns 0 when l holds the whole file, or -1 (l must be reset and the
+ * file parsed serially).
+ */
+static int
+parse_parallel(struct loader *l, off_t size)
+{
+	struct loader *t;
+	pthread_t th;
+	off_t split;
+	int rc = -1;
+
+	if ((split = find_split(l, size)) == -1 ||
+	    (t = loader_new(l->path, l->diag)) == NULL)
+		return -1;
+	t->fd = l->fd;
+	t->part = PART_TAIL;
+	t->roff = split;
+	t->rend = size;
+	t->prefix = TAIL_PREFIX;
+	t->prefixlen = sizeof(TAIL_PREFIX) - 1;
+	l->part = PART_HEAD;
+	l->roff = 0;
+	l->rend = split;
+	if (pthread_create(&th, NULL, tail_thread, t) != 0) {
+		l->part = PART_WHOLE;
+		goto out;
+	}
+	parse(l);
+	pthread_join(th, NULL);
+	if (parts_joinable(l, t) && join_tail(l, t) == 0)
+		rc = 0;
+out:
+	t->fd = -1;
+	loader_clear(t);
+	free(t);
+	return rc;
+}
+
+int
+af_load(const char *path, struct aliasfile **afp, struct af_diag *diag)
+{
+	return af_load_opts(path, 0, afp, diag);
+}
+
+int
+af_load_opts(const char *path, unsigned flags, struct aliasfile **afp,
+    struct af_diag *diag)
+{
+	struct loader *l;
+	struct aliasfile *af;
+	struct af_alias *a;
+	struct stat st;
+	size_t nerrors;
+
+	*afp = NULL;
+	if ((l = loader_new(path, diag)) == NULL) {
+		diag->nerrors++;
+		diag->status = EX_OSERR;
+		return -1;
+	}
+	if (open_input(l) == -1)
+		goto fail;
+	diag->parts = 2;
+	if ((flags & AF_LOAD_SERIAL) || fstat(l->fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_size < PARALLEL_MIN ||
+	    parse_parallel(l, st.st_size) == -1) {
+		diag->parts = 1;
+		if (l->part != PART_WHOLE && loader_reset(l) == -1) {
+			oom(l);
+			goto fail;
+		}
+		parse(l);
+	}
 	free(l->rbuf);
 	l->rbuf = NULL;
 	close(l->fd);
 	l->fd = -1;
 
+	af = l->af;
 	if (!l->fatal)
 		check_all(l);
 	if (l->nerrors > 0)
@@ -2016,17 +2369,15 @@ af_load(const char *path, struct aliasfile **afp, struct af_diag *diag)
 	if (af->naliases > 0 && af->naliases < l->acap &&
 	    (a = realloc(af->aliases, af->naliases * sizeof(*a))) != NULL)
 		af->aliases = a;
+	l->af = NULL;
 	diag_flush(l);
+	loader_clear(l);
 	free(l);
 	*afp = af;
 	return 0;
 fail:
-	if (l->parser_ok)
-		yaml_parser_delete(&l->parser);
 	if (l->fd != -1)
 		close(l->fd);
-	free(l->tbuf);
-	free(l->rbuf);
 	nerrors = l->nerrors;
 	diag_flush(l);
 	/* Every failure has said why; this only guards the contract. */
@@ -2035,8 +2386,8 @@ fail:
 		if (diag->status == 0)
 			diag->status = EX_SOFTWARE;
 	}
+	loader_clear(l);
 	free(l);
-	af_free(af);
 	return -1;
 }
 

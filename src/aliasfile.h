@@ -25,6 +25,7 @@ struct af_diag {
 	size_t	nerrors;	/* errors found, including those not kept */
 	size_t	nwarnings;
 	int	status;		/* sysexits code for the errors, 0 if none */
+	unsigned parts;		/* the file was parsed in this many parts */
 };
 
 void	af_diag_init(struct af_diag *);
@@ -78,6 +79,16 @@ struct aliasfile {
  * unreadable, a directory), EX_IOERR or EX_OSERR (out of memory).
  */
 int	af_load(const char *path, struct aliasfile **afp, struct af_diag *diag);
+
+/*
+ * af_load() with flags.  A regular file of 1 MiB or more is parsed by
+ * two threads, each from one half, when the file is laid out so that
+ * this gives the same result as one parse (else it is parsed again
+ * serially); AF_LOAD_SERIAL always parses it in one go.
+ */
+#define AF_LOAD_SERIAL	0x01
+int	af_load_opts(const char *path, unsigned flags, struct aliasfile **afp,
+	    struct af_diag *diag);
 void	af_free(struct aliasfile *);
 
 /*

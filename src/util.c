@@ -69,6 +69,26 @@ arena_strndup(struct arena *a, const char *s, size_t len)
 }
 
 void
+arena_adopt(struct arena *dst, struct arena *src)
+{
+	struct arena_block *b;
+
+	if (src->head == NULL)
+		return;
+	if (dst->head == NULL) {
+		*dst = *src;
+		arena_init(src);
+		return;
+	}
+	/* dst keeps allocating from its own head: src's go behind it. */
+	for (b = src->head; b->next != NULL; b = b->next)
+		;
+	b->next = dst->head->next;
+	dst->head->next = src->head;
+	arena_init(src);
+}
+
+void
 arena_free(struct arena *a)
 {
 	struct arena_block *b, *next;

@@ -26,6 +26,11 @@ void	arena_init(struct arena *);
 void	*arena_alloc(struct arena *, size_t size);
 /* Copies len bytes of s plus a NUL into the arena; NULL when out of memory. */
 char	*arena_strndup(struct arena *, const char *s, size_t len);
+/*
+ * Moves every block of src into dst (strings keep their addresses);
+ * src is left empty.
+ */
+void	arena_adopt(struct arena *dst, struct arena *src);
 /* Frees every block; the arena is empty and reusable afterwards. */
 void	arena_free(struct arena *);
 

@@ -1182,6 +1182,165 @@ test_large_file(void **state)
 	free(yaml);
 }
 
+/* ---- parallel parsing ---- */
+
+/* Files that put the two-thread parse to the test. */
+enum variant {
+	V_PLAIN,	/* the usual layout: parsed in two parts */
+	V_ERRORS,	/* errors in both halves, a duplicate across them */
+	V_CRLF,		/* CR LF line breaks */
+	V_NEL,		/* NEL and LS line breaks inside quoted notes */
+	V_DOMAINS_LAST,	/* domains: after aliases: */
+	V_QUOTED,	/* quoted notes whose lines look like alias keys */
+	V_ANCHOR_TAIL,	/* an anchor in the second half */
+	V_UTF8_TAIL,	/* invalid UTF-8 in the second half */
+	V_INDENT4,	/* aliases indented by four blanks */
+	V_MIXED		/* four blanks, then two: a syntax error */
+};
+
+#define BIG_N	40000	/* about 2.5 MB: past the 1 MiB threshold */
+#define BIG_DOMAINS	"domains:%s  example.com:%s    deliver_to: " \
+	"me@example.net%s  example.org: {deliver_to: [a@x.net, b@x.net]}%s"
+
+/* Writes the alias file of variant v with n aliases to path. */
+static void
+write_big(enum variant v, size_t n)
+{
+	const char *nl = v == V_CRLF ? "\r\n" : "\n";
+	const char *in = v == V_INDENT4 ? "    " : "  ";
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	if (v != V_DOMAINS_LAST)
+		fprintf(f, BIG_DOMAINS, nl, nl, nl, nl);
+	fprintf(f, "aliases:%s", nl);
+	for (i = 0; i < n; i++) {
+		if (v == V_MIXED)
+			in = i < n / 2 ? "    " : "  ";
+		fprintf(f, "%sa%06zu.k7q2x9@example.%s:", in, i,
+		    i % 2 ? "com" : "org");
+		if (v == V_ERRORS && i % 997 == 0)
+			fprintf(f, "%s%s  created: 2026-02-30%s", nl, in, nl);
+		else if (v == V_ERRORS && i % 1499 == 0)
+			fprintf(f, "%s%s  nots: typo%s", nl, in, nl);
+		else if (v == V_ERRORS && i == n - 5)
+			fprintf(f, " {}%s%sA000003.K7Q2X9@Example.COM: {}%s",
+			    nl, in, nl);
+		else if (v == V_ERRORS && i % 2003 == 0)
+			fprintf(f, " {}%s%sz%zu@other.net: {}%s", nl, in, i, nl);
+		else if (v == V_QUOTED)
+			fprintf(f, "%s%s  note: \"first%s  b%06zu@example.com: "
+			    "x\"%s", nl, in, nl, i, nl);
+		else if (v == V_NEL && i % 3 == 0)
+			fprintf(f, "%s%s  note: \"a\xc2\x85" "b\xe2\x80\xa8" "c\"%s",
+			    nl, in, nl);
+		else if (v == V_ANCHOR_TAIL && i == n * 3 / 4)
+			fprintf(f, "%s%s  note: &x anchored%s", nl, in, nl);
+		else if (v == V_UTF8_TAIL && i == n * 3 / 4)
+			fprintf(f, "%s%s  note: bad \xff byte%s", nl, in, nl);
+		else if (i % 3 == 0)
+			fprintf(f, " {}%s", nl);
+		else if (i % 3 == 1)
+			fprintf(f, "%s%s  note: shop %zu%s%s  created: "
+			    "2026-01-12%s", nl, in, i, nl, in, nl);
+		else
+			fprintf(f, "%s%s  to: [u%zu@example.net]%s", nl, in, i,
+			    nl);
+	}
+	if (v == V_DOMAINS_LAST)
+		fprintf(f, BIG_DOMAINS, nl, nl, nl, nl);
+	assert_int_equal(fclose(f), 0);
+	write_file(path, buf, len);
+	free(buf);
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * Loads path in two threads (when af_load() decides to) and serially,
+ * and fails unless both give the same aliases, index and messages.
+ * Returns how many parts the first load used.
+ */
+static unsigned
+compare_loads(void)
+{
+	struct aliasfile *a1 = NULL, *a2 = NULL;
+	struct af_diag d1, d2;
+	const struct af_alias *x, *y;
+	size_t i;
+	int r1, r2;
+	unsigned parts;
+
+	af_diag_init(&d1);
+	af_diag_init(&d2);
+	r1 = af_load(path, &a1, &d1);
+	r2 = af_load_opts(path, AF_LOAD_SERIAL, &a2, &d2);
+	assert_int_equal(r1, r2);
+	assert_int_equal(d2.parts, 1);
+	assert_int_equal(d1.nerrors, d2.nerrors);
+	assert_int_equal(d1.nwarnings, d2.nwarnings);
+	assert_int_equal(d1.status, d2.status);
+	assert_int_equal(d1.nmsgs, d2.nmsgs);
+	for (i = 0; i < d1.nmsgs; i++)
+		assert_string_equal(d1.msgs[i], d2.msgs[i]);
+	if (r1 == 0) {
+		assert_int_equal(a1->naliases, a2->naliases);
+		for (i = 0; i < a1->naliases; i++) {
+			x = &a1->aliases[i];
+			y = &a2->aliases[i];
+			assert_string_equal(x->key, y->key);
+			assert_true(same_str(x->to, y->to));
+			assert_true(same_str(x->note, y->note));
+			assert_true(same_str(x->reason, y->reason));
+			assert_int_equal(x->created, y->created);
+			assert_int_equal(x->revoked, y->revoked);
+			assert_int_equal(x->expires, y->expires);
+			assert_int_equal(x->line, y->line);
+			assert_int_equal(x->col, y->col);
+			assert_int_equal(x->domain, y->domain);
+			assert_int_equal(x->flags, y->flags);
+			assert_int_equal(a1->sorted[i], a2->sorted[i]);
+		}
+	}
+	parts = d1.parts;
+	af_free(a1);
+	af_free(a2);
+	af_diag_free(&d1);
+	af_diag_free(&d2);
+	return parts;
+}
+
+static void
+test_parallel_equals_serial(void **state)
+{
+	static const struct {
+		enum variant v;
+		unsigned parts;		/* 0: either */
+	} cases[] = {
+		{ V_PLAIN, 2 }, { V_ERRORS, 2 }, { V_CRLF, 2 }, { V_NEL, 2 },
+		{ V_DOMAINS_LAST, 1 }, { V_QUOTED, 0 }, { V_ANCHOR_TAIL, 1 },
+		{ V_UTF8_TAIL, 1 }, { V_INDENT4, 1 }, { V_MIXED, 1 },
+	};
+	size_t i;
+	unsigned parts;
+
+	(void)state;
+	for (i = 0; i < NELEM(cases); i++) {
+		write_big(cases[i].v, BIG_N);
+		parts = compare_loads();
+		if (cases[i].parts != 0 && parts != cases[i].parts)
+			fail_msg("variant %zu: %u parts, expected %u", i, parts,
+			    cases[i].parts);
+	}
+}
+
 int
 main(void)
 {
@@ -1198,6 +1357,7 @@ main(void)
 	    cmocka_unit_test(test_sorted_order),
 	    cmocka_unit_test(test_many_duplicates),
 	    cmocka_unit_test(test_large_file),
+	    cmocka_unit_test(test_parallel_equals_serial),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
