@@ -283,6 +283,14 @@ static void check_domains(struct loader *, struct dname *);
 static void check_alias_domains(struct loader *, const struct dname *);
 static void check_duplicates(struct loader *);
 static void check_subaddress(struct loader *);
+static int find_dname(const struct aliasfile *, const struct dname *,
+    const char *, size_t);
+static void check_target(struct loader *, const struct dname *,
+    const char *, size_t, const char *, const struct pos *);
+static void check_target_list(struct loader *, const struct dname *,
+    const char *, const char *, const struct pos *);
+static void check_targets(struct loader *, const struct dname *);
+static int is_always(const char *);
 
 static uint16_t domain_index(struct loader *, const struct addr *);
 
@@ -1299,6 +1307,13 @@ alias_start(struct loader *l, const yaml_event_t *ev)
 		    addr_strerror(ADDR_PATH_LONG));
 		return;
 	}
+	if (buf[0] == '#') {
+		/* export could not write it: postmap skips "#" lines. */
+		diag_add(l, 0, &pos, "invalid alias address '%s': a local "
+		    "part starting with '#' cannot be written in virtual(5) "
+		    "text", quote(scalar(ev), scalar_len(ev), q));
+		return;
+	}
 	if ((a->key = arena_strndup(&l->af->arena, buf, len)) == NULL) {
 		oom(l);
 		return;
@@ -1651,10 +1666,146 @@ check_all(struct loader *l)
 	check_domains(l, names);
 	if (l->unresolved > 0)
 		check_alias_domains(l, names);
-	free(names);
 	check_subaddress(l);
 	if (af->naliases > 0)
 		check_duplicates(l);
+	check_targets(l, names);
+	free(names);
+}
+
+/*
+ * Returns the index in af->domains of the domain of len bytes at dom, by
+ * binary search
+ * in names (sorted by check_domains()), or -1.
+ */
+static int
+find_dname(const struct aliasfile *af, const struct dname *names,
+    const char *dom, size_t len)
+{
+	size_t lo = 0, hi = af->ndomains, mid;
+
+	/* A name equal to dom for len bytes is not less than dom. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(names[mid].name, dom, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == af->ndomains || strncmp(names[lo].name, dom, len) != 0 ||
+	    names[lo].name[len] != '\0')
+		return -1;
+	return (int)names[lo].idx;
+}
+
+/*
+ * Postfix expands virtual aliases again: a target at a managed domain
+ * is looked up in the same map.  If it is not an active alias there,
+ * Postfix accepts the mail and then bounces it (the backscatter this
+ * tool exists to stop), so such a target is an error.  Checks the
+ * target of len bytes at s, of the alias self (NULL for a domain's
+ * deliver_to), reported at pos.
+ */
+static void
+check_target(struct loader *l, const struct dname *names, const char *s,
+    size_t len, const char *self, const struct pos *pos)
+{
+	const struct aliasfile *af = l->af;
+	const struct af_alias *a;
+	const char *at;
+	struct addr addr;
+	char key[ADDR_BUF];
+	size_t blen;
+	int d;
+
+	/*
+	 * Targets are canonical (domain lowercase, after the last '@'):
+	 * most are elsewhere, and are passed over without parsing.
+	 */
+	for (at = s + len; at > s && at[-1] != '@'; at--)
+		;
+	if (at == s || find_dname(af, names, at, len - (size_t)(at - s)) ==
+	    -1)
+		return;
+	if (addr_parse(s, len, 0, &addr) != ADDR_OK ||
+	    (d = find_dname(af, names, addr.domain, addr.domain_len)) == -1 ||
+	    addr_format(&addr, key, sizeof(key)) == (size_t)-1)
+		return;
+	/* Postfix's lookup order: user+ext@domain, then user@domain. */
+	a = af_find_alias(af, key);
+	blen = addr_subaddr_base(&addr, af->domains[d].subaddress);
+	if (a == NULL && blen < addr.local_len) {
+		snprintf(key, sizeof(key), "%.*s@%s", (int)blen, addr.local,
+		    addr.domain);
+		a = af_find_alias(af, key);
+	}
+	if (a != NULL && self != NULL && strcmp(a->key, self) == 0)
+		diag_add(l, 0, pos, "%s forwards to itself", self);
+	else if (a != NULL && (a->flags & AF_REVOKED))
+		diag_add(l, 0, pos, "target %s is a revoked alias: Postfix "
+		    "would accept mail for it, then bounce it", key);
+	else if (a == NULL && !is_always(key))
+		diag_add(l, 0, pos, "target %s is at a managed domain but is "
+		    "not an alias: Postfix would accept mail for it, then "
+		    "bounce it", key);
+}
+
+/*
+ * Checks every address of a list of targets (canonical, joined by
+ * ", ", which may also stand inside a quoted local part).
+ */
+static void
+check_target_list(struct loader *l, const struct dname *names,
+    const char *targets, const char *self, const struct pos *pos)
+{
+	const char *p, *start;
+	int quoted = 0;
+
+	for (start = p = targets;; p++) {
+		if (*p == '\\' && quoted && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted &&
+		    (*p == '\0' || (p[0] == ',' && p[1] == ' '))) {
+			check_target(l, names, start, (size_t)(p - start),
+			    self, pos);
+			if (*p == '\0')
+				break;
+			start = p + 2;
+		}
+	}
+}
+
+static void
+check_targets(struct loader *l, const struct dname *names)
+{
+	const struct aliasfile *af = l->af;
+	const struct af_alias *a;
+	struct pos pos;
+	size_t i;
+
+	for (i = 0; i < af->ndomains; i++) {
+		pos = (struct pos){af->domains[i].line, af->domains[i].col};
+		if (af->domains[i].deliver_to != NULL)
+			check_target_list(l, names, af->domains[i].deliver_to,
+			    NULL, &pos);
+	}
+	for (i = 0; i < af->naliases; i++) {
+		a = &af->aliases[i];
+		if (a->to == NULL)
+			continue;
+		pos = (struct pos){a->line, a->col};
+		check_target_list(l, names, a->to, a->key, &pos);
+	}
+}
+
+/* Nonzero for postmaster@ and abuse@, which every domain has. */
+static int
+is_always(const char *key)
+{
+	return strncmp(key, "postmaster@", 11) == 0 ||
+	    strncmp(key, "abuse@", 6) == 0;
 }
 
 static int
@@ -1710,8 +1861,9 @@ check_alias_domains(struct loader *l, const struct dname *names)
 	struct af_alias *a;
 	struct pos pos;
 	const char *dom, *last = NULL;
-	size_t i, lo, hi, mid;
+	size_t i;
 	uint16_t idx = 0;
+	int d;
 
 	/* Without any domain, "missing key 'domains'" said it all. */
 	if (af->ndomains == 0)
@@ -1722,25 +1874,16 @@ check_alias_domains(struct loader *l, const struct dname *names)
 			continue;
 		dom = strrchr(a->key, '@') + 1;
 		if (last == NULL || strcmp(dom, last) != 0) {
-			lo = 0;
-			hi = af->ndomains;
-			while (lo < hi) {
-				mid = lo + (hi - lo) / 2;
-				if (strcmp(names[mid].name, dom) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo == af->ndomains ||
-			    strcmp(names[lo].name, dom) != 0) {
+			if ((d = find_dname(af, names, dom, strlen(dom))) ==
+			    -1) {
 				pos = (struct pos){a->line, a->col};
 				diag_add(l, 0, &pos,
 				    "alias outside the listed domains: %s",
 				    a->key);
 				continue;
 			}
-			last = names[lo].name;
-			idx = (uint16_t)names[lo].idx;
+			last = af->domains[d].name;
+			idx = (uint16_t)d;
 		}
 		a->domain = idx;
 	}
