@@ -239,6 +239,7 @@ static int join_tail(struct loader *, struct loader *);
 static int open_input(struct loader *);
 static void parser_error(struct loader *);
 static void reader_error(struct loader *);
+static int count_plain(const unsigned char *, size_t, size_t *, size_t *);
 static int locate_offset(
     struct loader *, size_t, int, struct pos *, unsigned char *);
 
@@ -675,6 +676,37 @@ reader_error(struct loader *l)
 }
 
 /*
+ * Adds to *line the line breaks of the n bytes at b and sets *col to the
+ * column after them, when the only breaks there are LF: no CR and no
+ * byte that starts NEL, LS or PS.  Returns 1, or 0 (and changes
+ * nothing) when b has such a byte.  The loop has no branch, so the
+ * compiler vectorises it.
+ */
+static int
+count_plain(const unsigned char *b, size_t n, size_t *line, size_t *col)
+{
+	size_t i, nl = 0, from = 0;
+	unsigned special = 0;
+
+	for (i = 0; i < n; i++) {
+		special |= (b[i] == '\r') | (b[i] == 0xc2) | (b[i] == 0xe2);
+		nl += b[i] == '\n';
+	}
+	if (special)
+		return 0;
+	if (nl > 0) {
+		*line += nl;
+		*col = 0;
+		from = (size_t)((const unsigned char *)memrchr(b, '\n', n) -
+		    b) + 1;
+	}
+	/* Columns count characters: skip UTF-8 continuation bytes. */
+	for (i = from; i < n; i++)
+		*col += (b[i] & 0xc0) != 0x80;
+	return 1;
+}
+
+/*
  * Finds the line and column (counted as libyaml counts them: characters,
  * with CR LF, CR, LF, NEL, LS and PS as line breaks, a leading BOM not
  * counted) of the character at byte offset off of the file, and its
@@ -714,6 +746,19 @@ locate_offset(struct loader *l, size_t off, int back, struct pos *pos,
 			if (i == 0 && n >= 3 &&
 			    memcmp(l->rbuf, "\xef\xbb\xbf", 3) == 0)
 				skip = 3;
+			/*
+			 * A whole chunk before off, not continuing a break or
+			 * a character from the last one: count it at once
+			 * (a large file's split is found this way).
+			 */
+			if (i >= skip && i + n <= off && p1 != '\r' &&
+			    p1 != 0xc2 && p1 != 0xe2 && p2 != 0xe2 &&
+			    count_plain(l->rbuf, n, &line, &col)) {
+				p2 = n > 1 ? l->rbuf[n - 2] : p1;
+				p1 = l->rbuf[n - 1];
+				i += n - 1;
+				continue;
+			}
 		}
 		c = l->rbuf[i - start];
 		if (i == off)
