@@ -89,3 +89,32 @@ test_example_file_matches_postmap() {
 	dump ex.virt.lmdb >b.dump
 	expect_same b.dump a.dump
 }
+
+test_quoted_keys_round_trip() {
+	# Quoted local parts keep their quotes in the key, as Postfix looks
+	# them up; postmap reads them back from export, white space and all.
+	cat >q.yaml <<'YAML'
+domains:
+  example.com:
+    deliver_to: me@example.net
+aliases:
+  '"John Doe"@example.com': {}
+  '"a\"b"@example.com': {}
+  '"irs"@example.com': {}
+  '"x  y"@example.com':
+    to: '"Jane  Q"@example.net'
+YAML
+	expect_exit 0 "$ALIASCTL" -f q.yaml compile
+	expect_exit 0 "$ALIASCTL" -f q.yaml export
+	cp "$T/out" q.virt
+	postmap lmdb:q.virt
+	dump q.lmdb >a.dump
+	dump q.virt.lmdb >b.dump
+	expect_same b.dump a.dump
+	[ "$(postmap -q '"john doe"@example.com' lmdb:q)" = me@example.net ] ||
+	    die "quoted key with a blank not found"
+	[ "$(postmap -q 'irs@example.com' lmdb:q)" = me@example.net ] ||
+	    die "needless quotes not removed"
+	[ "$(postmap -q '"x  y"@example.com' lmdb:q)" = '"Jane  Q"@example.net' ] ||
+	    die "quoted target changed"
+}
