@@ -59,7 +59,7 @@ build/san/test_%: build/san/test_%.o $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 deps:
-	@sh tools/deps
+	@sh tools/deps test
 
 # The test programs are built with ASan and UBSan; tests/run drives every
 # suite and prints "N passed, N failed" at the end.
@@ -67,7 +67,8 @@ test check: deps
 	$(MAKE) build/san/aliasctl $(UNITS:%=build/san/%)
 	sh tests/run build/san
 
-demo: deps
+demo:
+	@sh tools/deps build
 	$(MAKE) build/aliasctl
 	sh tools/demo build/aliasctl
 

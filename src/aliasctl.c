@@ -385,6 +385,9 @@ cmd_query(const struct options *o, int argc, char **argv)
 	rc = found ? 0 : EX_NOTFOUND;
 	if (found)
 		printf("%s\n", value);
+	/* The answer first, then why, also when both go to a terminal. */
+	if (verbose && flush_stdout() != 0)
+		rc = EX_IOERR;
 	if (verbose && (r = query_explain(policy, keys[0], basekey, domain,
 	    managed, found, value)) != 0)
 		rc = r;
