@@ -5,6 +5,14 @@
 
 set -e
 
+# postmap and postconf read main.cf, which a Postfix installed as "No
+# configuration" (what tools/deps chooses) does not have: give them an
+# empty one of our own.
+MAIL_CONFIG="$T/postfix-config"
+mkdir -p "$MAIL_CONFIG"
+: >"$MAIL_CONFIG/main.cf"
+export MAIL_CONFIG
+
 die() {
 	echo "$*" >&2
 	exit 1
