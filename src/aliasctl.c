@@ -1,7 +1,7 @@
 /*
  * aliasctl: argument parsing and command dispatch.  The work is done by
- * aliasfile.c (the YAML file), compile.c (what the map holds) and
- * amap.c (the LMDB files).
+ * aliasfile.c (the YAML file), compile.c (what the map holds),
+ * amap.c (the LMDB files) and stats.c (the hit counters).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "address.h"
@@ -18,6 +19,7 @@
 #include "compile.h"
 #include "log.h"
 #include "policy.h"
+#include "stats.h"
 #include "util.h"
 
 #define ALIASCTL_VERSION	"0.1.0"
@@ -27,21 +29,28 @@
 struct options {
 	const char *file;	/* -f, $ALIASCTL_FILE or DEFAULT_FILE */
 	const char *mapbase;	/* -m, or NULL: derived from the file */
+	const char *stats;	/* -S, or NULL: MAP.stats.lmdb */
 };
 
+/* Room for the times we print, "YYYY-MM-DDTHH:MM:SSZ" and a NUL. */
+#define TIME_BUF	32
+
 static const char usage_text[] =
-"usage: aliasctl [-f FILE] [-m MAP] COMMAND [ARGS]\n"
+"usage: aliasctl [-f FILE] [-m MAP] [-S STATS] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
 "  check              validate the alias file and print a summary\n"
 "  compile            validate, then write MAP.lmdb and MAP.policy.lmdb\n"
 "  query [-v] ADDRESS print the target(s) Postfix would find; exit 1 if none\n"
 "  export             print the map as virtual(5) text for postmap(1)\n"
+"  stats [--json] [--top N] [--unknown]\n"
+"                     hits per alias, or per unknown recipient, by count\n"
 "  help               print this text\n"
 "\n"
 "Options:\n"
 "  -f FILE  alias file (default: $ALIASCTL_FILE, else " DEFAULT_FILE ")\n"
 "  -m MAP   map base path (default: the file's map: key, else FILE without .yaml)\n"
+"  -S STATS hit counters file (default: MAP.stats.lmdb)\n"
 "  -V       print the version and exit\n"
 "  -h       print this text\n";
 
@@ -60,6 +69,19 @@ static int	 query_explain(struct amap *policy, const char *key,
 static int	 open_maps(const char *mapbase, struct amap **map,
 		    struct amap **policy);
 static int	 flush_stdout(void);
+static int	 cmd_stats(const struct options *, int, char **);
+static int	 find_stats_file(const struct options *, char *, size_t);
+static int	 row_cmp_alias(const void *, const void *);
+static int	 row_cmp_unknown(const void *, const void *);
+static size_t	 vis_len(const char *);
+static void	 vis_print(const char *, int);
+static int	 num_width(uint64_t, int);
+static void	 time_local(int64_t, char *);
+static void	 time_utc(int64_t, char *);
+static size_t	 utf8_len(const unsigned char *);
+static void	 json_string(const char *);
+static void	 print_stats_table(const struct stats_row *, size_t, int);
+static void	 print_stats_json(const struct stats_row *, size_t, int);
 
 static const struct command {
 	const char *name;
@@ -69,6 +91,7 @@ static const struct command {
 	{ "compile", cmd_compile },
 	{ "query", cmd_query },
 	{ "export", cmd_export },
+	{ "stats", cmd_stats },
 };
 
 static int
@@ -401,6 +424,349 @@ ioerr:
 	return EX_IOERR;
 }
 
+/*
+ * The stats file: -S, else MAP.stats.lmdb with MAP found as the other
+ * commands find it (loading the alias file unless -m is given).
+ * Returns 0, or a sysexits code.
+ */
+static int
+find_stats_file(const struct options *o, char *buf, size_t bufsize)
+{
+	struct aliasfile *af = NULL;
+	char	 base[4096];
+	int	 n, rc;
+
+	if (o->stats != NULL) {
+		n = snprintf(buf, bufsize, "%s", o->stats);
+		if (n <= 0 || (size_t)n >= bufsize) {
+			log_warnx("stats file path too long or empty");
+			return EX_USAGE;
+		}
+		return 0;
+	}
+	if (o->mapbase == NULL && (rc = load(o, &af)) != 0)
+		return rc;
+	rc = map_base(o, af, base, sizeof(base));
+	af_free(af);
+	if (rc != 0)
+		return rc;
+	if (compile_path(buf, bufsize, base, STATS_SUFFIX) == -1) {
+		log_warnx("%s%s: path too long", base, STATS_SUFFIX);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+/* By hits, most first, then by key. */
+static int
+row_cmp_alias(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	if (x->a.hits != y->a.hits)
+		return x->a.hits < y->a.hits ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+static int
+row_cmp_unknown(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	if (x->u.count != y->u.count)
+		return x->u.count < y->u.count ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * Unknown recipients are whatever spammers sent: a key is printed with
+ * every byte that is not printable ASCII, and backslash, as \xHH, so
+ * that it cannot drive the terminal or shift the columns.
+ */
+static size_t
+vis_len(const char *s)
+{
+	const unsigned char *p;
+	size_t	 len = 0;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		len += *p >= 0x20 && *p < 0x7f && *p != '\\' ? 1 : 4;
+	return len;
+}
+
+/* Prints s as vis_len() counts it, padded with blanks to width. */
+static void
+vis_print(const char *s, int width)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			putchar(*p);
+		else
+			printf("\\x%02x", *p);
+	printf("%*s", width - (int)vis_len(s), "");
+}
+
+/* The larger of width and the number of digits of v. */
+static int
+num_width(uint64_t v, int width)
+{
+	int	 d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d > width ? d : width;
+}
+
+/* "YYYY-MM-DD HH:MM" in local time, "-" for never (0). */
+static void
+time_local(int64_t t, char *buf)
+{
+	struct tm tm;
+	time_t	 tt = (time_t)t;
+
+	if (t == 0)
+		strcpy(buf, "-");
+	else if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, TIME_BUF, "%Y-%m-%d %H:%M", &tm) == 0)
+		strcpy(buf, "?");
+}
+
+/* ISO 8601 in UTC, "YYYY-MM-DDTHH:MM:SSZ", or "" for never (0). */
+static void
+time_utc(int64_t t, char *buf)
+{
+	struct tm tm;
+	time_t	 tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, TIME_BUF, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned char lo, hi;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		/* No overlong forms, no UTF-16 surrogates. */
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = p[0] == 0xed ? 0x9f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ?
+		    3 : 0;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		lo = p[0] == 0xf0 ? 0x90 : 0x80;
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+		    (p[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/*
+ * Prints s as a JSON string.  Bytes that are not UTF-8 cannot be in
+ * JSON text: each becomes U+FFFD.
+ */
+static void
+json_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 len;
+
+	putchar('"');
+	while (*p != '\0') {
+		if ((len = utf8_len(p)) == 0) {
+			fputs("\\ufffd", stdout);
+			p++;
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				fwrite(p, 1, len, stdout);
+			break;
+		}
+		p += len;
+	}
+	putchar('"');
+}
+
+static void
+print_stats_table(const struct stats_row *rows, size_t n, int unknown)
+{
+	const struct stats_row *r;
+	char	 first[TIME_BUF], last[TIME_BUF];
+	size_t	 i, kw;
+	int	 w1, w2 = 7, w3 = 11;
+
+	kw = strlen(unknown ? "RECIPIENT" : "ALIAS");
+	w1 = unknown ? 5 : 4;
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		if (vis_len(r->key) > kw)
+			kw = vis_len(r->key);
+		w1 = num_width(unknown ? r->u.count : r->a.hits, w1);
+		w2 = num_width(r->a.revoked_hits, w2);
+		w3 = num_width(r->a.backscatter, w3);
+	}
+	if (unknown)
+		printf("%-*s  %*s  %-16s  %s\n", (int)kw, "RECIPIENT", w1,
+		    "COUNT", "FIRST-SEEN", "LAST-SEEN");
+	else
+		printf("%-*s  %*s  %*s  %*s  %-16s  %s\n", (int)kw, "ALIAS",
+		    w1, "HITS", w2, "REVOKED", w3, "BACKSCATTER",
+		    "FIRST-SEEN", "LAST-SEEN");
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		vis_print(r->key, (int)kw);
+		if (unknown) {
+			time_local(r->u.first_seen, first);
+			time_local(r->u.last_seen, last);
+			printf("  %*llu", w1, (unsigned long long)r->u.count);
+		} else {
+			time_local(r->a.first_seen, first);
+			time_local(r->a.last_seen, last);
+			printf("  %*llu  %*llu  %*llu", w1,
+			    (unsigned long long)r->a.hits, w2,
+			    (unsigned long long)r->a.revoked_hits, w3,
+			    (unsigned long long)r->a.backscatter);
+		}
+		printf("  %-16s  %s\n", first, last);
+	}
+}
+
+/*
+ * One JSON object with one member, "aliases" or "unknown", an array of
+ * one object per row; times are ISO 8601 UTC strings, or null.
+ */
+static void
+print_stats_json(const struct stats_row *rows, size_t n, int unknown)
+{
+	const struct stats_row *r;
+	char	 first[TIME_BUF], last[TIME_BUF];
+	size_t	 i;
+
+	printf("{\"%s\":[", unknown ? "unknown" : "aliases");
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		printf("%s\n {\"%s\":", i ? "," : "",
+		    unknown ? "recipient" : "alias");
+		json_string(r->key);
+		if (unknown) {
+			printf(",\"count\":%llu",
+			    (unsigned long long)r->u.count);
+			time_utc(r->u.first_seen, first);
+			time_utc(r->u.last_seen, last);
+		} else {
+			printf(",\"hits\":%llu,\"revoked\":%llu,"
+			    "\"backscatter\":%llu",
+			    (unsigned long long)r->a.hits,
+			    (unsigned long long)r->a.revoked_hits,
+			    (unsigned long long)r->a.backscatter);
+			time_utc(r->a.first_seen, first);
+			time_utc(r->a.last_seen, last);
+		}
+		printf(",\"first_seen\":%s%s%s,\"last_seen\":%s%s%s}",
+		    first[0] ? "\"" : "", first[0] ? first : "null",
+		    first[0] ? "\"" : "", last[0] ? "\"" : "",
+		    last[0] ? last : "null", last[0] ? "\"" : "");
+	}
+	printf("%s]}\n", n ? "\n" : "");
+}
+
+/*
+ * stats [--json] [--top N] [--unknown]: the counters the daemons wrote,
+ * most hits first.  No file yet is not an error: nothing was counted.
+ */
+static int
+cmd_stats(const struct options *o, int argc, char **argv)
+{
+	struct stats_row *rows = NULL;
+	struct errbuf e;
+	unsigned long long top = 0;
+	char	 path[4096], *end;
+	const char *arg, *num;
+	size_t	 n = 0, shown;
+	int	 i, json = 0, unknown = 0, rc, serrno;
+
+	for (i = 1; i < argc; i++) {
+		arg = argv[i];
+		if (strcmp(arg, "--json") == 0)
+			json = 1;
+		else if (strcmp(arg, "--unknown") == 0)
+			unknown = 1;
+		else if (strcmp(arg, "--top") == 0 ||
+		    strncmp(arg, "--top=", 6) == 0) {
+			if (arg[5] == '=')
+				num = arg + 6;
+			else if (i + 1 < argc)
+				num = argv[++i];
+			else {
+				log_warnx("stats: --top needs a number");
+				return usage();
+			}
+			errno = 0;
+			top = strtoull(num, &end, 10);
+			if (num[0] < '0' || num[0] > '9' || *end != '\0' ||
+			    errno == ERANGE || top == 0) {
+				log_warnx("stats: --top needs a positive "
+				    "number, not '%s'", num);
+				return usage();
+			}
+		} else {
+			log_warnx("stats: unknown argument '%s'", arg);
+			return usage();
+		}
+	}
+	if ((rc = find_stats_file(o, path, sizeof(path))) != 0)
+		return rc;
+	if (stats_read(path, unknown, &rows, &n, &e) == -1) {
+		serrno = errno;
+		if (serrno != ENOENT) {
+			log_warnx("%s", e.msg);
+			return serrno == EACCES ? EX_NOINPUT : EX_IOERR;
+		}
+		log_warnx("no hits recorded yet (%s does not exist)", path);
+	}
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows),
+		    unknown ? row_cmp_unknown : row_cmp_alias);
+	shown = top != 0 && top < n ? (size_t)top : n;
+	if (json)
+		print_stats_json(rows, shown, unknown);
+	else
+		print_stats_table(rows, shown, unknown);
+	stats_rows_free(rows, n);
+	return flush_stdout();
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -413,13 +779,16 @@ main(int argc, char *argv[])
 	if ((o.file = getenv("ALIASCTL_FILE")) == NULL || o.file[0] == '\0')
 		o.file = DEFAULT_FILE;
 	/* '+': options end at the command, which has its own. */
-	while ((ch = getopt(argc, argv, "+f:m:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "+f:m:S:Vh")) != -1) {
 		switch (ch) {
 		case 'f':
 			o.file = optarg;
 			break;
 		case 'm':
 			o.mapbase = optarg;
+			break;
+		case 'S':
+			o.stats = optarg;
 			break;
 		case 'V':
 			printf("aliasctl %s\n", ALIASCTL_VERSION);

@@ -51,7 +51,7 @@ test_check_summary() {
 test_help_matches_man_page() {
 	# Every command and option in --help is documented in aliasctl(8).
 	"$ALIASCTL" help >help.txt
-	for word in check compile query export help -f -m -V -h; do
+	for word in check compile query export stats help -f -m -S -V -h; do
 		case $word in
 		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
 			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||
@@ -249,4 +249,163 @@ test_readers_never_see_a_mix() {
 	wait $writer || die "a compile failed"
 	[ $n -gt 0 ] || die "no lookup ran during the compiles"
 	note "$n postmap lookups during 20 compiles, all answered"
+}
+
+# le64 N: N (>= 0) as 8 little-endian bytes in mdb_load -T's \hh escapes.
+le64() {
+	i=0
+	while [ $i -lt 8 ]; do
+		printf '\\%02x' $(( ($1 >> (8 * i)) & 255 ))
+		i=$((i + 1))
+	done
+}
+
+# stats_rec N...: one record (stats.c: version 1, 7 zero bytes, then
+# each N as a little-endian 64-bit integer) as an mdb_load -T line.
+stats_rec() {
+	printf '\\01\\00\\00\\00\\00\\00\\00\\00'
+	for n in "$@"; do
+		le64 "$n"
+	done
+	echo
+}
+
+# stats_file FILE: a stats file written with LMDB's own mdb_load, not
+# with stats.c, so that these tests also pin the record layout.
+# 1767225600 is 2026-01-01 00:00 UTC.
+stats_file() {
+	{
+		echo irs@example.com
+		stats_rec 12 0 0 1767225600 1767312000
+		echo bestbuy@example.com
+		stats_rec 0 5 0 1767225600 1767398400
+		echo shop@example.com
+		stats_rec 12 0 3 1767225600 1767225660
+		echo family@example.org
+		stats_rec 1 0 0 1767225600 1767225600
+	} >aliases.txt
+	{
+		echo info@example.com
+		stats_rec 310 1767225600 1767229200
+		# A quote, a backslash, ESC and a byte that is not UTF-8.
+		printf 'q"\\5c\\1b[31m\\ff@example.com\n'
+		stats_rec 2 1767225600 1767225600
+	} >unknown.txt
+	mdb_load -n -T -s aliases -f aliases.txt "$1"
+	mdb_load -n -T -s unknown -f unknown.txt "$1"
+}
+
+test_stats_no_file() {
+	expect_exit 0 "$ALIASCTL" -m map stats
+	expect_in "$T/err" "no hits recorded yet (map.stats.lmdb does not exist)"
+	[ "$(cat "$T/out")" = "ALIAS  HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN" ] ||
+	    die "not an empty table: $(cat "$T/out")"
+	expect_exit 0 "$ALIASCTL" -m map stats --unknown --top 3
+	[ "$(cat "$T/out")" = "RECIPIENT  COUNT  FIRST-SEEN        LAST-SEEN" ] ||
+	    die "not an empty table: $(cat "$T/out")"
+	# -S wins over -m; without either, MAP comes from the alias file.
+	expect_exit 0 "$ALIASCTL" -m map -S other.lmdb stats
+	expect_in "$T/err" "(other.lmdb does not exist)"
+	small_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml stats
+	expect_in "$T/err" "(a.stats.lmdb does not exist)"
+	expect_exit 66 "$ALIASCTL" -f missing.yaml stats
+	# Looking creates nothing, no lock file either.
+	! ls ./*stats* 2>/dev/null || die "left files behind"
+}
+
+test_stats_json_no_file() {
+	expect_exit 0 "$ALIASCTL" -m map stats --json
+	[ "$(cat "$T/out")" = '{"aliases":[]}' ] || die "got $(cat "$T/out")"
+	expect_in "$T/err" "no hits recorded yet"
+	expect_exit 0 "$ALIASCTL" -m map stats --unknown --json --top 1
+	[ "$(cat "$T/out")" = '{"unknown":[]}' ] || die "got $(cat "$T/out")"
+}
+
+test_stats_usage() {
+	for args in "--top" "--top 0" "--top -1" "--top +1" "--top x" \
+	    "--top 1x" "--top=" "--top 99999999999999999999999" "--frob" \
+	    "-j" "extra"; do
+		# Word splitting of $args is wanted.
+		expect_exit 64 "$ALIASCTL" -m map stats $args
+		expect_in "$T/err" "usage: aliasctl"
+	done
+	expect_exit 64 "$ALIASCTL" -m map stats --top
+	expect_in "$T/err" "--top needs a number"
+	expect_exit 64 "$ALIASCTL" -m map stats --top -1
+	expect_in "$T/err" "--top needs a positive number, not '-1'"
+	expect_exit 64 "$ALIASCTL" -m map stats --bogus
+	expect_in "$T/err" "unknown argument '--bogus'"
+	expect_exit 64 "$ALIASCTL" -S
+	expect_exit 0 "$ALIASCTL" -m map stats --top=2 --json
+}
+
+test_stats_table() {
+	stats_file s.lmdb
+	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats
+	cat >want <<'EOF'
+ALIAS                HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN
+irs@example.com        12        0            0  2026-01-01 00:00  2026-01-02 00:00
+shop@example.com       12        0            3  2026-01-01 00:00  2026-01-01 00:01
+family@example.org      1        0            0  2026-01-01 00:00  2026-01-01 00:00
+bestbuy@example.com     0        5            0  2026-01-01 00:00  2026-01-03 00:00
+EOF
+	expect_same want "$T/out"
+	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
+	# Local time follows TZ; --top limits the rows.
+	TZ=Europe/Berlin expect_exit 0 "$ALIASCTL" -S s.lmdb stats --top 1
+	expect_in "$T/out" "irs@example.com    12        0            0  2026-01-01 01:00  2026-01-02 01:00"
+	[ "$(wc -l <"$T/out")" -eq 2 ] || die "--top 1 printed $(cat "$T/out")"
+
+	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats --unknown
+	cat >want <<'EOF'
+RECIPIENT                       COUNT  FIRST-SEEN        LAST-SEEN
+info@example.com                  310  2026-01-01 00:00  2026-01-01 01:00
+q"\x5c\x1b[31m\xff@example.com      2  2026-01-01 00:00  2026-01-01 00:00
+EOF
+	expect_same want "$T/out"
+}
+
+test_stats_json() {
+	stats_file s.lmdb
+	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --json --top 2
+	cat >want <<'EOF'
+{"aliases":[
+ {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"}
+]}
+EOF
+	expect_same want "$T/out"
+	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --unknown --json
+	cat >want <<'EOF'
+{"unknown":[
+ {"recipient":"info@example.com","count":310,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T01:00:00Z"},
+ {"recipient":"q\"\\\u001b[31m\ufffd@example.com","count":2,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:00:00Z"}
+]}
+EOF
+	expect_same want "$T/out"
+	if command -v python3 >/dev/null; then
+		python3 -m json.tool "$T/out" >/dev/null || die "not JSON"
+	fi
+}
+
+test_stats_bad_file() {
+	echo "not an LMDB file" >s.lmdb
+	expect_exit 74 "$ALIASCTL" -S s.lmdb stats
+	expect_in "$T/err" "s.lmdb"
+	# A reader takes a slot in the lock file: without write access to
+	# it, say so.
+	if [ "$(id -u)" -ne 0 ]; then
+		note "not root: lock file permission test skipped"
+		return 0
+	fi
+	stats_file ok.lmdb
+	chmod 755 "$T"
+	chmod 644 ok.lmdb
+	chmod 640 ok.lmdb-lock
+	expect_exit 66 as_nobody "$ALIASCTL" -S "$T/ok.lmdb" stats
+	expect_in "$T/err" "ok.lmdb-lock: Permission denied: a reader of the stats file needs write access to its lock file"
+	chmod 600 ok.lmdb
+	expect_exit 66 as_nobody "$ALIASCTL" -S "$T/ok.lmdb" stats
+	expect_in "$T/err" "ok.lmdb: Permission denied"
 }

@@ -1,0 +1,861 @@
+/*
+ * stats.c: the hit counters of stats.h, and the only file that includes
+ * lmdb.h for the stats file.
+ *
+ * Counting.  stats_hit() runs in the milter's callback threads, once per
+ * recipient, so it must never wait for the disk: it only adds to an
+ * in-memory hash table under a mutex.  stats_flush() swaps the table out
+ * under that mutex and writes the swapped-out copy in one LMDB write
+ * transaction without holding it.  A failed write merges the counts back
+ * into the live table, so they are tried again by the next flush.
+ *
+ * The table is open addressing with linear probing over pointers to
+ * entries that carry their key inline (one malloc per distinct key per
+ * flush interval).  Keys are attacker-chosen (every address a spammer
+ * guesses), so the hash is SipHash-2-4 with a random key per handle:
+ * with a predictable hash, a few thousand colliding addresses would turn
+ * every stats_hit() into a long probe while holding the mutex.
+ *
+ * Bounds.  The aliases table is bounded by the map (only known aliases
+ * are counted in it).  The unknown table is not: one spam run can guess
+ * a million addresses.  So a flush interval holds at most
+ * STATS_UNKNOWN_MAX distinct unknown keys; the hits of any further new
+ * key are counted under the single key STATS_OTHER, "(other)", which no
+ * address can be (it has no '@').  The file is bounded the same way: once
+ * its unknown table holds STATS_UNKNOWN_FILE_MAX keys, hits of keys not
+ * yet in it are added to "(other)" there.  Empty keys and keys longer
+ * than STATS_KEY_MAX (longer than any address, and LMDB refuses keys over
+ * 511 bytes, which would fail every later flush) go to "(other)" too.
+ * A hit that cannot be counted for lack of memory is dropped: counters
+ * are evidence for the owner, never worth failing a verdict for.
+ *
+ * The file.  LMDB with its own lock file (path-lock), MDB_NOSUBDIR, two
+ * named databases.  Keys are the address bytes without a NUL (this is
+ * not a Postfix map).  Values are fixed-size records, encoded byte by
+ * byte, so the file does not depend on the compiler's struct layout or
+ * the machine's byte order; all integers are little-endian, signed ones
+ * two's complement:
+ *
+ *   "aliases", 48 bytes            "unknown", 32 bytes
+ *   0      version (1)             0      version (1)
+ *   1..7   zero (reserved)         1..7   zero (reserved)
+ *   8..15  hits          u64       8..15  count       u64
+ *   16..23 revoked_hits  u64       16..23 first_seen  i64
+ *   24..31 backscatter   u64       24..31 last_seen   i64
+ *   32..39 first_seen    i64
+ *   40..47 last_seen     i64
+ *
+ * Times are seconds since the epoch.  A record of another size or
+ * version is refused by the reader; the writer, the only one, replaces
+ * it rather than block every later flush on it.
+ *
+ * Commits are durable (no MDB_NOSYNC): a crash loses at most the counts
+ * of the current interval, never the file.  The map starts at
+ * STATS_MAPSIZE_MIN (or what the file records, if larger) and doubles on
+ * MDB_MAP_FULL, with one retry per flush.
+ *
+ * LMDB rules that bind the callers: an environment must not be used
+ * across fork(2), so the daemon opens the file after it has forked; and
+ * a process must not open the same file twice (its fcntl locks on the
+ * lock file belong to the process, and closing the second handle drops
+ * the first one's), so the daemon never calls stats_read() on its own
+ * file.
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "util.h"
+
+#define STATS_MAPSIZE_MIN	((size_t)64 * 1024 * 1024)
+#define STATS_MODE		0640
+#define STATS_UNKNOWN_MAX	100000	/* distinct unknown keys per flush */
+#define STATS_UNKNOWN_FILE_MAX	1000000	/* distinct unknown keys in the file */
+#define STATS_KEY_MAX		256	/* RFC 5321 path limit */
+#define STATS_OTHER		"(other)"
+#define STATS_TAB_MIN		64	/* first slot array, a power of two */
+
+#define REC_VERSION		1
+#define REC_ALIAS_SIZE		48
+#define REC_UNKNOWN_SIZE	32
+
+/* Index of a table in struct stats, and the argument of stats_read(). */
+#define TAB_ALIASES		0
+#define TAB_UNKNOWN		1
+
+static const char *const tab_name[2] = { "aliases", "unknown" };
+
+/*
+ * One counted key.  n[] is indexed by enum stats_kind for aliases; the
+ * unknown table uses n[0] only.
+ */
+struct ent {
+	uint64_t hash;
+	uint64_t n[3];
+	int64_t	 first;
+	int64_t	 last;
+	char	 key[];
+};
+
+struct tab {
+	struct ent **slot;	/* cap pointers, NULL for free; ours */
+	size_t	 cap;		/* 0, or a power of two */
+	size_t	 len;		/* entries */
+};
+
+struct stats {
+	MDB_env	*env;
+	MDB_dbi	 dbi[2];
+	char	*path;		/* for messages; ours */
+	size_t	 mapsize;	/* the environment's current map size */
+	uint64_t sipkey[2];
+	pthread_mutex_t mu;	/* guards tab */
+	pthread_mutex_t flushmu; /* serialises stats_flush() */
+	struct tab tab[2];
+};
+
+static int	 lmdb_errno(int);
+static void	 put_u64(unsigned char *, uint64_t);
+static uint64_t	 get_u64(const unsigned char *);
+static int64_t	 get_i64(const unsigned char *);
+static void	 sipround(uint64_t *);
+static uint64_t	 siphash(const uint64_t *, const char *, size_t);
+static void	 encode_alias(unsigned char *, const struct stats_alias *);
+static int	 decode_alias(const MDB_val *, struct stats_alias *);
+static void	 encode_unknown(unsigned char *, const struct stats_unknown *);
+static int	 decode_unknown(const MDB_val *, struct stats_unknown *);
+static size_t	 tab_slot(const struct tab *, const char *, size_t,
+		    uint64_t);
+static int	 tab_grow(struct tab *);
+static struct ent *tab_get(const struct stats *, struct tab *, const char *,
+		    size_t, size_t);
+static void	 tab_take(const struct stats *, struct tab *, struct tab *,
+		    size_t);
+static void	 tab_free(struct tab *);
+static void	 ent_merge(struct ent *, const struct ent *);
+static int	 flush_one(struct stats *, MDB_txn *, int, const struct ent *,
+		    size_t *, struct errbuf *);
+static int	 flush_txn(struct stats *, struct tab *, struct errbuf *);
+static int	 read_open(const char *, MDB_env **, struct errbuf *);
+
+/*
+ * Callers look at errno (ENOENT means "no file yet"), so LMDB's own
+ * negative codes become the nearest errno, as in amap.c.
+ */
+static int
+lmdb_errno(int rc)
+{
+	if (rc > 0)
+		return rc;
+	switch (rc) {
+	case MDB_MAP_FULL:
+		return ENOSPC;
+	case MDB_READERS_FULL:
+	case MDB_TXN_FULL:
+	case MDB_CURSOR_FULL:
+	case MDB_PAGE_FULL:
+	case MDB_DBS_FULL:
+		return ENOMEM;
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+	case MDB_BAD_VALSIZE:
+		return EINVAL;
+	default:
+		return EIO;
+	}
+}
+
+static void
+put_u64(unsigned char *p, uint64_t v)
+{
+	int	 i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int	 i;
+
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Two's complement without relying on the implementation's conversion. */
+static int64_t
+get_i64(const unsigned char *p)
+{
+	uint64_t u = get_u64(p);
+
+	if (u <= INT64_MAX)
+		return (int64_t)u;
+	return -(int64_t)(~u) - 1;
+}
+
+static void
+sipround(uint64_t *v)
+{
+#define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+#undef ROTL
+}
+
+/* SipHash-2-4 of len bytes of s under the 128-bit key k. */
+static uint64_t
+siphash(const uint64_t *k, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v[4], m, b;
+	size_t	 i, end = len & ~(size_t)7;
+
+	v[0] = 0x736f6d6570736575ULL ^ k[0];
+	v[1] = 0x646f72616e646f6dULL ^ k[1];
+	v[2] = 0x6c7967656e657261ULL ^ k[0];
+	v[3] = 0x7465646279746573ULL ^ k[1];
+	for (i = 0; i < end; i += 8) {
+		m = get_u64(p + i);
+		v[3] ^= m;
+		sipround(v);
+		sipround(v);
+		v[0] ^= m;
+	}
+	b = (uint64_t)len << 56;
+	for (i = 0; i < (len & 7); i++)
+		b |= (uint64_t)p[end + i] << (8 * i);
+	v[3] ^= b;
+	sipround(v);
+	sipround(v);
+	v[0] ^= b;
+	v[2] ^= 0xff;
+	for (i = 0; i < 4; i++)
+		sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* Writes the REC_ALIAS_SIZE bytes of a's record into rec. */
+static void
+encode_alias(unsigned char *rec, const struct stats_alias *a)
+{
+	memset(rec, 0, REC_ALIAS_SIZE);
+	rec[0] = REC_VERSION;
+	put_u64(rec + 8, a->hits);
+	put_u64(rec + 16, a->revoked_hits);
+	put_u64(rec + 24, a->backscatter);
+	put_u64(rec + 32, (uint64_t)a->first_seen);
+	put_u64(rec + 40, (uint64_t)a->last_seen);
+}
+
+/* Returns 0 with *a, or -1 when v is not a record we know. */
+static int
+decode_alias(const MDB_val *v, struct stats_alias *a)
+{
+	const unsigned char *p = v->mv_data;
+
+	if (v->mv_size != REC_ALIAS_SIZE || p[0] != REC_VERSION)
+		return -1;
+	a->hits = get_u64(p + 8);
+	a->revoked_hits = get_u64(p + 16);
+	a->backscatter = get_u64(p + 24);
+	a->first_seen = get_i64(p + 32);
+	a->last_seen = get_i64(p + 40);
+	return 0;
+}
+
+static void
+encode_unknown(unsigned char *rec, const struct stats_unknown *u)
+{
+	memset(rec, 0, REC_UNKNOWN_SIZE);
+	rec[0] = REC_VERSION;
+	put_u64(rec + 8, u->count);
+	put_u64(rec + 16, (uint64_t)u->first_seen);
+	put_u64(rec + 24, (uint64_t)u->last_seen);
+}
+
+static int
+decode_unknown(const MDB_val *v, struct stats_unknown *u)
+{
+	const unsigned char *p = v->mv_data;
+
+	if (v->mv_size != REC_UNKNOWN_SIZE || p[0] != REC_VERSION)
+		return -1;
+	u->count = get_u64(p + 8);
+	u->first_seen = get_i64(p + 16);
+	u->last_seen = get_i64(p + 24);
+	return 0;
+}
+
+/*
+ * Returns the index of key's slot in t (cap > 0), or of the free slot
+ * where it belongs.
+ */
+static size_t
+tab_slot(const struct tab *t, const char *key, size_t len, uint64_t hash)
+{
+	const struct ent *e;
+	size_t	 i, mask = t->cap - 1;
+
+	for (i = hash & mask; (e = t->slot[i]) != NULL; i = (i + 1) & mask)
+		if (e->hash == hash && strncmp(e->key, key, len) == 0 &&
+		    e->key[len] == '\0')
+			return i;
+	return i;
+}
+
+/* Doubles t's slot array (keeps the load under 3/4).  Returns 0 or -1. */
+static int
+tab_grow(struct tab *t)
+{
+	struct ent **slot, *e;
+	size_t	 cap, i, j;
+
+	cap = t->cap ? t->cap * 2 : STATS_TAB_MIN;
+	if (cap > SIZE_MAX / sizeof(*slot) ||
+	    (slot = calloc(cap, sizeof(*slot))) == NULL)
+		return -1;
+	for (i = 0; i < t->cap; i++) {
+		if ((e = t->slot[i]) == NULL)
+			continue;
+		for (j = e->hash & (cap - 1); slot[j] != NULL;
+		    j = (j + 1) & (cap - 1))
+			;
+		slot[j] = e;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	return 0;
+}
+
+/*
+ * Returns key's entry in t, inserting a zero one if needed.  When t has
+ * max entries already (max 0: no limit), a new key is counted as
+ * STATS_OTHER instead.  Returns NULL when out of memory.
+ */
+static struct ent *
+tab_get(const struct stats *s, struct tab *t, const char *key, size_t len,
+    size_t max)
+{
+	struct ent *e;
+	uint64_t hash;
+	size_t	 i;
+
+	if (len == 0 || len > STATS_KEY_MAX) {
+		key = STATS_OTHER;
+		len = sizeof(STATS_OTHER) - 1;
+	}
+	hash = siphash(s->sipkey, key, len);
+	if (t->cap != 0 && (e = t->slot[tab_slot(t, key, len, hash)]) != NULL)
+		return e;
+	if (max != 0 && t->len >= max && strcmp(key, STATS_OTHER) != 0)
+		return tab_get(s, t, STATS_OTHER, sizeof(STATS_OTHER) - 1, 0);
+	if ((t->len + 1) * 4 > t->cap * 3 && tab_grow(t) == -1)
+		return NULL;
+	if ((e = malloc(sizeof(*e) + len + 1)) == NULL)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->hash = hash;
+	e->first = INT64_MAX;
+	e->last = INT64_MIN;
+	memcpy(e->key, key, len);
+	e->key[len] = '\0';
+	i = tab_slot(t, key, len, hash);
+	t->slot[i] = e;
+	t->len++;
+	return e;
+}
+
+/* Adds b's counts to a. */
+static void
+ent_merge(struct ent *a, const struct ent *b)
+{
+	int	 i;
+
+	for (i = 0; i < 3; i++)
+		a->n[i] += b->n[i];
+	if (b->first < a->first)
+		a->first = b->first;
+	if (b->last > a->last)
+		a->last = b->last;
+}
+
+/*
+ * Moves every count of src into dst (max as for tab_get()) and empties
+ * src.  Entries are moved, not copied, when dst has no such key yet;
+ * counts that find no memory are dropped.
+ */
+static void
+tab_take(const struct stats *s, struct tab *dst, struct tab *src, size_t max)
+{
+	struct ent *e, *d;
+	size_t	 i, len;
+	int	 fresh;
+
+	for (i = 0; i < src->cap; i++) {
+		if ((e = src->slot[i]) == NULL)
+			continue;
+		len = strlen(e->key);
+		fresh = dst->cap == 0 ||
+		    dst->slot[tab_slot(dst, e->key, len, e->hash)] == NULL;
+		if (fresh && (max == 0 || dst->len < max) &&
+		    ((dst->len + 1) * 4 <= dst->cap * 3 ||
+		    tab_grow(dst) == 0)) {
+			dst->slot[tab_slot(dst, e->key, len, e->hash)] = e;
+			dst->len++;
+			continue;
+		}
+		if ((d = tab_get(s, dst, e->key, len, max)) != NULL)
+			ent_merge(d, e);
+		free(e);
+	}
+	free(src->slot);
+	memset(src, 0, sizeof(*src));
+}
+
+static void
+tab_free(struct tab *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->cap; i++)
+		free(t->slot[i]);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+stats_open(const char *path, struct stats **sp, struct errbuf *e)
+{
+	struct stats *s;
+	MDB_envinfo info;
+	MDB_txn	*txn = NULL;
+	int	 rc, dead, serrno = 0, i, mu = 0;
+
+	*sp = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL) {
+		serrno = ENOMEM;
+		errbuf_set(e, "%s: out of memory", path);
+		goto fail;
+	}
+	if ((rc = pthread_mutex_init(&s->mu, NULL)) != 0 ||
+	    (mu = 1, rc = pthread_mutex_init(&s->flushmu, NULL)) != 0) {
+		serrno = rc;
+		errbuf_set(e, "%s: mutex: %s", path, strerror(rc));
+		goto fail;
+	}
+	mu = 2;
+	/* A fixed key only weakens the flooding defence; still count. */
+	if (getrandom(s->sipkey, sizeof(s->sipkey), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(s->sipkey)) {
+		s->sipkey[0] = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+		s->sipkey[1] = (uint64_t)(uintptr_t)s;
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 2)) != 0 ||
+	    (rc = mdb_env_open(s->env, path, MDB_NOSUBDIR, STATS_MODE)) != 0 ||
+	    (rc = mdb_env_info(s->env, &info)) != 0)
+		goto lmdb_fail;
+	/* Keep a larger size that an earlier run grew the file to. */
+	s->mapsize = info.me_mapsize;
+	if (s->mapsize < STATS_MAPSIZE_MIN) {
+		if ((rc = mdb_env_set_mapsize(s->env, STATS_MAPSIZE_MIN)) != 0)
+			goto lmdb_fail;
+		s->mapsize = STATS_MAPSIZE_MIN;
+	}
+	/* Slots left by readers that died keep old pages from reuse. */
+	(void)mdb_reader_check(s->env, &dead);
+	/* Both tables exist from the start, so readers find them. */
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto lmdb_fail;
+	for (i = 0; i < 2; i++)
+		if ((rc = mdb_dbi_open(txn, tab_name[i], MDB_CREATE,
+		    &s->dbi[i])) != 0)
+			goto lmdb_fail;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto lmdb_fail;
+	*sp = s;
+	return 0;
+lmdb_fail:
+	serrno = lmdb_errno(rc);
+	errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (s != NULL) {
+		if (s->env != NULL)
+			mdb_env_close(s->env);
+		if (mu > 0)
+			pthread_mutex_destroy(&s->mu);
+		if (mu > 1)
+			pthread_mutex_destroy(&s->flushmu);
+		free(s->path);
+		free(s);
+	}
+	errno = serrno;
+	return -1;
+}
+
+void
+stats_hit(struct stats *s, const char *key, enum stats_kind kind,
+    time_t now)
+{
+	struct ent *e;
+	int	 t;
+
+	if (s == NULL || (unsigned)kind > STATS_UNKNOWN)
+		return;
+	t = kind == STATS_UNKNOWN ? TAB_UNKNOWN : TAB_ALIASES;
+	pthread_mutex_lock(&s->mu);
+	e = tab_get(s, &s->tab[t], key, strlen(key),
+	    t == TAB_UNKNOWN ? STATS_UNKNOWN_MAX : 0);
+	if (e != NULL) {
+		e->n[t == TAB_UNKNOWN ? 0 : kind]++;
+		if ((int64_t)now < e->first)
+			e->first = now;
+		if ((int64_t)now > e->last)
+			e->last = now;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * Adds x's counts to its record in table t of the file, in txn.
+ * *nkeys counts the keys of the unknown table, for its bound.  Returns 0
+ * or an LMDB error code with the reason in e.
+ */
+static int
+flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
+    size_t *nkeys, struct errbuf *e)
+{
+	struct stats_alias a;
+	struct stats_unknown u;
+	unsigned char rec[REC_ALIAS_SIZE];
+	MDB_val	 k, v;
+	int	 rc, old;
+
+	k.mv_data = (void *)(uintptr_t)x->key;
+	k.mv_size = strlen(x->key);
+	for (;;) {
+		if ((rc = mdb_get(txn, s->dbi[t], &k, &v)) != 0 &&
+		    rc != MDB_NOTFOUND)
+			goto fail;
+		if (rc == 0 || t != TAB_UNKNOWN ||
+		    *nkeys < STATS_UNKNOWN_FILE_MAX ||
+		    strcmp(k.mv_data, STATS_OTHER) == 0)
+			break;
+		k.mv_data = (void *)(uintptr_t)STATS_OTHER;
+		k.mv_size = sizeof(STATS_OTHER) - 1;
+	}
+	old = rc == 0;
+	if (t == TAB_ALIASES) {
+		if (!old || decode_alias(&v, &a) == -1) {
+			memset(&a, 0, sizeof(a));
+			a.first_seen = INT64_MAX;
+			a.last_seen = INT64_MIN;
+		}
+		a.hits += x->n[STATS_HIT];
+		a.revoked_hits += x->n[STATS_REVOKED_HIT];
+		a.backscatter += x->n[STATS_BACKSCATTER];
+		if (x->first < a.first_seen)
+			a.first_seen = x->first;
+		if (x->last > a.last_seen)
+			a.last_seen = x->last;
+		encode_alias(rec, &a);
+		v.mv_size = REC_ALIAS_SIZE;
+	} else {
+		if (!old || decode_unknown(&v, &u) == -1) {
+			memset(&u, 0, sizeof(u));
+			u.first_seen = INT64_MAX;
+			u.last_seen = INT64_MIN;
+		}
+		u.count += x->n[0];
+		if (x->first < u.first_seen)
+			u.first_seen = x->first;
+		if (x->last > u.last_seen)
+			u.last_seen = x->last;
+		encode_unknown(rec, &u);
+		v.mv_size = REC_UNKNOWN_SIZE;
+		if (!old)
+			(*nkeys)++;
+	}
+	v.mv_data = rec;
+	if ((rc = mdb_put(txn, s->dbi[t], &k, &v, 0)) != 0)
+		goto fail;
+	return 0;
+fail:
+	errbuf_set(e, "%s: %s \"%.200s\": %s", s->path, tab_name[t],
+	    (const char *)k.mv_data, mdb_strerror(rc));
+	return rc;
+}
+
+/*
+ * Writes both tables of t in one transaction.  Returns 0 or an LMDB
+ * error code with the reason in e.
+ */
+static int
+flush_txn(struct stats *s, struct tab *t, struct errbuf *e)
+{
+	MDB_txn	*txn;
+	MDB_stat st;
+	size_t	 i, nkeys;
+	int	 rc, k;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		errbuf_set(e, "%s: %s", s->path, mdb_strerror(rc));
+		return rc;
+	}
+	if ((rc = mdb_stat(txn, s->dbi[TAB_UNKNOWN], &st)) != 0) {
+		errbuf_set(e, "%s: %s", s->path, mdb_strerror(rc));
+		goto fail;
+	}
+	nkeys = st.ms_entries;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < t[k].cap; i++)
+			if (t[k].slot[i] != NULL && (rc = flush_one(s, txn, k,
+			    t[k].slot[i], &nkeys, e)) != 0)
+				goto fail;
+	/* The commit frees the transaction whether it succeeds or not. */
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		errbuf_set(e, "%s: commit: %s", s->path, mdb_strerror(rc));
+	return rc;
+fail:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+stats_flush(struct stats *s, struct errbuf *e)
+{
+	struct tab t[2];
+	size_t	 size;
+	int	 rc, dead, retried = 0;
+
+	pthread_mutex_lock(&s->flushmu);
+	pthread_mutex_lock(&s->mu);
+	memcpy(t, s->tab, sizeof(t));
+	memset(s->tab, 0, sizeof(s->tab));
+	pthread_mutex_unlock(&s->mu);
+	if (t[0].len == 0 && t[1].len == 0) {
+		pthread_mutex_unlock(&s->flushmu);
+		return 0;
+	}
+	(void)mdb_reader_check(s->env, &dead);
+	while ((rc = flush_txn(s, t, e)) == MDB_MAP_FULL && !retried) {
+		/* No transaction is open: flushes are serialised. */
+		retried = 1;
+		size = s->mapsize * 2;
+		if (size < s->mapsize) {
+			errbuf_set(e, "%s: map size overflow", s->path);
+			break;
+		}
+		if ((rc = mdb_env_set_mapsize(s->env, size)) != 0) {
+			errbuf_set(e, "%s: map size %zu: %s", s->path, size,
+			    mdb_strerror(rc));
+			break;
+		}
+		s->mapsize = size;
+	}
+	if (rc == 0) {
+		tab_free(&t[0]);
+		tab_free(&t[1]);
+		pthread_mutex_unlock(&s->flushmu);
+		return 0;
+	}
+	/*
+	 * Put the counts back for the next flush: the hits counted since
+	 * the swap (few) go into the swapped-out table (many).
+	 */
+	pthread_mutex_lock(&s->mu);
+	tab_take(s, &t[TAB_ALIASES], &s->tab[TAB_ALIASES], 0);
+	tab_take(s, &t[TAB_UNKNOWN], &s->tab[TAB_UNKNOWN], STATS_UNKNOWN_MAX);
+	memcpy(s->tab, t, sizeof(t));
+	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->flushmu);
+	errno = lmdb_errno(rc);
+	return -1;
+}
+
+void
+stats_close(struct stats *s)
+{
+	if (s == NULL)
+		return;
+	tab_free(&s->tab[0]);
+	tab_free(&s->tab[1]);
+	mdb_env_close(s->env);
+	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->flushmu);
+	free(s->path);
+	free(s);
+}
+
+/*
+ * Opens the stats file at path read-only, with LMDB's lock file, which
+ * is what lets the daemon write meanwhile.  Returns 0 with *envp, or -1
+ * with errno and the reason in e.
+ */
+static int
+read_open(const char *path, MDB_env **envp, struct errbuf *e)
+{
+	struct stat st;
+	MDB_env	*env = NULL;
+	int	 rc, serrno;
+
+	*envp = NULL;
+	/*
+	 * LMDB creates the lock file before it opens the data file: look
+	 * first, so that a missing file leaves nothing behind.
+	 */
+	if (stat(path, &st) == -1)
+		return errbuf_set(e, "%s: %s", path, strerror(errno));
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 2)) != 0 ||
+	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY,
+	    STATS_MODE)) != 0) {
+		serrno = lmdb_errno(rc);
+		if (rc == EACCES && access(path, R_OK) == 0)
+			errbuf_set(e, "%s-lock: %s: a reader of the stats file "
+			    "needs write access to its lock file (run as root "
+			    "or as the daemon's user)", path, strerror(rc));
+		else
+			errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+		if (env != NULL)
+			mdb_env_close(env);
+		errno = serrno;
+		return -1;
+	}
+	*envp = env;
+	return 0;
+}
+
+int
+stats_read(const char *path, int unknown, struct stats_row **rowsp,
+    size_t *np, struct errbuf *e)
+{
+	struct stats_row *rows = NULL, *r;
+	MDB_env	*env = NULL;
+	MDB_txn	*txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_dbi	 dbi;
+	MDB_val	 k, v;
+	MDB_cursor_op op;
+	size_t	 n = 0, cap = 0;
+	int	 rc, t, serrno = 0, bad;
+
+	*rowsp = NULL;
+	*np = 0;
+	t = unknown ? TAB_UNKNOWN : TAB_ALIASES;
+	if (read_open(path, &env, e) == -1)
+		return -1;
+	/* The daemon grew the map since we opened it: follow. */
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) ==
+	    MDB_MAP_RESIZED && (rc = mdb_env_set_mapsize(env, 0)) == 0)
+		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	if (rc != 0)
+		goto lmdb_fail;
+	if ((rc = mdb_dbi_open(txn, tab_name[t], 0, &dbi)) == MDB_NOTFOUND)
+		goto done;
+	if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		goto lmdb_fail;
+	for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((r = reallocarray(rows, cap, sizeof(*rows))) ==
+			    NULL) {
+				serrno = ENOMEM;
+				errbuf_set(e, "%s: out of memory", path);
+				goto fail;
+			}
+			rows = r;
+		}
+		r = &rows[n];
+		memset(r, 0, sizeof(*r));
+		bad = t == TAB_UNKNOWN ? decode_unknown(&v, &r->u) :
+		    decode_alias(&v, &r->a);
+		if (bad) {
+			serrno = EINVAL;
+			errbuf_set(e, "%s: %s \"%.*s\": not a version %d "
+			    "record of %d bytes", path, tab_name[t],
+			    (int)(k.mv_size > 200 ? 200 : k.mv_size),
+			    (const char *)k.mv_data, REC_VERSION,
+			    t == TAB_UNKNOWN ? REC_UNKNOWN_SIZE :
+			    REC_ALIAS_SIZE);
+			goto fail;
+		}
+		/* The key is in the map: copy it before the txn ends. */
+		if ((r->key = malloc(k.mv_size + 1)) == NULL) {
+			serrno = ENOMEM;
+			errbuf_set(e, "%s: out of memory", path);
+			goto fail;
+		}
+		memcpy(r->key, k.mv_data, k.mv_size);
+		r->key[k.mv_size] = '\0';
+		n++;
+	}
+	if (rc != MDB_NOTFOUND)
+		goto lmdb_fail;
+done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	*rowsp = rows;
+	*np = n;
+	return 0;
+lmdb_fail:
+	serrno = lmdb_errno(rc);
+	errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+fail:
+	stats_rows_free(rows, n);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	errno = serrno;
+	return -1;
+}
+
+void
+stats_rows_free(struct stats_row *rows, size_t n)
+{
+	size_t	 i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(rows[i].key);
+	free(rows);
+}

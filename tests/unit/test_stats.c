@@ -1,0 +1,775 @@
+/*
+ * test_stats.c: the hit counters: aggregation of each kind, flushes that
+ * add to what the file holds, first and last seen, the bounds on
+ * unknown keys in memory and in the file, growth of the map, exact
+ * totals under concurrent stats_hit() and stats_flush(), reading while
+ * a writer has the file open (from another process, as aliasctl stats
+ * does), the on-disk record layout byte by byte, and records we do not
+ * know.  Every test works in its own mkdtemp(3) directory, removed
+ * afterwards.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "util.h"
+
+#define NTHREADS	8
+#define NHITS		10000
+#define CAP		100000	/* STATS_UNKNOWN_MAX in stats.c */
+
+struct fixture {
+	char	 dir[64];
+	char	 path[128];	/* dir/s.stats.lmdb */
+};
+
+struct hitter {
+	struct stats *s;
+	int	 id;
+};
+
+struct flusher {
+	struct stats *s;
+	atomic_int stop;
+	int	 nflush;
+	int	 failed;
+};
+
+static int	 setup(void **);
+static int	 teardown(void **);
+static const struct stats_row *find(const struct stats_row *, size_t,
+		    const char *);
+static const struct stats_row *get(const struct stats_row *, size_t,
+		    const char *);
+static void	 read_table(const char *, int, struct stats_row **, size_t *);
+static void	*hit_thread(void *);
+static void	*flush_thread(void *);
+static int	 child_read(const char *, uint64_t);
+static void	 raw_get(const char *, const char *, const char *,
+		    unsigned char *, size_t *);
+static void	 raw_put(const char *, const char *, const char *,
+		    const unsigned char *, size_t);
+
+static const char *const thread_alias[5] = {
+	"a0@example.com", "a1@example.com", "a2@example.com",
+	"a3@example.com", "a4@example.com",
+};
+static const char *const thread_unknown[3] = {
+	"u0@example.com", "u1@example.com", "u2@example.com",
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	strcpy(f->dir, "/tmp/test_stats.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/s.stats.lmdb", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct dirent *d;
+	char	 p[512];
+	DIR	*dp;
+
+	if ((dp = opendir(f->dir)) != NULL) {
+		while ((d = readdir(dp)) != NULL) {
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
+			unlink(p);
+		}
+		closedir(dp);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static const struct stats_row *
+find(const struct stats_row *rows, size_t n, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].key, key) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+/*
+ * key's row, failing the test when there is none; never NULL, so the
+ * checks that follow need no guard.
+ */
+static const struct stats_row *
+get(const struct stats_row *rows, size_t n, const char *key)
+{
+	static const struct stats_row none;
+	const struct stats_row *r;
+
+	if ((r = find(rows, n, key)) == NULL) {
+		fail_msg("no row for %s", key);
+		return &none;
+	}
+	return r;
+}
+
+static void
+read_table(const char *path, int unknown, struct stats_row **rows,
+    size_t *n)
+{
+	struct errbuf e;
+
+	if (stats_read(path, unknown, rows, n, &e) == -1)
+		fail_msg("stats_read: %s", e.msg);
+}
+
+static void
+test_kinds(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	struct stat st;
+	size_t	 n;
+	int	 i;
+
+	umask(022);
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	/* A flush with nothing counted writes nothing and succeeds. */
+	assert_int_equal(stats_flush(s, &e), 0);
+	for (i = 0; i < 3; i++)
+		stats_hit(s, "irs@example.com", STATS_HIT, 1000);
+	for (i = 0; i < 2; i++)
+		stats_hit(s, "irs@example.com", STATS_REVOKED_HIT, 1000);
+	stats_hit(s, "irs@example.com", STATS_BACKSCATTER, 1000);
+	stats_hit(s, "shop@example.com", STATS_BACKSCATTER, 1000);
+	for (i = 0; i < 4; i++)
+		stats_hit(s, "guess@example.com", STATS_UNKNOWN, 1000);
+	/* Unknown and alias tables are separate, even for one key. */
+	stats_hit(s, "irs@example.com", STATS_UNKNOWN, 1000);
+	stats_hit(NULL, "irs@example.com", STATS_HIT, 1000);
+
+	/* Nothing is in the file before the flush. */
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 0);
+	stats_rows_free(rows, n);
+
+	assert_int_equal(stats_flush(s, &e), 0);
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 2);
+	r = get(rows, n, "irs@example.com");
+	assert_int_equal(r->a.hits, 3);
+	assert_int_equal(r->a.revoked_hits, 2);
+	assert_int_equal(r->a.backscatter, 1);
+	r = get(rows, n, "shop@example.com");
+	assert_int_equal(r->a.hits, 0);
+	assert_int_equal(r->a.backscatter, 1);
+	stats_rows_free(rows, n);
+
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, 2);
+	r = get(rows, n, "guess@example.com");
+	assert_int_equal(r->u.count, 4);
+	r = get(rows, n, "irs@example.com");
+	assert_int_equal(r->u.count, 1);
+	stats_rows_free(rows, n);
+	stats_close(s);
+	stats_close(NULL);
+}
+
+static void
+test_flush_adds(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	size_t	 n;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 100);
+	stats_hit(s, "irs@example.com", STATS_HIT, 50);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	stats_hit(s, "x@example.com", STATS_UNKNOWN, 70);
+	assert_int_equal(stats_flush(s, &e), 0);
+
+	stats_hit(s, "irs@example.com", STATS_REVOKED_HIT, 150);
+	stats_hit(s, "irs@example.com", STATS_HIT, 120);
+	stats_hit(s, "new@example.com", STATS_HIT, 160);
+	stats_hit(s, "x@example.com", STATS_UNKNOWN, 60);
+	stats_hit(s, "x@example.com", STATS_UNKNOWN, 80);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+
+	/* A new handle adds to the same records. */
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit(s, "irs@example.com", STATS_BACKSCATTER, 10);
+	stats_hit(s, "irs@example.com", STATS_HIT, 300);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 2);
+	r = get(rows, n, "irs@example.com");
+	assert_int_equal(r->a.hits, 5);
+	assert_int_equal(r->a.revoked_hits, 1);
+	assert_int_equal(r->a.backscatter, 1);
+	assert_int_equal(r->a.first_seen, 10);
+	assert_int_equal(r->a.last_seen, 300);
+	r = get(rows, n, "new@example.com");
+	assert_int_equal(r->a.hits, 1);
+	assert_int_equal(r->a.first_seen, 160);
+	assert_int_equal(r->a.last_seen, 160);
+	stats_rows_free(rows, n);
+
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key, "x@example.com");
+	assert_int_equal(rows[0].u.count, 3);
+	assert_int_equal(rows[0].u.first_seen, 60);
+	assert_int_equal(rows[0].u.last_seen, 80);
+	stats_rows_free(rows, n);
+}
+
+static void
+test_unknown_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	char	 key[64], huge[600];
+	uint64_t total;
+	size_t	 n, i;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	for (i = 0; i < CAP + 50; i++) {
+		snprintf(key, sizeof(key), "guess%zu@example.com", i);
+		stats_hit(s, key, STATS_UNKNOWN, 1000 + (time_t)i);
+	}
+	/* Keys already counted keep counting past the cap. */
+	stats_hit(s, "guess0@example.com", STATS_UNKNOWN, 5);
+	/* Keys no address can be go to "(other)" in either table. */
+	memset(huge, 'x', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	stats_hit(s, huge, STATS_UNKNOWN, 1);
+	stats_hit(s, "", STATS_HIT, 1);
+	stats_hit(s, huge, STATS_HIT, 1);
+	assert_int_equal(stats_flush(s, &e), 0);
+
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, CAP + 1);
+	r = get(rows, n, "(other)");
+	assert_int_equal(r->u.count, 51);
+	assert_int_equal(r->u.first_seen, 1);
+	assert_int_equal(r->u.last_seen, 1000 + CAP + 49);
+	r = get(rows, n, "guess0@example.com");
+	assert_int_equal(r->u.count, 2);
+	assert_int_equal(r->u.first_seen, 5);
+	assert_null(find(rows, n, "guess100000@example.com"));
+	for (total = 0, i = 0; i < n; i++)
+		total += rows[i].u.count;
+	assert_int_equal(total, CAP + 50 + 2);
+	stats_rows_free(rows, n);
+
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key, "(other)");
+	assert_int_equal(rows[0].a.hits, 2);
+	stats_rows_free(rows, n);
+
+	/* The bound is per flush interval: a new key counts again. */
+	stats_hit(s, "late@example.com", STATS_UNKNOWN, 2000000);
+	assert_int_equal(stats_flush(s, &e), 0);
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, CAP + 2);
+	r = get(rows, n, "late@example.com");
+	assert_int_equal(r->u.count, 1);
+	stats_rows_free(rows, n);
+	stats_close(s);
+}
+
+static void *
+hit_thread(void *arg)
+{
+	struct hitter *h = arg;
+	int	 j;
+
+	for (j = 0; j < NHITS; j++) {
+		/* Pauses, so that flushes fall between hits. */
+		if (j % 250 == 0)
+			usleep(500);
+		if (j % 4 == 3)
+			stats_hit(h->s, thread_unknown[j % 3], STATS_UNKNOWN,
+			    1000 + j);
+		else
+			stats_hit(h->s, thread_alias[j % 5],
+			    (enum stats_kind)(j % 4), 1000 + j);
+	}
+	return NULL;
+}
+
+static void *
+flush_thread(void *arg)
+{
+	struct flusher *fl = arg;
+	struct errbuf e;
+
+	while (!atomic_load(&fl->stop)) {
+		if (stats_flush(fl->s, &e) == -1)
+			fl->failed = 1;
+		fl->nflush++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct hitter h[NTHREADS];
+	struct flusher fl;
+	struct errbuf e;
+	pthread_t th[NTHREADS], ft;
+	uint64_t want[5][3], wantu[3];
+	size_t	 n;
+	int	 i, j;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	memset(&fl, 0, sizeof(fl));
+	atomic_init(&fl.stop, 0);
+	fl.s = s;
+	assert_int_equal(pthread_create(&ft, NULL, flush_thread, &fl), 0);
+	for (i = 0; i < NTHREADS; i++) {
+		h[i].s = s;
+		h[i].id = i;
+		assert_int_equal(pthread_create(&th[i], NULL, hit_thread,
+		    &h[i]), 0);
+	}
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	atomic_store(&fl.stop, 1);
+	pthread_join(ft, NULL);
+	assert_int_equal(fl.failed, 0);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+
+	memset(want, 0, sizeof(want));
+	memset(wantu, 0, sizeof(wantu));
+	for (j = 0; j < NHITS; j++) {
+		/* Pauses, so that flushes fall between hits. */
+		if (j % 250 == 0)
+			usleep(500);
+		if (j % 4 == 3)
+			wantu[j % 3] += NTHREADS;
+		else
+			want[j % 5][j % 4] += NTHREADS;
+	}
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 5);
+	for (i = 0; i < 5; i++) {
+		r = get(rows, n, thread_alias[i]);
+		assert_int_equal(r->a.hits, want[i][STATS_HIT]);
+		assert_int_equal(r->a.revoked_hits, want[i][STATS_REVOKED_HIT]);
+		assert_int_equal(r->a.backscatter, want[i][STATS_BACKSCATTER]);
+	}
+	stats_rows_free(rows, n);
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, 3);
+	for (i = 0; i < 3; i++) {
+		r = get(rows, n, thread_unknown[i]);
+		assert_int_equal(r->u.count, wantu[i]);
+	}
+	stats_rows_free(rows, n);
+	print_message("%d flushes during %d hits\n", fl.nflush,
+	    NTHREADS * NHITS);
+}
+
+/*
+ * In a child process (one process must not open the file twice): reads
+ * the aliases table 100 times, checking that "w@example.com" has at
+ * least min hits and never goes down.  Returns the exit status.
+ */
+static int
+child_read(const char *path, uint64_t min)
+{
+	struct stats_row *rows;
+	struct errbuf e;
+	uint64_t last = min;
+	size_t	 n, i;
+	int	 k;
+
+	for (k = 0; k < 100; k++) {
+		if (stats_read(path, 0, &rows, &n, &e) == -1) {
+			fprintf(stderr, "child: %s\n", e.msg);
+			return 1;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(rows[i].key, "w@example.com") == 0)
+				break;
+		if (i == n || rows[i].a.hits < last) {
+			fprintf(stderr, "child: read %d: %s\n", k,
+			    i == n ? "no row" : "count went down");
+			stats_rows_free(rows, n);
+			return 1;
+		}
+		last = rows[i].a.hits;
+		stats_rows_free(rows, n);
+	}
+	return 0;
+}
+
+static void
+test_read_while_writing(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct errbuf e;
+	pid_t	 pid;
+	int	 status, flushes = 0;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit(s, "w@example.com", STATS_HIT, 1);
+	assert_int_equal(stats_flush(s, &e), 0);
+	/* Counted but not flushed: the reader sees the flushed count. */
+	stats_hit(s, "w@example.com", STATS_HIT, 2);
+
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		_exit(child_read(f->path, 1));
+	assert_true(pid > 0);
+	/* The writer keeps committing while the child reads. */
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		stats_hit(s, "w@example.com", STATS_HIT, 3);
+		assert_int_equal(stats_flush(s, &e), 0);
+		flushes++;
+		usleep(1000);
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	stats_close(s);
+	print_message("%d commits during 100 reads\n", flushes);
+}
+
+static void
+test_missing(void **state)
+{
+	struct fixture *f = *state;
+	struct stats_row *rows = (struct stats_row *)1;
+	struct errbuf e;
+	char	 lock[160];
+	size_t	 n = 7;
+
+	errno = 0;
+	assert_int_equal(stats_read(f->path, 0, &rows, &n, &e), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_null(rows);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(e.msg, f->path));
+	/* Looking leaves nothing behind, no lock file either. */
+	snprintf(lock, sizeof(lock), "%s-lock", f->path);
+	assert_int_equal(access(lock, F_OK), -1);
+	/* No directory: stats_open fails and says where. */
+	snprintf(lock, sizeof(lock), "%s/none/s.stats.lmdb", f->dir);
+	assert_int_equal(stats_open(lock, (struct stats **)&rows, &e), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(e.msg, "none/s.stats.lmdb"));
+}
+
+/* Reads one raw value with LMDB itself, bypassing stats.c. */
+static void
+raw_get(const char *path, const char *db, const char *key,
+    unsigned char *buf, size_t *len)
+{
+	MDB_env	*env;
+	MDB_txn	*txn;
+	MDB_dbi	 dbi;
+	MDB_val	 k, v;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY,
+	    0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = strlen(key);
+	assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+	assert_true(v.mv_size <= *len);
+	memcpy(buf, v.mv_data, v.mv_size);
+	*len = v.mv_size;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
+static void
+raw_put(const char *path, const char *db, const char *key,
+    const unsigned char *buf, size_t len)
+{
+	MDB_env	*env;
+	MDB_txn	*txn;
+	MDB_dbi	 dbi;
+	MDB_val	 k, v;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = strlen(key);
+	v.mv_data = (void *)(uintptr_t)buf;
+	v.mv_size = len;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void
+test_record_layout(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	unsigned char buf[64];
+	size_t	 n, len;
+	static const unsigned char want_alias[48] = {
+		1, 0, 0, 0, 0, 0, 0, 0,
+		2, 0, 0, 0, 0, 0, 0, 0,			/* hits */
+		1, 0, 0, 0, 0, 0, 0, 0,			/* revoked_hits */
+		0, 0, 0, 0, 0, 0, 0, 0,			/* backscatter */
+		0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* -5 */
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+	};
+	static const unsigned char want_unknown[32] = {
+		1, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 0, 0, 0, 0, 0,			/* count */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, /* max */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+	};
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, -5);
+	stats_hit(s, "irs@example.com", STATS_REVOKED_HIT,
+	    (time_t)0x0706050403020100LL);
+	stats_hit(s, "irs@example.com", STATS_HIT, 0);
+	stats_hit(s, "Odd \"key\"\\@example.com", STATS_UNKNOWN,
+	    (time_t)INT64_MAX);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+
+	/* The bytes on disk, as stats.c's layout comment says. */
+	len = sizeof(buf);
+	raw_get(f->path, "aliases", "irs@example.com", buf, &len);
+	assert_int_equal(len, sizeof(want_alias));
+	assert_memory_equal(buf, want_alias, sizeof(want_alias));
+	len = sizeof(buf);
+	raw_get(f->path, "unknown", "Odd \"key\"\\@example.com", buf, &len);
+	assert_int_equal(len, sizeof(want_unknown));
+	assert_memory_equal(buf, want_unknown, sizeof(want_unknown));
+
+	/* And back through stats_read(), exactly. */
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].a.hits, 2);
+	assert_int_equal(rows[0].a.revoked_hits, 1);
+	assert_int_equal(rows[0].a.backscatter, 0);
+	assert_true(rows[0].a.first_seen == -5);
+	assert_true(rows[0].a.last_seen == 0x0706050403020100LL);
+	stats_rows_free(rows, n);
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key, "Odd \"key\"\\@example.com");
+	assert_true(rows[0].u.first_seen == INT64_MAX);
+	assert_true(rows[0].u.last_seen == INT64_MAX);
+	stats_rows_free(rows, n);
+
+	/* Every field at its extreme survives a write and a read. */
+	memcpy(buf, want_alias, sizeof(want_alias));
+	memset(buf + 8, 0xff, 24);			/* UINT64_MAX counts */
+	memset(buf + 32, 0, 8);
+	buf[39] = 0x80;					/* INT64_MIN */
+	memset(buf + 40, 0xff, 7);
+	buf[47] = 0x7f;					/* INT64_MAX */
+	raw_put(f->path, "aliases", "max@example.com", buf, 48);
+	read_table(f->path, 0, &rows, &n);
+	r = get(rows, n, "max@example.com");
+	assert_true(r->a.hits == UINT64_MAX);
+	assert_true(r->a.revoked_hits == UINT64_MAX);
+	assert_true(r->a.backscatter == UINT64_MAX);
+	assert_true(r->a.first_seen == INT64_MIN);
+	assert_true(r->a.last_seen == INT64_MAX);
+	stats_rows_free(rows, n);
+}
+
+static void
+test_bad_record(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	unsigned char rec[48];
+	size_t	 n;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit(s, "ok@example.com", STATS_HIT, 1);
+	assert_int_equal(stats_flush(s, &e), 0);
+
+	/* A record of a version we do not know: the reader refuses it. */
+	memset(rec, 0, sizeof(rec));
+	rec[0] = 2;
+	rec[8] = 9;
+	raw_put(f->path, "aliases", "future@example.com", rec, sizeof(rec));
+	errno = 0;
+	assert_int_equal(stats_read(f->path, 0, &rows, &n, &e), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(e.msg, "future@example.com"));
+	assert_null(rows);
+	/* A short one too. */
+	raw_put(f->path, "unknown", "short@example.com", rec, 7);
+	assert_int_equal(stats_read(f->path, 1, &rows, &n, &e), -1);
+
+	/* The writer replaces them rather than fail every flush. */
+	stats_hit(s, "future@example.com", STATS_BACKSCATTER, 5);
+	stats_hit(s, "short@example.com", STATS_UNKNOWN, 5);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 2);
+	r = get(rows, n, "future@example.com");
+	assert_int_equal(r->a.hits, 0);
+	assert_int_equal(r->a.backscatter, 1);
+	stats_rows_free(rows, n);
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].u.count, 1);
+	stats_rows_free(rows, n);
+}
+
+static void
+test_not_lmdb(void **state)
+{
+	struct fixture *f = *state;
+	struct stats_row *rows;
+	struct errbuf e;
+	size_t	 n;
+	FILE	*fp;
+
+	assert_non_null(fp = fopen(f->path, "w"));
+	for (n = 0; n < 1000; n++)
+		fputs("not an lmdb file ", fp);
+	fclose(fp);
+	assert_int_equal(stats_read(f->path, 0, &rows, &n, &e), -1);
+	assert_int_not_equal(errno, ENOENT);
+	assert_non_null(strstr(e.msg, f->path));
+}
+
+/*
+ * The file's own bound: 11 flushes of 100,000 new unknown keys each.
+ * The first 1,000,000 keys get rows, the rest are added to "(other)".
+ * The file outgrows the first 64 MiB map on the way, so the flush that
+ * meets MDB_MAP_FULL must grow the map and retry.
+ */
+static void
+test_file_cap_and_growth(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	struct stat st;
+	char	 key[64];
+	size_t	 n, i, k;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	for (k = 0; k < 11; k++) {
+		for (i = 0; i < CAP; i++) {
+			snprintf(key, sizeof(key), "g%zu-%zu@example.com", k,
+			    i);
+			stats_hit(s, key, STATS_UNKNOWN, 5);
+		}
+		if (stats_flush(s, &e) == -1)
+			fail_msg("flush %zu: %s", k, e.msg);
+	}
+	stats_close(s);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(st.st_size > 64 * 1024 * 1024);
+	read_table(f->path, 1, &rows, &n);
+	assert_int_equal(n, 10 * CAP + 1);
+	r = get(rows, n, "(other)");
+	assert_int_equal(r->u.count, CAP);
+	assert_null(find(rows, n, "g10-0@example.com"));
+	stats_rows_free(rows, n);
+	print_message("file of %lld bytes\n", (long long)st.st_size);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_adds, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_cap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_file_cap_and_growth, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_while_writing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_layout, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_record, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_not_lmdb, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
