@@ -1,0 +1,72 @@
+/*
+ * mapview.h: the compiled map as the daemons see it, read live.  A view
+ * is one MAP.lmdb and the MAP.policy.lmdb published with it, open
+ * read-only.  Before each lookup the daemon asks mapview_get() for the
+ * current view: it stat(2)s both files at most every MAPVIEW_CHECK_MS,
+ * and when aliasctl compile has renamed new ones into place it opens
+ * them and swaps them in.  Views are reference counted (the model is
+ * OpenDKIM's configuration swap): a thread keeps the view it got until
+ * mapview_put(), so a lookup never sees half of one map and half of the
+ * other, and an old view is closed by whoever drops its last reference.
+ */
+#ifndef MAPVIEW_H
+#define MAPVIEW_H
+
+#include <stddef.h>
+
+#include "amap.h"
+#include "util.h"
+
+#define MAPVIEW_CHECK_MS	100	/* stat(2) the files at most this often */
+#define MAPVIEW_GRACE_MS	2000	/* see mapview_get() */
+#define MAPVIEW_DOMAINS_MAX	65535
+
+struct mapview;		/* the switchboard, shared by all threads */
+
+/* One consistent pair of open files. */
+struct mapview_pair {
+	struct amap *map;	/* MAP.lmdb */
+	struct amap *policy;	/* MAP.policy.lmdb */
+};
+
+/*
+ * Returns a new switchboard for the map base path mapbase, or NULL when
+ * out of memory.  The files need not exist yet: mapview_get() returns
+ * NULL (and logs once per change of state) while they cannot be opened.
+ */
+struct mapview *mapview_new(const char *mapbase);
+
+/*
+ * Returns the current pair, with a reference the caller must drop with
+ * mapview_put() (NULL is a no-op), or NULL when no map can be read
+ * (missing or corrupt; logged once per change).  New files are loaded
+ * only as a matching pair: a policy file whose " map" record names
+ * another map than the one beside it is a compile between its two
+ * renames, so the previous pair stays in use (NULL at startup) until
+ * the map follows, or until the same mismatch has lasted the grace
+ * period (MAPVIEW_GRACE_MS): then the two are used anyway, with a
+ * warning, since a policy renamed without its map must not keep new
+ * data out for ever.  Between checks the call makes no system call;
+ * the very first call opens the files, and calls made meanwhile wait
+ * for it.  Thread-safe.
+ */
+const struct mapview_pair *mapview_get(struct mapview *);
+void	mapview_put(struct mapview *, const struct mapview_pair *);
+
+/*
+ * Sets the grace period in milliseconds (tests use a short one).
+ * Thread-safe, takes effect at the next check.
+ */
+void	mapview_set_grace(struct mapview *, int ms);
+
+/*
+ * Returns 1 when domain (normalised) was managed by the last map that
+ * could be read, 0 when not, -1 when no map was ever read; so that a
+ * missing map refuses (451) only the domains it was for.
+ */
+int	mapview_was_managed(struct mapview *, const char *domain);
+
+/* Closes the current pair; every reference must have been put. */
+void	mapview_free(struct mapview *);
+
+#endif /* MAPVIEW_H */

@@ -1,0 +1,195 @@
+/*
+ * verdict.c: SPEC.md's verdict table over an open map pair (see
+ * verdict.h).  Pure apart from the lookups: no logging, no allocation.
+ *
+ * The policy file says which domains are managed (a domain record, with
+ * the domain's subaddress delimiters) and which aliases are revoked,
+ * expiring or receive-only; the Postfix map says which aliases are
+ * active.  Keys are tried in Postfix's order, the full address and then
+ * the subaddress base: the first key known to either file decides, so
+ * an explicitly listed irs+x@ is accepted even when irs@ is revoked,
+ * exactly as Postfix would route it.
+ */
+#include <string.h>
+
+#include "address.h"
+#include "amap.h"
+#include "mapview.h"
+#include "policy.h"
+#include "verdict.h"
+
+static void	fallback_domain(const char *, char *);
+static int	is_local(const char *, size_t, const char *);
+static int	decide_key(const struct mapview_pair *, const char *, int,
+		    int32_t, char *, struct verdict_result *);
+
+/*
+ * For a recipient addr_parse() refused: the bytes after the last '@',
+ * without a trailing '>' and blanks, normalised as a domain name into
+ * out (ADDR_DOMAIN_MAX + 1 bytes), or "" when they are not one.  Such a
+ * recipient at a managed domain is unknown, not "not ours": a
+ * non-ASCII or malformed local part must not slip past the milter.
+ */
+static void
+fallback_domain(const char *rcpt, char *out)
+{
+	const char *at, *end;
+
+	out[0] = '\0';
+	if ((at = strrchr(rcpt, '@')) == NULL)
+		return;
+	at++;
+	end = at + strlen(at);
+	while (end > at && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end > at && end[-1] == '>')
+		end--;
+	if (addr_domain(at, (size_t)(end - at), out) != ADDR_OK)
+		out[0] = '\0';
+}
+
+/* Nonzero when the local part local[0..len) is exactly word. */
+static int
+is_local(const char *local, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(local, word, len) == 0;
+}
+
+/*
+ * Looks key up in both files.  Returns 1 with r->verdict and r->alias
+ * set when the key decides the recipient, 0 when neither file knows it
+ * (or the policy knows it as active but the map does not: a pair from
+ * two compiles; Postfix would not route it), -1 on a lookup error.  val
+ * is a scratch buffer of AMAP_VALUE_MAX bytes.
+ */
+static int
+decide_key(const struct mapview_pair *pair, const char *key,
+    int null_sender, int32_t today, char *val, struct verdict_result *r)
+{
+	struct policy_alias pa;
+	struct errbuf e;
+	enum verdict v = VERDICT_ACCEPT;
+	int	 rc;
+
+	if ((rc = amap_get(pair->policy, key, val, AMAP_VALUE_MAX, &e)) == -1)
+		return -1;
+	if (rc == 1) {
+		/* A record we cannot read must not turn into "accept". */
+		if (policy_parse_alias(val, &pa) == -1)
+			return -1;
+		if (pa.flags & POLICY_REVOKED)
+			v = VERDICT_REVOKED;
+		else if (policy_expired(&pa, today))
+			v = VERDICT_EXPIRED;
+		else if ((pa.flags & POLICY_RECEIVE_ONLY) && null_sender)
+			v = VERDICT_BACKSCATTER;
+	}
+	if (v == VERDICT_ACCEPT &&
+	    (rc = amap_get(pair->map, key, val, AMAP_VALUE_MAX, &e)) != 1)
+		return rc;
+	r->verdict = v;
+	strcpy(r->alias, key);
+	return 1;
+}
+
+void
+verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
+    int null_sender, int32_t today, struct verdict_result *r)
+{
+	struct policy_domain pd;
+	struct errbuf e;
+	struct addr a;
+	char	 full[ADDR_BUF], base[ADDR_BUF], val[AMAP_VALUE_MAX];
+	size_t	 blen;
+	int	 parsed, rc;
+
+	r->verdict = VERDICT_TEMPFAIL;
+	r->alias[0] = '\0';
+	r->domain[0] = '\0';
+	parsed = addr_parse(rcpt, strlen(rcpt), 0, &a) == ADDR_OK;
+	if (parsed)
+		memcpy(r->domain, a.domain, a.domain_len + 1);
+	else
+		fallback_domain(rcpt, r->domain);
+	if (pair == NULL)
+		return;
+	if (r->domain[0] == '\0') {
+		r->verdict = VERDICT_NOT_OURS;
+		return;
+	}
+	if ((rc = amap_get(pair->policy, r->domain, val, sizeof(val),
+	    &e)) == -1)
+		return;
+	if (rc == 0) {
+		r->verdict = VERDICT_NOT_OURS;
+		return;
+	}
+	if (policy_parse_domain(val, &pd) == -1)
+		return;
+	r->verdict = VERDICT_UNKNOWN;
+	if (!parsed)
+		return;
+	if (addr_format(&a, full, sizeof(full)) == (size_t)-1)
+		return;		/* cannot happen: ADDR_BUF always fits */
+	blen = addr_subaddr_base(&a, pd.subaddress);
+	base[0] = '\0';
+	if (blen < a.local_len) {
+		memcpy(base, a.local, blen);
+		base[blen] = '@';
+		memcpy(base + blen + 1, a.domain, a.domain_len + 1);
+	}
+	/*
+	 * Postfix splits postmaster+x and abuse+x like any other address
+	 * (only a bare "postmaster" is exempt, which changes nothing), and
+	 * the map has postmaster@ and abuse@ of every domain: so do we.
+	 */
+	if (is_local(a.local, blen, "postmaster") ||
+	    is_local(a.local, blen, "abuse")) {
+		r->verdict = VERDICT_POSTMASTER;
+		strcpy(r->alias, base[0] != '\0' ? base : full);
+		return;
+	}
+	if ((rc = decide_key(pair, full, null_sender, today, val, r)) == 0 &&
+	    base[0] != '\0')
+		rc = decide_key(pair, base, null_sender, today, val, r);
+	if (rc == -1) {
+		r->verdict = VERDICT_TEMPFAIL;
+		r->alias[0] = '\0';
+		return;
+	}
+	if (rc == 0) {
+		r->verdict = VERDICT_UNKNOWN;
+		strcpy(r->alias, full);
+	}
+}
+
+const char *
+verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_NOT_OURS:
+		return "not-ours";
+	case VERDICT_ACCEPT:
+		return "accept";
+	case VERDICT_POSTMASTER:
+		return "postmaster";
+	case VERDICT_BACKSCATTER:
+		return "backscatter";
+	case VERDICT_REVOKED:
+		return "revoked";
+	case VERDICT_EXPIRED:
+		return "expired";
+	case VERDICT_UNKNOWN:
+		return "unknown";
+	case VERDICT_TEMPFAIL:
+		return "tempfail";
+	}
+	return "invalid";
+}
+
+int
+verdict_refuses(enum verdict v)
+{
+	return v == VERDICT_BACKSCATTER || v == VERDICT_REVOKED ||
+	    v == VERDICT_EXPIRED || v == VERDICT_UNKNOWN;
+}

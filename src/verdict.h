@@ -1,0 +1,68 @@
+/*
+ * verdict.h: what to do with one recipient, the verdict table of
+ * SPEC.md in one pure function over an open map pair (no I/O beyond the
+ * map lookups, no logging), shared by alias-milter and alias-lookupd.
+ */
+#ifndef VERDICT_H
+#define VERDICT_H
+
+#include <stdint.h>
+
+#include "address.h"
+#include "mapview.h"
+
+enum verdict {
+	VERDICT_NOT_OURS,	/* domain not managed: continue */
+	VERDICT_ACCEPT,		/* active alias (or its +subaddress) */
+	VERDICT_POSTMASTER,	/* postmaster@ or abuse@: always accepted */
+	VERDICT_BACKSCATTER,	/* receive-only alias, MAIL FROM:<> */
+	VERDICT_REVOKED,	/* revoked alias */
+	VERDICT_EXPIRED,	/* past its expires: day */
+	VERDICT_UNKNOWN,	/* managed domain, no such alias */
+	VERDICT_TEMPFAIL	/* the map cannot be read */
+};
+
+struct verdict_result {
+	enum verdict verdict;
+	/*
+	 * The alias the recipient resolved to (the key that matched: the
+	 * full address, or the base of a subaddress; lower case), for
+	 * VERDICT_UNKNOWN the normalised recipient, for
+	 * VERDICT_POSTMASTER the normalised postmaster@/abuse@ address;
+	 * "" for VERDICT_NOT_OURS, VERDICT_TEMPFAIL and a recipient that
+	 * does not parse.
+	 */
+	char	alias[ADDR_BUF];
+	/*
+	 * The recipient's domain, normalised; for a recipient that does
+	 * not parse, the host name after its last '@' if there is one;
+	 * else "".  Filled for every verdict, VERDICT_TEMPFAIL included.
+	 */
+	char	domain[ADDR_DOMAIN_MAX + 1];
+};
+
+/*
+ * Decides rcpt (as given to RCPT TO, with or without <>) for a message
+ * whose sender is null (MAIL FROM:<>) when null_sender, on day today
+ * (days since 1970-01-01, local time), using pair (NULL when no map can
+ * be read).  Fills *r; never fails: a lookup error is VERDICT_TEMPFAIL.
+ * Order: not managed, postmaster/abuse (abuse+ext too when the domain
+ * splits it), then for the full address and then its subaddress base,
+ * the first key either file knows: revoked, expired, receive-only with
+ * null sender, active; else unknown.  A recipient that is not a valid
+ * ASCII address at a managed domain is unknown.
+ *
+ * With pair NULL the verdict is VERDICT_TEMPFAIL for every recipient,
+ * with r->domain filled: the caller narrows it to the domains the last
+ * readable map managed (mapview_was_managed()) and lets the others pass.
+ */
+void	verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
+	    int null_sender, int32_t today, struct verdict_result *r);
+
+/* "accept", "unknown", ...: the word used in logs and stats. */
+const char *verdict_name(enum verdict);
+
+/* Nonzero for the verdicts that refuse the recipient. */
+int	verdict_refuses(enum verdict);
+
+#endif /* VERDICT_H */
