@@ -29,13 +29,13 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDLIBS	= $(PKG_LIBS) -pthread
 
 # Modules shared by the programs; each program's main is in its own file.
-LIBSRC	= address util log policy aliasfile amap compile
+LIBSRC	= address util log policy aliasfile amap compile stats mapview verdict
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all test check demo install uninstall clean deps bench fmt
-all: build/aliasctl
+all: build/aliasctl build/alias-milter
 
 build build/san:
 	mkdir -p $@
@@ -52,6 +52,12 @@ build/aliasctl: build/aliasctl.o $(LIBOBJ)
 build/san/aliasctl: build/san/aliasctl.o $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
+build/alias-milter: build/alias-milter.o build/milter.o $(LIBOBJ)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/alias-milter: build/san/alias-milter.o build/san/milter.o $(SANOBJ)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
 build/san/test_%.o: tests/unit/test_%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -Isrc -c -o $@ $<
 
@@ -64,7 +70,7 @@ deps:
 # The test programs are built with ASan and UBSan; tests/run drives every
 # suite and prints "N passed, N failed" at the end.
 test check: deps
-	$(MAKE) build/san/aliasctl $(UNITS:%=build/san/%)
+	$(MAKE) build/san/aliasctl build/san/alias-milter $(UNITS:%=build/san/%)
 	sh tests/run build/san
 
 demo:
@@ -78,11 +84,14 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 build/aliasctl $(DESTDIR)$(SBINDIR)/aliasctl
+	install -m 0755 build/alias-milter $(DESTDIR)$(SBINDIR)/alias-milter
 	install -m 0644 man/aliasctl.8 $(DESTDIR)$(MANDIR)/man8/aliasctl.8
+	install -m 0644 man/alias-milter.8 $(DESTDIR)$(MANDIR)/man8/alias-milter.8
 	install -m 0644 man/aliases.yaml.5 $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/aliasctl $(DESTDIR)$(MANDIR)/man8/aliasctl.8 \
+	rm -f $(DESTDIR)$(SBINDIR)/aliasctl $(DESTDIR)$(SBINDIR)/alias-milter \
+	    $(DESTDIR)$(MANDIR)/man8/aliasctl.8 $(DESTDIR)$(MANDIR)/man8/alias-milter.8 \
 	    $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
 
 fmt:
