@@ -72,3 +72,79 @@ as_nobody() {
 		"$@"
 	fi
 }
+
+# free_port: a TCP port nobody listens on, below Linux's ephemeral range
+# (32768-60999), so that no outgoing connection holds it either.
+free_port() {
+	for p in $(shuf -i 20000-32000 -n 50); do
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	die "no free TCP port"
+}
+
+# alive PID: the process exists and is not a zombie (kill -0 succeeds
+# on our own exited child until it is waited for).
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	case $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) in
+	Z|X|'') return 1 ;;
+	esac
+	return 0
+}
+
+# milter_stop: SIGTERM, at most 15 s to exit (libmilter notices within
+# about 5 s); it must exit 0 with no sanitizer report.
+milter_stop() {
+	kill -TERM "$MPID"
+	i=0
+	while alive "$MPID"; do
+		i=$((i + 1))
+		if [ $i -gt 150 ]; then
+			kill -KILL "$MPID" 2>/dev/null || true
+			die "alias-milter still running 15 s after SIGTERM"
+		fi
+		sleep 0.1
+	done
+	set +e
+	wait "$MPID"
+	rc=$?
+	set -e
+	MPID=
+	if [ $rc -ne 0 ] || grep -qE 'Sanitizer|runtime error' "$T/milter.log"; then
+		sed 's/^/  milter: /' "$T/milter.log" | tail -40 >&2
+		die "alias-milter exited $rc after SIGTERM"
+	fi
+}
+
+# stats_json MAP: `aliasctl -m MAP stats --json`, and with --unknown,
+# into $T/stats.json.
+stats_json() {
+	expect_exit 0 "$ALIASCTL" -m "$1" stats --json
+	cp "$T/out" "$T/stats.json"
+	expect_exit 0 "$ALIASCTL" -m "$1" stats --json --unknown
+	cat "$T/out" >>"$T/stats.json"
+	jq -s . "$T/stats.json" >/dev/null || {
+		sed 's/^/  | /' "$T/stats.json" >&2
+		die "stats --json is not JSON"
+	}
+}
+
+# stat_of KEY FIELD: FIELD (hits, revoked, backscatter; count for an
+# unknown recipient) of KEY's row in $T/stats.json, or "none".
+stat_of() {
+	jq -rs --arg k "$1" --arg f "$2" '
+	    [.[] | (.aliases // [])[], (.unknown // [])[]
+	     | select((.alias // .recipient) == $k) | .[$f]
+	     | select(. != null)] | first // "none"' "$T/stats.json"
+}
+
+# expect_stat KEY WANT FIELD: the counter is WANT.
+expect_stat() {
+	got=$(stat_of "$1" "$3")
+	[ "$got" = "$2" ] || {
+		jq -s . "$T/stats.json" | sed 's/^/  | /' | head -80 >&2
+		echo "stats: $1 $3: expected $2, got $got" >&2
+		return 1
+	}
+}
+

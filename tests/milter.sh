@@ -1,0 +1,339 @@
+# tests/milter.sh: alias-milter over the real milter protocol, driven
+# by miltertest(8) with the scripts in tests/milter/*.lua.  Each test
+# compiles an alias file, starts $BUILD/alias-milter -d on a socket in
+# $T, runs one script, stops the daemon with SIGTERM and checks its log
+# lines (one per verdict) and the counts `aliasctl stats --json` reads
+# from the stats file flushed at shutdown.  Every wait is bounded.
+
+MT_DIR="$TOP/tests/milter"
+
+# The alias file: one alias of every kind.
+milter_file() {
+	cat >"$T/a.yaml" <<'YAML'
+domains:
+  example.com:
+    deliver_to: me@example.net
+    subaddress: "+"
+  example.org:
+    deliver_to: me@example.net
+aliases:
+  irs@example.com:
+    note: accountant
+  bestbuy@example.com:
+    revoked: 2025-11-01
+    reason: leaked
+  old@example.com:
+    expires: 2020-01-31
+  shop@example.com:
+    receive_only: true
+    expires: 2099-06-30
+  family@example.org:
+    to: [me@example.net, spouse@example.net]
+  '"John Doe"@example.com': {}
+YAML
+}
+
+# The hook the Lua scripts call as "$T/hook ACTION" (os.execute).
+milter_hook() {
+	cat >"$T/hook" <<EOF
+#!/bin/sh
+# compile: a.yaml into the map; hide: remove the map; corrupt: rename
+# garbage over MAP.lmdb; swap/unswap: compile b.yaml/a.yaml.
+set -e
+cd "$T"
+case "\$1" in
+compile|unswap) "$ALIASCTL" -f a.yaml -m map compile >/dev/null ;;
+swap)	"$ALIASCTL" -f b.yaml -m map compile >/dev/null ;;
+hide)	rm -f map.lmdb map.policy.lmdb ;;
+corrupt) head -c 65536 /dev/urandom >garbage.tmp; mv garbage.tmp map.lmdb ;;
+*)	echo "hook: unknown action \$1" >&2; exit 1 ;;
+esac
+EOF
+	chmod +x "$T/hook"
+}
+
+milter_need() {
+	command -v miltertest >/dev/null ||
+	    die "miltertest is missing: run tools/deps test (Debian package miltertest)"
+	command -v jq >/dev/null ||
+	    die "jq is missing: run tools/deps test (Debian package jq)"
+	[ -x "$BUILD/alias-milter" ] ||
+	    die "$BUILD/alias-milter is missing: make $BUILD/alias-milter"
+}
+
+milter_cleanup() {
+	if [ -n "${MPID:-}" ] && alive "$MPID"; then
+		kill -KILL "$MPID" 2>/dev/null || true
+	fi
+}
+
+# milter_start SOCKET [OPTIONS...]: starts alias-milter -d in the
+# background (pid in $MPID, stderr in $T/milter.log) and waits at most
+# 10 s for its socket.  A failing test kills it on exit.
+milter_start() {
+	MSOCK=$1
+	shift
+	MPID=
+	trap 'milter_cleanup; cd /; rm -rf "$T"' EXIT
+	"$BUILD/alias-milter" -d "$@" -m "$T/map" -s "$MSOCK" \
+	    >"$T/milter.out" 2>"$T/milter.log" &
+	MPID=$!
+	i=0
+	while :; do
+		case $MSOCK in
+		unix:*|local:*) [ -S "${MSOCK#*:}" ] && break ;;
+		inet:*)	port=${MSOCK#inet:}
+			port=${port%%@*}
+			ss -Hltn "sport = :$port" | grep -q . && break ;;
+		esac
+		alive "$MPID" || {
+			sed 's/^/  milter: /' "$T/milter.log" >&2
+			die "alias-milter exited before creating $MSOCK"
+		}
+		i=$((i + 1))
+		[ $i -le 100 ] || die "no socket $MSOCK after 10 s"
+		sleep 0.1
+	done
+}
+
+# mt_run SCRIPT [-D name=value...]: runs tests/milter/SCRIPT against
+# $MSOCK (at most 60 s), then checks that each "reply LEN TEXT" line the
+# script printed matches the length of the reply miltertest -vv read.
+mt_run() {
+	script=$1
+	shift
+	set +e
+	timeout 60 miltertest -vv -D "socket=$MSOCK" -D "lib=$MT_DIR/lib.lua" \
+	    -D "run=$T/hook" "$@" -s "$MT_DIR/$script" >"$T/mt.out" 2>&1
+	rc=$?
+	set -e
+	if [ $rc -ne 0 ]; then
+		grep -v -e 'mt_milter_' -e ' sent on fd ' "$T/mt.out" |
+		    sed 's/^/  miltertest: /' | tail -30 >&2
+		sed 's/^/  milter: /' "$T/milter.log" | tail -20 >&2
+		die "miltertest $script exited $rc"
+	fi
+	awk '
+	/mt_milter_read\([0-9]+\): cmd / { cmd = $4; sub(/,$/, "", cmd); len = $6 }
+	/^reply [0-9]+ / {
+		n++
+		if (cmd != "y" || len != $2) {
+			text = $0; sub(/^reply [0-9]+ /, "", text)
+			printf "reply to the last RCPT: command %s, %s bytes; expected y, %s bytes: %s\n", cmd, len, $2, text
+			bad = 1
+		}
+		cmd = ""; len = ""
+	}
+	END { exit bad }' "$T/mt.out" >&2 ||
+	    die "$script: a reply text differs (length)"
+	grep -q ': done$' "$T/mt.out" || die "$script did not finish"
+	note "$script: $(grep -c '^ok RCPT' "$T/mt.out") RCPTs, $(grep -c '^reply ' "$T/mt.out") replies checked"
+}
+
+# log_has STRING...: some line of the milter log has every STRING.
+log_has() {
+	awk -v want="$*" '
+	BEGIN { n = split(want, w, "\t") }
+	{ for (i = 1; i <= n; i++) if (index($0, w[i]) == 0) next; found = 1; exit }
+	END { exit !found }' "$T/milter.log" && return 0
+	echo "no log line with: $*" | tr '\t' ' ' >&2
+	sed 's/^/  milter: /' "$T/milter.log" | tail -40 >&2
+	return 1
+}
+
+# log_count STRING...: the number of log lines with every STRING.
+log_count() {
+	awk -v want="$*" '
+	BEGIN { n = split(want, w, "\t") }
+	{ for (i = 1; i <= n; i++) if (index($0, w[i]) == 0) next; c++ }
+	END { print c + 0 }' "$T/milter.log"
+}
+
+# expect_verdict_lines: the log of verdicts.lua (or learn.lua when $1
+# is "learn": every action continues).
+expect_verdict_lines() {
+	IFS_SAVE=$IFS
+	IFS='	'
+	log_has 'client=client.test[192.0.2.10]' 'from=<sender@example.net>' \
+	    'to=<irs@example.com>' 'alias=irs@example.com' 'verdict=accept' \
+	    'action=continue' 'qid='
+	log_has 'from=<>' 'to=<shop@example.com>' 'alias=shop@example.com' \
+	    'verdict=backscatter'
+	log_has 'to=<bestbuy@example.com>' 'alias=bestbuy@example.com' \
+	    'verdict=revoked'
+	log_has 'to=<old@example.com>' 'alias=old@example.com' 'verdict=expired'
+	log_has 'to=<nobody@example.com>' 'verdict=unknown'
+	log_has 'to=<x@other.org>'
+	log_has 'to=<postmaster@example.com>' 'action=continue'
+	log_has 'to=<abuse@example.org>' 'action=continue'
+	IFS=$IFS_SAVE
+	# One line per RCPT: 13 in the script.
+	n=$(grep -c 'to=<' "$T/milter.log" || true)
+	[ "$n" -eq 13 ] || die "expected 13 verdict lines, got $n"
+	for v in backscatter revoked expired unknown; do
+		c=$(log_count "verdict=$v" 'action=continue')
+		if [ "${1:-}" = learn ]; then
+			[ "$(log_count "verdict=$v")" -eq "$c" ] ||
+			    die "learn mode: a $v line without action=continue"
+		else
+			[ "$c" -eq 0 ] || die "a $v line says action=continue"
+		fi
+	done
+}
+
+# The counts verdicts.lua (or learn.lua) causes, N runs of it.
+expect_verdict_stats() {
+	n=${1:-1}
+	stats_json "$T/map"
+	expect_stat irs@example.com $((3 * n)) hits
+	expect_stat shop@example.com $((1 * n)) hits
+	expect_stat shop@example.com $((1 * n)) backscatter
+	expect_stat bestbuy@example.com $((1 * n)) revoked
+	expect_stat old@example.com $((1 * n)) revoked
+	expect_stat nobody@example.com $((2 * n)) count
+	expect_stat irs@example.com 0 revoked
+	expect_stat irs@example.com 0 backscatter
+	expect_stat bestbuy@example.com 0 hits
+}
+
+test_milter_verdicts() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run verdicts.lua
+	milter_stop
+	expect_verdict_lines
+	[ -f "$T/map.stats.lmdb" ] || die "no stats file $T/map.stats.lmdb"
+	expect_verdict_stats 1
+}
+
+test_milter_addresses() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run addresses.lua
+	milter_stop
+	IFS_SAVE=$IFS
+	IFS='	'
+	log_has 'to=<irs+2025@example.com>' 'alias=irs@example.com' 'verdict=accept'
+	log_has 'to=<"John Doe"@example.com>' 'alias="john doe"@example.com' \
+	    'verdict=accept'
+	log_has 'to=<BestBuy@Example.COM>' 'alias=bestbuy@example.com' \
+	    'verdict=revoked'
+	log_has 'to=<shop+promo@example.com>' 'alias=shop@example.com' \
+	    'verdict=backscatter'
+	IFS=$IFS_SAVE
+	stats_json "$T/map"
+	expect_stat irs@example.com 6 hits
+	expect_stat '"john doe"@example.com' 2 hits
+	expect_stat family@example.org 1 hits
+	expect_stat bestbuy@example.com 3 revoked
+	expect_stat shop@example.com 2 backscatter
+	expect_stat nobody@example.com 1 count
+	expect_stat '"jane roe"@example.com' 1 count
+	expect_stat family+x@example.org 1 count
+	jq -rs '[.. | strings] | .[]' "$T/stats.json" | grep -q '^ghost' ||
+	    jq -rs '[.. | objects | keys[]] | .[]' "$T/stats.json" |
+	    grep -q '^ghost' || die "ghost+x@example.com not in the unknown table"
+}
+
+test_milter_map_missing() {
+	milter_need
+	milter_file
+	milter_hook
+	# Started before the first compile: no map at all.
+	milter_start "unix:$T/milter.sock"
+	mt_run missing.lua
+	milter_stop
+	IFS_SAVE=$IFS
+	IFS='	'
+	log_has 'to=<irs@example.com>' 'verdict=tempfail'
+	log_has 'to=<x@other.org>' 'action=continue'
+	IFS=$IFS_SAVE
+	n=$(log_count 'verdict=tempfail')
+	[ "$n" -eq 5 ] || die "expected 5 tempfail lines, got $n"
+}
+
+test_milter_map_replaced_live() {
+	milter_need
+	milter_file
+	milter_hook
+	sed -e 's/^  irs@example.com:$/  irs@example.com:\n    revoked: 2026-01-02/' \
+	    -e '/^  bestbuy@example.com:$/,/^    reason:/d' \
+	    -e '/^    receive_only: true$/d' a.yaml >b.yaml
+	cat >>b.yaml <<'YAML'
+  bestbuy@example.com: {}
+  newbie@example.com: {}
+YAML
+	expect_exit 0 "$ALIASCTL" -f b.yaml -m b check
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run live.lua
+	milter_stop
+	expect_in "$T/milter.log" 'to=<newbie@example.com>'
+	stats_json "$T/map"
+	# irs@: 1 hit before the swap, 3 after unswaps; 5 refused while revoked.
+	expect_stat irs@example.com 4 hits
+	expect_stat irs@example.com 5 revoked
+	expect_stat newbie@example.com 5 hits
+}
+
+test_milter_learn_mode() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock" -l
+	mt_run learn.lua
+	milter_stop
+	expect_verdict_lines learn
+	expect_verdict_stats 1
+}
+
+# The same verdicts over TCP on 127.0.0.1, from 8 clients at once.
+test_milter_inet_parallel() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	port=$(free_port)
+	milter_start "inet:$port@127.0.0.1"
+	mt_run verdicts.lua
+	pids=
+	for i in 1 2 3 4 5 6 7; do
+		timeout 60 miltertest -D "socket=$MSOCK" -D "lib=$MT_DIR/lib.lua" \
+		    -D "run=$T/hook" -s "$MT_DIR/verdicts.lua" >"$T/mt.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		wait "$p" || {
+			cat "$T"/mt.[1-7] | grep FAIL >&2 || true
+			die "a parallel miltertest failed"
+		}
+	done
+	milter_stop
+	n=$(grep -c 'to=<' "$T/milter.log" || true)
+	[ "$n" -eq $((13 * 8)) ] || die "expected $((13 * 8)) verdict lines, got $n"
+	expect_verdict_stats 8
+}
+
+# A socket left behind by a killed daemon does not stop the next one.
+test_milter_stale_socket() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	kill -KILL "$MPID"
+	set +e
+	wait "$MPID"
+	set -e
+	[ -S "$T/milter.sock" ] || die "the killed daemon left no socket"
+	milter_start "unix:$T/milter.sock"
+	mt_run verdicts.lua
+	milter_stop
+}

@@ -1,0 +1,264 @@
+# tests/postfix-milter.sh: end to end with a real, private Postfix on
+# 127.0.0.1 (SPEC.md, "Testing against the real tools"), driven with
+# swaks: Postfix reads the compiled map as lmdb:, alias-milter decides at
+# RCPT, delivery goes to discard:.  Needs root (Postfix starts its
+# daemons as user postfix).  The instance lives in $T/postfix and is
+# stopped on exit, failure included; every wait is bounded.
+
+# The alias file: one alias of every kind.
+pf_file() {
+	cat >"$M/a.yaml" <<'YAML'
+domains:
+  example.com:
+    deliver_to: me@example.net
+    subaddress: "+"
+aliases:
+  irs@example.com:
+    note: accountant
+  bestbuy@example.com:
+    revoked: 2025-11-01
+    reason: leaked
+  old@example.com:
+    expires: 2020-01-31
+  shop@example.com:
+    receive_only: true
+YAML
+}
+
+pf_need() {
+	[ "$(id -u)" -eq 0 ] ||
+	    die "tests/postfix-milter.sh needs root: a private Postfix starts its daemons as user postfix"
+	for c in postfix postconf swaks ss setpriv; do
+		command -v $c >/dev/null ||
+		    die "$c is missing: run tools/deps test"
+	done
+	id postfix >/dev/null 2>&1 || die "no user postfix: run tools/deps test"
+	# The map lives in $M, owned by postfix: the milter (-u postfix)
+	# writes its stats file there; $T must be reachable by postfix.
+	chmod 755 "$T"
+	M=$T/m
+	mkdir -p "$M"
+	chown postfix:postfix "$M"
+	P=$T/postfix
+	MPID=
+	trap 'pf_cleanup; cd /; rm -rf "$T"' EXIT
+}
+
+pf_cleanup() {
+	if [ -n "${MPID:-}" ] && alive "$MPID"; then
+		kill -KILL "$MPID" 2>/dev/null || true
+	fi
+	[ -f "$P/etc/main.cf" ] || return 0
+	pid=$(cat "$P/queue/pid/master.pid" 2>/dev/null | tr -d ' ') || true
+	timeout 20 postfix -c "$P/etc" stop >/dev/null 2>&1 || true
+	if [ -n "$pid" ]; then
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	fi
+	# Postfix daemons exit by themselves when their master is gone.
+	return 0
+}
+
+# pf_start [MILTER]: writes main.cf and master.cf for a Postfix on
+# 127.0.0.1:$PORT and starts it; MILTER (a libmilter socket) becomes
+# smtpd_milters.  Waits at most 20 s for the port.
+pf_start() {
+	milter=${1:-}
+	PORT=$(free_port)
+	mkdir -p "$P/etc" "$P/queue" "$P/data"
+	chown postfix "$P/data"
+	cat >"$P/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $P/queue
+data_directory = $P/data
+mail_owner = postfix
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = test.invalid
+mydomain = test.invalid
+myorigin = test.invalid
+mydestination =
+mynetworks = 127.0.0.0/8
+relay_domains =
+alias_maps =
+alias_database =
+local_recipient_maps =
+virtual_alias_maps = lmdb:$M/map
+recipient_delimiter = +
+default_transport = discard:test-discarded
+relay_transport = discard:test-discarded
+local_transport = discard:test-discarded
+virtual_transport = discard:test-discarded
+smtputf8_enable = no
+biff = no
+smtpd_milters = $milter
+milter_default_action = tempfail
+maillog_file = $P/maillog
+maillog_file_prefixes = /var, /dev/stdout, $T
+EOF
+	cat >"$P/etc/master.cf" <<EOF
+127.0.0.1:$PORT inet n - n - - smtpd
+pickup    unix  n - n 60   1 pickup
+cleanup   unix  n - n -    0 cleanup
+qmgr      unix  n - n 300  1 qmgr
+rewrite   unix  - - n -    - trivial-rewrite
+bounce    unix  - - n -    0 bounce
+defer     unix  - - n -    0 bounce
+trace     unix  - - n -    0 bounce
+verify    unix  - - n -    1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n -    - proxymap
+proxywrite unix - - n -    1 proxymap
+smtp      unix  - - n -    - smtp
+relay     unix  - - n -    - smtp
+showq     unix  n - n -    - showq
+error     unix  - - n -    - error
+retry     unix  - - n -    - error
+discard   unix  - - n -    - discard
+local     unix  - n n -    - local
+virtual   unix  - n n -    - virtual
+lmtp      unix  - - n -    - lmtp
+anvil     unix  - - n -    1 anvil
+scache    unix  - - n -    1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+	if ! timeout 60 postfix -c "$P/etc" start >"$T/pf.start" 2>&1; then
+		timeout 60 script -qec "postfix -c $P/etc check" /dev/null >&2 || true
+		cat "$T/pf.start" "$P/maillog" 2>/dev/null | tail -20 >&2
+		die "postfix -c $P/etc start failed"
+	fi
+	i=0
+	until ss -Hltn "sport = :$PORT" | grep -q .; do
+		i=$((i + 1))
+		[ $i -le 100 ] || {
+			tail -20 "$P/maillog" >&2 2>/dev/null || true
+			die "Postfix does not listen on 127.0.0.1:$PORT after 20 s"
+		}
+		sleep 0.2
+	done
+}
+
+# rcpt_reply TO [FROM]: the server's reply to RCPT TO:<TO> (one line,
+# without swaks's arrow), in a session that ends after RCPT.
+rcpt_reply() {
+	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
+	    --helo client.test --from "${2:-sender@example.net}" --to "$1" \
+	    --quit-after RCPT >"$T/swaks.out" 2>&1 || true
+	awk '/^ *-> RCPT TO:/ { getline; sub(/^ *<[-*~]* +/, ""); print; exit }' \
+	    "$T/swaks.out"
+}
+
+# expect_rcpt TO FROM WANT: the RCPT reply is exactly WANT.
+expect_rcpt() {
+	got=$(rcpt_reply "$1" "$2")
+	[ "$got" = "$3" ] || {
+		sed 's/^/  swaks: /' "$T/swaks.out" >&2
+		tail -5 "$P/maillog" 2>/dev/null | sed 's/^/  maillog: /' >&2
+		echo "RCPT TO:<$1> (MAIL FROM:<$2>): expected \"$3\", got \"$got\"" >&2
+		return 1
+	}
+}
+
+pf_milter_start() {
+	[ -x "$BUILD/alias-milter" ] ||
+	    die "$BUILD/alias-milter is missing: make $BUILD/alias-milter"
+	"$BUILD/alias-milter" -d -u postfix -m "$M/map" -s "unix:$M/milter.sock" \
+	    >"$T/milter.out" 2>"$T/milter.log" &
+	MPID=$!
+	i=0
+	until [ -S "$M/milter.sock" ]; do
+		alive "$MPID" || {
+			sed 's/^/  milter: /' "$T/milter.log" >&2
+			die "alias-milter exited before creating its socket"
+		}
+		i=$((i + 1))
+		[ $i -le 100 ] || die "no milter socket after 10 s"
+		sleep 0.1
+	done
+	# smtpd runs as postfix:postfix without other groups.
+	setpriv --reuid=postfix --regid=postfix --clear-groups -- \
+	    test -w "$M/milter.sock" || die "user postfix cannot write the milter socket: $(ls -l "$M/milter.sock")"
+}
+
+UNKNOWN_PF='Recipient address rejected: User unknown in virtual alias table'
+
+# Postfix alone, from the lmdb map: the answers the milter adds to.
+test_postfix_map_only() {
+	pf_need
+	pf_file
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+	pf_start
+	expect_rcpt irs@example.com sender@example.net "250 2.1.5 Ok"
+	expect_rcpt irs+2025@example.com sender@example.net "250 2.1.5 Ok"
+	expect_rcpt postmaster@example.com sender@example.net "250 2.1.5 Ok"
+	expect_rcpt nobody@example.com sender@example.net \
+	    "550 5.1.1 <nobody@example.com>: $UNKNOWN_PF"
+	expect_rcpt bestbuy@example.com sender@example.net \
+	    "550 5.1.1 <bestbuy@example.com>: $UNKNOWN_PF"
+	expect_rcpt old@example.com sender@example.net \
+	    "550 5.1.1 <old@example.com>: $UNKNOWN_PF"
+	# Without the milter a bounce to a receive-only alias gets through.
+	expect_rcpt shop@example.com '<>' "250 2.1.5 Ok"
+}
+
+test_postfix_with_milter() {
+	pf_need
+	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
+	pf_file
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+	pf_milter_start
+	pf_start "unix:$M/milter.sock"
+	expect_rcpt irs@example.com sender@example.net "250 2.1.5 Ok"
+	expect_rcpt nobody@example.com sender@example.net \
+	    "550 5.1.1 <nobody@example.com>: $UNKNOWN_PF"
+	expect_rcpt bestbuy@example.com sender@example.net \
+	    "550 5.1.1 <bestbuy@example.com>: $UNKNOWN_PF"
+	expect_rcpt shop@example.com '<>' \
+	    "550 5.7.1 <shop@example.com>: Recipient address rejected: this address sends no mail, so it accepts no bounces"
+	expect_rcpt shop@example.com sender@example.net "250 2.1.5 Ok"
+	expect_rcpt postmaster@example.com sender@example.net "250 2.1.5 Ok"
+	expect_rcpt postmaster@example.com '<>' "250 2.1.5 Ok"
+
+	# One whole message to a known alias: accepted, then discarded.
+	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
+	    --helo client.test --from sender@example.net \
+	    --to irs@example.com --header "Subject: aliasctl test" \
+	    >"$T/swaks.out" 2>&1 || {
+		sed 's/^/  swaks: /' "$T/swaks.out" >&2
+		die "the message to irs@example.com was not accepted"
+	}
+	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
+	[ -n "$qid" ] || die "no queue id in the reply to the message"
+	i=0
+	until grep -q "$qid: to=<me@example.net>, orig_to=<irs@example.com>, .*status=sent" \
+	    "$P/maillog" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || {
+			tail -20 "$P/maillog" >&2
+			die "message $qid not delivered to discard: within 20 s"
+		}
+		sleep 0.2
+	done
+	grep "$qid: to=<me@example.net>" "$P/maillog" | grep -q 'relay=none' ||
+	    die "message $qid not discarded: $(grep "$qid: to=" "$P/maillog")"
+	grep -q 'test-discarded' "$P/maillog" ||
+	    die "no discard in the maillog"
+
+	milter_stop
+	expect_in "$T/milter.log" 'verdict=backscatter'
+	expect_in "$T/milter.log" 'to=<nobody@example.com>'
+	expect_in "$T/milter.log" 'to=<bestbuy@example.com>'
+	stats_json "$M/map"
+	# irs@: the RCPT-only session and the message.
+	expect_stat irs@example.com 2 hits
+	expect_stat shop@example.com 1 hits
+	expect_stat shop@example.com 1 backscatter
+	# Refused by Postfix first, still seen thanks to SMFIP_RCPT_REJ.
+	expect_stat bestbuy@example.com 1 revoked
+	expect_stat nobody@example.com 1 count
+	note "message $qid discarded; milter verdicts: $(grep -c 'verdict=' "$T/milter.log")"
+}
