@@ -41,10 +41,14 @@
  * next packet waits for that ACK (Nagle), about 40 ms for every MAIL
  * (measured with tools/bench-milter: inet p99 46.7 ms with NR_CONN and
  * NR_MAIL).  A reply costs a round trip of about 0.1 ms instead.  And
- * SMFIP_NR_RCPT would make the MTA drop our rejections.
+ * SMFIP_NR_RCPT would make the MTA drop our rejections.  For the same
+ * reason DATA stays on, answered by milter_data(): Postfix sends the
+ * DATA-stage macros even when the step is off, in a packet of its own
+ * that then gets no reply, and its end-of-message packet waited 40 ms
+ * behind it (inet: 400 msg/s against 800 over a unix socket).
  */
 #define PROTO_OFF	(SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | \
-			 SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+			 SMFIP_NOBODY | SMFIP_NOUNKNOWN)
 
 /* One SMTP connection. */
 struct conn {
@@ -89,6 +93,7 @@ static sfsistat	 milter_negotiate(SMFICTX *, unsigned long, unsigned long,
 		    unsigned long, unsigned long, unsigned long *,
 		    unsigned long *, unsigned long *, unsigned long *);
 static sfsistat	 milter_connect(SMFICTX *, char *, _SOCK_ADDR *);
+static sfsistat	 milter_data(SMFICTX *);
 static sfsistat	 milter_envfrom(SMFICTX *, char **);
 static sfsistat	 milter_envrcpt(SMFICTX *, char **);
 static sfsistat	 milter_close(SMFICTX *);
@@ -344,6 +349,14 @@ milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	return SMFIS_CONTINUE;
 }
 
+/* DATA: only answered, see PROTO_OFF. */
+static sfsistat
+milter_data(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat
 milter_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -467,6 +480,7 @@ milter_register(struct milter_config *config)
 	desc.xxfi_connect = milter_connect;
 	desc.xxfi_envfrom = milter_envfrom;
 	desc.xxfi_envrcpt = milter_envrcpt;
+	desc.xxfi_data = milter_data;
 	desc.xxfi_close = milter_close;
 	desc.xxfi_negotiate = milter_negotiate;
 	if (smfi_register(desc) != MI_SUCCESS) {
