@@ -131,16 +131,22 @@ test_map_key_relative_to_file() {
 }
 
 test_missing_directory_unreadable() {
-	expect_exit 66 "$ALIASCTL" -f nothere.yaml check
+	# An existing map stays byte-for-byte as it was after each failure.
+	small_file
+	mkdir m
+	"$ALIASCTL" -f a.yaml -m m/map compile >/dev/null
+	snapshot m >before
+	expect_exit 66 "$ALIASCTL" -f nothere.yaml -m m/map compile
 	expect_in "$T/err" "nothere.yaml: No such file or directory"
 	mkdir dir.yaml
-	expect_exit 66 "$ALIASCTL" -f dir.yaml compile
+	expect_exit 66 "$ALIASCTL" -f dir.yaml -m m/map compile
 	expect_in "$T/err" "dir.yaml: is a directory"
-	small_file
-	chmod 755 "$T"
+	chmod 755 "$T" m
 	chmod 600 a.yaml
-	expect_exit 66 as_nobody "$ALIASCTL" -f "$T/a.yaml" check
+	expect_exit 66 as_nobody "$ALIASCTL" -f "$T/a.yaml" -m "$T/m/map" compile
 	expect_in "$T/err" "a.yaml: Permission denied"
+	snapshot m >after
+	expect_same before after
 }
 
 test_map_directory_not_writable() {
