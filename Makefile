@@ -52,11 +52,16 @@ build/aliasctl: build/aliasctl.o $(LIBOBJ)
 build/san/aliasctl: build/san/aliasctl.o $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-build/alias-milter: build/alias-milter.o build/milter.o $(LIBOBJ)
-	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The daemons read the compiled map only: no YAML, no libyaml.
+DAEMONSRC = address util log policy amap stats mapview verdict
+MILTER_LIBS := $(shell $(PKG_CONFIG) --libs lmdb milter 2>/dev/null) -pthread
 
-build/san/alias-milter: build/san/alias-milter.o build/san/milter.o $(SANOBJ)
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+build/alias-milter: build/alias-milter.o build/milter.o $(DAEMONSRC:%=build/%.o)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(MILTER_LIBS)
+
+build/san/alias-milter: build/san/alias-milter.o build/san/milter.o \
+    $(DAEMONSRC:%=build/san/%.o)
+	$(CC) $(SANFLAGS) -o $@ $^ $(MILTER_LIBS)
 
 build/san/test_%.o: tests/unit/test_%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -Isrc -c -o $@ $<

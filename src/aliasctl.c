@@ -270,10 +270,10 @@ open_maps(const char *mapbase, struct amap **map, struct amap **policy)
 	char	 path[4096];
 
 	*map = *policy = NULL;
-	if (compile_path(path, sizeof(path), mapbase, COMPILE_SUFFIX_MAP) ||
+	if (path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_MAP) ||
 	    amap_open(path, map, &e) == -1)
 		goto fail;
-	if (compile_path(path, sizeof(path), mapbase, COMPILE_SUFFIX_POLICY) ||
+	if (path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_POLICY) ||
 	    amap_open(path, policy, &e) == -1)
 		goto fail;
 	return 0;
@@ -450,7 +450,7 @@ find_stats_file(const struct options *o, char *buf, size_t bufsize)
 	af_free(af);
 	if (rc != 0)
 		return rc;
-	if (compile_path(buf, bufsize, base, STATS_SUFFIX) == -1) {
+	if (path_suffix(buf, bufsize, base, STATS_SUFFIX) == -1) {
 		log_warnx("%s%s: path too long", base, STATS_SUFFIX);
 		return EX_CONFIG;
 	}

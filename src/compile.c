@@ -303,16 +303,6 @@ mapiter_free(struct mapiter *it)
 	free(it);
 }
 
-int
-compile_path(char *buf, size_t bufsize, const char *mapbase,
-    const char *suffix)
-{
-	int	 n;
-
-	n = snprintf(buf, bufsize, "%s%s", mapbase, suffix);
-	return n < 0 || (size_t)n >= bufsize ? -1 : 0;
-}
-
 /*
  * Writes the Postfix map to a temp file that replaces path once
  * committed.  Returns 0 with the uncommitted file in *outp, or a
@@ -407,9 +397,9 @@ compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
 	char	 mpath[4096], ppath[4096], lpath[4096];
 	int	 lockfd = -1, rc;
 
-	if (compile_path(mpath, sizeof(mpath), mapbase, COMPILE_SUFFIX_MAP) ||
-	    compile_path(ppath, sizeof(ppath), mapbase, COMPILE_SUFFIX_POLICY) ||
-	    compile_path(lpath, sizeof(lpath), mapbase, COMPILE_SUFFIX_LOCK)) {
+	if (path_suffix(mpath, sizeof(mpath), mapbase, COMPILE_SUFFIX_MAP) ||
+	    path_suffix(ppath, sizeof(ppath), mapbase, COMPILE_SUFFIX_POLICY) ||
+	    path_suffix(lpath, sizeof(lpath), mapbase, COMPILE_SUFFIX_LOCK)) {
 		errbuf_set(e, "%s: map path too long", mapbase);
 		return EX_CANTCREAT;
 	}

@@ -43,7 +43,7 @@ struct mapiter *mapiter_new(const struct aliasfile *, int32_t today);
 int	mapiter_next(struct mapiter *, const char **key, const char **val);
 void	mapiter_free(struct mapiter *);
 
-/* The file names that belong to the map base path mapbase. */
+/* The file names that belong to the map base path (path_suffix()). */
 #define COMPILE_SUFFIX_MAP	".lmdb"
 #define COMPILE_SUFFIX_POLICY	".policy.lmdb"
 #define COMPILE_SUFFIX_LOCK	".lock"
@@ -58,10 +58,5 @@ void	mapiter_free(struct mapiter *);
 int	compile_map(const struct aliasfile *, const char *mapbase,
 	    int32_t today, struct compile_counts *counts, struct errbuf *e);
 
-/*
- * Joins mapbase and suffix into buf; returns 0, or -1 when too long.
- */
-int	compile_path(char *buf, size_t bufsize, const char *mapbase,
-	    const char *suffix);
 
 #endif /* COMPILE_H */

@@ -415,8 +415,8 @@ mapview_new(const char *mapbase)
 	len = strlen(mapbase) + sizeof(COMPILE_SUFFIX_POLICY);
 	if ((mv->mpath = malloc(len)) == NULL ||
 	    (mv->ppath = malloc(len)) == NULL ||
-	    compile_path(mv->mpath, len, mapbase, COMPILE_SUFFIX_MAP) == -1 ||
-	    compile_path(mv->ppath, len, mapbase, COMPILE_SUFFIX_POLICY) == -1)
+	    path_suffix(mv->mpath, len, mapbase, COMPILE_SUFFIX_MAP) == -1 ||
+	    path_suffix(mv->ppath, len, mapbase, COMPILE_SUFFIX_POLICY) == -1)
 		goto fail;
 	if (pthread_mutex_init(&mv->mu, NULL) != 0)
 		goto fail;

@@ -182,6 +182,15 @@ date_today(void)
 }
 
 int
+path_suffix(char *buf, size_t bufsize, const char *base, const char *suffix)
+{
+	int	 n;
+
+	n = snprintf(buf, bufsize, "%s%s", base, suffix);
+	return n < 0 || (size_t)n >= bufsize ? -1 : 0;
+}
+
+int
 errbuf_set(struct errbuf *e, const char *fmt, ...)
 {
 	va_list	 ap;

@@ -49,6 +49,13 @@ void	date_format(int32_t days, char *buf);
 int32_t	date_today(void);
 
 /*
+ * Joins base and suffix into buf (bufsize bytes): "MAP" and ".lmdb".
+ * Returns 0, or -1 when the result does not fit.
+ */
+int	path_suffix(char *buf, size_t bufsize, const char *base,
+	    const char *suffix);
+
+/*
  * An error message buffer filled by modules that cannot print (the
  * style's "say why through an error buffer").  errbuf_set() formats into
  * it and returns -1, so that "return errbuf_set(e, ...)" reads well.

@@ -591,9 +591,9 @@ test_mapview_missing(void **state)
 	FILE	*fp;
 
 	assert_int_equal(compile_yaml(f->base, yaml_v1, "v1", f->today), 0);
-	assert_int_equal(compile_path(mpath, sizeof(mpath), f->base,
+	assert_int_equal(path_suffix(mpath, sizeof(mpath), f->base,
 	    COMPILE_SUFFIX_MAP), 0);
-	assert_int_equal(compile_path(ppath, sizeof(ppath), f->base,
+	assert_int_equal(path_suffix(ppath, sizeof(ppath), f->base,
 	    COMPILE_SUFFIX_POLICY), 0);
 	assert_non_null(mv = mapview_new(f->base));
 	assert_non_null(p1 = mapview_get(mv));
@@ -660,9 +660,9 @@ test_mapview_mismatch(void **state)
 	snprintf(other, sizeof(other), "%s/other", f->dir);
 	assert_int_equal(compile_yaml(f->base, yaml_v1, "v1", f->today), 0);
 	assert_int_equal(compile_yaml(other, yaml_v2, "v2", f->today), 0);
-	assert_int_equal(compile_path(ppath, sizeof(ppath), f->base,
+	assert_int_equal(path_suffix(ppath, sizeof(ppath), f->base,
 	    COMPILE_SUFFIX_POLICY), 0);
-	assert_int_equal(compile_path(opath, sizeof(opath), other,
+	assert_int_equal(path_suffix(opath, sizeof(opath), other,
 	    COMPILE_SUFFIX_POLICY), 0);
 
 	assert_non_null(mv = mapview_new(f->base));
