@@ -337,3 +337,17 @@ test_milter_stale_socket() {
 	mt_run verdicts.lua
 	milter_stop
 }
+
+test_milter_help_matches_man_page() {
+	# Every option of --help is in alias-milter(8), and the reverse.
+	"$BUILD/alias-milter" -h >help.txt
+	for o in d l u p S m s V h; do
+		grep -q -- "^  -$o " help.txt || die "-$o not in --help"
+		grep -q "^\.It Fl $o\( \|$\)" "$TOP/man/alias-milter.8" ||
+		    die "-$o not in alias-milter.8"
+	done
+	n=$(grep -c '^\.It Fl ' "$TOP/man/alias-milter.8")
+	[ "$n" -eq 9 ] || die "alias-milter.8 lists $n options, --help 9"
+	expect_exit 64 "$BUILD/alias-milter" -m map
+	expect_in "$T/err" "usage: alias-milter"
+}
