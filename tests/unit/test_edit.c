@@ -1,0 +1,317 @@
+/*
+ * test_edit.c: tests for the surgical editor in aliasfile.c
+ * (af_edit_add, af_edit_revoke, af_edit_restore).
+ *
+ * Each row is an input text, an edit and the exact expected output, so
+ * byte identity of everything untouched is checked by comparing the
+ * whole text.  Every successful result is also written to a file and
+ * must load with af_load().  Failing rows are printed before failing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aliasfile.h"
+#include "util.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+#define HDR "domains:\n  example.com:\n    deliver_to: me@example.net\n"
+
+enum op { ADD, REVOKE, RESTORE };
+
+struct row {
+	const char *name;
+	enum op op;
+	const char *in;
+	const char *key;
+	const char *date;	/* revoke; expires for add */
+	const char *text;	/* reason; note for add */
+	int	 rc;		/* AF_EDIT_* */
+	const char *out;	/* expected when rc == 0 */
+};
+
+static const struct row rows[] = {
+	{ "add to block", ADD, HDR "aliases:\n  a@example.com:\n",
+	    "b@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com:\n  b@example.com:\n" },
+	{ "add keeps indentation of 4", ADD,
+	    HDR "aliases:\n    a@example.com: {}  # c\n\n# end\n",
+	    "b@example.com", "2030-01-01", "x: y", 0,
+	    HDR "aliases:\n    a@example.com: {}  # c\n"
+	    "    b@example.com:\n      note: \"x: y\"\n"
+	    "      expires: 2030-01-01\n\n# end\n" },
+	{ "add to empty aliases", ADD, HDR "aliases:   # none yet\nmap: m\n",
+	    "b@example.com", NULL, NULL, 0,
+	    HDR "aliases:   # none yet\n  b@example.com:\nmap: m\n" },
+	{ "add to null aliases", ADD, HDR "aliases: ~\n",
+	    "b@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  b@example.com:\n" },
+	{ "add to {} aliases", ADD, HDR "aliases: {} # x\n",
+	    "b@example.com", NULL, NULL, 0,
+	    HDR "aliases: # x\n  b@example.com:\n" },
+	{ "add without aliases key", ADD, HDR "# tail",
+	    "b@example.com", NULL, NULL, 0,
+	    HDR "# tail\naliases:\n  b@example.com:\n" },
+	{ "add, no final newline", ADD, HDR "aliases:\n  a@example.com:",
+	    "b@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com:\n  b@example.com:\n" },
+	{ "add, CRLF", ADD,
+	    "domains:\r\n  example.com: {deliver_to: me@example.net}\r\n"
+	    "aliases:\r\n  a@example.com:\r\n",
+	    "b@example.com", NULL, "n", 0,
+	    "domains:\r\n  example.com: {deliver_to: me@example.net}\r\n"
+	    "aliases:\r\n  a@example.com:\r\n  b@example.com:\r\n"
+	    "    note: \"n\"\r\n" },
+	{ "add, UTF-8 comment before", ADD,
+	    HDR "# caf\xc3\xa9 \xe2\x82\xac\naliases:\n  a@example.com: "
+	    "{note: \"\xc3\xa9\xc3\xa9\"}\n",
+	    "b@example.com", NULL, "M\xc3\xbcller \"x\"", 0,
+	    HDR "# caf\xc3\xa9 \xe2\x82\xac\naliases:\n  a@example.com: "
+	    "{note: \"\xc3\xa9\xc3\xa9\"}\n  b@example.com:\n"
+	    "    note: \"M\xc3\xbcller \\\"x\\\"\"\n" },
+	{ "add duplicate after normalisation", ADD,
+	    HDR "aliases:\n  '\"A\"@Example.COM.':\n", "a@example.com", NULL,
+	    NULL, AF_EDIT_EXISTS, NULL },
+	{ "add, unknown domain", ADD, HDR "aliases:\n", "a@example.org",
+	    NULL, NULL, AF_EDIT_NO_DOMAIN, NULL },
+	{ "add, flow aliases refused", ADD,
+	    HDR "aliases: {a@example.com: {}}\n", "b@example.com", NULL,
+	    NULL, AF_EDIT_BAD, NULL },
+	{ "add, not YAML", ADD, HDR "aliases:\n  a: [\n", "b@example.com",
+	    NULL, NULL, AF_EDIT_BAD, NULL },
+	{ "add, bad UTF-8 note", ADD, HDR "aliases:\n", "b@example.com",
+	    NULL, "\xff", AF_EDIT_BAD, NULL },
+
+	{ "revoke block", REVOKE,
+	    HDR "aliases:\n  a@example.com:\n      note: x # c\n\n"
+	    "  b@example.com:\n",
+	    "a@example.com", "2026-11-01", "leaked, spam", 0,
+	    HDR "aliases:\n  a@example.com:\n      note: x # c\n"
+	    "      revoked: 2026-11-01\n      reason: leaked, spam\n\n"
+	    "  b@example.com:\n" },
+	{ "revoke block with block sequence", REVOKE,
+	    HDR "aliases:\n  a@example.com:\n    to:\n      - x@example.net\n"
+	    "    # after\n",
+	    "a@example.com", "2026-11-01", NULL, 0,
+	    HDR "aliases:\n  a@example.com:\n    to:\n      - x@example.net\n"
+	    "    revoked: 2026-11-01\n    # after\n" },
+	{ "revoke null", REVOKE, HDR "aliases:\n  a@example.com:  # c\n",
+	    "a@example.com", "2026-11-01", "true", 0,
+	    HDR "aliases:\n  a@example.com:  # c\n    revoked: 2026-11-01\n"
+	    "    reason: \"true\"\n" },
+	{ "revoke ~", REVOKE, HDR "aliases:\n  a@example.com: ~\n",
+	    "a@example.com", "2026-11-01", NULL, 0,
+	    HDR "aliases:\n  a@example.com:\n    revoked: 2026-11-01\n" },
+	{ "revoke {}", REVOKE, HDR "aliases:\n  a@example.com: {}\n",
+	    "a@example.com", "2026-11-01", NULL, 0,
+	    HDR "aliases:\n  a@example.com:\n    revoked: 2026-11-01\n" },
+	{ "revoke flow", REVOKE,
+	    HDR "aliases:\n  a@example.com: {note: x, }  # c\n",
+	    "a@example.com", "2026-11-01", "a, b", 0,
+	    HDR "aliases:\n  a@example.com: {note: x, revoked: 2026-11-01, "
+	    "reason: \"a, b\", }  # c\n" },
+	{ "revoke quoted key", REVOKE,
+	    HDR "aliases:\n  'A@EXAMPLE.com': {}\n", "a@example.com",
+	    "2026-11-01", NULL, 0,
+	    HDR "aliases:\n  'A@EXAMPLE.com':\n    revoked: 2026-11-01\n" },
+	{ "revoke unknown", REVOKE, HDR "aliases:\n  a@example.com:\n",
+	    "b@example.com", "2026-11-01", NULL, AF_EDIT_NOT_FOUND, NULL },
+	{ "revoke twice", REVOKE,
+	    HDR "aliases:\n  a@example.com: {revoked: 2026-01-01}\n",
+	    "a@example.com", "2026-11-01", NULL, AF_EDIT_REVOKED, NULL },
+
+	{ "restore block", RESTORE,
+	    HDR "aliases:\n  a@example.com:\n    revoked: 2026-01-01 # c\n"
+	    "    note: x\n    reason: >-\n      long\n      text\n  b@example.com:\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com:\n    note: x\n  b@example.com:\n" },
+	{ "restore block, nothing left", RESTORE,
+	    HDR "aliases:\n  a@example.com:\n    revoked: 2026-01-01\n"
+	    "    reason: r\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com:\n" },
+	{ "restore flow, leading", RESTORE,
+	    HDR "aliases:\n  a@example.com: {revoked: 2026-01-01, reason: r, "
+	    "note: x}\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com: {note: x}\n" },
+	{ "restore flow, trailing", RESTORE,
+	    HDR "aliases:\n  a@example.com: {note: x, revoked: 2026-01-01, "
+	    "reason: \"r, s\"}\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com: {note: x}\n" },
+	{ "restore flow, middle", RESTORE,
+	    HDR "aliases:\n  a@example.com: {note: x, revoked: 2026-01-01, "
+	    "created: 2026-01-01}\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com: {note: x, created: 2026-01-01}\n" },
+	{ "restore flow, nothing left", RESTORE,
+	    HDR "aliases:\n  a@example.com: {revoked: 2026-01-01}  # c\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com:  # c\n" },
+	{ "restore active", RESTORE, HDR "aliases:\n  a@example.com:\n",
+	    "a@example.com", NULL, NULL, AF_EDIT_NOT_REVOKED, NULL },
+	{ "restore unknown", RESTORE, HDR "aliases:\n",
+	    "a@example.com", NULL, NULL, AF_EDIT_NOT_FOUND, NULL },
+};
+
+/* Writes text to a temp file and loads it: 0 when it loads. */
+static int
+loads(const char *text, size_t len)
+{
+	struct aliasfile *af = NULL;
+	struct af_diag d;
+	char	 path[] = "/tmp/test_edit.XXXXXX";
+	size_t	 i;
+	int	 fd, rc;
+
+	if ((fd = mkstemp(path)) == -1)
+		return -1;
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	af_diag_init(&d);
+	rc = af_load(path, &af, &d);
+	for (i = 0; i < d.nmsgs; i++)
+		if (rc == -1)
+			fprintf(stderr, "  %s\n", d.msgs[i]);
+	af_diag_free(&d);
+	af_free(af);
+	unlink(path);
+	return rc;
+}
+
+static int
+run(const struct row *r, char **out, size_t *outlen, struct errbuf *e)
+{
+	struct af_new_alias na;
+
+	switch (r->op) {
+	case ADD:
+		memset(&na, 0, sizeof(na));
+		na.key = r->key;
+		na.note = r->text;
+		na.expires = r->date;
+		return af_edit_add(r->in, strlen(r->in), &na, out, outlen, e);
+	case REVOKE:
+		return af_edit_revoke(r->in, strlen(r->in), r->key, r->date,
+		    r->text, out, outlen, e);
+	default:
+		return af_edit_restore(r->in, strlen(r->in), r->key, out,
+		    outlen, e);
+	}
+}
+
+static void
+test_rows(void **state)
+{
+	struct errbuf e;
+	char	*out;
+	size_t	 i, outlen, bad = 0;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < NELEM(rows); i++) {
+		e.msg[0] = '\0';
+		out = NULL;
+		rc = run(&rows[i], &out, &outlen, &e);
+		if (rc != rows[i].rc) {
+			fprintf(stderr, "%s: rc %d, want %d (%s)\n",
+			    rows[i].name, rc, rows[i].rc, e.msg);
+			bad++;
+		} else if (rc == 0 && (outlen != strlen(rows[i].out) ||
+		    memcmp(out, rows[i].out, outlen) != 0)) {
+			fprintf(stderr, "%s: got\n%s\nwant\n%s\n", rows[i].name,
+			    out, rows[i].out);
+			bad++;
+		} else if (rc == 0 && loads(out, outlen) != 0) {
+			fprintf(stderr, "%s: result does not load\n",
+			    rows[i].name);
+			bad++;
+		} else if (rc != 0 && (out != NULL || e.msg[0] == '\0')) {
+			fprintf(stderr, "%s: no message or output set\n",
+			    rows[i].name);
+			bad++;
+		}
+		free(out);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/*
+ * A bigger file: revoke then restore of every alias gives back the
+ * input byte for byte, and every byte before the edited alias is the
+ * same in the revoked text.
+ */
+static void
+test_round_trip(void **state)
+{
+	static const char in[] = "# top\n" HDR
+	    "aliases: # list\n"
+	    "  a@example.com:\n"
+	    "  # between\n"
+	    "  '\"b\"@example.com': {note: 'q # not a comment'}\n"
+	    "  c@example.com:\n"
+	    "    to: [x@example.net, '\"y z\"@example.net']\n"
+	    "    note: |\n"
+	    "      two\n"
+	    "      lines\n"
+	    "\n"
+	    "  d@example.com: {}\n"
+	    "map: m  # after\n";
+	/* d@ is "{}": revoke makes it a block mapping, restore "d@...:". */
+	static const char *const keys[] = { "a@example.com", "b@example.com",
+	    "c@example.com" };
+	struct errbuf e;
+	char	*r1, *r2;
+	size_t	 i, l1, l2, same;
+
+	(void)state;
+	for (i = 0; i < NELEM(keys); i++) {
+		if (af_edit_revoke(in, strlen(in), keys[i], "2026-11-01",
+		    "why: \"x\"", &r1, &l1, &e) != 0)
+			fail_msg("%s: %s", keys[i], e.msg);
+		assert_int_equal(loads(r1, l1), 0);
+		for (same = 0; same < l1 && r1[same] == in[same]; same++)
+			;
+		assert_true(same > (size_t)(strstr(in, "aliases:") - in));
+		assert_int_equal(af_edit_restore(r1, l1, keys[i], &r2, &l2,
+		    &e), 0);
+		if (l2 != strlen(in) || memcmp(r2, in, l2) != 0)
+			fprintf(stderr, "%s:\n%s\n", keys[i], r2);
+		assert_int_equal(l2, strlen(in));
+		assert_memory_equal(r2, in, l2);
+		free(r1);
+		free(r2);
+	}
+	assert_int_equal(af_edit_revoke(in, strlen(in), "d@example.com",
+	    "2026-11-01", NULL, &r1, &l1, &e), 0);
+	assert_int_equal(af_edit_restore(r1, l1, "d@example.com", &r2, &l2,
+	    &e), 0);
+	assert_non_null(strstr(r2, "\n  d@example.com:\nmap: m  # after\n"));
+	assert_int_equal(l2 + 3, strlen(in));
+	free(r1);
+	free(r2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
