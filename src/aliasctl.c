@@ -3,7 +3,10 @@
  * aliasfile.c (the YAML file), compile.c (what the map holds),
  * amap.c (the LMDB files) and stats.c (the hit counters).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "amap.h"
 #include "compile.h"
 #include "log.h"
+#include "maillog.h"
 #include "policy.h"
 #include "stats.h"
 #include "util.h"
@@ -25,6 +29,8 @@
 #define ALIASCTL_VERSION	"0.1.0"
 #define DEFAULT_FILE		"/etc/aliasctl/aliases.yaml"
 #define EX_NOTFOUND		1	/* query: like postmap -q */
+#define EDIT_LOCK_MS		10000	/* then EX_TEMPFAIL: another edit runs */
+#define EDIT_TO_MAX		100	/* --to options of one add */
 
 struct options {
 	const char *file;	/* -f, $ALIASCTL_FILE or DEFAULT_FILE */
@@ -45,6 +51,14 @@ static const char usage_text[] =
 "  export             print the map as virtual(5) text for postmap(1)\n"
 "  stats [--json] [--top N] [--unknown]\n"
 "                     hits per alias, or per unknown recipient, by count\n"
+"  add ADDRESS [--to ADDR]... [--note TEXT] [--receive-only] [--expires DATE]\n"
+"                     add an alias to the file, then compile\n"
+"  revoke ADDRESS [--reason TEXT] [--date DATE]\n"
+"                     mark an alias revoked (default: today), then compile\n"
+"  restore ADDRESS    undo revoke, then compile\n"
+"  import --maillog LOG [--since YYYY-MM-DD] | --virtual FILE\n"
+"                     propose aliases (YAML) from a catch-all mail log\n"
+"                     or a virtual(5) file; changes nothing\n"
 "  help               print this text\n"
 "\n"
 "Options:\n"
@@ -56,6 +70,8 @@ static const char usage_text[] =
 
 static int	 usage(void);
 static int	 load(const struct options *, struct aliasfile **);
+static int	 load_as(const struct options *, const char *,
+		    struct aliasfile **);
 static int	 map_base(const struct options *, const struct aliasfile *,
 		    char *buf, size_t bufsize);
 static void	 print_counts(const struct compile_counts *);
@@ -70,6 +86,23 @@ static int	 open_maps(const char *mapbase, struct amap **map,
 		    struct amap **policy);
 static int	 flush_stdout(void);
 static int	 cmd_stats(const struct options *, int, char **);
+static int	 cmd_import(const struct options *, int, char **);
+static void	 import_clean(char *);
+static FILE	*import_open(const char *);
+static void	 import_comment(const struct ml_entry *, int);
+static int	 import_maillog(const struct aliasfile *, const char *,
+		    int32_t);
+static char	*import_slurp(FILE *, size_t *);
+static int	 import_virtual(const struct aliasfile *, const char *);
+static int	 cmd_add(const struct options *, int, char **);
+static int	 cmd_revoke(const struct options *, int, char **);
+static int	 cmd_restore(const struct options *, int, char **);
+static int	 opt_value(int, char **, int *, const char *, const char **);
+static int	 edit_address(const char *, char *);
+static int	 edit_date(const char *, const char *);
+static int	 edit_read(int, const char *, char **, size_t *);
+static int	 edit_write(int, const char *, const char *, size_t);
+static int	 edit_sync_dir(const char *);
 static int	 find_stats_file(const struct options *, char *, size_t);
 static int	 row_cmp_alias(const void *, const void *);
 static int	 row_cmp_unknown(const void *, const void *);
@@ -83,6 +116,17 @@ static void	 json_string(const char *);
 static void	 print_stats_table(const struct stats_row *, size_t, int);
 static void	 print_stats_json(const struct stats_row *, size_t, int);
 
+/* One change to the alias file. */
+enum edit_op { EDIT_ADD, EDIT_REVOKE, EDIT_RESTORE };
+struct edit {
+	enum edit_op op;
+	const char *key;		/* normalised */
+	struct af_new_alias add;	/* EDIT_ADD */
+	const char *date;		/* EDIT_REVOKE */
+	const char *reason;		/* EDIT_REVOKE, or NULL */
+};
+static int	 edit_file(const struct options *, const struct edit *);
+
 static const struct command {
 	const char *name;
 	int	(*run)(const struct options *, int, char **);
@@ -92,6 +136,10 @@ static const struct command {
 	{ "query", cmd_query },
 	{ "export", cmd_export },
 	{ "stats", cmd_stats },
+	{ "import", cmd_import },
+	{ "add", cmd_add },
+	{ "revoke", cmd_revoke },
+	{ "restore", cmd_restore },
 };
 
 static int
@@ -108,14 +156,28 @@ usage(void)
 static int
 load(const struct options *o, struct aliasfile **afp)
 {
+	return load_as(o, o->file, afp);
+}
+
+/*
+ * load() of path, with messages about it shown as about o->file (path
+ * is an edited copy of it).
+ */
+static int
+load_as(const struct options *o, const char *path, struct aliasfile **afp)
+{
 	struct af_diag diag;
-	size_t	 i;
+	size_t	 i, plen = strlen(path);
 	int	 rc;
 
 	af_diag_init(&diag);
-	rc = af_load(o->file, afp, &diag);
+	rc = af_load(path, afp, &diag);
 	for (i = 0; i < diag.nmsgs; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
+		if (strncmp(diag.msgs[i], path, plen) == 0)
+			fprintf(stderr, "%s%s\n", o->file,
+			    diag.msgs[i] + plen);
+		else
+			fprintf(stderr, "%s\n", diag.msgs[i]);
 	if (diag.nerrors + diag.nwarnings > diag.nmsgs)
 		fprintf(stderr, "%s: %zu more messages not shown\n", o->file,
 		    diag.nerrors + diag.nwarnings - diag.nmsgs);
@@ -765,6 +827,814 @@ cmd_stats(const struct options *o, int argc, char **argv)
 		print_stats_table(rows, shown, unknown);
 	stats_rows_free(rows, n);
 	return flush_stdout();
+}
+
+/*
+ * "--name VALUE" or "--name=VALUE" at argv[*i].  Returns 1 with the
+ * value in *val (and *i moved past it), 0 when argv[*i] is another
+ * argument, -1 when the value is missing.
+ */
+static int
+opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t	 len = strlen(name);
+
+	if (strncmp(argv[*i], name, len) != 0)
+		return 0;
+	if (argv[*i][len] == '=') {
+		*val = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		log_warnx("%s needs a value", name);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}
+
+/*
+ * Normalises the alias address arg into buf (ADDR_BUF bytes).  Returns
+ * 0, or EX_USAGE when it is not an address.
+ */
+static int
+edit_address(const char *arg, char *buf)
+{
+	struct addr a;
+	int	 r;
+
+	if ((r = addr_parse(arg, strlen(arg), 0, &a)) != ADDR_OK) {
+		log_warnx("invalid address '%s': %s", arg, addr_strerror(r));
+		return EX_USAGE;
+	}
+	addr_format(&a, buf, ADDR_BUF);
+	return 0;
+}
+
+/* Returns 0 when s is a date YYYY-MM-DD, else EX_USAGE. */
+static int
+edit_date(const char *opt, const char *s)
+{
+	int32_t	 d;
+
+	if (date_parse(s, strlen(s), &d) == -1) {
+		log_warnx("%s: invalid date '%s' (want YYYY-MM-DD)", opt, s);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * add ADDRESS [--to ADDR]... [--note TEXT] [--receive-only]
+ * [--expires DATE]
+ */
+static int
+cmd_add(const struct options *o, int argc, char **argv)
+{
+	struct edit ed;
+	struct addr a;
+	const char *to[EDIT_TO_MAX], *addr = NULL, *v;
+	char	 key[ADDR_BUF], (*tobuf)[ADDR_BUF] = NULL;
+	size_t	 nto = 0;
+	int	 i, r, rc;
+
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_ADD;
+	if ((tobuf = calloc(EDIT_TO_MAX, sizeof(*tobuf))) == NULL) {
+		log_warn("calloc");
+		return EX_OSERR;
+	}
+	rc = EX_USAGE;
+	for (i = 1; i < argc; i++) {
+		if ((r = opt_value(argc, argv, &i, "--to", &v)) == -1)
+			goto out;
+		if (r == 1) {
+			if (nto == EDIT_TO_MAX) {
+				log_warnx("add: at most %d --to", EDIT_TO_MAX);
+				goto out;
+			}
+			if ((r = addr_parse(v, strlen(v), ADDR_KEEP_CASE,
+			    &a)) != ADDR_OK) {
+				log_warnx("--to: invalid address '%s': %s", v,
+				    addr_strerror(r));
+				goto out;
+			}
+			addr_format(&a, tobuf[nto], ADDR_BUF);
+			to[nto] = tobuf[nto];
+			nto++;
+			continue;
+		}
+		if ((r = opt_value(argc, argv, &i, "--note", &v)) == -1)
+			goto out;
+		if (r == 1) {
+			ed.add.note = v;
+			continue;
+		}
+		if ((r = opt_value(argc, argv, &i, "--expires", &v)) == -1)
+			goto out;
+		if (r == 1) {
+			if (edit_date("--expires", v) != 0)
+				goto out;
+			ed.add.expires = v;
+			continue;
+		}
+		if (strcmp(argv[i], "--receive-only") == 0)
+			ed.add.receive_only = 1;
+		else if (argv[i][0] == '-' || addr != NULL) {
+			log_warnx("add: unexpected argument '%s'", argv[i]);
+			goto out;
+		} else
+			addr = argv[i];
+	}
+	if (addr == NULL) {
+		log_warnx("add: which address?");
+		goto out;
+	}
+	if ((rc = edit_address(addr, key)) != 0)
+		goto out;
+	ed.key = ed.add.key = key;
+	ed.add.to = to;
+	ed.add.nto = nto;
+	rc = edit_file(o, &ed);
+out:
+	free(tobuf);
+	return rc == EX_USAGE ? usage() : rc;
+}
+
+/* revoke ADDRESS [--reason TEXT] [--date DATE] */
+static int
+cmd_revoke(const struct options *o, int argc, char **argv)
+{
+	struct edit ed;
+	const char *addr = NULL, *v;
+	char	 key[ADDR_BUF], today[DATE_BUF];
+	int	 i, r;
+
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_REVOKE;
+	for (i = 1; i < argc; i++) {
+		if ((r = opt_value(argc, argv, &i, "--reason", &v)) == -1)
+			return usage();
+		if (r == 1) {
+			if (v[0] == '\0') {
+				log_warnx("--reason: empty");
+				return usage();
+			}
+			ed.reason = v;
+			continue;
+		}
+		if ((r = opt_value(argc, argv, &i, "--date", &v)) == -1)
+			return usage();
+		if (r == 1) {
+			if (edit_date("--date", v) != 0)
+				return usage();
+			ed.date = v;
+		} else if (argv[i][0] == '-' || addr != NULL) {
+			log_warnx("revoke: unexpected argument '%s'", argv[i]);
+			return usage();
+		} else
+			addr = argv[i];
+	}
+	if (addr == NULL) {
+		log_warnx("revoke: which address?");
+		return usage();
+	}
+	if (edit_address(addr, key) != 0)
+		return usage();
+	if (strncmp(key, "postmaster@", 11) == 0 ||
+	    strncmp(key, "abuse@", 6) == 0) {
+		log_warnx("%s cannot be revoked: postmaster@ and abuse@ of "
+		    "every domain are always accepted (RFC 5321 4.5.1, "
+		    "RFC 2142); nothing changed", key);
+		return EX_DATAERR;
+	}
+	if (ed.date == NULL) {
+		date_format(date_today(), today);
+		ed.date = today;
+	}
+	ed.key = key;
+	return edit_file(o, &ed);
+}
+
+/* restore ADDRESS */
+static int
+cmd_restore(const struct options *o, int argc, char **argv)
+{
+	struct edit ed;
+	char	 key[ADDR_BUF];
+
+	if (argc != 2 || argv[1][0] == '-')
+		return usage();
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_RESTORE;
+	if (edit_address(argv[1], key) != 0)
+		return usage();
+	ed.key = key;
+	return edit_file(o, &ed);
+}
+
+/*
+ * Reads the whole file open on fd into a new buffer (NUL-terminated,
+ * the caller frees it).  Returns 0 or EX_IOERR/EX_OSERR.
+ */
+static int
+edit_read(int fd, const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	char	*p = NULL, *np;
+	size_t	 cap, n = 0;
+	ssize_t	 got;
+
+	if (fstat(fd, &st) == -1) {
+		log_warn("%s", path);
+		return EX_IOERR;
+	}
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	for (;;) {
+		if (n + 1 >= cap || p == NULL) {
+			cap = p == NULL ? cap : cap * 2;
+			if ((np = realloc(p, cap)) == NULL) {
+				log_warn("%s", path);
+				free(p);
+				return EX_OSERR;
+			}
+			p = np;
+		}
+		if ((got = read(fd, p + n, cap - n - 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("%s", path);
+			free(p);
+			return EX_IOERR;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	p[n] = '\0';
+	*buf = p;
+	*len = n;
+	return 0;
+}
+
+/* Writes len bytes of buf to fd.  Returns 0 or EX_IOERR. */
+static int
+edit_write(int fd, const char *path, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("%s", path);
+			return EX_IOERR;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1) {
+		log_warn("%s: fsync", path);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/* fsync(2) the directory of path, so that a rename is durable. */
+static int
+edit_sync_dir(const char *path)
+{
+	char	 dir[4096];
+	int	 fd, rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) == -1)
+		return -1;
+	if (fsync(fd) == -1)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Makes one edit of the alias file, atomically: under an exclusive lock
+ * on FILE.lock, the new text goes to a temp file in the same directory
+ * (same mode and owner), which must load without errors and compile;
+ * only then is it renamed over the file.  On any failure the temp file
+ * is removed and the file and the map are as they were.  Returns 0 or a
+ * sysexits code.
+ */
+static int
+edit_file(const struct options *o, const struct edit *ed)
+{
+	struct aliasfile *af = NULL;
+	struct compile_counts c;
+	struct errbuf e;
+	struct stat st;
+	char	 lockpath[4096], tmp[4096], base[4096];
+	char	*text = NULL, *out = NULL;
+	size_t	 len, outlen;
+	int	 lockfd, fd = -1, tmpfd = -1, r, rc;
+
+	if (path_suffix(lockpath, sizeof(lockpath), o->file, ".lock") == -1 ||
+	    path_suffix(tmp, sizeof(tmp), o->file, ".edit.XXXXXX") == -1) {
+		log_warnx("%s: path too long", o->file);
+		return EX_CONFIG;
+	}
+	if ((lockfd = amap_writer_lock(lockpath, EDIT_LOCK_MS, &e)) == -1) {
+		if (errno == EAGAIN) {
+			log_warnx("%s: being edited by another process (lock "
+			    "%s busy for %d s); nothing changed", o->file,
+			    lockpath, EDIT_LOCK_MS / 1000);
+			return EX_TEMPFAIL;
+		}
+		log_warnx("%s", e.msg);
+		return EX_CANTCREAT;
+	}
+	if ((fd = open(o->file, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("%s", o->file);
+		rc = errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
+		goto out;
+	}
+	if ((rc = edit_read(fd, o->file, &text, &len)) != 0)
+		goto out;
+	if (fstat(fd, &st) == -1) {
+		log_warn("%s", o->file);
+		rc = EX_IOERR;
+		goto out;
+	}
+	switch (ed->op) {
+	case EDIT_ADD:
+		r = af_edit_add(text, len, &ed->add, &out, &outlen, &e);
+		break;
+	case EDIT_REVOKE:
+		r = af_edit_revoke(text, len, ed->key, ed->date, ed->reason,
+		    &out, &outlen, &e);
+		break;
+	default:
+		r = af_edit_restore(text, len, ed->key, &out, &outlen, &e);
+		break;
+	}
+	switch (r) {
+	case AF_EDIT_OK:
+		break;
+	case AF_EDIT_NOT_FOUND:
+		rc = EX_NOUSER;
+		break;
+	case AF_EDIT_NOMEM:
+		rc = EX_OSERR;
+		break;
+	default:	/* a bad file, a duplicate, a wrong state */
+		rc = EX_DATAERR;
+		break;
+	}
+	if (r != AF_EDIT_OK) {
+		log_warnx("%s: %s; nothing changed", o->file, e.msg);
+		goto out;
+	}
+	if ((tmpfd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		log_warn("%s: cannot create a temp file", tmp);
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	if (fchmod(tmpfd, st.st_mode & 07777) == -1 ||
+	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    fchown(tmpfd, st.st_uid, st.st_gid) == -1)) {
+		log_warn("%s: cannot give it the mode and owner of %s", tmp,
+		    o->file);
+		rc = EX_CANTCREAT;
+		goto fail;
+	}
+	if ((rc = edit_write(tmpfd, tmp, out, outlen)) != 0)
+		goto fail;
+	close(tmpfd);
+	tmpfd = -1;
+	/* The edited text must load; the map is compiled from it. */
+	if ((rc = load_as(o, tmp, &af)) != 0) {
+		log_warnx("%s: the edit would make the file invalid (above); "
+		    "nothing changed", o->file);
+		goto fail;
+	}
+	if ((rc = map_base(o, af, base, sizeof(base))) != 0)
+		goto fail;
+	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0) {
+		log_warnx("%s", e.msg);
+		log_warnx("%s: map not compiled, edit rolled back; nothing "
+		    "changed", o->file);
+		goto fail;
+	}
+	if (rename(tmp, o->file) == -1) {
+		log_warn("rename %s to %s", tmp, o->file);
+		log_warnx("%s%s was compiled from the edit but %s is "
+		    "unchanged: fix and run aliasctl compile", base,
+		    COMPILE_SUFFIX_MAP, o->file);
+		rc = EX_IOERR;
+		goto fail;
+	}
+	if (edit_sync_dir(o->file) == -1)
+		log_warn("%s: fsync of the directory", o->file);
+	printf("%s %s\n%s%s: %zu entries (", ed->op == EDIT_ADD ? "added" :
+	    ed->op == EDIT_REVOKE ? "revoked" : "restored", ed->key, base,
+	    COMPILE_SUFFIX_MAP, c.entries);
+	print_counts(&c);
+	printf(")\n");
+	rc = flush_stdout();
+	goto out;
+fail:
+	if (tmpfd != -1)
+		close(tmpfd);
+	tmpfd = -1;
+	unlink(tmp);
+out:
+	af_free(af);
+	free(text);
+	free(out);
+	if (fd != -1)
+		close(fd);
+	close(lockfd);
+	return rc;
+}
+
+/*
+ * A summary line: the path may hold any byte, the YAML comment must
+ * stay one line, so control bytes become '?'.
+ */
+static void
+import_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* Opens path for import; a directory is unreadable input too. */
+static FILE *
+import_open(const char *path)
+{
+	struct stat st;
+	FILE	*fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) == -1) {
+		log_warn("%s", path);
+		fclose(fp);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_warnx("%s: Is a directory", path);
+		fclose(fp);
+		return NULL;
+	}
+	return fp;
+}
+
+/* "  # 12 messages delivered, 2 bounced, ..., FIRST .. LAST" */
+static void
+import_comment(const struct ml_entry *e, int guess)
+{
+	char	 first[DATE_BUF], last[DATE_BUF];
+	uint64_t m = e->sent;
+
+	if (guess)
+		printf("  # only rejected (a guess, not an alias): ");
+	else
+		printf("  # %llu message%s delivered", (unsigned long long)m,
+		    m == 1 ? "" : "s");
+	if (e->bounced)
+		printf(", %llu bounced", (unsigned long long)e->bounced);
+	if (e->deferred)
+		printf(", %llu deferral%s", (unsigned long long)e->deferred,
+		    e->deferred == 1 ? "" : "s");
+	if (e->rejected)
+		printf("%s%llu rejected", guess ? "" : ", ",
+		    (unsigned long long)e->rejected);
+	date_format(e->first, first);
+	date_format(e->last, last);
+	if (e->first == e->last)
+		printf(", %s\n", first);
+	else
+		printf(", %s .. %s\n", first, last);
+}
+
+static int
+import_maillog(const struct aliasfile *af, const char *path, int32_t since)
+{
+	struct ml_agg *agg;
+	struct ml_entry *e;
+	struct ml_rec r;
+	struct tm tm;
+	time_t	 now;
+	FILE	*fp;
+	char	*line = NULL, key[ADDR_BUF], yk[2 * ADDR_BUF + 3];
+	char	 summary[8192], day[DATE_BUF];
+	size_t	 cap = 0, nlines = 0, nused = 0, nskipped = 0, nold = 0;
+	size_t	 nnew = 0, nguess = 0, blen, i;
+	ssize_t	 n;
+	int	 di, rc = 0;
+
+	if ((fp = import_open(path)) == NULL)
+		return EX_NOINPUT;
+	if ((agg = ml_agg_new()) == NULL)
+		goto nomem;
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		nlines++;
+		if (maillog_parse(line, n, tm.tm_year + 1900, tm.tm_mon + 1,
+		    &r) == ML_SKIP) {
+			nskipped++;
+			continue;
+		}
+		if (since != DATE_NONE && r.day < since) {
+			nold++;
+			continue;
+		}
+		nused++;
+		if ((di = af_find_domain(af, r.a.domain)) == -1)
+			continue;
+		/* irs+2025@ is irs@ where the domain splits subaddresses. */
+		blen = addr_subaddr_base(&r.a, af->domains[di].subaddress);
+		snprintf(key, sizeof(key), "%.*s@%s", (int)blen, r.a.local,
+		    r.a.domain);
+		/* postmaster@ and abuse@ are always accepted. */
+		if (af_find_alias(af, key) != NULL ||
+		    (blen == 10 && strncmp(r.a.local, "postmaster", 10) == 0) ||
+		    (blen == 5 && strncmp(r.a.local, "abuse", 5) == 0))
+			continue;
+		if (ml_agg_add(agg, key, &r) == -1)
+			goto nomem;
+	}
+	if (ferror(fp)) {
+		log_warn("%s", path);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (agg->n > 1)
+		qsort(agg->v, agg->n, sizeof(*agg->v), ml_entry_cmp);
+	for (i = 0; i < agg->n; i++)
+		if (agg->v[i].sent + agg->v[i].bounced + agg->v[i].deferred)
+			nnew++;
+	nguess = agg->n - nnew;
+	n = snprintf(summary, sizeof(summary), "aliasctl import --maillog %s: "
+	    "%zu lines, %zu used, %zu skipped", path, nlines, nused, nskipped);
+	if (since != DATE_NONE && n > 0 && (size_t)n < sizeof(summary)) {
+		date_format(since, day);
+		snprintf(summary + n, sizeof(summary) - n, ", %zu before %s",
+		    nold, day);
+	}
+	import_clean(summary);
+	fprintf(stderr, "%s\n", summary);
+	printf("# %s\n", summary);
+	printf("# %zu address%s at managed domains received mail; review, "
+	    "then add %s.\n", nnew, nnew == 1 ? "" : "es",
+	    nnew == 1 ? "it" : "them");
+	if (nguess)
+		printf("# %zu more only in reject lines: guesses, commented "
+		    "out.\n", nguess);
+	printf("aliases:\n");
+	for (i = 0; i < agg->n; i++) {
+		e = &agg->v[i];
+		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+			continue;
+		if (e->sent + e->bounced + e->deferred) {
+			import_comment(e, 0);
+			printf("  %s: {}\n", yk);
+		}
+	}
+	for (i = 0; i < agg->n; i++) {
+		e = &agg->v[i];
+		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+			continue;
+		if (e->sent + e->bounced + e->deferred == 0) {
+			import_comment(e, 1);
+			printf("  # %s: {}\n", yk);
+		}
+	}
+	rc = flush_stdout();
+	goto out;
+nomem:
+	log_warnx("out of memory");
+	rc = EX_OSERR;
+out:
+	free(line);
+	ml_agg_free(agg);
+	fclose(fp);
+	return rc;
+}
+
+/* Reads all of fp into a new buffer (freed by the caller). */
+static char *
+import_slurp(FILE *fp, size_t *lenp)
+{
+	char	*buf = NULL, *nbuf;
+	size_t	 len = 0, cap = 0, n;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			if ((nbuf = realloc(buf, cap)) == NULL) {
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		free(buf);
+		return NULL;
+	}
+	*lenp = len;
+	return buf;
+}
+
+/*
+ * The virtual(5) entries for addresses at managed domains, in file
+ * order; "to:" only when the targets are not the domain's deliver_to.
+ */
+static int
+import_virtual(const struct aliasfile *af, const char *path)
+{
+	struct ml_agg *seen = NULL;
+	struct vt_entry ve;
+	struct addr a, t;
+	FILE	*fp, *mem = NULL;
+	char	*text = NULL, *body = NULL, key[ADDR_BUF], tb[ADDR_BUF];
+	char	 targets[8192], yk[2 * ADDR_BUF + 3], summary[8192];
+	const char *p, *end;
+	size_t	 len = 0, pos = 0, bodylen = 0, tlen, nt;
+	size_t	 nentries = 0, nnew = 0, nknown = 0, nskipped = 0;
+	unsigned lineno = 0;
+	int	 di, err, r, rc = 0;
+
+	if ((fp = import_open(path)) == NULL)
+		return EX_NOINPUT;
+	if ((text = import_slurp(fp, &len)) == NULL) {
+		log_warn("%s", path);
+		rc = errno == ENOMEM ? EX_OSERR : EX_IOERR;
+		goto out;
+	}
+	if ((seen = ml_agg_new()) == NULL ||
+	    (mem = open_memstream(&body, &bodylen)) == NULL)
+		goto nomem;
+	while (vt_next(text, len, &pos, &lineno, &ve)) {
+		nentries++;
+		/*
+		 * Only user@domain keys can be aliases: "@domain" is the
+		 * catch-all being replaced, a bare domain or local name is
+		 * no address.
+		 */
+		if (ve.keylen == 0 || ve.key[0] == '@' ||
+		    memchr(ve.key, '@', ve.keylen) == NULL) {
+			nskipped++;
+			continue;
+		}
+		if ((err = addr_parse(ve.key, ve.keylen, 0, &a)) != ADDR_OK) {
+			log_warnx("%s:%u: %.*s: %s", path, ve.line,
+			    (int)ve.keylen, ve.key, addr_strerror(err));
+			nskipped++;
+			continue;
+		}
+		if ((di = af_find_domain(af, a.domain)) == -1) {
+			nskipped++;
+			continue;
+		}
+		addr_format(&a, key, sizeof(key));
+		if (af_find_alias(af, key) != NULL ||
+		    ml_agg_get(seen, key, 0) != NULL) {
+			nknown++;
+			continue;
+		}
+		p = ve.value;
+		end = ve.value + ve.vallen;
+		tlen = nt = 0;
+		targets[0] = '\0';
+		while ((r = vt_target_next(&p, end, &t, &err)) == 1) {
+			addr_format(&t, tb, sizeof(tb));
+			if (tlen + strlen(tb) + 3 > sizeof(targets)) {
+				err = ADDR_PATH_LONG;
+				r = -1;
+				break;
+			}
+			tlen += snprintf(targets + tlen, sizeof(targets) - tlen,
+			    "%s%s", nt++ ? ", " : "", tb);
+		}
+		if (r == -1 || nt == 0) {
+			log_warnx("%s:%u: %s: %s%s", path, ve.line, key,
+			    r == -1 ? "bad target: " : "no target",
+			    r == -1 ? addr_strerror(err) : "");
+			nskipped++;
+			continue;
+		}
+		if (ml_agg_get(seen, key, 1) == NULL ||
+		    ml_yaml_scalar(key, yk, sizeof(yk)) == -1)
+			goto nomem;
+		nnew++;
+		fprintf(mem, "  # line %u\n  %s:", ve.line, yk);
+		if (strcmp(targets, af->domains[di].deliver_to) == 0) {
+			fprintf(mem, " {}\n");
+			continue;
+		}
+		fprintf(mem, "\n    to: %s", nt > 1 ? "[" : "");
+		p = ve.value;
+		nt = 0;
+		while (vt_target_next(&p, end, &t, &err) == 1) {
+			addr_format(&t, tb, sizeof(tb));
+			if (ml_yaml_scalar(tb, yk, sizeof(yk)) == -1)
+				goto nomem;
+			fprintf(mem, "%s%s", nt++ ? ", " : "", yk);
+		}
+		fprintf(mem, "%s\n", nt > 1 ? "]" : "");
+	}
+	if (fclose(mem) == EOF) {
+		mem = NULL;
+		goto nomem;
+	}
+	mem = NULL;
+	snprintf(summary, sizeof(summary), "aliasctl import --virtual %s: "
+	    "%zu entries, %zu new, %zu already aliases, %zu skipped", path,
+	    nentries, nnew, nknown, nskipped);
+	import_clean(summary);
+	fprintf(stderr, "%s\n", summary);
+	printf("# %s\n", summary);
+	printf("# %zu address%s at managed domains; review, then add %s.\n",
+	    nnew, nnew == 1 ? "" : "es", nnew == 1 ? "it" : "them");
+	printf("aliases:\n");
+	fwrite(body, 1, bodylen, stdout);
+	rc = flush_stdout();
+	goto out;
+nomem:
+	log_warnx("out of memory");
+	rc = EX_OSERR;
+out:
+	if (mem != NULL)
+		fclose(mem);
+	free(body);
+	free(text);
+	ml_agg_free(seen);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * import --maillog FILE [--since DATE] | --virtual FILE: prints, as
+ * YAML to review, the addresses at the managed domains of the alias
+ * file that are not aliases yet.  Changes nothing.
+ */
+static int
+cmd_import(const struct options *o, int argc, char **argv)
+{
+	struct aliasfile *af;
+	const char *maillog = NULL, *virtual = NULL;
+	int32_t	 since = DATE_NONE;
+	int	 i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--maillog") == 0 && i + 1 < argc)
+			maillog = argv[++i];
+		else if (strcmp(argv[i], "--virtual") == 0 && i + 1 < argc)
+			virtual = argv[++i];
+		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			if (date_parse(argv[i + 1], strlen(argv[i + 1]),
+			    &since) == -1) {
+				log_warnx("import: --since needs a date "
+				    "YYYY-MM-DD, not '%s'", argv[i + 1]);
+				return usage();
+			}
+			i++;
+		} else if (strcmp(argv[i], "--apply") == 0) {
+			log_warnx("import: --apply is not implemented yet: "
+			    "review the proposal, then add the aliases");
+			return EX_USAGE;
+		} else {
+			log_warnx("import: unknown or incomplete argument "
+			    "'%s'", argv[i]);
+			return usage();
+		}
+	}
+	if ((maillog == NULL) == (virtual == NULL) ||
+	    (virtual != NULL && since != DATE_NONE)) {
+		log_warnx("import: give --maillog FILE [--since DATE] or "
+		    "--virtual FILE");
+		return usage();
+	}
+	if ((rc = load(o, &af)) != 0)
+		return rc;
+	if (maillog != NULL)
+		rc = import_maillog(af, maillog, since);
+	else
+		rc = import_virtual(af, virtual);
+	af_free(af);
+	return rc;
 }
 
 int

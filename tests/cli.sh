@@ -51,7 +51,7 @@ test_check_summary() {
 test_help_matches_man_page() {
 	# Every command and option in --help is documented in aliasctl(8).
 	"$ALIASCTL" help >help.txt
-	for word in check compile query export stats help -f -m -S -V -h; do
+	for word in check compile query export stats add revoke restore import help -f -m -S -V -h; do
 		case $word in
 		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
 			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||
@@ -414,4 +414,204 @@ test_stats_bad_file() {
 	chmod 600 ok.lmdb
 	expect_exit 66 as_nobody "$ALIASCTL" -S "$T/ok.lmdb" stats
 	expect_in "$T/err" "ok.lmdb: Permission denied"
+}
+
+# ---- editing: add, revoke, restore ----
+
+# edit_unchanged: the files in $T/e (alias file, map, policy) are as
+# they were in $T/e.before, and no temp file is left.
+edit_unchanged() {
+	snapshot e >e.after
+	expect_same e.before e.after
+	[ -z "$(find e -name '*.edit.*' -o -name '*.lmdb.*')" ] ||
+		die "temp files left: $(find e -name '*.edit.*' -o -name '*.lmdb.*')"
+}
+
+edit_setup() {
+	small_file
+	mkdir -p e
+	mv a.yaml e/a.yaml
+	"$ALIASCTL" -f e/a.yaml compile >/dev/null
+	snapshot e >e.before
+}
+
+test_edit_golden() {
+	# tests/golden/edit: a commented file and the expected text after
+	# each step; every untouched byte must stay.
+	g="$TOP/tests/golden/edit"
+	cp "$g/commented.yaml" c.yaml
+	i=0
+	while IFS= read -r cmd; do
+		i=$((i + 1))
+		eval "expect_exit 0 \"\$ALIASCTL\" -f c.yaml $cmd"
+		diff -u "$g/commented.$i.expect" c.yaml ||
+			die "step $i ($cmd): output differs"
+	done <<'STEPS'
+add new@example.com
+revoke irs@example.com --reason "leaked, spam since October" --date 2026-11-01
+restore IRS@example.com
+add family@example.com --to Me@Example.net --to spouse@example.net --note 'family: shared # inbox'
+revoke shop@example.com --date 2026-11-02 --reason 'flow, "quoted"'
+revoke bare@example.com --date 2026-11-03
+revoke empty@example.com --date 2026-11-04
+restore shop@example.com
+STEPS
+	expect_same "$g/commented.1.expect" "$g/commented.3.expect"
+	expect_exit 0 "$ALIASCTL" -f c.yaml query family@example.com
+	expect_in "$T/out" "Me@example.net, spouse@example.net"
+}
+
+test_edit_add() {
+	edit_setup
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query new@example.com
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml add New@Example.com \
+	    --to a@example.net --to b@example.net --note "a: b" \
+	    --receive-only --expires 2099-01-01
+	expect_in "$T/out" "added new@example.com"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query new@example.com
+	expect_in "$T/out" "a@example.net, b@example.net"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml add plain@example.org
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query plain@example.org
+	expect_in "$T/out" "me@example.net, spouse@example.net"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
+	expect_in "$T/out" "2 domains, 5 active, 1 revoked, 1 expired"
+	[ "$(tail -6 e/a.yaml)" = "$(printf '%s\n' \
+	    '  new@example.com:' \
+	    '    to: [a@example.net, b@example.net]' \
+	    '    note: "a: b"' \
+	    '    receive_only: true' \
+	    '    expires: 2099-01-01' \
+	    '  plain@example.org:')" ] || die "unexpected text: $(tail -6 e/a.yaml)"
+}
+
+test_edit_add_errors() {
+	edit_setup
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml add IRS@example.COM
+	expect_in "$T/err" "irs@example.com is already in the file (line 8)"
+	expect_in "$T/err" "nothing changed"
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml add bestbuy@example.com
+	expect_in "$T/err" "already in the file"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add 'not an address'
+	expect_in "$T/err" "invalid address 'not an address'"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add x@example.com --to 'bad@'
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add x@example.com --expires 2026-02-30
+	expect_in "$T/err" "invalid date '2026-02-30'"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add x@example.com --note
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml add x@example.net
+	expect_in "$T/err" "example.net is not a domain under domains:"
+	# The edit itself is fine, the result does not validate: rolled back.
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml add x@example.com --to nobody@example.com
+	expect_in "$T/err" "the edit would make the file invalid"
+	edit_unchanged
+}
+
+test_edit_revoke_restore() {
+	edit_setup
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query irs@example.com
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml revoke IRS@example.com \
+	    --reason "leaked: spam # since May"
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query -v irs@example.com
+	expect_in "$T/err" "revoked on $(date +%Y-%m-%d) (leaked: spam # since May)"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml restore irs@example.com
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query irs@example.com
+	# Back to the same file and map (the policy file names the map's
+	# inode, which a rebuild changes).
+	snapshot e | grep -v policy >e.after
+	grep -v policy e.before | expect_same /dev/stdin e.after
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml restore bestbuy@example.com
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query bestbuy@example.com
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml revoke bestbuy@example.com --date 2026-01-02
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query -v bestbuy@example.com
+	expect_in "$T/err" "revoked on 2026-01-02"
+}
+
+test_edit_revoke_errors() {
+	edit_setup
+	expect_exit 67 "$ALIASCTL" -f e/a.yaml revoke nosuch@example.com
+	expect_in "$T/err" "nosuch@example.com: no such alias; nothing changed"
+	expect_exit 67 "$ALIASCTL" -f e/a.yaml restore nosuch@example.com
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml revoke bestbuy@example.com
+	expect_in "$T/err" "bestbuy@example.com is already revoked (line 11)"
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml restore irs@example.com
+	expect_in "$T/err" "irs@example.com is not revoked"
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml revoke Postmaster@example.com
+	expect_in "$T/err" "postmaster@example.com cannot be revoked: postmaster@ and abuse@"
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml revoke abuse@example.org
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml revoke irs@example.com --date 2026-13-01
+	expect_in "$T/err" "invalid date '2026-13-01'"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml revoke irs@example.com --reason ''
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml revoke '<>'
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml revoke
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml restore
+	expect_exit 66 "$ALIASCTL" -f e/missing.yaml revoke irs@example.com
+	edit_unchanged
+}
+
+test_edit_compile_failure_rolls_back() {
+	# The map's directory is not writable for the editing user: the
+	# edit is valid but cannot be compiled, so it is not kept.
+	small_file
+	mkdir e e/ro
+	mv a.yaml e/a.yaml
+	"$ALIASCTL" -f e/a.yaml -m e/ro/map compile >/dev/null
+	chmod 755 e/ro "$T"
+	chmod 777 e
+	chmod 644 e/a.yaml
+	if [ "$(id -u)" -eq 0 ]; then
+		chown 65534:65534 e/a.yaml
+	else
+		chmod 555 e/ro
+	fi
+	snapshot e >e.before
+	expect_exit 73 as_nobody "$ALIASCTL" -f "$T/e/a.yaml" -m "$T/e/ro/map" \
+	    revoke irs@example.com
+	expect_in "$T/err" "map not compiled, edit rolled back; nothing changed"
+	edit_unchanged
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml -m e/ro/map query irs@example.com
+}
+
+test_edit_lock_held() {
+	command -v python3 >/dev/null || die "python3 needed"
+	edit_setup
+	python3 -c 'import fcntl, time
+f = open("e/a.yaml.lock", "a+"); fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True); time.sleep(30)' >locked &
+	pid=$!
+	i=0
+	until [ -s locked ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+	expect_exit 75 "$ALIASCTL" -f e/a.yaml revoke irs@example.com
+	kill $pid
+	expect_in "$T/err" "being edited by another process"
+	edit_unchanged
+}
+
+test_edit_concurrent() {
+	# Six edits at once: each waits for the lock, none is lost.
+	edit_setup
+	pids=
+	for i in 1 2 3 4 5 6; do
+		"$ALIASCTL" -f e/a.yaml add "c$i@example.com" >/dev/null 2>"err$i" &
+		pids="$pids $!"
+	done
+	"$ALIASCTL" -f e/a.yaml revoke irs@example.com >/dev/null 2>err7 &
+	pids="$pids $!"
+	for p in $pids; do wait "$p" || die "a concurrent edit failed: $(cat err*)"; done
+	for i in 1 2 3 4 5 6; do
+		expect_exit 0 "$ALIASCTL" -f e/a.yaml query "c$i@example.com"
+	done
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query irs@example.com
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
+	expect_in "$T/out" "2 domains, 8 active, 2 revoked, 1 expired"
+	[ -z "$(find e -name '*.edit.*')" ] || die "temp files left"
+}
+
+test_edit_keeps_mode() {
+	edit_setup
+	chmod 640 e/a.yaml
+	ino=$(stat -c %i e/a.yaml)
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml revoke irs@example.com
+	[ "$(stat -c %a e/a.yaml)" = 640 ] || die "mode not kept"
+	[ "$(stat -c %i e/a.yaml)" != "$ino" ] || die "not replaced by rename"
+	[ -f e/a.yaml.lock ] || die "no lock file"
 }
