@@ -38,7 +38,9 @@ milter_hook() {
 	cat >"$T/hook" <<EOF
 #!/bin/sh
 # compile: a.yaml into the map; hide: remove the map; corrupt: rename
-# garbage over MAP.lmdb; swap/unswap: compile b.yaml/a.yaml.
+# garbage over MAP.lmdb; swap/unswap: compile b.yaml/a.yaml; revoke:
+# aliasctl revoke irs@ (times in revoke.start and .end); mark: the time
+# the milter was seen refusing it.
 set -e
 cd "$T"
 case "\$1" in
@@ -46,6 +48,10 @@ compile|unswap) "$ALIASCTL" -f a.yaml -m map compile >/dev/null ;;
 swap)	"$ALIASCTL" -f b.yaml -m map compile >/dev/null ;;
 hide)	rm -f map.lmdb map.policy.lmdb ;;
 corrupt) head -c 65536 /dev/urandom >garbage.tmp; mv garbage.tmp map.lmdb ;;
+revoke)	date +%s.%N >revoke.start
+	"$ALIASCTL" -f a.yaml -m map revoke irs@example.com --reason "test" >/dev/null
+	date +%s.%N >revoke.end ;;
+mark)	date +%s.%N >revoke.seen ;;
 *)	echo "hook: unknown action \$1" >&2; exit 1 ;;
 esac
 EOF
@@ -350,4 +356,24 @@ test_milter_help_matches_man_page() {
 	[ "$n" -eq 9 ] || die "alias-milter.8 lists $n options, --help 9"
 	expect_exit 64 "$BUILD/alias-milter" -m map
 	expect_in "$T/err" "usage: alias-milter"
+}
+
+test_milter_revoke_takes_effect() {
+	# aliasctl revoke while the milter runs: refused from the next map
+	# check on, no signal, no restart.  Prints how long it took.
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run revoke.lua
+	milter_stop
+	expect_in a.yaml "reason: test"
+	took=$(awk -v s="$(cat revoke.start)" -v e="$(cat revoke.end)" \
+	    'BEGIN { printf "%.0f", (e - s) * 1000 }')
+	seen=$(awk -v s="$(cat revoke.start)" -v r="$(cat revoke.seen)" \
+	    'BEGIN { printf "%.0f", (r - s) * 1000 }')
+	note "revoke took $took ms; the milter refused the alias $seen ms after it started"
+	stats_json "$T/map"
+	expect_stat irs@example.com 2 revoked
 }
