@@ -3,6 +3,7 @@
  * aliasfile.c (the YAML file), compile.c (what the map holds),
  * amap.c (the LMDB files) and stats.c (the hit counters).
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -31,6 +32,10 @@
 #define EX_NOTFOUND		1	/* query: like postmap -q */
 #define EDIT_LOCK_MS		10000	/* then EX_TEMPFAIL: another edit runs */
 #define EDIT_TO_MAX		100	/* --to options of one add */
+#define NEW_LEN			6	/* random characters of a new alias */
+#define NEW_TRIES		100	/* then give up: the space is full */
+/* No look-alikes: no 0/o, 1/l/i. */
+static const char new_alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
 
 struct options {
 	const char *file;	/* -f, $ALIASCTL_FILE or DEFAULT_FILE */
@@ -56,6 +61,10 @@ static const char usage_text[] =
 "  revoke ADDRESS [--reason TEXT] [--date DATE]\n"
 "                     mark an alias revoked (default: today), then compile\n"
 "  restore ADDRESS    undo revoke, then compile\n"
+"  new LABEL [--domain DOMAIN] [--note TEXT] [--receive-only] [--expires DATE]\n"
+"                     add a fresh random alias LABEL.XXXXXX@DOMAIN, print it\n"
+"  list [--revoked] [--json]\n"
+"                     every alias with its state, hits, last seen and note\n"
 "  import --maillog LOG [--since YYYY-MM-DD] | --virtual FILE\n"
 "                     propose aliases (YAML) from a catch-all mail log\n"
 "                     or a virtual(5) file; changes nothing\n"
@@ -97,6 +106,13 @@ static int	 import_virtual(const struct aliasfile *, const char *);
 static int	 cmd_add(const struct options *, int, char **);
 static int	 cmd_revoke(const struct options *, int, char **);
 static int	 cmd_restore(const struct options *, int, char **);
+static int	 cmd_new(const struct options *, int, char **);
+static int	 new_label(const char *, const char *, char *, size_t);
+static int	 new_random(char *);
+static int	 cmd_list(const struct options *, int, char **);
+static int	 row_cmp_key(const void *, const void *);
+static int	 row_find_key(const void *, const void *);
+static int	 cmd_help(const char *);
 static int	 opt_value(int, char **, int *, const char *, const char **);
 static int	 edit_address(const char *, char *);
 static int	 edit_date(const char *, const char *);
@@ -124,6 +140,7 @@ struct edit {
 	struct af_new_alias add;	/* EDIT_ADD */
 	const char *date;		/* EDIT_REVOKE */
 	const char *reason;		/* EDIT_REVOKE, or NULL */
+	int	 quiet;			/* print no summary */
 };
 static int	 edit_file(const struct options *, const struct edit *);
 
@@ -140,6 +157,9 @@ static const struct command {
 	{ "add", cmd_add },
 	{ "revoke", cmd_revoke },
 	{ "restore", cmd_restore },
+	{ "new", cmd_new },
+	{ "list", cmd_list },
+	{ "help", NULL },
 };
 
 static int
@@ -1235,6 +1255,10 @@ edit_file(const struct options *o, const struct edit *ed)
 	}
 	if (edit_sync_dir(o->file) == -1)
 		log_warn("%s: fsync of the directory", o->file);
+	if (ed->quiet) {
+		rc = 0;
+		goto out;
+	}
 	printf("%s %s\n%s%s: %zu entries (", ed->op == EDIT_ADD ? "added" :
 	    ed->op == EDIT_REVOKE ? "revoked" : "restored", ed->key, base,
 	    COMPILE_SUFFIX_MAP, c.entries);
@@ -1637,6 +1661,362 @@ cmd_import(const struct options *o, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Prints the entry of usage_text for command name (its line and the
+ * indented lines that follow), so that per-command help and the full
+ * text cannot drift apart.
+ */
+static int
+cmd_help(const char *name)
+{
+	const char *p, *eol;
+	size_t	 len = strlen(name);
+	int	 in = 0;
+
+	for (p = usage_text; *p != '\0'; p = eol + 1) {
+		if ((eol = strchr(p, '\n')) == NULL)
+			break;
+		if (strncmp(p, "  ", 2) == 0 && strncmp(p + 2, name, len) == 0 &&
+		    (p[2 + len] == ' ' || p[2 + len] == '\n'))
+			in = 1;
+		else if (in && strncmp(p, "   ", 3) != 0)
+			break;
+		if (in)
+			printf("%.*s\n", (int)(eol - p), p);
+	}
+	return flush_stdout();
+}
+
+/*
+ * Lowercases label into buf: a dot-atom (RFC 5322) without the
+ * subaddress delimiters delims, short enough for LABEL.XXXXXX to be a
+ * local part.  Returns 0, or EX_USAGE.
+ */
+static int
+new_label(const char *label, const char *delims, char *buf, size_t bufsize)
+{
+	static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+	size_t	 i, len = strlen(label);
+	int	 c;
+
+	if (len == 0 || len + 1 + NEW_LEN > 64 || len >= bufsize ||
+	    label[0] == '.' || label[len - 1] == '.' ||
+	    strstr(label, "..") != NULL)
+		goto bad;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)label[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || strchr(atext, c) != NULL) ||
+		    strchr(delims, c) != NULL)
+			goto bad;
+		buf[i] = (char)c;
+	}
+	buf[len] = '\0';
+	return 0;
+bad:
+	log_warnx("new: invalid label '%s' (want a dot-atom of at most %d "
+	    "characters%s%s)", label, 64 - 1 - NEW_LEN,
+	    delims[0] != '\0' ? " without " : "", delims);
+	return EX_USAGE;
+}
+
+/*
+ * NEW_LEN characters of new_alphabet and a NUL into buf, from
+ * getrandom(2).  Bytes at or above the largest multiple of the alphabet
+ * size are rejected, so that every character is equally likely.
+ * Returns 0 or -1.
+ */
+static int
+new_random(char *buf)
+{
+	const unsigned n = sizeof(new_alphabet) - 1;
+	const unsigned limit = 256 - 256 % n;
+	unsigned char r[64];
+	size_t	 got = 0, i = 0;
+	ssize_t	 k;
+
+	while (got < NEW_LEN) {
+		if (i == 0 || i == sizeof(r)) {
+			if ((k = getrandom(r, sizeof(r), 0)) == -1) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if ((size_t)k < sizeof(r))
+				memset(r + k, 0xff, sizeof(r) - k);
+			i = 0;
+		}
+		if (r[i] < limit)
+			buf[got++] = new_alphabet[r[i] % n];
+		i++;
+	}
+	buf[got] = '\0';
+	return 0;
+}
+
+/*
+ * new LABEL [--domain DOMAIN] [--note TEXT] [--receive-only]
+ * [--expires DATE]: adds LABEL.XXXXXX@DOMAIN with a name that no alias
+ * of the file has or had (revoked ones stay in the file), prints it.
+ */
+static int
+cmd_new(const struct options *o, int argc, char **argv)
+{
+	struct aliasfile *af = NULL;
+	struct edit ed;
+	const char *label = NULL, *domain = NULL, *v;
+	char	 lab[64], rnd[NEW_LEN + 1], cand[ADDR_BUF], key[ADDR_BUF];
+	char	 dom[256];
+	size_t	 len;
+	int	 i, r, di, rc;
+
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_ADD;
+	for (i = 1; i < argc; i++) {
+		if ((r = opt_value(argc, argv, &i, "--domain", &v)) == -1)
+			return usage();
+		if (r == 1) {
+			domain = v;
+			continue;
+		}
+		if ((r = opt_value(argc, argv, &i, "--note", &v)) == -1)
+			return usage();
+		if (r == 1) {
+			ed.add.note = v;
+			continue;
+		}
+		if ((r = opt_value(argc, argv, &i, "--expires", &v)) == -1)
+			return usage();
+		if (r == 1) {
+			if (edit_date("--expires", v) != 0)
+				return usage();
+			ed.add.expires = v;
+			continue;
+		}
+		if (strcmp(argv[i], "--receive-only") == 0)
+			ed.add.receive_only = 1;
+		else if (argv[i][0] == '-' || label != NULL) {
+			log_warnx("new: unexpected argument '%s'", argv[i]);
+			return usage();
+		} else
+			label = argv[i];
+	}
+	if (label == NULL) {
+		log_warnx("new: which label?");
+		return usage();
+	}
+	if ((rc = load(o, &af)) != 0)
+		return rc;
+	if (domain != NULL) {
+		len = strlen(domain);
+		if (len > 0 && domain[len - 1] == '.')
+			len--;
+		if (len == 0 || len >= sizeof(dom)) {
+			log_warnx("new: invalid domain '%s'", domain);
+			rc = EX_USAGE;
+			goto out;
+		}
+		for (i = 0; i < (int)len; i++)
+			dom[i] = domain[i] >= 'A' && domain[i] <= 'Z' ?
+			    domain[i] + ('a' - 'A') : domain[i];
+		dom[len] = '\0';
+		if ((di = af_find_domain(af, dom)) == -1) {
+			log_warnx("%s: %s is not a domain under domains:; "
+			    "nothing changed", o->file, dom);
+			rc = EX_DATAERR;
+			goto out;
+		}
+	} else if (af->ndomains == 0) {
+		log_warnx("%s: no domains; nothing changed", o->file);
+		rc = EX_DATAERR;
+		goto out;
+	} else
+		di = 0;
+	if ((rc = new_label(label, af->domains[di].subaddress, lab,
+	    sizeof(lab))) != 0)
+		goto out;
+	for (i = 0; i < NEW_TRIES; i++) {
+		if (new_random(rnd) == -1) {
+			log_warn("getrandom");
+			rc = EX_OSERR;
+			goto out;
+		}
+		snprintf(cand, sizeof(cand), "%s.%s@%s", lab, rnd,
+		    af->domains[di].name);
+		if ((rc = edit_address(cand, key)) != 0)
+			goto out;
+		if (af_find_alias(af, key) == NULL)
+			break;
+	}
+	if (i == NEW_TRIES) {
+		log_warnx("new: no free name for '%s' after %d tries; nothing "
+		    "changed", lab, NEW_TRIES);
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
+	ed.key = ed.add.key = key;
+	ed.quiet = 1;
+	if ((rc = edit_file(o, &ed)) != 0)
+		goto out;
+	printf("%s\n", key);
+	rc = flush_stdout();
+out:
+	af_free(af);
+	return rc == EX_USAGE ? usage() : rc;
+}
+
+/* By key, for bsearch. */
+static int
+row_cmp_key(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+/* A key against a row, for bsearch. */
+static int
+row_find_key(const void *key, const void *row)
+{
+	const struct stats_row *r = row;
+
+	return strcmp(key, r->key);
+}
+
+/*
+ * list [--revoked] [--json]: every alias in file order (or only the
+ * revoked ones) with state, hits and last seen from the stats file when
+ * there is one, and note.
+ */
+static int
+cmd_list(const struct options *o, int argc, char **argv)
+{
+	struct aliasfile *af = NULL;
+	struct stats_row *rows = NULL, *hit;
+	const struct af_alias *a;
+	struct errbuf e;
+	char	 path[4096], state[64], day[DATE_BUF], last[TIME_BUF];
+	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
+	int	 revoked = 0, json = 0, hw = 4, rc, serrno;
+	int32_t	 today = date_today();
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--revoked") == 0)
+			revoked = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else {
+			log_warnx("list: unknown argument '%s'", argv[i]);
+			return usage();
+		}
+	}
+	if ((rc = load(o, &af)) != 0)
+		return rc;
+	if ((rc = find_stats_file(o, path, sizeof(path))) != 0)
+		goto out;
+	if (stats_read(path, 0, &rows, &n, &e) == -1) {
+		serrno = errno;
+		if (serrno != ENOENT) {
+			log_warnx("%s", e.msg);
+			rc = serrno == EACCES ? EX_NOINPUT : EX_IOERR;
+			goto out;
+		}
+		rows = NULL;
+		n = 0;
+	}
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), row_cmp_key);
+	/* Two passes: the widths, then the rows. */
+	for (; shown < 2; shown++) {
+		if (shown == 1 && json)
+			printf("[");
+		else if (shown == 1)
+			printf("%-*s  %-*s  %*s  %-16s  %s\n", (int)kw, "ALIAS",
+			    (int)sw, "STATE", hw, "HITS", "LAST-SEEN", "NOTE");
+		for (i = 0; i < af->naliases; i++) {
+			a = &af->aliases[i];
+			if (revoked && !(a->flags & AF_REVOKED))
+				continue;
+			if (a->flags & AF_REVOKED) {
+				date_format(a->revoked, day);
+				snprintf(state, sizeof(state), "revoked %s",
+				    day);
+			} else if (a->expires != DATE_NONE &&
+			    a->expires < today) {
+				date_format(a->expires, day);
+				snprintf(state, sizeof(state), "expired %s",
+				    day);
+			} else
+				snprintf(state, sizeof(state), "active");
+			hit = n ? bsearch(a->key, rows, n, sizeof(*rows),
+			    row_find_key) : NULL;
+			if (shown == 0) {
+				if (vis_len(a->key) > kw)
+					kw = vis_len(a->key);
+				if (strlen(state) + (a->flags &
+				    AF_RECEIVE_ONLY ? 13 : 0) > sw)
+					sw = strlen(state) + (a->flags &
+					    AF_RECEIVE_ONLY ? 13 : 0);
+				if (hit != NULL)
+					hw = num_width(hit->a.hits, hw);
+				continue;
+			}
+			if (json) {
+				printf("%s\n {\"alias\":", json++ > 1 ?
+				    "," : "");
+				json_string(a->key);
+				printf(",\"state\":\"%.7s\",\"date\":",
+				    state);
+				if (strcmp(state, "active") == 0)
+					printf("null");
+				else
+					printf("\"%s\"", day);
+				printf(",\"receive_only\":%s,\"note\":",
+				    a->flags & AF_RECEIVE_ONLY ?
+				    "true" : "false");
+				if (a->note != NULL)
+					json_string(a->note);
+				else
+					printf("null");
+				time_utc(hit != NULL ? hit->a.last_seen : 0,
+				    last);
+				printf(",\"hits\":%llu,\"last_seen\":%s%s%s}",
+				    hit != NULL ?
+				    (unsigned long long)hit->a.hits : 0ULL,
+				    last[0] ? "\"" : "",
+				    last[0] ? last : "null",
+				    last[0] ? "\"" : "");
+				continue;
+			}
+			vis_print(a->key, (int)kw);
+			printf("  %s%s%*s  %*llu  ", state,
+			    a->flags & AF_RECEIVE_ONLY ?
+			    " receive-only" : "",
+			    (int)(sw - strlen(state) - (a->flags &
+			    AF_RECEIVE_ONLY ? 13 : 0)), "", hw,
+			    hit != NULL ?
+			    (unsigned long long)hit->a.hits : 0ULL);
+			time_local(hit != NULL ? hit->a.last_seen : 0, last);
+			if (a->note == NULL || a->note[0] == '\0')
+				printf("%s\n", last);
+			else {
+				printf("%-16s  ", last);
+				vis_print(a->note, (int)vis_len(a->note));
+				printf("\n");
+			}
+		}
+	}
+	if (json)
+		printf("%s]\n", json > 1 ? "\n" : "");
+	rc = flush_stdout();
+out:
+	stats_rows_free(rows, n);
+	af_free(af);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1674,13 +2054,18 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		return usage();
-	if (strcmp(argv[0], "help") == 0) {
-		fputs(usage_text, stdout);
-		return flush_stdout();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0))
+			return cmd_help(argv[0]);
+		if (commands[i].run == NULL) {
+			fputs(usage_text, stdout);
+			return flush_stdout();
+		}
+		return commands[i].run(&o, argc, argv);
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
-			return commands[i].run(&o, argc, argv);
 	log_warnx("unknown command '%s'", argv[0]);
 	return usage();
 }

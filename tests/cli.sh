@@ -51,7 +51,7 @@ test_check_summary() {
 test_help_matches_man_page() {
 	# Every command and option in --help is documented in aliasctl(8).
 	"$ALIASCTL" help >help.txt
-	for word in check compile query export stats add revoke restore import help -f -m -S -V -h; do
+	for word in check compile query export stats add revoke restore new list import help -f -m -S -V -h; do
 		case $word in
 		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
 			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||
@@ -614,4 +614,172 @@ test_edit_keeps_mode() {
 	[ "$(stat -c %a e/a.yaml)" = 640 ] || die "mode not kept"
 	[ "$(stat -c %i e/a.yaml)" != "$ino" ] || die "not replaced by rename"
 	[ -f e/a.yaml.lock ] || die "no lock file"
+}
+
+test_new_shape() {
+	edit_setup
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml new Shop.Online --note vendor
+	addr=$(cat "$T/out")
+	printf '%s\n' "$addr" |
+		grep -Eqx 'shop\.online\.[abcdefghjkmnpqrstuvwxyz23456789]{6}@example\.com' ||
+		die "bad shape: $addr"
+	[ "$(wc -l <"$T/out")" -eq 1 ] || die "more than the address: $(cat "$T/out")"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query "$addr"
+	expect_in "$T/out" "me@example.net"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml list
+	expect_in "$T/out" "$addr  active"
+	expect_in "$T/out" "vendor"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml new x --domain Example.ORG. \
+	    --receive-only --expires 2099-01-01
+	grep -Eqx 'x\.[a-z2-9]{6}@example\.org' "$T/out" ||
+		die "bad --domain: $(cat "$T/out")"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
+	expect_in "$T/out" "2 domains, 5 active, 1 revoked, 1 expired"
+}
+
+test_new_unique() {
+	edit_setup
+	: >got
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		expect_exit 0 "$ALIASCTL" -f e/a.yaml new bulk
+		cat "$T/out" >>got
+	done
+	[ "$(sort -u got | wc -l)" -eq 20 ] || die "duplicates: $(sort got | uniq -d)"
+	while read -r addr; do
+		expect_exit 0 "$ALIASCTL" -f e/a.yaml query "$addr"
+	done <got
+}
+
+test_new_never_reuses_revoked() {
+	# getrandom(2) made predictable: each call fills the buffer with
+	# the number of calls so far in the process (0, 1, ...), or always
+	# 0 with ZERO set, so that the first name tried is always x.aaaaaa.
+	command -v cc >/dev/null || skip "no cc"
+	cat >rnd.c <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+ssize_t getrandom(void *, size_t, unsigned int);
+static int calls;
+ssize_t
+getrandom(void *buf, size_t len, unsigned int flags)
+{
+	(void)flags;
+	memset(buf, getenv("ZERO") != NULL ? 0 : calls++, len);
+	return (ssize_t)len;
+}
+EOF
+	cc -shared -fPIC -o rnd.so rnd.c || skip "cannot build a preload library"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	edit_setup
+	LD_PRELOAD=$PWD/rnd.so expect_exit 0 "$ALIASCTL" -f e/a.yaml new x
+	[ "$(cat "$T/out")" = x.aaaaaa@example.com ] || die "preload not used: $(cat "$T/out")"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml revoke x.aaaaaa@example.com
+	# x.aaaaaa is tried first again: revoked, so it is skipped.
+	LD_PRELOAD=$PWD/rnd.so expect_exit 0 "$ALIASCTL" -f e/a.yaml new x
+	[ "$(cat "$T/out")" = x.bbbbbb@example.com ] || die "got $(cat "$T/out")"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml list --revoked
+	expect_in "$T/out" "x.aaaaaa@example.com  revoked"
+	# Only taken names: a bounded number of tries, then 69, no change.
+	snapshot e >e.mid
+	ZERO=1 LD_PRELOAD=$PWD/rnd.so expect_exit 69 "$ALIASCTL" -f e/a.yaml new x
+	expect_in "$T/err" "no free name"
+	snapshot e >e.after
+	expect_same e.mid e.after
+}
+
+test_new_errors() {
+	edit_setup
+	long=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	for bad in 'a+b' '.x' 'x.' 'a..b' 'a b' 'a@b' "$long" ''; do
+		expect_exit 64 "$ALIASCTL" -f e/a.yaml new "$bad"
+	done
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml new
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml new x --expires 2026-02-30
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml new x --bogus
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml new x --domain example.net
+	expect_in "$T/err" "example.net is not a domain under domains:"
+	edit_unchanged
+	# example.org splits no subaddress: + is fine there.
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml new 'a+b' --domain example.org
+}
+
+test_list_table() {
+	small_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list
+	cat >want <<'EOF'
+ALIAS                STATE                HITS  LAST-SEEN         NOTE
+irs@example.com      active                  0  -                 accountant
+bestbuy@example.com  revoked 2026-11-01      0  -
+family@example.org   active                  0  -
+shop@example.com     active receive-only     0  -
+old@example.com      expired 2020-01-31      0  -
+EOF
+	expect_same want "$T/out"
+	expect_exit 0 "$ALIASCTL" -f a.yaml list --revoked
+	cat >want <<'EOF'
+ALIAS                STATE               HITS  LAST-SEEN         NOTE
+bestbuy@example.com  revoked 2026-11-01     0  -
+EOF
+	expect_same want "$T/out"
+	expect_exit 64 "$ALIASCTL" -f a.yaml list --bogus
+}
+
+test_list_hits() {
+	small_file
+	stats_file s.lmdb
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list
+	cat >want <<'EOF'
+ALIAS                STATE                HITS  LAST-SEEN         NOTE
+irs@example.com      active                 12  2026-01-02 00:00  accountant
+bestbuy@example.com  revoked 2026-11-01      0  2026-01-03 00:00
+family@example.org   active                  1  2026-01-01 00:00
+shop@example.com     active receive-only    12  2026-01-01 00:01
+old@example.com      expired 2020-01-31      0  -
+EOF
+	expect_same want "$T/out"
+	# Without -S: MAP.stats.lmdb, as for stats.
+	mv s.lmdb a.stats.lmdb
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml list
+	expect_same want "$T/out"
+}
+
+test_list_json() {
+	small_file
+	stats_file s.lmdb
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list --json
+	cat >want <<'EOF'
+[
+ {"alias":"irs@example.com","state":"active","date":null,"receive_only":false,"note":"accountant","hits":12,"last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","receive_only":false,"note":null,"hits":0,"last_seen":"2026-01-03T00:00:00Z"},
+ {"alias":"family@example.org","state":"active","date":null,"receive_only":false,"note":null,"hits":1,"last_seen":"2026-01-01T00:00:00Z"},
+ {"alias":"shop@example.com","state":"active","date":null,"receive_only":true,"note":null,"hits":12,"last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"old@example.com","state":"expired","date":"2020-01-31","receive_only":false,"note":null,"hits":0,"last_seen":null}
+]
+EOF
+	expect_same want "$T/out"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list --revoked --json
+	cat >want <<'EOF'
+[
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","receive_only":false,"note":null,"hits":0,"last_seen":null}
+]
+EOF
+	expect_same want "$T/out"
+}
+
+test_command_help() {
+	# COMMAND --help and -h print that command's entry of the help text.
+	"$ALIASCTL" help >help.txt
+	for cmd in check compile query export stats add revoke restore new list import help; do
+		for opt in --help -h; do
+			expect_exit 0 "$ALIASCTL" "$cmd" "$opt"
+			head -1 "$T/out" | grep -Eq "^  $cmd( |\$)" ||
+				die "$cmd $opt: $(cat "$T/out")"
+			[ "$(grep -cxF -f "$T/out" help.txt)" -eq "$(wc -l <"$T/out")" ] ||
+				die "$cmd $opt: lines not in the help text"
+		done
+	done
+	expect_exit 0 "$ALIASCTL" stats --help
+	expect_in "$T/out" "  stats [--json] [--top N] [--unknown]"
+	expect_in "$T/out" "hits per alias"
 }
