@@ -2734,6 +2734,8 @@ static int ed_plain_ok(const char *, int);
 static int ed_scalar(struct ed_buf *, const char *, int);
 static int ed_apply(const char *, size_t, struct ed_splice *, size_t,
     char **, size_t *, struct errbuf *);
+static int ed_insert_apply(struct ed_buf *, struct ed_splice *, size_t,
+    size_t, const char *, size_t, char **, size_t *, struct errbuf *);
 static const struct ed_pair *ed_pair(const struct ed_scan *, const char *);
 static int ed_setup(struct ed_scan *, const char *, size_t, const char *,
     const char *, struct errbuf *);
@@ -3322,6 +3324,29 @@ ed_scalar(struct ed_buf *b, const char *s, int flow)
  * overlap) applied.  Frees every splice's ins.  Returns AF_EDIT_OK or
  * AF_EDIT_NOMEM.
  */
+/*
+ * Adds the text b holds, inserted at offset at, as the last of the n
+ * splices in sp (which has room for one more), then applies them all to
+ * text.  b's buffer goes to ed_apply(), which frees it.  Returns an
+ * AF_EDIT_* code.
+ */
+static int
+ed_insert_apply(struct ed_buf *b, struct ed_splice *sp, size_t n, size_t at,
+    const char *text, size_t len, char **out, size_t *outlen,
+    struct errbuf *e)
+{
+	if (b->oom) {
+		errbuf_set(e, "out of memory");
+		return AF_EDIT_NOMEM;
+	}
+	sp[n].off = at;
+	sp[n].del = 0;
+	sp[n].ins = b->p;
+	sp[n].inslen = b->len;
+	b->p = NULL;
+	return ed_apply(text, len, sp, n + 1, out, outlen, e);
+}
+
 static int
 ed_apply(const char *text, size_t len, struct ed_splice *sp, size_t n,
     char **out, size_t *outlen, struct errbuf *e)
@@ -3466,17 +3491,7 @@ af_edit_add(const char *text, size_t len, const struct af_new_alias *na,
 		ed_adds(&b, na->expires);
 		ed_adds(&b, eol);
 	}
-	if (b.oom) {
-		errbuf_set(e, "out of memory");
-		rc = AF_EDIT_NOMEM;
-		goto out;
-	}
-	sp[n].off = at;
-	sp[n].del = 0;
-	sp[n].ins = b.p;
-	sp[n++].inslen = b.len;
-	b.p = NULL;
-	rc = ed_apply(text, len, sp, n, out, outlen, e);
+	rc = ed_insert_apply(&b, sp, n, at, text, len, out, outlen, e);
 	goto out;
 notutf8:
 	errbuf_set(e, "text is not valid UTF-8");
@@ -3564,17 +3579,7 @@ af_edit_revoke(const char *text, size_t len, const char *key,
 			ed_adds(&b, eol);
 		}
 	}
-	if (b.oom) {
-		errbuf_set(e, "out of memory");
-		rc = AF_EDIT_NOMEM;
-		goto out;
-	}
-	sp[n].off = at;
-	sp[n].del = 0;
-	sp[n].ins = b.p;
-	sp[n++].inslen = b.len;
-	b.p = NULL;
-	rc = ed_apply(text, len, sp, n, out, outlen, e);
+	rc = ed_insert_apply(&b, sp, n, at, text, len, out, outlen, e);
 	goto out;
 notutf8:
 	errbuf_set(e, "text is not valid UTF-8");
