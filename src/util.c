@@ -204,3 +204,138 @@ errbuf_set(struct errbuf *e, const char *fmt, ...)
 	errno = saved;
 	return -1;
 }
+
+/* ---- XXH64 ---- */
+
+#define XXH_P1	UINT64_C(0x9E3779B185EBCA87)
+#define XXH_P2	UINT64_C(0xC2B2AE3D27D4EB4F)
+#define XXH_P3	UINT64_C(0x165667B19E3779F9)
+#define XXH_P4	UINT64_C(0x85EBCA77C2B2AE63)
+#define XXH_P5	UINT64_C(0x27D4EB2F165667C5)
+
+static uint64_t
+rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* Little-endian loads, whatever the host and the alignment. */
+static uint64_t
+load64(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+static uint32_t
+load32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+xxh_round(uint64_t acc, uint64_t input)
+{
+	acc += input * XXH_P2;
+	acc = rotl64(acc, 31);
+	return acc * XXH_P1;
+}
+
+static uint64_t
+xxh_merge(uint64_t acc, uint64_t val)
+{
+	acc ^= xxh_round(0, val);
+	return acc * XXH_P1 + XXH_P4;
+}
+
+static void
+xxh_stripe(uint64_t *v, const unsigned char *p)
+{
+	v[0] = xxh_round(v[0], load64(p));
+	v[1] = xxh_round(v[1], load64(p + 8));
+	v[2] = xxh_round(v[2], load64(p + 16));
+	v[3] = xxh_round(v[3], load64(p + 24));
+}
+
+void
+digest_init(struct digest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->v[0] = XXH_P1 + XXH_P2;
+	d->v[1] = XXH_P2;
+	d->v[2] = 0;
+	d->v[3] = (uint64_t)0 - XXH_P1;
+}
+
+void
+digest_update(struct digest *d, const void *vp, size_t len)
+{
+	const unsigned char *p = vp;
+	size_t	 k;
+
+	d->total += len;
+	if (d->nbuf > 0) {
+		k = 32 - d->nbuf < len ? 32 - d->nbuf : len;
+		memcpy(d->buf + d->nbuf, p, k);
+		d->nbuf += k;
+		p += k;
+		len -= k;
+		if (d->nbuf < 32)
+			return;
+		xxh_stripe(d->v, d->buf);
+		d->nbuf = 0;
+	}
+	for (; len >= 32; p += 32, len -= 32)
+		xxh_stripe(d->v, p);
+	memcpy(d->buf, p, len);
+	d->nbuf = len;
+}
+
+uint64_t
+digest_final(const struct digest *d)
+{
+	const unsigned char *p = d->buf, *end = d->buf + d->nbuf;
+	uint64_t h;
+
+	if (d->total >= 32) {
+		h = rotl64(d->v[0], 1) + rotl64(d->v[1], 7) +
+		    rotl64(d->v[2], 12) + rotl64(d->v[3], 18);
+		h = xxh_merge(h, d->v[0]);
+		h = xxh_merge(h, d->v[1]);
+		h = xxh_merge(h, d->v[2]);
+		h = xxh_merge(h, d->v[3]);
+	} else
+		h = XXH_P5;
+	h += d->total;
+	for (; end - p >= 8; p += 8) {
+		h ^= xxh_round(0, load64(p));
+		h = rotl64(h, 27) * XXH_P1 + XXH_P4;
+	}
+	if (end - p >= 4) {
+		h ^= (uint64_t)load32(p) * XXH_P1;
+		h = rotl64(h, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+	}
+	for (; p < end; p++) {
+		h ^= *p * XXH_P5;
+		h = rotl64(h, 11) * XXH_P1;
+	}
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
+
+uint64_t
+digest_of(const void *p, size_t len)
+{
+	struct digest d;
+
+	digest_init(&d);
+	digest_update(&d, p, len);
+	return digest_final(&d);
+}

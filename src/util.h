@@ -56,6 +56,24 @@ int	path_suffix(char *buf, size_t bufsize, const char *base,
 	    const char *suffix);
 
 /*
+ * XXH64 (seed 0), fed in pieces: the fingerprint of an alias file that
+ * tells an edit whether the compiled map still belongs to the file.  Not
+ * a cryptographic hash: it guards against change, not against someone
+ * who may write the file anyway.
+ */
+struct digest {
+	uint64_t v[4];		/* the four lanes */
+	uint64_t total;		/* bytes fed */
+	unsigned char buf[32];	/* a stripe not yet complete */
+	size_t	 nbuf;
+};
+void	digest_init(struct digest *);
+void	digest_update(struct digest *, const void *p, size_t len);
+uint64_t digest_final(const struct digest *);
+/* The digest of len bytes at p in one call. */
+uint64_t digest_of(const void *p, size_t len);
+
+/*
  * An error message buffer filled by modules that cannot print (the
  * style's "say why through an error buffer").  errbuf_set() formats into
  * it and returns -1, so that "return errbuf_set(e, ...)" reads well.

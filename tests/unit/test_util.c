@@ -1,0 +1,100 @@
+/*
+ * test_util.c: the XXH64 digest against xxhsum(1)'s answers, fed whole
+ * and in every split, and the calendar dates.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+/* Expected values from "printf ... | xxhsum -H64". */
+static const struct {
+	const char *text;
+	uint64_t xxh64;
+} vectors[] = {
+	{ "", UINT64_C(0xef46db3751d8e999) },
+	{ "abc", UINT64_C(0x44bc2cf5ad770999) },
+	{ "aliases:\n  a@example.com: {}\n", UINT64_C(0xe9bb4af2298f7914) },
+};
+
+static void
+test_digest_vectors(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++)
+		assert_int_equal(digest_of(vectors[i].text,
+		    strlen(vectors[i].text)), vectors[i].xxh64);
+}
+
+/* 1000 bytes "abc...zab...": more than one stripe, a tail of each size. */
+static void
+test_digest_long(void **state)
+{
+	char	 buf[1000];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)('a' + i % 26);
+	assert_int_equal(digest_of(buf, sizeof(buf)),
+	    UINT64_C(0x94b86db9a16d86a9));
+}
+
+/* Any way of cutting the input gives the same digest. */
+static void
+test_digest_pieces(void **state)
+{
+	struct digest d;
+	char	 buf[203];
+	uint64_t whole;
+	size_t	 cut, cut2;
+
+	(void)state;
+	for (cut = 0; cut < sizeof(buf); cut++)
+		buf[cut] = (char)(cut * 7 + 3);
+	whole = digest_of(buf, sizeof(buf));
+	for (cut = 0; cut <= sizeof(buf); cut++)
+		for (cut2 = cut; cut2 <= sizeof(buf); cut2 += 13) {
+			digest_init(&d);
+			digest_update(&d, buf, cut);
+			digest_update(&d, buf + cut, cut2 - cut);
+			digest_update(&d, buf + cut2, sizeof(buf) - cut2);
+			assert_int_equal(digest_final(&d), whole);
+		}
+}
+
+static void
+test_dates(void **state)
+{
+	char	 buf[DATE_BUF];
+	int32_t	 d;
+
+	(void)state;
+	assert_int_equal(date_parse("1970-01-01", 10, &d), 0);
+	assert_int_equal(d, 0);
+	assert_int_equal(date_parse("2024-02-29", 10, &d), 0);
+	date_format(d, buf);
+	assert_string_equal(buf, "2024-02-29");
+	assert_int_equal(date_parse("2023-02-29", 10, &d), -1);
+	assert_int_equal(date_parse("2023-1-01", 9, &d), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_digest_vectors),
+		cmocka_unit_test(test_digest_long),
+		cmocka_unit_test(test_digest_pieces),
+		cmocka_unit_test(test_dates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
