@@ -29,7 +29,8 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDLIBS	= $(PKG_LIBS) -pthread
 
 # Modules shared by the programs; each program's main is in its own file.
-LIBSRC	= address util log policy aliasfile amap compile stats mapview verdict maillog
+LIBSRC	= address util log policy aliasfile amap compile stats mapview verdict maillog \
+	  update
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

@@ -25,6 +25,7 @@
 #include "maillog.h"
 #include "policy.h"
 #include "stats.h"
+#include "update.h"
 #include "util.h"
 
 #define ALIASCTL_VERSION	"0.1.0"
@@ -47,7 +48,7 @@ struct options {
 #define TIME_BUF	32
 
 static const char usage_text[] =
-"usage: aliasctl [-f FILE] [-m MAP] [-S STATS] COMMAND [ARGS]\n"
+"usage: aliasctl [-v] [-f FILE] [-m MAP] [-S STATS] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
 "  check              validate the alias file and print a summary\n"
@@ -74,6 +75,7 @@ static const char usage_text[] =
 "  -f FILE  alias file (default: $ALIASCTL_FILE, else " DEFAULT_FILE ")\n"
 "  -m MAP   map base path (default: the file's map: key, else FILE without .yaml)\n"
 "  -S STATS hit counters file (default: MAP.stats.lmdb)\n"
+"  -v       say more: how an edit updated the map\n"
 "  -V       print the version and exit\n"
 "  -h       print this text\n";
 
@@ -81,7 +83,7 @@ static int	 usage(void);
 static int	 load(const struct options *, struct aliasfile **);
 static int	 load_as(const struct options *, const char *,
 		    struct aliasfile **);
-static int	 map_base(const struct options *, const struct aliasfile *,
+static int	 map_base(const struct options *, const char *,
 		    char *buf, size_t bufsize);
 static void	 print_counts(const struct compile_counts *);
 static int	 cmd_check(const struct options *, int, char **);
@@ -143,6 +145,8 @@ struct edit {
 	int	 quiet;			/* print no summary */
 };
 static int	 edit_file(const struct options *, const struct edit *);
+static int	 edit_fast(const struct options *, const struct edit *,
+		    const char *, size_t, char *, size_t, struct update **);
 
 static const struct command {
 	const char *name;
@@ -216,7 +220,7 @@ load_as(const struct options *o, const char *path, struct aliasfile **afp)
  * Returns 0, or EX_CONFIG when it does not fit.
  */
 static int
-map_base(const struct options *o, const struct aliasfile *af, char *buf,
+map_base(const struct options *o, const char *map, char *buf,
     size_t bufsize)
 {
 	char	 dir[4096];
@@ -225,11 +229,11 @@ map_base(const struct options *o, const struct aliasfile *af, char *buf,
 
 	if (o->mapbase != NULL)
 		n = snprintf(buf, bufsize, "%s", o->mapbase);
-	else if (af != NULL && af->map != NULL && af->map[0] != '/') {
+	else if (map != NULL && map[0] != '/') {
 		snprintf(dir, sizeof(dir), "%s", o->file);
-		n = snprintf(buf, bufsize, "%s/%s", dirname(dir), af->map);
-	} else if (af != NULL && af->map != NULL)
-		n = snprintf(buf, bufsize, "%s", af->map);
+		n = snprintf(buf, bufsize, "%s/%s", dirname(dir), map);
+	} else if (map != NULL)
+		n = snprintf(buf, bufsize, "%s", map);
 	else {
 		len = strlen(o->file);
 		if (len > 5 && strcmp(o->file + len - 5, ".yaml") == 0)
@@ -298,7 +302,7 @@ cmd_compile(const struct options *o, int argc, char **argv)
 		return usage();
 	if ((rc = load(o, &af)) != 0)
 		return rc;
-	if ((rc = map_base(o, af, base, sizeof(base))) != 0)
+	if ((rc = map_base(o, af->map, base, sizeof(base))) != 0)
 		goto out;
 	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0) {
 		log_warnx("%s", e.msg);
@@ -464,7 +468,7 @@ cmd_query(const struct options *o, int argc, char **argv)
 	/* Without -m the map's name may come from the alias file. */
 	if (o->mapbase == NULL && (rc = load(o, &af)) != 0)
 		return rc;
-	rc = map_base(o, af, base, sizeof(base));
+	rc = map_base(o, af != NULL ? af->map : NULL, base, sizeof(base));
 	af_free(af);
 	if (rc != 0 || (rc = open_maps(base, &map, &policy)) != 0)
 		return rc;
@@ -528,7 +532,7 @@ find_stats_file(const struct options *o, char *buf, size_t bufsize)
 	}
 	if (o->mapbase == NULL && (rc = load(o, &af)) != 0)
 		return rc;
-	rc = map_base(o, af, base, sizeof(base));
+	rc = map_base(o, af != NULL ? af->map : NULL, base, sizeof(base));
 	af_free(af);
 	if (rc != 0)
 		return rc;
@@ -1150,11 +1154,13 @@ static int
 edit_file(const struct options *o, const struct edit *ed)
 {
 	struct aliasfile *af = NULL;
+	struct update *up = NULL;
 	struct compile_counts c;
 	struct errbuf e;
 	struct stat st;
 	char	 lockpath[4096], tmp[4096], base[4096];
 	char	*text = NULL, *out = NULL;
+	const char *newtext;
 	size_t	 len, outlen;
 	int	 lockfd, fd = -1, tmpfd = -1, r, rc;
 
@@ -1185,7 +1191,12 @@ edit_file(const struct options *o, const struct edit *ed)
 		rc = EX_IOERR;
 		goto out;
 	}
-	switch (ed->op) {
+	if ((rc = edit_fast(o, ed, text, len, base, sizeof(base), &up)) != 0)
+		goto out;
+	switch (up != NULL ? -1 : (int)ed->op) {
+	case -1:	/* edit_fast() made the edit */
+		r = AF_EDIT_OK;
+		break;
 	case EDIT_ADD:
 		r = af_edit_add(text, len, &ed->add, &out, &outlen, &e);
 		break;
@@ -1227,17 +1238,28 @@ edit_file(const struct options *o, const struct edit *ed)
 		rc = EX_CANTCREAT;
 		goto fail;
 	}
-	if ((rc = edit_write(tmpfd, tmp, out, outlen)) != 0)
+	newtext = up != NULL ? update_text(up, &outlen) : out;
+	if ((rc = edit_write(tmpfd, tmp, newtext, outlen)) != 0)
 		goto fail;
 	close(tmpfd);
 	tmpfd = -1;
+	if (up != NULL) {
+		if ((rc = update_publish(up, &e)) != 0) {
+			log_warnx("%s", e.msg);
+			log_warnx("%s: map not updated, edit rolled back; "
+			    "nothing changed", o->file);
+			goto fail;
+		}
+		c = *update_counts(up);
+		goto publish;
+	}
 	/* The edited text must load; the map is compiled from it. */
 	if ((rc = load_as(o, tmp, &af)) != 0) {
 		log_warnx("%s: the edit would make the file invalid (above); "
 		    "nothing changed", o->file);
 		goto fail;
 	}
-	if ((rc = map_base(o, af, base, sizeof(base))) != 0)
+	if ((rc = map_base(o, af->map, base, sizeof(base))) != 0)
 		goto fail;
 	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0) {
 		log_warnx("%s", e.msg);
@@ -1245,6 +1267,7 @@ edit_file(const struct options *o, const struct edit *ed)
 		    "changed", o->file);
 		goto fail;
 	}
+publish:
 	if (rename(tmp, o->file) == -1) {
 		log_warn("rename %s to %s", tmp, o->file);
 		log_warnx("%s%s was compiled from the edit but %s is "
@@ -1272,6 +1295,7 @@ fail:
 	tmpfd = -1;
 	unlink(tmp);
 out:
+	update_free(up);
 	af_free(af);
 	free(text);
 	free(out);
@@ -1279,6 +1303,45 @@ out:
 		close(fd);
 	close(lockfd);
 	return rc;
+}
+
+/*
+ * A revoke made on the compiled map as one key (update.h), when the map
+ * still belongs to text (len bytes): then *up holds the edit and base
+ * the map base path.  Returns 0 (*up NULL: take the full way, and -v
+ * says why), or a sysexits code.
+ */
+static int
+edit_fast(const struct options *o, const struct edit *ed, const char *text,
+    size_t len, char *base, size_t basesize, struct update **up)
+{
+	struct errbuf e;
+	char	 map[4096];
+	int	 r;
+
+	*up = NULL;
+	if (ed->op != EDIT_REVOKE)
+		return 0;
+	if (af_head_map(text, len, map, sizeof(map)) == -1) {
+		log_debug("%s: no aliases: key at the top; compiling in full",
+		    o->file);
+		return 0;
+	}
+	if (map_base(o, map[0] != '\0' ? map : NULL, base, basesize) != 0)
+		return 0;
+	r = update_revoke(text, len, base, ed->key, ed->date, ed->reason,
+	    date_today(), up, &e);
+	if (r == UPDATE_FULL) {
+		log_debug("%s: %s; compiling in full", o->file, e.msg);
+		return 0;
+	}
+	if (r != 0) {
+		log_warnx("%s; nothing changed", e.msg);
+		return r;
+	}
+	log_debug("%s: the map still belongs to the file: changing the keys "
+	    "of %s only", o->file, ed->key);
+	return 0;
 }
 
 /*
@@ -2029,8 +2092,11 @@ main(int argc, char *argv[])
 	if ((o.file = getenv("ALIASCTL_FILE")) == NULL || o.file[0] == '\0')
 		o.file = DEFAULT_FILE;
 	/* '+': options end at the command, which has its own. */
-	while ((ch = getopt(argc, argv, "+f:m:S:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "+f:m:S:vVh")) != -1) {
 		switch (ch) {
+		case 'v':
+			log_init(argv[0], LOG_TO_STDERR, 1);
+			break;
 		case 'f':
 			o.file = optarg;
 			break;

@@ -54,7 +54,7 @@
 #define SORT_SMALL   64         /* ranges this short are insertion sorted */
 #define PARALLEL_MIN (1024 * 1024) /* smaller files are parsed in one go */
 #define SPLIT_TRIES  64         /* READ_BUF windows searched for a split */
-#define TAIL_PREFIX  "aliases:\n"
+#define TAIL_PREFIX  AF_WINDOW_PREFIX
 
 /* Which part of the file a loader parses. */
 enum part {
@@ -160,6 +160,9 @@ struct loader {
 	int bad_split;      /* the parts cannot be joined: parse serially */
 	int top_key;        /* the last key read at the top level */
 	uint32_t alias_col; /* the column of the last alias key */
+	int aliases_block;  /* "aliases:" is a block mapping */
+	struct digest dg;   /* of the bytes read (not the prefix) */
+	const char *mem;    /* a part read from memory, not from fd */
 
 	/* The walk. */
 	struct frame stack[STACK_MAX];
@@ -510,6 +513,7 @@ read_handler(void *data, unsigned char *buf, size_t size, size_t *nread)
 		}
 		l->rlen = (size_t)n;
 		l->rpos = 0;
+		digest_update(&l->dg, l->rbuf, l->rlen);
 	}
 	k = l->rlen - l->rpos;
 	if (k > size)
@@ -544,13 +548,19 @@ part_read(struct loader *l, unsigned char *buf, size_t size, size_t *nread)
 		*nread = 0;
 		return 1;
 	}
-	do
-		n = pread(l->fd, buf, size, l->roff);
-	while (n == -1 && errno == EINTR);
+	if (l->mem != NULL) {
+		memcpy(buf, l->mem + l->roff, size);
+		n = (ssize_t)size;
+	} else {
+		do
+			n = pread(l->fd, buf, size, l->roff);
+		while (n == -1 && errno == EINTR);
+	}
 	if (n == -1) {
 		l->rerrno = errno;
 		return 0;
 	}
+	digest_update(&l->dg, buf, (size_t)n);
 	/* A file that shrank under us: its end comes early. */
 	l->roff += n;
 	if (n == 0)
@@ -1111,6 +1121,10 @@ walk_value(struct loader *l, struct frame *f, const yaml_event_t *ev)
 	case K_DOMAINS:
 	case K_ALIASES:
 		if (mapping) {
+			if (k == K_ALIASES)
+				l->aliases_block =
+				    ev->data.mapping_start.style ==
+				    YAML_BLOCK_MAPPING_STYLE;
 			push(l, k == K_DOMAINS ? CTX_DOMAINS : CTX_ALIASES,
 			    K_NONE, ev);
 			return;
@@ -1784,6 +1798,9 @@ check_target(struct loader *l, const struct dname *names, const char *s,
 		    addr.domain);
 		a = af_find_alias(af, key);
 	}
+	/* Revoking it would bounce mail: an edit must check again. */
+	if (a != NULL)
+		l->af->aliases[a - af->aliases].flags |= AF_TARGET;
 	if (a != NULL && self != NULL && strcmp(a->key, self) == 0)
 		diag_add(l, 0, pos, "%s forwards to itself", self);
 	else if (a != NULL && (a->flags & AF_REVOKED))
@@ -2264,6 +2281,7 @@ loader_new(const char *path, struct af_diag *diag)
 	l->path = path;
 	l->diag = diag;
 	l->fd = -1;
+	digest_init(&l->dg);
 	if ((l->rbuf = malloc(READ_BUF)) == NULL || loader_af(l) == -1) {
 		loader_clear(l);
 		free(l);
@@ -2310,6 +2328,7 @@ loader_reset(struct loader *l)
 	l->path = path;
 	l->diag = diag;
 	l->fd = fd;
+	digest_init(&l->dg);
 	if ((l->rbuf = malloc(READ_BUF)) == NULL)
 		return -1;
 	return loader_af(l);
@@ -2499,8 +2518,17 @@ parse_parallel(struct loader *l, off_t size)
 	}
 	parse(l);
 	pthread_join(th, NULL);
-	if (parts_joinable(l, t) && join_tail(l, t) == 0)
+	if (parts_joinable(l, t) && join_tail(l, t) == 0) {
+		l->af->source = (struct af_source){
+			.size = l->dg.total + t->dg.total,
+			.split = (uint64_t)split,
+			.head = digest_final(&l->dg),
+			.tail = digest_final(&t->dg),
+			/* parts_joinable() checked the rest. */
+			.windows = l->aliases_block,
+		};
 		rc = 0;
+	}
 out:
 	t->fd = -1;
 	loader_clear(t);
@@ -2542,6 +2570,14 @@ af_load_opts(const char *path, unsigned flags, struct aliasfile **afp,
 			goto fail;
 		}
 		parse(l);
+		l->af->source = (struct af_source){
+			.size = l->dg.total,
+			.split = l->dg.total,
+			.head = digest_final(&l->dg),
+			.tail = digest_of("", 0),
+			.windows = l->aliases_block && l->alias_col == 3 &&
+			    l->top_key == K_ALIASES,
+		};
 	}
 	free(l->rbuf);
 	l->rbuf = NULL;
@@ -2577,6 +2613,112 @@ fail:
 	loader_clear(l);
 	free(l);
 	return -1;
+}
+
+int
+af_head_map(const char *text, size_t len, char *buf, size_t bufsize)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	size_t depth = 0;
+	int rc = -1, want_map = 0, key = 1, done = 0;
+
+	buf[0] = '\0';
+	if (!yaml_parser_initialize(&p))
+		return -1;
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+			break;
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			/* depth 1 is the root mapping; values nest deeper. */
+			if (++depth == 1 &&
+			    ev.type == YAML_SEQUENCE_START_EVENT)
+				done = 1;
+			if (depth == 2)
+				key = 0;
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			if (--depth == 1)
+				key = 1;
+			else if (depth == 0)
+				done = 1;	/* no "aliases:" */
+			break;
+		case YAML_SCALAR_EVENT:
+			if (depth != 1) {
+				done = depth == 0;
+				break;
+			}
+			if (!key) {
+				if (want_map && !is_null(&ev) &&
+				    scalar_len(&ev) > 0) {
+					if (scalar_len(&ev) >= bufsize ||
+					    has_control(scalar(&ev),
+					    scalar_len(&ev))) {
+						done = 1;
+						break;
+					}
+					memcpy(buf, scalar(&ev),
+					    scalar_len(&ev) + 1);
+				}
+				want_map = 0;
+				key = 1;
+				break;
+			}
+			if (strcmp(scalar(&ev), "aliases") == 0) {
+				rc = 0;
+				done = 1;
+			}
+			want_map = strcmp(scalar(&ev), "map") == 0;
+			key = 0;
+			break;
+		default:	/* an alias, the end of the document */
+			done = 1;
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	if (rc == -1)
+		buf[0] = '\0';
+	return rc;
+}
+
+int
+af_window_load(const char *text, size_t len, struct aliasfile **afp)
+{
+	struct af_diag diag;
+	struct loader *l;
+	int rc = -1;
+
+	*afp = NULL;
+	af_diag_init(&diag);
+	if ((l = loader_new("(window)", &diag)) == NULL)
+		goto out;
+	l->part = PART_TAIL;
+	l->mem = text;
+	l->roff = 0;
+	l->rend = (off_t)len;
+	l->prefix = TAIL_PREFIX;
+	l->prefixlen = sizeof(TAIL_PREFIX) - 1;
+	parse(l);
+	if (l->nerrors == 0 && !l->fatal && !l->yaml_failed && l->ndocs == 1 &&
+	    l->depth == 0) {
+		*afp = l->af;
+		l->af = NULL;
+		rc = 0;
+	}
+	loader_clear(l);
+	free(l);
+out:
+	af_diag_free(&diag);
+	return rc;
 }
 
 void

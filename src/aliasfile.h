@@ -43,6 +43,7 @@ struct af_domain {
 /* Alias flags. */
 #define AF_REVOKED	0x01	/* has "revoked:" */
 #define AF_RECEIVE_ONLY	0x02	/* "receive_only: true" */
+#define AF_TARGET	0x04	/* a target of an alias or deliver_to */
 
 /* An alias from "aliases:", kept small: there may be millions. */
 struct af_alias {
@@ -60,6 +61,26 @@ struct af_alias {
 	uint16_t flags;		/* AF_* */
 };
 
+/*
+ * The fingerprint of the bytes a load read, which compile records in the
+ * policy file, so that an edit can tell that the map still belongs to
+ * the file and change one key instead of compiling (update.c).  The
+ * digest is in two parts because a large file is read by two threads.
+ */
+struct af_source {
+	uint64_t size;		/* bytes read */
+	uint64_t split;		/* where the two digests meet */
+	uint64_t head;		/* digest_of() the bytes [0, split) */
+	uint64_t tail;		/* digest_of() the bytes [split, size) */
+	/*
+	 * Nonzero when "aliases:" is the last top-level key and a block
+	 * mapping with its keys at column 3: then the text from any of its
+	 * keys' lines to the end of the file reads, after a made-up
+	 * "aliases:" line, as it does in the whole file (af_window_*()).
+	 */
+	int	windows;
+};
+
 struct aliasfile {
 	const char *path;	/* as given to af_load() */
 	const char *map;	/* "map:" value, or NULL */
@@ -68,6 +89,7 @@ struct aliasfile {
 	struct af_alias *aliases;	/* in file order */
 	size_t	naliases;
 	uint32_t *sorted;	/* indices into aliases, by key bytes */
+	struct af_source source;
 	struct arena arena;	/* owns every string above */
 };
 
@@ -90,6 +112,33 @@ int	af_load(const char *path, struct aliasfile **afp, struct af_diag *diag);
 int	af_load_opts(const char *path, unsigned flags, struct aliasfile **afp,
 	    struct af_diag *diag);
 void	af_free(struct aliasfile *);
+
+/*
+ * Windows: when af_source.windows says so, the text from the line of an
+ * alias key to the line of a later one (or to the end of the file) is
+ * complete aliases, and reads as in the whole file after the line
+ * AF_WINDOW_PREFIX.  Such a window can be edited with af_edit_*() on
+ * AF_WINDOW_PREFIX and the window, and loaded with af_window_load().
+ */
+#define AF_WINDOW_PREFIX	"aliases:\n"
+
+/*
+ * Reads the top-level keys of the alias file text (len bytes) that come
+ * before "aliases:", without checking them: the "map:" value goes into
+ * buf (bufsize bytes; "" when there is none before "aliases:").
+ * Returns 0, or -1 when there is no "aliases:" key at the top, or the
+ * text before it is not as the loader would take it.
+ */
+int	af_head_map(const char *text, size_t len, char *buf, size_t bufsize);
+
+/*
+ * Loads the window of len bytes at text: its aliases with their
+ * settings, each checked on its own, in file order (lines counted from
+ * AF_WINDOW_PREFIX as line 1).  What needs the whole file (domains,
+ * duplicates, targets) is not checked and sorted is NULL.  Returns 0
+ * and a new aliasfile in *afp, or -1 when the window has any error.
+ */
+int	af_window_load(const char *text, size_t len, struct aliasfile **afp);
 
 /*
  * Returns the index of the domain named name (normalised), or -1.

@@ -502,7 +502,7 @@ out_need(const struct amap_out *o, size_t pending)
 {
 	size_t	 base = o->used;
 
-	if ((o->flags & AMAP_OUT_SORTED) == 0)
+	if ((o->flags & (AMAP_OUT_SORTED | AMAP_OUT_EDIT)) == 0)
 		base *= 2;
 	return base + 2 * pending + AMAP_MAPSIZE_SLACK;
 }
@@ -639,17 +639,20 @@ out_discard(struct amap_out *o)
 	errno = serrno;
 }
 
-int
-amap_out_new(const char *path, size_t size_hint, unsigned flags,
-    struct amap_out **op, struct errbuf *e)
+/*
+ * The first half of a new build: the handle, its directory and its
+ * empty temp file with the target's mode and owner.  Returns 0 with *op,
+ * or -1 with the reason in e.
+ */
+static int
+out_create(const char *path, unsigned flags, struct amap_out **op,
+    struct errbuf *e)
 {
 	struct amap_out *o = NULL;
 	struct stat st;
-	MDB_stat ms;
 	const char *slash;
 	char	*dir = NULL;
-	size_t	 len, need;
-	int	 rc, envfd;
+	size_t	 len;
 
 	*op = NULL;
 	len = strlen(path);
@@ -702,23 +705,34 @@ amap_out_new(const char *path, size_t size_hint, unsigned flags,
 	o->ino = st.st_ino;
 	if (out_target_mode(o, e) == -1)
 		goto fail;
-	/*
-	 * The sizing rule: pairs cost their bytes plus node overhead,
-	 * taken as half the pair bytes (pairs of 32 bytes or more), and
-	 * leaf pages may be only half full: 3 * size_hint.  out_reserve()
-	 * doubles the size later if the hint was too small.
-	 */
-	need = size_hint > (SIZE_MAX - AMAP_MAPSIZE_SLACK) / 3 ? SIZE_MAX :
-	    3 * size_hint + AMAP_MAPSIZE_SLACK;
+	free(dir);
+	*op = o;
+	return 0;
+fail:
+	free(dir);
+	amap_out_free(o);
+	return -1;
+}
+
+/*
+ * The second half: opens the temp file as an LMDB environment sized for
+ * need bytes (empty: a new one; else the copy made by amap_out_copy())
+ * and begins the first write transaction.  Returns 0, or -1 with the
+ * reason in e (the caller frees o).
+ */
+static int
+out_open_env(struct amap_out *o, size_t need, struct errbuf *e)
+{
+	struct stat st;
+	MDB_stat ms;
+	int	 rc, envfd;
+
 	if ((o->mapsize = mapsize_for(need)) == 0) {
 		errno = EFBIG;
-		errbuf_set(e, "%s: map too large", path);
-		goto fail;
+		return errbuf_set(e, "%s: map too large", o->path);
 	}
-	/*
-	 * mdb_env_open() opens the file again by name; mkstemp made it
-	 * empty, which LMDB takes as a new environment.
-	 */
+
+	/* mdb_env_open() opens the file again by name. */
 	if ((rc = mdb_env_create(&o->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(o->env, o->mapsize)) != 0 ||
 	    (rc = mdb_env_open(o->env, o->tmppath,
@@ -727,26 +741,88 @@ amap_out_new(const char *path, size_t size_hint, unsigned flags,
 	    (rc = mdb_txn_begin(o->env, NULL, 0, &o->txn)) != 0 ||
 	    (rc = mdb_dbi_open(o->txn, NULL, 0, &o->dbi)) != 0) {
 		errno = lmdb_errno(rc);
-		errbuf_set(e, "%s: %s", o->tmppath, mdb_strerror(rc));
-		goto fail;
+		return errbuf_set(e, "%s: %s", o->tmppath, mdb_strerror(rc));
 	}
 	/* LMDB must have opened the file mkstemp made, not a substitute. */
 	if ((rc = mdb_env_get_fd(o->env, &envfd)) != 0 ||
 	    fstat(envfd, &st) == -1 || st.st_dev != o->dev ||
 	    st.st_ino != o->ino) {
 		errno = EEXIST;
-		errbuf_set(e, "%s: temporary file was replaced while opening "
-		    "it", o->tmppath);
-		goto fail;
+		return errbuf_set(e, "%s: temporary file was replaced while "
+		    "opening it", o->tmppath);
 	}
 	o->psize = ms.ms_psize;
 	/* LMDB moves a node bigger than about half a page to overflow pages. */
 	o->nodemax = o->psize / 2 - 32;
-	free(dir);
+	return 0;
+}
+
+int
+amap_out_new(const char *path, size_t size_hint, unsigned flags,
+    struct amap_out **op, struct errbuf *e)
+{
+	struct amap_out *o;
+	size_t	 need;
+
+	if (out_create(path, flags & AMAP_OUT_SORTED, &o, e) == -1)
+		return -1;
+	/*
+	 * The sizing rule: pairs cost their bytes plus node overhead,
+	 * taken as half the pair bytes (pairs of 32 bytes or more), and
+	 * leaf pages may be only half full: 3 * size_hint.  out_reserve()
+	 * doubles the size later if the hint was too small.
+	 */
+	need = size_hint > (SIZE_MAX - AMAP_MAPSIZE_SLACK) / 3 ? SIZE_MAX :
+	    3 * size_hint + AMAP_MAPSIZE_SLACK;
+	/* mkstemp made the file empty, which LMDB takes as a new one. */
+	if (out_open_env(o, need, e) == -1)
+		goto fail;
 	*op = o;
 	return 0;
 fail:
-	free(dir);
+	amap_out_free(o);
+	return -1;
+}
+
+int
+amap_out_copy(const char *path, struct amap_out **op, struct errbuf *e)
+{
+	struct amap_out *o;
+	struct stat st;
+	ssize_t	 n;
+	off_t	 size = 0;
+	int	 fd = -1;
+
+	if (out_create(path, AMAP_OUT_EDIT, &o, e) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		errbuf_set(e, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* The kernel copies; a reader's shared lock would not matter. */
+	while (size < st.st_size) {
+		n = copy_file_range(fd, NULL, o->fd, NULL,
+		    (size_t)(st.st_size - size), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errbuf_set(e, "copying %s to %s: %s", path, o->tmppath,
+			    n == 0 ? "file shrank" : strerror(errno));
+			goto fail;
+		}
+		size += n;
+	}
+	close(fd);
+	fd = -1;
+	o->used = (size_t)size;
+	if (out_open_env(o, out_need(o, 0), e) == -1)
+		goto fail;
+	*op = o;
+	return 0;
+fail:
+	if (fd != -1)
+		close(fd);
 	amap_out_free(o);
 	return -1;
 }
@@ -792,7 +868,7 @@ amap_out_put(struct amap_out *o, const char *key, const char *val,
 	v.mv_size = vlen + 1;
 	v.mv_data = (void *)(uintptr_t)val;
 	rc = mdb_put(o->txn, o->dbi, &k, &v, (o->flags & AMAP_OUT_SORTED) ?
-	    MDB_APPEND : MDB_NOOVERWRITE);
+	    MDB_APPEND : (o->flags & AMAP_OUT_EDIT) ? 0 : MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST) {
 		errno = EINVAL;
 		if (o->flags & AMAP_OUT_SORTED)
@@ -821,6 +897,34 @@ amap_out_put(struct amap_out *o, const char *key, const char *val,
 	return 0;
 fail:
 	/* A half-built map is never published: one failed put ends it. */
+	out_discard(o);
+	return -1;
+}
+
+int
+amap_out_del(struct amap_out *o, const char *key, struct errbuf *e)
+{
+	MDB_val	 k;
+	int	 rc;
+
+	if (o->env == NULL || o->txn == NULL) {
+		errno = EINVAL;
+		return errbuf_set(e, "%s: map build already ended", o->path);
+	}
+	/* A delete copies a path of the tree, like a put of nothing. */
+	if (out_reserve(o, out_cost(o, 0, 0), e) == -1)
+		goto fail;
+	k.mv_size = strlen(key) + 1;
+	k.mv_data = (void *)(uintptr_t)key;
+	if ((rc = mdb_del(o->txn, o->dbi, &k, NULL)) != 0 &&
+	    rc != MDB_NOTFOUND) {
+		errno = lmdb_errno(rc);
+		errbuf_set(e, "%s: deleting \"%.200s\": %s", o->tmppath, key,
+		    mdb_strerror(rc));
+		goto fail;
+	}
+	return 0;
+fail:
 	out_discard(o);
 	return -1;
 }

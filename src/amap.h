@@ -59,6 +59,7 @@ void	amap_close(struct amap *);
 struct amap_out;
 
 #define AMAP_OUT_SORTED	0x01	/* keys come in strictly increasing order */
+#define AMAP_OUT_EDIT	0x02	/* amap_out_copy(): puts replace */
 
 /*
  * Starts a new file that will replace path: creates a temp file in the
@@ -68,6 +69,20 @@ struct amap_out;
  */
 int	amap_out_new(const char *path, size_t size_hint, unsigned flags,
 	    struct amap_out **op, struct errbuf *e);
+
+/*
+ * Starts a new file that will replace path as a copy of it (an LMDB
+ * file in our format), to change a few keys: amap_out_put() then adds
+ * or replaces a pair, amap_out_del() removes one, in any order; commit
+ * and free as for amap_out_new().  A few changes cost a copy of the file
+ * instead of a build.  Returns 0 and a handle in *op, or -1 with the
+ * reason in e.
+ */
+int	amap_out_copy(const char *path, struct amap_out **op,
+	    struct errbuf *e);
+
+/* Removes key (absent is fine).  Returns 0, or -1 (the build ends). */
+int	amap_out_del(struct amap_out *, const char *key, struct errbuf *e);
 
 /*
  * Adds the NUL-terminated key and value (both stored with their NUL).

@@ -5,6 +5,7 @@
  * page splits, full pages, and no second copy of a million keys.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include "compile.h"
 #include "policy.h"
 
-#define LOCK_TIMEOUT_MS	10000	/* then EX_TEMPFAIL: another compile runs */
 #define RECORD_MAX	(POLICY_REASON_MAX + 128)
 #define PREFETCH_AHEAD	16	/* aliases fetched ahead of the writer */
 
@@ -51,7 +51,7 @@ static struct mapiter *iter_new(const struct aliasfile *, int32_t today,
 		    enum iter_kind);
 static const struct af_alias *next_alias(struct mapiter *);
 static const char *alias_value(struct mapiter *, const struct af_alias *);
-static void	 alias_policy(const struct af_alias *, struct policy_alias *);
+static void	 format_lines(const struct aliasfile *, char *, size_t);
 static int	 write_map(struct mapiter *, const char *path,
 		    struct amap_out **outp, struct errbuf *e);
 static int	 write_policy(const struct aliasfile *, int32_t today,
@@ -241,14 +241,16 @@ next_alias(struct mapiter *it)
 	return NULL;
 }
 
-static void
-alias_policy(const struct af_alias *a, struct policy_alias *pa)
+void
+compile_alias_policy(const struct af_alias *a, struct policy_alias *pa)
 {
 	memset(pa, 0, sizeof(*pa));
 	if (a->flags & AF_REVOKED)
 		pa->flags |= POLICY_REVOKED;
 	if (a->flags & AF_RECEIVE_ONLY)
 		pa->flags |= POLICY_RECEIVE_ONLY;
+	if (a->flags & AF_TARGET)
+		pa->flags |= POLICY_TARGET;
 	pa->created = a->created;
 	pa->revoked = a->revoked;
 	pa->expires = a->expires;
@@ -264,7 +266,7 @@ alias_value(struct mapiter *it, const struct af_alias *a)
 
 	if (it->kind == ITER_MAP)
 		return af_alias_target(it->af, a);
-	alias_policy(a, &pa);
+	compile_alias_policy(a, &pa);
 	/* RECORD_MAX holds the longest record: this cannot fail. */
 	policy_format_alias(&pa, it->record, sizeof(it->record));
 	return it->record;
@@ -337,6 +339,75 @@ fail:
 	return EX_IOERR;
 }
 
+void
+compile_format_counts(const struct compile_counts *c, int32_t today,
+    char *buf, size_t bufsize)
+{
+	char	 day[DATE_BUF];
+
+	date_format(today, day);
+	snprintf(buf, bufsize, "%s %zu %zu %zu %zu %zu", day, c->domains,
+	    c->active, c->revoked, c->expired, c->entries);
+}
+
+int
+compile_parse_counts(const char *s, struct compile_counts *c,
+    int32_t *today)
+{
+	int	 n = -1;
+
+	if (strlen(s) < DATE_BUF || s[DATE_BUF - 1] != ' ' ||
+	    date_parse(s, DATE_BUF - 1, today) == -1 ||
+	    sscanf(s + DATE_BUF, "%zu %zu %zu %zu %zu%n", &c->domains,
+	    &c->active, &c->revoked, &c->expired, &c->entries, &n) != 5 ||
+	    s[DATE_BUF + n] != '\0')
+		return -1;
+	return 0;
+}
+
+void
+compile_format_source(const struct af_source *src, char *buf,
+    size_t bufsize)
+{
+	snprintf(buf, bufsize, "%ju %ju %016jx %016jx %d",
+	    (uintmax_t)src->size, (uintmax_t)src->split, (uintmax_t)src->head,
+	    (uintmax_t)src->tail, src->windows ? 1 : 0);
+}
+
+int
+compile_parse_source(const char *s, struct af_source *src)
+{
+	uintmax_t size, split, head, tail;
+	int	 windows, n = -1;
+
+	if (sscanf(s, "%ju %ju %jx %jx %d%n", &size, &split, &head, &tail,
+	    &windows, &n) != 5 || s[n] != '\0' || split > size ||
+	    (windows != 0 && windows != 1))
+		return -1;
+	*src = (struct af_source){ .size = size, .split = split,
+	    .head = head, .tail = tail, .windows = windows };
+	return 0;
+}
+
+/*
+ * The " lines" record: the line of the first alias key and of every
+ * alias key COMPILE_LINES_EVERY (or more, to stay within
+ * COMPILE_LINES_MAX lines) after it, in file order.
+ */
+static void
+format_lines(const struct aliasfile *af, char *buf, size_t bufsize)
+{
+	size_t	 every, i, n = 0;
+
+	every = (af->naliases + COMPILE_LINES_MAX - 1) / COMPILE_LINES_MAX;
+	if (every < COMPILE_LINES_EVERY)
+		every = COMPILE_LINES_EVERY;
+	buf[0] = '\0';
+	for (i = 0; i < af->naliases && n + 12 < bufsize; i += every)
+		n += (size_t)snprintf(buf + n, bufsize - n, "%s%u",
+		    n > 0 ? " " : "", (unsigned)af->aliases[i].line);
+}
+
 /*
  * Writes and commits the policy file.  It records the identity of the
  * map file it belongs to, so that a reader that opens both while a
@@ -348,8 +419,9 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 {
 	struct amap_out *out = NULL;
 	struct mapiter *it = NULL;
+	struct compile_counts c;
 	const char *key, *val;
-	char	 buf[64];
+	char	 buf[128], lines[COMPILE_LINES_BUF];
 	dev_t	 dev;
 	ino_t	 ino;
 	time_t	 now;
@@ -371,9 +443,21 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (amap_out_put(out, POLICY_KEY_COMPILED, buf, e) == -1)
 		goto fail;
+	compile_count(af, today, &c);
+	compile_format_counts(&c, today, buf, sizeof(buf));
+	if (amap_out_put(out, POLICY_KEY_COUNTS, buf, e) == -1)
+		goto fail;
+	if (af->source.windows) {
+		format_lines(af, lines, sizeof(lines));
+		if (amap_out_put(out, POLICY_KEY_LINES, lines, e) == -1)
+			goto fail;
+	}
 	amap_out_ident(map, &dev, &ino);
 	snprintf(buf, sizeof(buf), "%ju:%ju", (uintmax_t)dev, (uintmax_t)ino);
-	if (amap_out_put(out, POLICY_KEY_MAP, buf, e) == -1 ||
+	if (amap_out_put(out, POLICY_KEY_MAP, buf, e) == -1)
+		goto fail;
+	compile_format_source(&af->source, buf, sizeof(buf));
+	if (amap_out_put(out, POLICY_KEY_SOURCE, buf, e) == -1 ||
 	    amap_out_put(out, POLICY_KEY_VERSION, POLICY_VERSION, e) == -1)
 		goto fail;
 	while (mapiter_next(it, &key, &val))
@@ -404,7 +488,7 @@ compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
 		return EX_CANTCREAT;
 	}
 	compile_count(af, today, counts);
-	if ((lockfd = amap_writer_lock(lpath, LOCK_TIMEOUT_MS, e)) == -1)
+	if ((lockfd = amap_writer_lock(lpath, COMPILE_LOCK_MS, e)) == -1)
 		return errno == EAGAIN ? EX_TEMPFAIL : EX_CANTCREAT;
 	if ((it = mapiter_new(af, today)) == NULL) {
 		errbuf_set(e, "out of memory");

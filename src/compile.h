@@ -12,6 +12,9 @@
 #include "aliasfile.h"
 #include "util.h"
 
+/* How long a writer waits for MAP.lock; then EX_TEMPFAIL. */
+#define COMPILE_LOCK_MS		10000
+
 /* The value of a domain's own key in the map (any non-empty value). */
 #define COMPILE_DOMAIN_VALUE	"aliasctl"
 
@@ -42,6 +45,33 @@ struct mapiter *mapiter_new(const struct aliasfile *, int32_t today);
  */
 int	mapiter_next(struct mapiter *, const char **key, const char **val);
 void	mapiter_free(struct mapiter *);
+
+/*
+ * Writes c, as of day today, as the " counts" record, and reads it back
+ * (0, or -1).
+ */
+void	compile_format_counts(const struct compile_counts *c, int32_t today,
+	    char *buf, size_t bufsize);
+int	compile_parse_counts(const char *s, struct compile_counts *c,
+	    int32_t *today);
+
+/* The same for the " source" record (policy.h). */
+void	compile_format_source(const struct af_source *, char *buf,
+	    size_t bufsize);
+int	compile_parse_source(const char *s, struct af_source *);
+
+/*
+ * The " lines" record holds the line of one alias key in
+ * COMPILE_LINES_EVERY, or fewer so that there are at most
+ * COMPILE_LINES_MAX: an edit parses the text between two of them.
+ */
+#define COMPILE_LINES_EVERY	256
+#define COMPILE_LINES_MAX	512
+#define COMPILE_LINES_BUF	(COMPILE_LINES_MAX * 11 + 1)
+
+/* The policy record of an alias (policy.h). */
+struct policy_alias;
+void	compile_alias_policy(const struct af_alias *, struct policy_alias *);
 
 /* The file names that belong to the map base path (path_suffix()). */
 #define COMPILE_SUFFIX_MAP	".lmdb"

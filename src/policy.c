@@ -59,6 +59,8 @@ policy_format_alias(const struct policy_alias *pa, char *buf,
 		flags[n++] = 'r';
 	if (pa->flags & POLICY_RECEIVE_ONLY)
 		flags[n++] = 'o';
+	if (pa->flags & POLICY_TARGET)
+		flags[n++] = 't';
 	*p++ = 'a';
 	*p = '\0';
 	if (put_field(&p, end, flags, n) == -1 ||
@@ -143,6 +145,8 @@ policy_parse_alias(const char *val, struct policy_alias *pa)
 			pa->flags |= POLICY_REVOKED;
 		else if (*f == 'o')
 			pa->flags |= POLICY_RECEIVE_ONLY;
+		else if (*f == 't')
+			pa->flags |= POLICY_TARGET;
 		else
 			return -1;
 	}

@@ -6,11 +6,19 @@
  *   key " version"   value "1"
  *   key " map"       value "DEV:INO" of the MAP.lmdb published with it
  *   key " compiled"  value "YYYY-MM-DDTHH:MM:SSZ"
+ *   key " source"    value "SIZE SPLIT HEAD TAIL WINDOWS": the alias
+ *                          file's fingerprint (struct af_source; the
+ *                          digests in hex), WINDOWS 0 or 1
+ *   key " lines"     value the lines of every Nth alias key, in file
+ *                          order, space-separated (when WINDOWS is 1)
+ *   key " counts"    value "DAY DOMAINS ACTIVE REVOKED EXPIRED ENTRIES",
+ *                          DAY YYYY-MM-DD: expiry was applied as of it
  *   key DOMAIN       value "d" TAB subaddress TAB deliver_to
  *   key ADDRESS      value "a" TAB flags TAB created TAB revoked TAB
  *                          expires TAB reason
  *
- * flags is any of 'r' (revoked) and 'o' (receive only); absent dates and
+ * flags is any of 'r' (revoked), 'o' (receive only) and 't' (a target
+ * of another alias or of a deliver_to, which may not be revoked); absent dates and
  * empty fields are empty strings.  Metadata keys start with a space,
  * which no normalised address or domain can.  Only aliases with a flag
  * or an expiry date have a record: plain active aliases are found in
@@ -26,10 +34,14 @@
 #define POLICY_KEY_VERSION	" version"
 #define POLICY_KEY_MAP		" map"
 #define POLICY_KEY_COMPILED	" compiled"
+#define POLICY_KEY_SOURCE	" source"
+#define POLICY_KEY_LINES	" lines"
+#define POLICY_KEY_COUNTS	" counts"
 #define POLICY_REASON_MAX	512	/* longer reasons are cut */
 
 #define POLICY_REVOKED		0x01
 #define POLICY_RECEIVE_ONLY	0x02
+#define POLICY_TARGET		0x04
 
 struct policy_alias {
 	unsigned flags;			/* POLICY_* */

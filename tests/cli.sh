@@ -783,3 +783,115 @@ test_command_help() {
 	expect_in "$T/out" "  stats [--json] [--top N] [--unknown]"
 	expect_in "$T/out" "hits per alias"
 }
+
+# same_maps BASE1 BASE2: the two maps hold the same pairs, and so do the
+# policy files, apart from the compile's time and the map's inode (and,
+# with a third argument, the alias file's fingerprint, whose split point
+# a two-part load chooses anew).
+same_maps() {
+	for b in "$1" "$2"; do
+		cp "$b.lmdb" "$b.copy"
+		mdb_dump -p -n "$b.copy" | grep -v '^mapsize=' >"$b.dump"
+		cp "$b.policy.lmdb" "$b.copy"
+		mdb_dump -p -n "$b.copy" | grep -v '^mapsize=' |
+		    sed "/^  compiled/,+1d; /^  map/,+1d; ${3:+/^  source/,+1d}" \
+		    >"$b.pdump"
+		rm -f "$b.copy" "$b.copy-lock"
+	done
+	expect_same "$1.dump" "$2.dump"
+	expect_same "$1.pdump" "$2.pdump"
+}
+
+test_revoke_one_key() {
+	# A revoke on a file the map was compiled from changes the alias's
+	# keys only; the result is what a compile of the new file gives.
+	edit_setup
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke irs@example.com \
+	    --reason 'leaked "again"'
+	expect_in "$T/err" "the map still belongs to the file: changing the keys of irs@example.com only"
+	expect_in "$T/out" "a.lmdb: 8 entries (2 domains, 2 active, 2 revoked, 1 expired)"
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query -v irs@example.com
+	expect_in "$T/err" "leaked \"again\""
+	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null
+	same_maps e/a full
+	# A second one works from what the first recorded.
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke family@example.org
+	expect_in "$T/err" "changing the keys of family@example.org only"
+	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null
+	same_maps e/a full
+	# An expired alias is not in the map: only its policy record changes.
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke old@example.com
+	expect_in "$T/err" "changing the keys of old@example.com only"
+	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null
+	same_maps e/a full
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
+}
+
+test_revoke_one_key_large_file() {
+	# Over 1 MiB: read by two threads, fingerprinted in two parts.
+	"$TOP/tools/gen-aliases" 20000 a.yaml virtual 7
+	"$ALIASCTL" -f a.yaml -m m compile >/dev/null
+	for line in 30 20000 45000; do
+		key=$(sed -n "${line},\$p" a.yaml | grep -m1 '^  [a-z]' |
+		    sed 's/^  //; s/:.*//')
+		expect_exit 0 "$ALIASCTL" -v -f a.yaml -m m revoke "$key" --reason "line $line"
+		expect_in "$T/err" "changing the keys of $key only"
+		expect_exit 1 "$ALIASCTL" -f a.yaml -m m query "$key"
+	done
+	"$ALIASCTL" -f a.yaml -m full compile >/dev/null
+	same_maps m full ignore-split
+	expect_exit 0 "$ALIASCTL" -f a.yaml check
+	# The fingerprint is in two parts: SIZE SPLIT HEAD TAIL WINDOWS.
+	cp m.policy.lmdb p.copy
+	mdb_dump -p -n p.copy | sed -n '/^  source/{n;p;}' >source
+	read -r size split rest <source
+	[ "$split" -lt "$size" ] || die "not a two-part load: $(cat source)"
+}
+
+test_revoke_full_when_unsure() {
+	# Each case takes the full way, says why under -v, and ends where a
+	# compile of the edited file ends.
+	edit_setup
+	# Hand-edited since the compile.
+	echo "# a comment" >>e/a.yaml
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke irs@example.com
+	expect_in "$T/err" "the alias file changed since it was compiled; compiling in full"
+	# Written in another case than the normalised key.
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml restore bestbuy@example.com
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke bestbuy@example.com
+	expect_in "$T/err" "bestbuy@example.com is not written that way in the file; compiling in full"
+	# A target of another alias: the full way refuses it.
+	cat >>e/a.yaml <<'YAML'
+  team@example.com:
+    to: shop@example.com
+YAML
+	"$ALIASCTL" -f e/a.yaml compile >/dev/null
+	snapshot e >e.before
+	expect_exit 65 "$ALIASCTL" -v -f e/a.yaml revoke shop@example.com
+	expect_in "$T/err" "shop@example.com is the target of another alias; compiling in full"
+	expect_in "$T/err" "target shop@example.com is a revoked alias"
+	edit_unchanged
+	# CR line breaks: line numbers would not be LF counts.
+	sed 's/$/\r/' e/a.yaml >e/crlf.yaml
+	"$ALIASCTL" -f e/crlf.yaml -m e/crlf compile >/dev/null
+	expect_exit 0 "$ALIASCTL" -v -f e/crlf.yaml -m e/crlf revoke family@example.org
+	expect_in "$T/err" "line breaks other than LF; compiling in full"
+	"$ALIASCTL" -f e/crlf.yaml -m full compile >/dev/null
+	same_maps e/crlf full
+	# Flow style: no windows.
+	printf 'domains: {example.com: {deliver_to: me@example.net}}\naliases: {a@example.com: {}, b@example.com: {}}\n' >e/flow.yaml
+	"$ALIASCTL" -f e/flow.yaml compile >/dev/null
+	expect_exit 65 "$ALIASCTL" -v -f e/flow.yaml revoke a@example.com
+	expect_in "$T/err" "not a block mapping at column 3"
+	expect_in "$T/err" "aliasctl edits only block style"
+	# The map was compiled on another day: expiry may differ.
+	printf 'domains:\n  example.com:\n    deliver_to: me@example.net\naliases:\n  a@example.com: {}\n  b@example.com: {}\n' >e/day.yaml
+	"$ALIASCTL" -f e/day.yaml compile >/dev/null
+	cp e/day.policy.lmdb day.copy
+	mdb_dump -p -n day.copy | sed 's/^ [0-9-]\{10\} \([0-9 ]*\\00\)$/ 2000-01-01 \1/' >day.dump
+	rm -f e/day.policy.lmdb
+	mdb_load -n -f day.dump e/day.policy.lmdb
+	rm -f e/day.policy.lmdb-lock
+	expect_exit 0 "$ALIASCTL" -v -f e/day.yaml revoke a@example.com
+	expect_in "$T/err" "compiled on another day"
+}

@@ -57,9 +57,12 @@ static int	child_try_wrlock(const char *);
 static void	many_key(char *, size_t, size_t);
 static int	walk_collect(void *, const char *, const char *);
 static int	walk_count(void *, const char *, const char *);
+static int	walk_n(void *, const char *, const char *);
 static int	walk_lockcheck(void *, const char *, const char *);
 static uint64_t	meta_mapsize(const char *);
 static void	*reader_thread(void *);
+
+#define COPY_MANY	20000	/* pairs in test_copy_edit()'s large map */
 
 static const struct pair small[] = {
 	{ "bestbuy@example.com", "me@example.net" },
@@ -244,6 +247,16 @@ walk_collect(void *arg, const char *key, const char *val)
 	snprintf(w->vals[w->n], sizeof(w->vals[0]), "%s", val);
 	w->n++;
 	return w->stopat != 0 && w->n == w->stopat ? 7 : 0;
+}
+
+/* Counts the pairs. */
+static int
+walk_n(void *arg, const char *key, const char *val)
+{
+	(void)key;
+	(void)val;
+	(*(size_t *)arg)++;
+	return 0;
 }
 
 static int
@@ -618,6 +631,80 @@ test_replace_atomic(void **state)
 	amap_close(h2);
 }
 
+/*
+ * amap_out_copy(): the copy gets the changes, the old file keeps its
+ * contents until the rename, and a large copy with one key changed
+ * holds every other pair.
+ */
+static void
+test_copy_edit(void **state)
+{
+	struct fixture *f = *state;
+	struct amap *h1, *h2;
+	struct amap_out *o;
+	struct errbuf e;
+	char	 k[64], v[64];
+	size_t	 i, n = 0;
+
+	assert_int_equal(build(f->path, AMAP_OUT_SORTED, small, NSMALL, 0),
+	    0);
+	assert_int_equal(amap_open(f->path, &h1, &e), 0);
+	assert_int_equal(amap_out_copy(f->path, &o, &e), 0);
+	assert_int_equal(amap_out_del(o, "irs@example.com", &e), 0);
+	assert_int_equal(amap_out_del(o, "nosuch@example.com", &e), 0);
+	assert_int_equal(amap_out_put(o, "example.com", "replaced", &e), 0);
+	assert_int_equal(amap_out_put(o, "a@example.com", "added", &e), 0);
+	assert_int_equal(amap_get(h1, "irs@example.com", v, sizeof(v), &e),
+	    1);
+	assert_int_equal(amap_out_commit(o, &e), 0);
+	amap_out_free(o);
+	assert_int_equal(dir_entries(f->dir), 1);
+	assert_int_equal(amap_get(h1, "irs@example.com", v, sizeof(v), &e),
+	    1);
+	assert_int_equal(amap_open(f->path, &h2, &e), 0);
+	assert_int_equal(amap_get(h2, "irs@example.com", v, sizeof(v), &e),
+	    0);
+	assert_int_equal(amap_get(h2, "example.com", v, sizeof(v), &e), 1);
+	assert_string_equal(v, "replaced");
+	assert_int_equal(amap_get(h2, "a@example.com", v, sizeof(v), &e), 1);
+	assert_int_equal(amap_get(h2, "bestbuy@example.com", v, sizeof(v),
+	    &e), 1);
+	assert_int_equal(amap_walk(h2, walk_n, &n, &e), 0);
+	assert_int_equal(n, NSMALL + 1 - 1);
+	amap_close(h1);
+	amap_close(h2);
+
+	/* Many pairs: delete one in the middle, the rest stay. */
+	assert_int_equal(amap_out_new(f->path, 0, AMAP_OUT_SORTED, &o, &e), 0);
+	for (i = 0; i < COPY_MANY; i++) {
+		many_key(k, sizeof(k), i);
+		assert_int_equal(amap_out_put(o, k, "me@example.net", &e), 0);
+	}
+	assert_int_equal(amap_out_commit(o, &e), 0);
+	amap_out_free(o);
+	assert_int_equal(amap_out_copy(f->path, &o, &e), 0);
+	many_key(k, sizeof(k), COPY_MANY / 2);
+	assert_int_equal(amap_out_del(o, k, &e), 0);
+	assert_int_equal(amap_out_commit(o, &e), 0);
+	amap_out_free(o);
+	assert_int_equal(amap_open(f->path, &h2, &e), 0);
+	n = 0;
+	assert_int_equal(amap_walk(h2, walk_n, &n, &e), 0);
+	assert_int_equal(n, COPY_MANY - 1);
+	assert_int_equal(amap_get(h2, k, v, sizeof(v), &e), 0);
+	for (i = 0; i < COPY_MANY; i += 997) {
+		if (i == COPY_MANY / 2)
+			continue;
+		many_key(k, sizeof(k), i);
+		assert_int_equal(amap_get(h2, k, v, sizeof(v), &e), 1);
+	}
+	amap_close(h2);
+	/* A copy of nothing fails cleanly. */
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(amap_out_copy(f->path, &o, &e), -1);
+	assert_int_equal(dir_entries(f->dir), 0);
+}
+
 static void
 test_modes(void **state)
 {
@@ -970,6 +1057,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_walk,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_atomic,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_edit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes,
 		    setup, teardown),

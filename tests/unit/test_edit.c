@@ -305,12 +305,90 @@ test_round_trip(void **state)
 	free(r2);
 }
 
+/* af_head_map(): the map: key before aliases:, or none. */
+static const struct {
+	const char *text;
+	int	 rc;
+	const char *map;
+} heads[] = {
+	{ "map: /var/lib/m\n" HDR "aliases:\n  a@example.com: {}\n", 0,
+	  "/var/lib/m" },
+	{ HDR "map: 'rel/m'\naliases:\n  a@example.com: {}\n", 0, "rel/m" },
+	{ HDR "aliases:\n  a@example.com: {}\n", 0, "" },
+	{ "map: ~\n" HDR "aliases:\n", 0, "" },
+	/* After aliases: not seen; the caller must not trust "". */
+	{ HDR "aliases:\n  a@example.com: {}\nmap: x\n", 0, "" },
+	{ HDR, -1, "" },
+	{ "- a\n- b\n", -1, "" },
+	{ "map: [a, b]\naliases:\n", 0, "" },
+	{ "{map: m, aliases: {}}", 0, "m" },
+	{ "map: \"bad\\x01\"\naliases:\n", -1, "" },
+	{ "key: [unclosed\naliases:\n", -1, "" },
+};
+
+static void
+test_head_map(void **state)
+{
+	char	 buf[64];
+	size_t	 i;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < NELEM(heads); i++) {
+		rc = af_head_map(heads[i].text, strlen(heads[i].text), buf,
+		    sizeof(buf));
+		if (rc != heads[i].rc || strcmp(buf, heads[i].map) != 0) {
+			print_error("row %zu: rc %d map '%s'\n", i, rc, buf);
+			fail();
+		}
+	}
+}
+
+/* af_window_load(): the aliases of a window, each checked alone. */
+static void
+test_window_load(void **state)
+{
+	static const char ok[] =
+	    "  a@example.com:\n    note: x\n    revoked: 2026-01-02\n"
+	    "  B@Other.example: {}\n"
+	    "  c@example.com:\n    to: [x@example.net, y@example.net]\n";
+	static const char *bad[] = {
+	    "  a@example.com:\n    revoked: 2026-13-01\n",
+	    "  not an address: {}\n",
+	    "  a@example.com: {}\nmap: x\n",
+	    "  a@example.com: [\n",
+	    "  a@example.com:\n    colour: red\n",
+	};
+	struct aliasfile *af;
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(af_window_load(ok, sizeof(ok) - 1, &af), 0);
+	assert_int_equal(af->naliases, 3);
+	assert_string_equal(af->aliases[0].key, "a@example.com");
+	assert_true(af->aliases[0].flags & AF_REVOKED);
+	assert_string_equal(af->aliases[0].note, "x");
+	/* The domain is not checked here: only a whole load knows them. */
+	assert_string_equal(af->aliases[1].key, "b@other.example");
+	assert_string_equal(af->aliases[2].to, "x@example.net, y@example.net");
+	af_free(af);
+	for (i = 0; i < NELEM(bad); i++) {
+		if (af_window_load(bad[i], strlen(bad[i]), &af) != -1) {
+			print_error("bad window %zu loaded\n", i);
+			fail();
+		}
+		assert_null(af);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_head_map),
+		cmocka_unit_test(test_window_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,58 @@
+/*
+ * update.h: an edit of one alias applied to the compiled map as the one
+ * key it changes, instead of loading and compiling the whole file.
+ *
+ * A compile records in the policy file the fingerprint of the alias file
+ * it read (" source"), and the lines of some of its alias keys
+ * (" lines").  When the file still has that fingerprint, it is known to
+ * be valid and to be what the map says, so an edit only needs to find
+ * the alias (a text search, confirmed by parsing the window of lines
+ * around it, which reads as in the whole file), edit that window, check
+ * the edited window, and change the alias's keys in copies of the two
+ * map files.  Anything unusual (the file changed since the compile,
+ * another day, an alias that others forward to, a spelling the search
+ * does not find) falls back to the full way, which reports errors in its
+ * own words: the fast way never decides anything the full way would
+ * decide differently.
+ */
+#ifndef UPDATE_H
+#define UPDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compile.h"
+#include "util.h"
+
+#define UPDATE_FULL	(-1)	/* not applicable: load and compile */
+
+struct update;
+
+/*
+ * Prepares revoking key (normalised) on day date ("YYYY-MM-DD") with
+ * reason (or NULL) in the alias file whose whole text is text (len
+ * bytes) and whose map base path is mapbase, as of day today.  Holds
+ * the map's writer lock from here to update_free().  Returns 0 with a
+ * new update in *up, UPDATE_FULL with the reason in e (for a debug
+ * line), or a sysexits code with the reason in e (EX_TEMPFAIL: another
+ * writer holds the map's lock).
+ */
+int	update_revoke(const char *text, size_t len, const char *mapbase,
+	    const char *key, const char *date, const char *reason,
+	    int32_t today, struct update **up, struct errbuf *e);
+
+/* The new text of the alias file (owned by u) and its counts. */
+const char *update_text(const struct update *u, size_t *len);
+const struct compile_counts *update_counts(const struct update *u);
+
+/*
+ * Publishes the changed policy file, then the changed map, each as a
+ * copy renamed over the old one (as compile_map() does).  Returns 0, or
+ * EX_CANTCREAT or EX_IOERR with the reason in e.
+ */
+int	update_publish(struct update *u, struct errbuf *e);
+
+/* Releases the lock and frees u; NULL ok. */
+void	update_free(struct update *u);
+
+#endif /* UPDATE_H */
