@@ -38,6 +38,10 @@ arena_alloc(struct arena *a, size_t size)
 	void	*p;
 
 	size = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	/* arena_strndup() packs strings: align what follows them. */
+	if (a->head != NULL)
+		a->used = a->used + ARENA_ALIGN - 1 > a->size ? a->size :
+		    (a->used + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
 	if (a->head == NULL || a->size - a->used < size) {
 		cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
 		if ((b = malloc(sizeof(*b) + cap)) == NULL)

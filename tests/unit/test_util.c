@@ -70,6 +70,27 @@ test_digest_pieces(void **state)
 		}
 }
 
+/* Strings are packed; what arena_alloc() returns after them is aligned. */
+static void
+test_arena_alignment(void **state)
+{
+	struct arena a;
+	char	*s;
+	void	*p;
+	int	 i;
+
+	(void)state;
+	arena_init(&a);
+	for (i = 0; i < 100; i++) {
+		s = arena_strndup(&a, "abc", (size_t)(i % 3) + 1);
+		assert_non_null(s);
+		p = arena_alloc(&a, 8 * (size_t)(i % 5) + 1);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+	}
+	arena_free(&a);
+}
+
 static void
 test_dates(void **state)
 {
@@ -93,6 +114,7 @@ main(void)
 		cmocka_unit_test(test_digest_vectors),
 		cmocka_unit_test(test_digest_long),
 		cmocka_unit_test(test_digest_pieces),
+		cmocka_unit_test(test_arena_alignment),
 		cmocka_unit_test(test_dates),
 	};
 
