@@ -35,6 +35,7 @@
 #define EDIT_TO_MAX		100	/* --to options of one add */
 #define NEW_LEN			6	/* random characters of a new alias */
 #define NEW_TRIES		100	/* then give up: the space is full */
+#define IMPORT_NOTE_BUF		256	/* the note of an imported alias */
 /* No look-alikes: no 0/o, 1/l/i. */
 static const char new_alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
 
@@ -66,9 +67,9 @@ static const char usage_text[] =
 "                     add a fresh random alias LABEL.XXXXXX@DOMAIN, print it\n"
 "  list [--revoked] [--json]\n"
 "                     every alias with its state, hits, last seen and note\n"
-"  import --maillog LOG [--since YYYY-MM-DD] | --virtual FILE\n"
+"  import --maillog LOG [--since YYYY-MM-DD] | --virtual FILE [--apply]\n"
 "                     propose aliases (YAML) from a catch-all mail log\n"
-"                     or a virtual(5) file; changes nothing\n"
+"                     or a virtual(5) file; --apply adds them, then compiles\n"
 "  help               print this text\n"
 "\n"
 "Options:\n"
@@ -100,11 +101,15 @@ static int	 cmd_stats(const struct options *, int, char **);
 static int	 cmd_import(const struct options *, int, char **);
 static void	 import_clean(char *);
 static FILE	*import_open(const char *);
-static void	 import_comment(const struct ml_entry *, int);
-static int	 import_maillog(const struct aliasfile *, const char *,
+static void	 import_note(const struct ml_entry *, int, char *);
+static int	 import_apply(const struct options *, struct af_new_alias *,
+		    size_t);
+static int	 import_maillog(const struct options *, const struct aliasfile *,
+		    int, const char *,
 		    int32_t);
 static char	*import_slurp(FILE *, size_t *);
-static int	 import_virtual(const struct aliasfile *, const char *);
+static int	 import_virtual(const struct options *, const struct aliasfile *,
+		    int, const char *);
 static int	 cmd_add(const struct options *, int, char **);
 static int	 cmd_revoke(const struct options *, int, char **);
 static int	 cmd_restore(const struct options *, int, char **);
@@ -139,12 +144,16 @@ enum edit_op { EDIT_ADD, EDIT_REVOKE, EDIT_RESTORE };
 struct edit {
 	enum edit_op op;
 	const char *key;		/* normalised */
-	struct af_new_alias add;	/* EDIT_ADD */
+	struct af_new_alias add;	/* EDIT_ADD of one alias */
+	const struct af_new_alias *adds;	/* EDIT_ADD of nadds (import) */
+	size_t	 nadds;
 	const char *date;		/* EDIT_REVOKE */
 	const char *reason;		/* EDIT_REVOKE, or NULL */
 	int	 quiet;			/* print no summary */
 };
 static int	 edit_file(const struct options *, const struct edit *);
+static int	 edit_adds(const char *, size_t, const struct edit *, char **,
+		    size_t *, struct errbuf *);
 static int	 edit_fast(const struct options *, const struct edit *,
 		    const char *, size_t, char *, size_t, struct update **);
 
@@ -1198,7 +1207,7 @@ edit_file(const struct options *o, const struct edit *ed)
 		r = AF_EDIT_OK;
 		break;
 	case EDIT_ADD:
-		r = af_edit_add(text, len, &ed->add, &out, &outlen, &e);
+		r = edit_adds(text, len, ed, &out, &outlen, &e);
 		break;
 	case EDIT_REVOKE:
 		r = af_edit_revoke(text, len, ed->key, ed->date, ed->reason,
@@ -1282,9 +1291,13 @@ publish:
 		rc = 0;
 		goto out;
 	}
-	printf("%s %s\n%s%s: %zu entries (", ed->op == EDIT_ADD ? "added" :
-	    ed->op == EDIT_REVOKE ? "revoked" : "restored", ed->key, base,
-	    COMPILE_SUFFIX_MAP, c.entries);
+	if (ed->nadds > 0)
+		printf("added %zu alias%s\n", ed->nadds,
+		    ed->nadds == 1 ? "" : "es");
+	else
+		printf("%s %s\n", ed->op == EDIT_ADD ? "added" :
+		    ed->op == EDIT_REVOKE ? "revoked" : "restored", ed->key);
+	printf("%s%s: %zu entries (", base, COMPILE_SUFFIX_MAP, c.entries);
 	print_counts(&c);
 	printf(")\n");
 	rc = flush_stdout();
@@ -1303,6 +1316,31 @@ out:
 		close(fd);
 	close(lockfd);
 	return rc;
+}
+
+/*
+ * The one alias of an add, or each of an import in turn: returns
+ * af_edit_add()'s code and the final text in *out.
+ */
+static int
+edit_adds(const char *text, size_t len, const struct edit *ed, char **out,
+    size_t *outlen, struct errbuf *e)
+{
+	char	*prev = NULL;
+	size_t	 i;
+	int	 r;
+
+	if (ed->nadds == 0)
+		return af_edit_add(text, len, &ed->add, out, outlen, e);
+	for (i = 0; i < ed->nadds; i++) {
+		r = af_edit_add(prev != NULL ? prev : text, prev != NULL ?
+		    *outlen : len, &ed->adds[i], out, outlen, e);
+		free(prev);
+		if (r != AF_EDIT_OK)
+			return r;
+		prev = *out;
+	}
+	return AF_EDIT_OK;
 }
 
 /*
@@ -1380,36 +1418,44 @@ import_open(const char *path)
 	return fp;
 }
 
-/* "  # 12 messages delivered, 2 bounced, ..., FIRST .. LAST" */
+/*
+ * "12 messages delivered, 2 bounced, ..., FIRST .. LAST" into buf
+ * (IMPORT_NOTE_BUF bytes), after "only rejected (...): " for a guess.
+ */
 static void
-import_comment(const struct ml_entry *e, int guess)
+import_note(const struct ml_entry *e, int guess, char *buf)
 {
 	char	 first[DATE_BUF], last[DATE_BUF];
 	uint64_t m = e->sent;
+	size_t	 n = 0;
 
+#define NOTE_ADD(...)	(n += (size_t)snprintf(buf + n, n < IMPORT_NOTE_BUF ? \
+			    IMPORT_NOTE_BUF - n : 0, __VA_ARGS__))
 	if (guess)
-		printf("  # only rejected (a guess, not an alias): ");
+		NOTE_ADD("only rejected (a guess, not an alias): ");
 	else
-		printf("  # %llu message%s delivered", (unsigned long long)m,
+		NOTE_ADD("%llu message%s delivered", (unsigned long long)m,
 		    m == 1 ? "" : "s");
 	if (e->bounced)
-		printf(", %llu bounced", (unsigned long long)e->bounced);
+		NOTE_ADD(", %llu bounced", (unsigned long long)e->bounced);
 	if (e->deferred)
-		printf(", %llu deferral%s", (unsigned long long)e->deferred,
+		NOTE_ADD(", %llu deferral%s", (unsigned long long)e->deferred,
 		    e->deferred == 1 ? "" : "s");
 	if (e->rejected)
-		printf("%s%llu rejected", guess ? "" : ", ",
+		NOTE_ADD("%s%llu rejected", guess ? "" : ", ",
 		    (unsigned long long)e->rejected);
 	date_format(e->first, first);
 	date_format(e->last, last);
 	if (e->first == e->last)
-		printf(", %s\n", first);
+		NOTE_ADD(", %s", first);
 	else
-		printf(", %s .. %s\n", first, last);
+		NOTE_ADD(", %s .. %s", first, last);
+#undef NOTE_ADD
 }
 
 static int
-import_maillog(const struct aliasfile *af, const char *path, int32_t since)
+import_maillog(const struct options *o, const struct aliasfile *af, int apply,
+    const char *path, int32_t since)
 {
 	struct ml_agg *agg;
 	struct ml_entry *e;
@@ -1417,10 +1463,12 @@ import_maillog(const struct aliasfile *af, const char *path, int32_t since)
 	struct tm tm;
 	time_t	 now;
 	FILE	*fp;
+	struct af_new_alias *adds = NULL;
 	char	*line = NULL, key[ADDR_BUF], yk[2 * ADDR_BUF + 3];
-	char	 summary[8192], day[DATE_BUF];
+	char	 summary[8192], day[DATE_BUF], note[IMPORT_NOTE_BUF];
+	char	*notes = NULL;
 	size_t	 cap = 0, nlines = 0, nused = 0, nskipped = 0, nold = 0;
-	size_t	 nnew = 0, nguess = 0, blen, i;
+	size_t	 nnew = 0, nguess = 0, blen, i, k;
 	ssize_t	 n;
 	int	 di, rc = 0;
 
@@ -1476,6 +1524,24 @@ import_maillog(const struct aliasfile *af, const char *path, int32_t since)
 	}
 	import_clean(summary);
 	fprintf(stderr, "%s\n", summary);
+	if (apply) {
+		/* What the proposal would have left uncommented. */
+		if ((adds = calloc(nnew + 1, sizeof(*adds))) == NULL ||
+		    (notes = calloc(nnew + 1, IMPORT_NOTE_BUF)) == NULL)
+			goto nomem;
+		for (i = 0, k = 0; i < agg->n; i++) {
+			e = &agg->v[i];
+			if (e->sent + e->bounced + e->deferred == 0 ||
+			    ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+				continue;
+			adds[k].key = e->addr;
+			import_note(e, 0, notes + k * IMPORT_NOTE_BUF);
+			adds[k].note = notes + k * IMPORT_NOTE_BUF;
+			k++;
+		}
+		rc = import_apply(o, adds, k);
+		goto out;
+	}
 	printf("# %s\n", summary);
 	printf("# %zu address%s at managed domains received mail; review, "
 	    "then add %s.\n", nnew, nnew == 1 ? "" : "es",
@@ -1489,8 +1555,8 @@ import_maillog(const struct aliasfile *af, const char *path, int32_t since)
 		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
 			continue;
 		if (e->sent + e->bounced + e->deferred) {
-			import_comment(e, 0);
-			printf("  %s: {}\n", yk);
+			import_note(e, 0, note);
+			printf("  # %s\n  %s: {}\n", note, yk);
 		}
 	}
 	for (i = 0; i < agg->n; i++) {
@@ -1498,8 +1564,8 @@ import_maillog(const struct aliasfile *af, const char *path, int32_t since)
 		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
 			continue;
 		if (e->sent + e->bounced + e->deferred == 0) {
-			import_comment(e, 1);
-			printf("  # %s: {}\n", yk);
+			import_note(e, 1, note);
+			printf("  # %s\n  # %s: {}\n", note, yk);
 		}
 	}
 	rc = flush_stdout();
@@ -1508,10 +1574,33 @@ nomem:
 	log_warnx("out of memory");
 	rc = EX_OSERR;
 out:
+	free(adds);
+	free(notes);
 	free(line);
 	ml_agg_free(agg);
 	fclose(fp);
 	return rc;
+}
+
+/*
+ * import --apply: adds the aliases in one edit of the file, with one
+ * load and compile.  Nothing to add is not an error.
+ */
+static int
+import_apply(const struct options *o, struct af_new_alias *adds, size_t n)
+{
+	struct edit ed;
+
+	if (n == 0) {
+		printf("nothing to add\n");
+		return flush_stdout();
+	}
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_ADD;
+	ed.adds = adds;
+	ed.nadds = n;
+	ed.key = adds[0].key;
+	return edit_file(o, &ed);
 }
 
 /* Reads all of fp into a new buffer (freed by the caller). */
@@ -1549,8 +1638,13 @@ import_slurp(FILE *fp, size_t *lenp)
  * order; "to:" only when the targets are not the domain's deliver_to.
  */
 static int
-import_virtual(const struct aliasfile *af, const char *path)
+import_virtual(const struct options *o, const struct aliasfile *af, int apply,
+    const char *path)
 {
+	struct arena arena;
+	struct af_new_alias *adds = NULL, *na;
+	const char **to;
+	size_t	 nadds = 0, capadds = 0;
 	struct ml_agg *seen = NULL;
 	struct vt_entry ve;
 	struct addr a, t;
@@ -1563,6 +1657,7 @@ import_virtual(const struct aliasfile *af, const char *path)
 	unsigned lineno = 0;
 	int	 di, err, r, rc = 0;
 
+	arena_init(&arena);
 	if ((fp = import_open(path)) == NULL)
 		return EX_NOINPUT;
 	if ((text = import_slurp(fp, &len)) == NULL) {
@@ -1626,20 +1721,42 @@ import_virtual(const struct aliasfile *af, const char *path)
 		    ml_yaml_scalar(key, yk, sizeof(yk)) == -1)
 			goto nomem;
 		nnew++;
+		if (nadds == capadds) {
+			capadds = capadds ? capadds * 2 : 64;
+			if ((na = reallocarray(adds, capadds,
+			    sizeof(*adds))) == NULL)
+				goto nomem;
+			adds = na;
+		}
+		na = &adds[nadds++];
+		memset(na, 0, sizeof(*na));
+		snprintf(tb, sizeof(tb), "imported from %s line %u", path,
+		    ve.line);
+		import_clean(tb);
+		if ((na->key = arena_strndup(&arena, key, strlen(key))) ==
+		    NULL || (na->note = arena_strndup(&arena, tb,
+		    strlen(tb))) == NULL)
+			goto nomem;
 		fprintf(mem, "  # line %u\n  %s:", ve.line, yk);
 		if (strcmp(targets, af->domains[di].deliver_to) == 0) {
 			fprintf(mem, " {}\n");
 			continue;
 		}
+		if ((to = arena_alloc(&arena, nt * sizeof(*to))) == NULL)
+			goto nomem;
+		na->to = to;
 		fprintf(mem, "\n    to: %s", nt > 1 ? "[" : "");
 		p = ve.value;
 		nt = 0;
 		while (vt_target_next(&p, end, &t, &err) == 1) {
 			addr_format(&t, tb, sizeof(tb));
-			if (ml_yaml_scalar(tb, yk, sizeof(yk)) == -1)
+			if (ml_yaml_scalar(tb, yk, sizeof(yk)) == -1 ||
+			    (to[nt] = arena_strndup(&arena, tb,
+			    strlen(tb))) == NULL)
 				goto nomem;
 			fprintf(mem, "%s%s", nt++ ? ", " : "", yk);
 		}
+		na->nto = nt;
 		fprintf(mem, "%s\n", nt > 1 ? "]" : "");
 	}
 	if (fclose(mem) == EOF) {
@@ -1652,6 +1769,10 @@ import_virtual(const struct aliasfile *af, const char *path)
 	    nentries, nnew, nknown, nskipped);
 	import_clean(summary);
 	fprintf(stderr, "%s\n", summary);
+	if (apply) {
+		rc = import_apply(o, adds, nadds);
+		goto out;
+	}
 	printf("# %s\n", summary);
 	printf("# %zu address%s at managed domains; review, then add %s.\n",
 	    nnew, nnew == 1 ? "" : "es", nnew == 1 ? "it" : "them");
@@ -1667,15 +1788,18 @@ out:
 		fclose(mem);
 	free(body);
 	free(text);
+	free(adds);
+	arena_free(&arena);
 	ml_agg_free(seen);
 	fclose(fp);
 	return rc;
 }
 
 /*
- * import --maillog FILE [--since DATE] | --virtual FILE: prints, as
- * YAML to review, the addresses at the managed domains of the alias
- * file that are not aliases yet.  Changes nothing.
+ * import --maillog FILE [--since DATE] | --virtual FILE [--apply]:
+ * prints, as YAML to review, the addresses at the managed domains of
+ * the alias file that are not aliases yet, and changes nothing; or,
+ * with --apply, adds what that YAML has uncommented in one edit.
  */
 static int
 cmd_import(const struct options *o, int argc, char **argv)
@@ -1683,7 +1807,7 @@ cmd_import(const struct options *o, int argc, char **argv)
 	struct aliasfile *af;
 	const char *maillog = NULL, *virtual = NULL;
 	int32_t	 since = DATE_NONE;
-	int	 i, rc;
+	int	 i, rc, apply = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--maillog") == 0 && i + 1 < argc)
@@ -1698,11 +1822,9 @@ cmd_import(const struct options *o, int argc, char **argv)
 				return usage();
 			}
 			i++;
-		} else if (strcmp(argv[i], "--apply") == 0) {
-			log_warnx("import: --apply is not implemented yet: "
-			    "review the proposal, then add the aliases");
-			return EX_USAGE;
-		} else {
+		} else if (strcmp(argv[i], "--apply") == 0)
+			apply = 1;
+		else {
 			log_warnx("import: unknown or incomplete argument "
 			    "'%s'", argv[i]);
 			return usage();
@@ -1717,9 +1839,9 @@ cmd_import(const struct options *o, int argc, char **argv)
 	if ((rc = load(o, &af)) != 0)
 		return rc;
 	if (maillog != NULL)
-		rc = import_maillog(af, maillog, since);
+		rc = import_maillog(o, af, apply, maillog, since);
 	else
-		rc = import_virtual(af, virtual);
+		rc = import_virtual(o, af, apply, virtual);
 	af_free(af);
 	return rc;
 }

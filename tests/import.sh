@@ -76,9 +76,6 @@ test_import_errors() {
 	    --since 2026-02-30
 	expect_in "$T/err" "--since needs a date YYYY-MM-DD, not '2026-02-30'"
 	expect_exit 64 "$ALIASCTL" -f import.yaml import --maillog mail.log -x
-	expect_exit 64 "$ALIASCTL" -f import.yaml import --maillog mail.log \
-	    --apply
-	expect_in "$T/err" "--apply is not implemented yet"
 	# Unreadable input: missing, a directory, no permission.
 	expect_exit 66 "$ALIASCTL" -f import.yaml import --maillog nothere.log
 	expect_in "$T/err" "nothere.log: No such file or directory"
@@ -96,4 +93,56 @@ test_import_errors() {
 	expect_exit 65 "$ALIASCTL" -f bad.yaml import --maillog mail.log
 	expect_exit 66 "$ALIASCTL" -f missing.yaml import --maillog mail.log
 	return 0
+}
+
+test_import_apply_maillog() {
+	# --apply adds what the proposal has uncommented, in one edit, and
+	# compiles: the same aliases as appending the proposal by hand.
+	import_files
+	cp import.yaml byhand.yaml
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log
+	sed '1,/^aliases:/d' "$T/out" >>byhand.yaml
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log --apply
+	expect_in "$T/out" "added 10 aliases"
+	expect_in "$T/out" "import.lmdb: "
+	expect_in "$T/err" "mail.log: 69 lines, 41 used, 28 skipped"
+	"$ALIASCTL" -f import.yaml export | grep -v '^#' | sort >applied
+	"$ALIASCTL" -f byhand.yaml -m byhand export | grep -v '^#' | sort >byhand
+	expect_same applied byhand
+	expect_exit 0 "$ALIASCTL" -f import.yaml list
+	expect_in "$T/out" "messages delivered"
+	# Guesses from reject lines are not added; a second run adds nothing.
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log --apply
+	expect_in "$T/out" "nothing to add"
+	# The file's own lines are all still there, in order.
+	grep -v '^ *#' "$D/import.yaml" >before
+	grep -vxF -f before import.yaml >/dev/null
+	head -n "$(wc -l <"$D/import.yaml")" import.yaml |
+	    expect_same /dev/stdin "$D/import.yaml"
+}
+
+test_import_apply_virtual() {
+	import_files
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --virtual virtual --apply
+	expect_in "$T/out" "added 5 aliases"
+	expect_exit 0 "$ALIASCTL" -f import.yaml check
+	expect_in "$T/out" "2 domains, 6 active, 1 revoked"
+	expect_in import.yaml "note: imported from virtual line"
+	# Targets that are not the domain's deliver_to are kept.
+	expect_exit 0 "$ALIASCTL" -f import.yaml query family@example.com
+	expect_in "$T/out" "spouse@example.net"
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --virtual virtual --apply
+	expect_in "$T/out" "nothing to add"
+}
+
+test_import_apply_fails_cleanly() {
+	# A map that cannot be written: nothing is added.
+	import_files
+	"$ALIASCTL" -f import.yaml compile >/dev/null
+	sha256sum import.yaml >sum
+	rm -f import.lmdb
+	mkdir import.lmdb
+	expect_exit 73 "$ALIASCTL" -f import.yaml import --maillog mail.log --apply
+	expect_in "$T/err" "nothing changed"
+	sha256sum -c sum >/dev/null || die "alias file changed"
 }
