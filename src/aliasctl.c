@@ -82,6 +82,7 @@ static const char usage_text[] =
 
 static int	 usage(void);
 static int	 load(const struct options *, struct aliasfile **);
+static int	 file_trusted(const char *);
 static int	 load_as(const struct options *, const char *,
 		    struct aliasfile **);
 static int	 map_base(const struct options *, const char *,
@@ -189,7 +190,46 @@ usage(void)
 static int
 load(const struct options *o, struct aliasfile **afp)
 {
+	int	 rc;
+
+	if ((rc = file_trusted(o->file)) != 0)
+		return rc;
 	return load_as(o, o->file, afp);
+}
+
+/*
+ * Run as root, aliasctl trusts the alias file only when no one but its
+ * owner can change it: the file, and its directory unless sticky, may
+ * not be group or world writable (a member of that group could
+ * otherwise route mail anywhere, or, by changing map:, make root write
+ * files where it chooses).  Returns 0, EX_CONFIG (said why), or 0 for a
+ * file that cannot be stat()ed: the load says why in its own words.
+ */
+static int
+file_trusted(const char *path)
+{
+	struct stat st;
+	char	 dir[4096];
+
+	if (geteuid() != 0 || stat(path, &st) == -1)
+		return 0;
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_warnx("%s: is group or world writable (mode %04o); as "
+		    "root, aliasctl uses only an alias file no one else can "
+		    "change: chmod go-w %s", path, (unsigned)st.st_mode & 07777,
+		    path);
+		return EX_CONFIG;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (stat(dirname(dir), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH))
+	    && !(st.st_mode & S_ISVTX)) {
+		log_warnx("%s: its directory %s is group or world writable "
+		    "(mode %04o), so others can replace it; as root, aliasctl "
+		    "refuses it: chmod go-w %s", path, dir,
+		    (unsigned)st.st_mode & 07777, dir);
+		return EX_CONFIG;
+	}
+	return 0;
 }
 
 /*
@@ -1178,6 +1218,8 @@ edit_file(const struct options *o, const struct edit *ed)
 		log_warnx("%s: path too long", o->file);
 		return EX_CONFIG;
 	}
+	if ((rc = file_trusted(o->file)) != 0)
+		return rc;
 	if ((lockfd = amap_writer_lock(lockpath, EDIT_LOCK_MS, &e)) == -1) {
 		if (errno == EAGAIN) {
 			log_warnx("%s: being edited by another process (lock "
@@ -1239,7 +1281,9 @@ edit_file(const struct options *o, const struct edit *ed)
 		rc = EX_CANTCREAT;
 		goto out;
 	}
-	if (fchmod(tmpfd, st.st_mode & 07777) == -1 ||
+	/* Never written group or world writable (see file_trusted()). */
+	if (fchmod(tmpfd, st.st_mode & 07777 & ~(mode_t)(S_IWGRP | S_IWOTH))
+	    == -1 ||
 	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
 	    fchown(tmpfd, st.st_uid, st.st_gid) == -1)) {
 		log_warn("%s: cannot give it the mode and owner of %s", tmp,

@@ -895,3 +895,28 @@ YAML
 	expect_exit 0 "$ALIASCTL" -v -f e/day.yaml revoke a@example.com
 	expect_in "$T/err" "compiled on another day"
 }
+
+test_root_refuses_writable_file() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	small_file
+	chmod 664 a.yaml
+	expect_exit 78 "$ALIASCTL" -f a.yaml compile
+	expect_in "$T/err" "a.yaml: is group or world writable (mode 0664)"
+	expect_exit 78 "$ALIASCTL" -f a.yaml revoke irs@example.com
+	[ ! -e a.lmdb ] || die "compiled a writable file"
+	chmod 644 a.yaml
+	mkdir open
+	cp a.yaml open/a.yaml
+	chmod 777 open
+	expect_exit 78 "$ALIASCTL" -f open/a.yaml check
+	expect_in "$T/err" "its directory open is group or world writable"
+	# A sticky directory (like /tmp) only lets owners replace files.
+	chmod 1777 open
+	expect_exit 0 "$ALIASCTL" -f open/a.yaml check
+	# Not root: the owner's choice, but an edit never writes g/o+w.
+	chmod 755 open "$T"
+	chmod 666 open/a.yaml
+	chown -R 65534:65534 open
+	expect_exit 0 as_nobody "$ALIASCTL" -f open/a.yaml revoke irs@example.com
+	[ "$(stat -c %a open/a.yaml)" = 644 ] || die "mode $(stat -c %a open/a.yaml)"
+}
