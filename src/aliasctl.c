@@ -1230,6 +1230,8 @@ edit_file(const struct options *o, const struct edit *ed)
 		log_warnx("%s", e.msg);
 		return EX_CANTCREAT;
 	}
+	/* What edits killed mid-way left (we hold the lock). */
+	path_remove_temps(o->file, ".edit.");
 	if ((fd = open(o->file, O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("%s", o->file);
 		rc = errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;

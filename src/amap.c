@@ -22,7 +22,7 @@
  * The count is per handle and not a process-wide table because the only
  * way to get a second handle on one inode is that misuse.
  *
- * Writing never touches a live file: a temp file "<path>.XXXXXX" in the
+ * Writing never touches a live file: a temp file "<path>.tmp.XXXXXX" in the
  * same directory is filled, fsynced and renamed over path.  The temp
  * file is private until the rename, so it is written without any lock,
  * and sorted input is committed in chunks, which keeps the writer's
@@ -30,13 +30,17 @@
  * the commit.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,12 +83,26 @@
 /* How long amap_writer_lock() sleeps between attempts. */
 #define AMAP_LOCK_NAP_MS	20
 
+/*
+ * A map file truncated in place (never by us: we rename, but by hand or
+ * by a full disk's victim) leaves pages of the mapping with no file
+ * behind them, and reading one raises SIGBUS.  amap_get() arms this
+ * thread's jump buffer around its reads; the handler, (re)installed by
+ * amap_open() when another has replaced it, jumps back and the lookup
+ * fails like one on a corrupt map (451 in the milter) instead of
+ * killing the daemon.
+ */
+static _Thread_local sigjmp_buf *sigbus_jump;
+static struct sigaction sigbus_old;
+static pthread_mutex_t sigbus_mu = PTHREAD_MUTEX_INITIALIZER;
+
 struct amap {
 	MDB_env	*env;
 	MDB_dbi	 dbi;
 	int	 fd;		/* the environment's; LMDB owns and closes it */
 	dev_t	 dev;
 	ino_t	 ino;
+	off_t	 minsize;	/* bytes its data took when opened */
 	char	*path;		/* for messages; ours */
 	pthread_mutex_t mu;	/* guards nreaders and the fcntl lock */
 	unsigned long nreaders;	/* read sections in progress, all threads */
@@ -92,10 +110,11 @@ struct amap {
 
 struct amap_out {
 	char	*path;		/* the file to replace; ours */
-	char	*tmppath;	/* "<path>.XXXXXX"; ours; NULL once renamed */
+	char	*tmppath;	/* "<path>.tmp.XXXXXX"; ours; NULL once renamed */
 	int	 fd;		/* the temp file, from mkstemp; ours */
 	int	 dirfd;		/* its directory, fsynced after the rename */
 	MDB_env	*env;		/* NULL once finished or failed */
+	int	 finished;	/* amap_out_finish() done: only the rename left */
 	MDB_txn	*txn;		/* the open chunk's write transaction */
 	MDB_dbi	 dbi;
 	unsigned flags;
@@ -109,6 +128,8 @@ struct amap_out {
 	ino_t	 ino;
 };
 
+static void	on_sigbus(int, siginfo_t *, void *);
+static void	sigbus_install(void);
 static int	lmdb_errno(int);
 static int	lock_file(int, short, int);
 static int	amap_rdlock(struct amap *, struct errbuf *);
@@ -127,6 +148,46 @@ static void	out_discard(struct amap_out *);
  * numbers; callers look at errno (ENOENT means "no map yet"), so map
  * LMDB's own codes to the nearest errno.
  */
+static void
+on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	sigjmp_buf *jb = sigbus_jump;
+
+	(void)sig;
+	(void)si;
+	(void)ctx;
+	if (jb != NULL) {
+		sigbus_jump = NULL;
+		siglongjmp(*jb, 1);
+	}
+	/*
+	 * Not a map read: put back what was there and return, so that the
+	 * faulting instruction runs again and faults as it would have.
+	 */
+	sigaction(SIGBUS, &sigbus_old, NULL);
+}
+
+static void
+sigbus_install(void)
+{
+	struct sigaction sa, cur;
+
+	/* Under a lock: two threads must not save each other's handler. */
+	pthread_mutex_lock(&sigbus_mu);
+	if (sigaction(SIGBUS, NULL, &cur) == 0 &&
+	    (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus) {
+		pthread_mutex_unlock(&sigbus_mu);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	/* Not blocked in the handler: siglongjmp() does not unblock it. */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &sigbus_old);
+	pthread_mutex_unlock(&sigbus_mu);
+}
+
 static int
 lmdb_errno(int rc)
 {
@@ -180,6 +241,7 @@ lock_file(int fd, short type, int cmd)
 static int
 amap_rdlock(struct amap *m, struct errbuf *e)
 {
+	struct stat st = { .st_size = 0 };
 	int	 rc, serrno = 0;
 
 	if ((rc = pthread_mutex_lock(&m->mu)) != 0) {
@@ -191,6 +253,19 @@ amap_rdlock(struct amap *m, struct errbuf *e)
 		serrno = errno;
 		errbuf_set(e, "%s: shared lock: %s", m->path,
 		    strerror(serrno));
+		goto fail;
+	}
+	/*
+	 * An LMDB file never shrinks: shorter than its data is a file
+	 * truncated in place, whose missing pages would raise SIGBUS.
+	 */
+	if (m->nreaders == 0 && (fstat(m->fd, &st) == -1 ||
+	    st.st_size < m->minsize)) {
+		serrno = EIO;
+		errbuf_set(e, "%s: shorter than its data (%jd of %jd bytes): "
+		    "truncated in place", m->path, (intmax_t)st.st_size,
+		    (intmax_t)m->minsize);
+		lock_file(m->fd, F_UNLCK, F_SETLK);
 		goto fail;
 	}
 	m->nreaders++;
@@ -238,10 +313,13 @@ amap_open(const char *path, struct amap **mp, struct errbuf *e)
 {
 	struct amap *m = NULL;
 	MDB_txn	*txn = NULL;
+	MDB_envinfo info;
+	MDB_stat ms;
 	struct stat st;
 	int	 rc, serrno = 0, locked = 0, mutex = 0;
 
 	*mp = NULL;
+	sigbus_install();
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->path = strdup(path)) == NULL) {
 		serrno = errno;
@@ -290,6 +368,7 @@ amap_open(const char *path, struct amap **mp, struct errbuf *e)
 	}
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
+
 	/* The main DB's handle stays valid after its transaction ends. */
 	if (amap_rdlock(m, e) == -1) {
 		serrno = errno;
@@ -297,9 +376,24 @@ amap_open(const char *path, struct amap **mp, struct errbuf *e)
 	}
 	locked = 1;
 	if ((rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, NULL, 0, &m->dbi)) != 0) {
+	    (rc = mdb_dbi_open(txn, NULL, 0, &m->dbi)) != 0 ||
+	    (rc = mdb_env_info(m->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(m->env, &ms)) != 0) {
 		serrno = lmdb_errno(rc);
 		errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+		goto fail;
+	}
+	m->minsize = (off_t)(info.me_last_pgno + 1) * (off_t)ms.ms_psize;
+	/*
+	 * Every page the meta page says is in use must be in the file:
+	 * LMDB reads pages through its map, and a missing one (a file cut
+	 * short by a full disk or a partial copy) is SIGBUS, not an error.
+	 */
+	if (m->minsize > st.st_size) {
+		serrno = EINVAL;
+		errbuf_set(e, "%s: truncated: %jd bytes, but %ju pages of %u "
+		    "bytes are in use", path, (intmax_t)st.st_size,
+		    (uintmax_t)info.me_last_pgno + 1, ms.ms_psize);
 		goto fail;
 	}
 	mdb_txn_abort(txn);
@@ -332,9 +426,11 @@ int
 amap_get(struct amap *m, const char *key, char *val, size_t valsize,
     struct errbuf *e)
 {
-	MDB_txn	*txn = NULL;
+	MDB_txn	*t, *volatile txn = NULL;
 	MDB_val	 k, v;
-	int	 rc, ret = -1, serrno = 0;
+	sigjmp_buf jb;
+	volatile int ret = -1, serrno = 0;
+	int	 rc;
 
 	/*
 	 * MDB_val is not const-correct; LMDB never writes through a key.
@@ -346,11 +442,21 @@ amap_get(struct amap *m, const char *key, char *val, size_t valsize,
 		return 0;
 	if (amap_rdlock(m, e) == -1)
 		return -1;
-	if ((rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn)) != 0) {
+	if (sigsetjmp(jb, 0) != 0) {
+		/* Set again here: txn, ret and serrno are volatile. */
+		ret = -1;
+		serrno = EIO;
+		errbuf_set(e, "%s: SIGBUS reading it: the file was truncated "
+		    "in place", m->path);
+		goto fail;
+	}
+	sigbus_jump = &jb;
+	if ((rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &t)) != 0) {
 		serrno = lmdb_errno(rc);
 		errbuf_set(e, "%s: %s", m->path, mdb_strerror(rc));
 		goto fail;
 	}
+	txn = t;
 	rc = mdb_get(txn, m->dbi, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		ret = 0;
@@ -378,6 +484,7 @@ amap_get(struct amap *m, const char *key, char *val, size_t valsize,
 	memcpy(val, v.mv_data, v.mv_size);
 	ret = 1;
 fail:
+	sigbus_jump = NULL;
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	if (amap_rdunlock(m, ret == -1 ? NULL : e) == -1)
@@ -385,6 +492,18 @@ fail:
 	else if (ret == -1 && serrno != 0)
 		errno = serrno;
 	return ret;
+}
+
+int
+amap_read_begin(struct amap *m, struct errbuf *e)
+{
+	return amap_rdlock(m, e);
+}
+
+int
+amap_read_end(struct amap *m, struct errbuf *e)
+{
+	return amap_rdunlock(m, e);
 }
 
 void
@@ -553,12 +672,23 @@ static int
 out_chunk_commit(struct amap_out *o, struct errbuf *e)
 {
 	MDB_envinfo info;
+	struct statvfs sv;
 	int	 rc;
 
 	rc = mdb_txn_commit(o->txn);
 	o->txn = NULL;
 	if (rc != 0) {
 		errno = lmdb_errno(rc);
+		/*
+		 * LMDB reports a short write(2) as EIO; on a full file
+		 * system that is what a write does.  Say so.
+		 */
+		if (rc == EIO && fstatvfs(o->fd, &sv) == 0 &&
+		    (uintmax_t)sv.f_bavail * sv.f_frsize < 1024 * 1024) {
+			errno = ENOSPC;
+			return errbuf_set(e, "%s: commit: %s", o->tmppath,
+			    strerror(ENOSPC));
+		}
 		if (rc == MDB_MAP_FULL)
 			return errbuf_set(e, "%s: map full at %zu bytes "
 			    "(size estimate too small)", o->tmppath,
@@ -665,7 +795,8 @@ out_create(const char *path, unsigned flags, struct amap_out **op,
 	o->fd = o->dirfd = -1;
 	o->flags = flags;
 	if ((o->path = strdup(path)) == NULL ||
-	    (o->tmppath = malloc(len + sizeof(".XXXXXX"))) == NULL) {
+	    (o->tmppath = malloc(len + sizeof(AMAP_TEMP_TAG "XXXXXX"))) ==
+	    NULL) {
 		errbuf_set(e, "%s: out of memory", path);
 		goto fail;
 	}
@@ -689,7 +820,8 @@ out_create(const char *path, unsigned flags, struct amap_out **op,
 		goto fail;
 	}
 	memcpy(o->tmppath, path, len);
-	memcpy(o->tmppath + len, ".XXXXXX", sizeof(".XXXXXX"));
+	memcpy(o->tmppath + len, AMAP_TEMP_TAG "XXXXXX",
+	    sizeof(AMAP_TEMP_TAG "XXXXXX"));
 	if ((o->fd = mkostemp(o->tmppath, O_CLOEXEC)) == -1) {
 		errbuf_set(e, "%s: cannot create a temporary file in %s: %s",
 		    path, dir, strerror(errno));
@@ -937,8 +1069,10 @@ amap_out_ident(const struct amap_out *o, dev_t *dev, ino_t *ino)
 }
 
 int
-amap_out_commit(struct amap_out *o, struct errbuf *e)
+amap_out_finish(struct amap_out *o, struct errbuf *e)
 {
+	if (o->finished)
+		return 0;
 	if (o->env == NULL || o->txn == NULL) {
 		errno = EINVAL;
 		return errbuf_set(e, "%s: map build already ended", o->path);
@@ -955,6 +1089,22 @@ amap_out_commit(struct amap_out *o, struct errbuf *e)
 	if (fsync(o->fd) == -1) {
 		errbuf_set(e, "%s: fsync: %s", o->tmppath, strerror(errno));
 		goto fail;
+	}
+	o->finished = 1;
+	return 0;
+fail:
+	out_discard(o);
+	return -1;
+}
+
+int
+amap_out_commit(struct amap_out *o, struct errbuf *e)
+{
+	if (!o->finished && amap_out_finish(o, e) == -1)
+		return -1;
+	if (o->tmppath == NULL) {
+		errno = EINVAL;
+		return errbuf_set(e, "%s: map build already ended", o->path);
 	}
 	if (rename(o->tmppath, o->path) == -1) {
 		errbuf_set(e, "cannot rename %s to %s: %s", o->tmppath,

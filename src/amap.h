@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define AMAP_VALUE_MAX	8192	/* longest value amap_get() returns */
+#define AMAP_TEMP_TAG	".tmp."	/* temp files: "<path>.tmp.XXXXXX" */
 
 /* ---- reading ---- */
 
@@ -38,6 +39,17 @@ int	amap_open(const char *path, struct amap **mp, struct errbuf *e);
  */
 int	amap_get(struct amap *, const char *key, char *val, size_t valsize,
 	    struct errbuf *e);
+
+/*
+ * A read section: from amap_read_begin() to amap_read_end() the shared
+ * lock is held, so the amap_get() calls between cost no lock of their
+ * own (a daemon answering one request from three lookups saves four
+ * fcntl(2) calls).  Sections nest and overlap across threads.  Keep them
+ * short: an in-place writer (postmap -i) waits for them.  Return 0, or
+ * -1 with the reason in e.
+ */
+int	amap_read_begin(struct amap *, struct errbuf *e);
+int	amap_read_end(struct amap *, struct errbuf *e);
 
 /* The device and inode of the open file. */
 void	amap_ident(const struct amap *, dev_t *dev, ino_t *ino);
@@ -94,6 +106,13 @@ int	amap_out_put(struct amap_out *, const char *key, const char *val,
 
 /* The device and inode the file will have once committed. */
 void	amap_out_ident(const struct amap_out *, dev_t *dev, ino_t *ino);
+
+/*
+ * Writes and fsyncs everything but does not publish: after it only the
+ * rename of amap_out_commit() is left, which cannot fail for lack of
+ * space.  Returns 0, or -1 with the temp file removed.
+ */
+int	amap_out_finish(struct amap_out *, struct errbuf *e);
 
 /*
  * Finishes the file: commits, fsyncs, gives it the mode and owner of the

@@ -490,6 +490,8 @@ compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
 	compile_count(af, today, counts);
 	if ((lockfd = amap_writer_lock(lpath, COMPILE_LOCK_MS, e)) == -1)
 		return errno == EAGAIN ? EX_TEMPFAIL : EX_CANTCREAT;
+	path_remove_temps(mpath, AMAP_TEMP_TAG);
+	path_remove_temps(ppath, AMAP_TEMP_TAG);
 	if ((it = mapiter_new(af, today)) == NULL) {
 		errbuf_set(e, "out of memory");
 		rc = EX_OSERR;
@@ -504,6 +506,14 @@ compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
 	 * map's rename right after is not expected to fail; if it does,
 	 * the " map" identity tells readers the pair does not match.
 	 */
+	/*
+	 * Everything that can fail for lack of space happens before the
+	 * policy file is published; what is left for the map is a rename.
+	 */
+	if (amap_out_finish(map, e) == -1) {
+		rc = EX_IOERR;
+		goto fail;
+	}
 	if ((rc = write_policy(af, today, ppath, map, e)) != 0)
 		goto fail;
 	if (amap_out_commit(map, e) == -1) {

@@ -397,6 +397,8 @@ update_revoke(const char *text, size_t len, const char *mapbase,
 		rc = errno == EAGAIN ? EX_TEMPFAIL : UPDATE_FULL;
 		goto out;
 	}
+	path_remove_temps(u->mpath, AMAP_TEMP_TAG);
+	path_remove_temps(u->ppath, AMAP_TEMP_TAG);
 	if ((rc = check_policy(u, c, text, e)) != 0)
 		goto out;
 	rc = UPDATE_FULL;
@@ -501,7 +503,8 @@ update_publish(struct update *u, struct errbuf *e)
 	if (amap_out_put(pol, POLICY_KEY_SOURCE, buf, e) == -1)
 		goto out;
 	/* The policy first, as compile_map() does: see there. */
-	if (amap_out_commit(pol, e) == -1 ||
+	if ((map != NULL && amap_out_finish(map, e) == -1) ||
+	    amap_out_commit(pol, e) == -1 ||
 	    (map != NULL && amap_out_commit(map, e) == -1))
 		goto out;
 	rc = 0;

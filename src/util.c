@@ -1,12 +1,15 @@
 /*
  * util.c: arena, calendar dates and error buffers.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -342,4 +345,37 @@ digest_of(const void *p, size_t len)
 	digest_init(&d);
 	digest_update(&d, p, len);
 	return digest_final(&d);
+}
+
+void
+path_remove_temps(const char *path, const char *tag)
+{
+	struct dirent *d;
+	const char *slash, *base, *x;
+	char	 dir[4096], prefix[4096];
+	size_t	 plen, i;
+	DIR	*dp;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+		base = slash + 1;
+	}
+	if ((size_t)snprintf(prefix, sizeof(prefix), "%s%s", base, tag) >=
+	    sizeof(prefix) || (dp = opendir(dir)) == NULL)
+		return;
+	plen = strlen(prefix);
+	while ((d = readdir(dp)) != NULL) {
+		if (strncmp(d->d_name, prefix, plen) != 0)
+			continue;
+		x = d->d_name + plen;
+		for (i = 0; i < 6 && isalnum((unsigned char)x[i]); i++)
+			;
+		if (i == 6 && x[6] == '\0')
+			(void)unlinkat(dirfd(dp), d->d_name, 0);
+	}
+	closedir(dp);
 }

@@ -56,6 +56,15 @@ int	path_suffix(char *buf, size_t bufsize, const char *base,
 	    const char *suffix);
 
 /*
+ * Removes the temp files that writers killed mid-way left beside path,
+ * "<path><tag>XXXXXX" as mkstemp(3) names them (tag ".tmp.", say).
+ * Call it holding the lock that serialises those writers, so that none
+ * of them is live.  Without this each compile killed while writing (OOM,
+ * a reboot, kill -9) would leave a map-sized file for good.
+ */
+void	path_remove_temps(const char *path, const char *tag);
+
+/*
  * XXH64 (seed 0), fed in pieces: the fingerprint of an alias file that
  * tells an edit whether the compiled map still belongs to the file.  Not
  * a cryptographic hash: it guards against change, not against someone

@@ -920,3 +920,23 @@ test_root_refuses_writable_file() {
 	expect_exit 0 as_nobody "$ALIASCTL" -f open/a.yaml revoke irs@example.com
 	[ "$(stat -c %a open/a.yaml)" = 644 ] || die "mode $(stat -c %a open/a.yaml)"
 }
+
+test_stale_temp_files_removed() {
+	# What killed writers left is removed by the next writer holding
+	# the lock; files that only look alike stay.
+	edit_setup
+	for f in a.yaml.edit.Ab12cD a.lmdb.tmp.x1y2z3 a.policy.lmdb.tmp.QQQQQQ \
+	    a.lmdb.backup a.lmdb.tmp.short a.yaml.edit.toolong7; do
+		echo stale >"e/$f"
+	done
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml revoke irs@example.com
+	for f in a.yaml.edit.Ab12cD a.lmdb.tmp.x1y2z3 a.policy.lmdb.tmp.QQQQQQ; do
+		[ ! -e "e/$f" ] || die "e/$f left"
+	done
+	for f in a.lmdb.backup a.lmdb.tmp.short a.yaml.edit.toolong7; do
+		[ -e "e/$f" ] || die "e/$f removed"
+	done
+	echo stale >e/a.lmdb.tmp.x1y2z3
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml compile
+	[ ! -e e/a.lmdb.tmp.x1y2z3 ] || die "compile left a temp file"
+}

@@ -705,6 +705,59 @@ test_copy_edit(void **state)
 	assert_int_equal(dir_entries(f->dir), 0);
 }
 
+/*
+ * A map truncated in place under an open handle: lookups fail (SIGBUS
+ * caught), they do not kill the process.
+ */
+static void
+test_truncated_in_place(void **state)
+{
+	struct fixture *f = *state;
+	struct amap *h;
+	struct amap_out *o;
+	struct errbuf e;
+	char	 k[64], v[64];
+	size_t	 i;
+	pid_t	 pid;
+	int	 rc, status;
+
+	assert_int_equal(amap_out_new(f->path, 0, AMAP_OUT_SORTED, &o, &e), 0);
+	for (i = 0; i < COPY_MANY; i++) {
+		many_key(k, sizeof(k), i);
+		assert_int_equal(amap_out_put(o, k, "me@example.net", &e), 0);
+	}
+	assert_int_equal(amap_out_commit(o, &e), 0);
+	amap_out_free(o);
+	assert_int_equal(amap_open(f->path, &h, &e), 0);
+	many_key(k, sizeof(k), COPY_MANY - 1);
+	assert_int_equal(amap_get(h, k, v, sizeof(v), &e), 1);
+	/*
+	 * Truncated while a read section is open (the size is checked when
+	 * a section starts): the reads fault, SIGBUS is caught.  In a child,
+	 * which _exit()s: LMDB's transaction is lost with the fault.
+	 */
+	if ((pid = fork()) == 0) {
+		if (amap_read_begin(h, &e) == -1 ||
+		    truncate(f->path, 8192) == -1)
+			_exit(2);
+		rc = amap_get(h, k, v, sizeof(v), &e);
+		_exit(rc == -1 && strstr(e.msg, "SIGBUS") != NULL ? 0 : 3);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The child truncated the file: the size check says so at once. */
+	for (i = 0; i < 3; i++) {
+		e.msg[0] = '\0';
+		assert_int_equal(amap_get(h, k, v, sizeof(v), &e), -1);
+		assert_non_null(strstr(e.msg, "truncated in place"));
+	}
+	assert_int_equal(truncate(f->path, 0), 0);
+	assert_int_equal(amap_get(h, k, v, sizeof(v), &e), -1);
+	amap_close(h);
+}
+
 static void
 test_modes(void **state)
 {
@@ -1059,6 +1112,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replace_atomic,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_edit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_in_place,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes,
 		    setup, teardown),
