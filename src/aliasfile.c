@@ -2427,18 +2427,21 @@ tail_thread(void *arg)
 /*
  * Nonzero when the head and the tail read as the whole file would: the
  * head ends inside a block "aliases:" mapping whose keys are at column
- * 3, like the key at the split, and nothing went wrong that a serial
- * parse should report in its own words.  Anything else in the way (a
- * cut inside a quoted or flow scalar, which leaves the head unfinished;
- * another top-level key after the aliases; a second document; a syntax
- * or encoding error; a YAML feature we refuse) sends the file to a
- * serial parse.
+ * 3, like the key at the split, and nothing went wrong.  Anything else
+ * in the way (a cut inside a quoted or flow scalar, which leaves the
+ * head unfinished; another top-level key after the aliases; a second
+ * document; a syntax or encoding error; a YAML feature we refuse; any
+ * error at all, whose messages a serial parse gives in its own words,
+ * as after a duplicate "aliases:" key, where the head may end inside a
+ * value the walk skips and the tail would be read as aliases) sends the
+ * file to a serial parse.
  */
 static int
 parts_joinable(const struct loader *h, const struct loader *t)
 {
 	return !h->yaml_failed && !t->yaml_failed && !h->fatal &&
-	    !t->fatal && !h->bad_split && !t->bad_split && !h->explicit_end &&
+	    !t->fatal && h->nerrors == 0 && t->nerrors == 0 &&
+	    !h->bad_split && !t->bad_split && !h->explicit_end &&
 	    h->ndocs == 1 && t->ndocs == 1 && h->top_key == K_ALIASES &&
 	    h->alias_col == 3 && h->depth == 0 && t->depth == 0 &&
 	    t->af->ndomains == 0 && h->status != EX_OSERR &&

@@ -1324,7 +1324,8 @@ test_parallel_equals_serial(void **state)
 		enum variant v;
 		unsigned parts;		/* 0: either */
 	} cases[] = {
-		{ V_PLAIN, 2 }, { V_ERRORS, 2 }, { V_CRLF, 2 }, { V_NEL, 2 },
+		/* A file with errors is parsed again serially. */
+		{ V_PLAIN, 2 }, { V_ERRORS, 1 }, { V_CRLF, 2 }, { V_NEL, 2 },
 		{ V_DOMAINS_LAST, 1 }, { V_QUOTED, 0 }, { V_ANCHOR_TAIL, 1 },
 		{ V_UTF8_TAIL, 1 }, { V_INDENT4, 1 }, { V_MIXED, 1 },
 	};
