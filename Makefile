@@ -29,14 +29,14 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDLIBS	= $(PKG_LIBS) -pthread
 
 # Modules shared by the programs; each program's main is in its own file.
-LIBSRC	= address util log policy aliasfile amap compile stats mapview verdict maillog \
-	  update
+LIBSRC	= address util log policy aliasfile amap compile stats mapview verdict \
+	  maillog update sockmap tcptable
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all test check demo install uninstall clean deps bench fmt
-all: build/aliasctl build/alias-milter
+.PHONY: all test check demo install uninstall clean deps bench fmt fuzz
+all: build/aliasctl build/alias-milter build/alias-lookupd
 
 build build/san:
 	mkdir -p $@
@@ -54,7 +54,9 @@ build/san/aliasctl: build/san/aliasctl.o $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemons read the compiled map only: no YAML, no libyaml.
-DAEMONSRC = address util log policy amap stats mapview verdict
+DAEMONSRC = address util log policy amap stats mapview verdict daemon
+LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable $(DAEMONSRC)
+LOOKUPD_LIBS := $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null) -pthread
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs lmdb milter 2>/dev/null) -pthread
 
 build/alias-milter: build/alias-milter.o build/milter.o $(DAEMONSRC:%=build/%.o)
@@ -63,6 +65,12 @@ build/alias-milter: build/alias-milter.o build/milter.o $(DAEMONSRC:%=build/%.o)
 build/san/alias-milter: build/san/alias-milter.o build/san/milter.o \
     $(DAEMONSRC:%=build/san/%.o)
 	$(CC) $(SANFLAGS) -o $@ $^ $(MILTER_LIBS)
+
+build/alias-lookupd: $(LOOKUPDSRC:%=build/%.o)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LOOKUPD_LIBS)
+
+build/san/alias-lookupd: $(LOOKUPDSRC:%=build/san/%.o)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LOOKUPD_LIBS)
 
 build/san/test_%.o: tests/unit/test_%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -Isrc -c -o $@ $<
@@ -76,13 +84,44 @@ deps:
 # The test programs are built with ASan and UBSan; tests/run drives every
 # suite and prints "N passed, N failed" at the end.
 test check: deps
-	$(MAKE) build/san/aliasctl build/san/alias-milter $(UNITS:%=build/san/%)
+	$(MAKE) build/san/aliasctl build/san/alias-milter build/san/alias-lookupd \
+	    $(UNITS:%=build/san/%)
 	sh tests/run build/san
+test check: all	# faults.sh and load.sh also run the optimized programs
 
 demo:
 	@sh tools/deps build
 	$(MAKE) build/aliasctl
 	sh tools/demo build/aliasctl
+
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/NAME/.
+# "make fuzz" runs each for FUZZTIME seconds (CI: 30) from its seeds,
+# which it only reads (new inputs go to build/fuzz/NAME.corpus/);
+# findings are left in build/fuzz/NAME-crash-* (see tests/fuzz/run).
+FUZZCC	?= clang
+FUZZTIME ?= 30
+FUZZFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize-recover=all
+FUZZERS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+# The library modules plus the lookup daemon's codecs (pure functions).
+FUZZSRC	= $(sort $(LIBSRC) $(patsubst src/%.c,%,$(wildcard src/sockmap.c src/tcptable.c)))
+
+build/fuzz:
+	mkdir -p $@
+
+# Kept between builds (make would delete them as intermediates), and
+# rebuilt when a header changes (-MMD).
+.SECONDARY: $(FUZZSRC:%=build/fuzz/%.o)
+
+build/fuzz/%.o: src/%.c | build/fuzz
+	$(FUZZCC) $(STD) $(PKG_CFLAGS) $(FUZZFLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRC:%=build/fuzz/%.o) | build/fuzz
+	$(FUZZCC) $(STD) $(PKG_CFLAGS) $(FUZZFLAGS) -MMD -MP -fsanitize=fuzzer -Isrc -o $@ \
+	    $(filter %.c %.o,$^) $(LDLIBS)
+
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	sh tests/fuzz/run $(FUZZTIME) $(FUZZERS)
 
 bench: all
 	tools/bench-compile 1000000
@@ -91,12 +130,15 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 build/aliasctl $(DESTDIR)$(SBINDIR)/aliasctl
 	install -m 0755 build/alias-milter $(DESTDIR)$(SBINDIR)/alias-milter
+	install -m 0755 build/alias-lookupd $(DESTDIR)$(SBINDIR)/alias-lookupd
 	install -m 0644 man/aliasctl.8 $(DESTDIR)$(MANDIR)/man8/aliasctl.8
 	install -m 0644 man/alias-milter.8 $(DESTDIR)$(MANDIR)/man8/alias-milter.8
+	install -m 0644 man/alias-lookupd.8 $(DESTDIR)$(MANDIR)/man8/alias-lookupd.8
 	install -m 0644 man/aliases.yaml.5 $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/aliasctl $(DESTDIR)$(SBINDIR)/alias-milter \
+	    $(DESTDIR)$(SBINDIR)/alias-lookupd $(DESTDIR)$(MANDIR)/man8/alias-lookupd.8 \
 	    $(DESTDIR)$(MANDIR)/man8/aliasctl.8 $(DESTDIR)$(MANDIR)/man8/alias-milter.8 \
 	    $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
 
@@ -106,4 +148,4 @@ fmt:
 clean:
 	rm -rf build
 
--include $(wildcard build/*.d build/san/*.d)
+-include $(wildcard build/*.d build/san/*.d build/fuzz/*.d)

@@ -24,6 +24,15 @@
  * always has a new inode, and an inode still open cannot be reused, so
  * a new inode is never one an older, still referenced pair has open.
  *
+ * Managed domains.  A missing map refuses (451) only the domains the
+ * last loaded policy file names.  They are looked up in that file, which
+ * stays open (held), one key at a time, rather than collected by a walk
+ * of the whole file when it is loaded: LMDB trusts its pages, and a
+ * cursor walk over a damaged page aborts the process (an assertion in
+ * mdb_cursor_next()), while a point lookup reports MDB_CORRUPTED, which
+ * becomes a 451 like any other lookup error.  A domain that cannot be
+ * looked up counts as managed: refuse for now, never accept all.
+ *
  * Matching pairs.  compile renames the policy first and the map second,
  * and the policy's " map" key names the map it was written with.  A
  * pair whose policy names another map is a compile caught between its
@@ -66,15 +75,6 @@ struct mv_pair {
 	struct mv_file	*policy;
 };
 
-/* The managed domains of a policy file, sorted (LMDB key order). */
-struct domset {
-	char		**names;
-	size_t		 n;
-	size_t		 cap;
-	int		 full;	/* MAPVIEW_DOMAINS_MAX reached */
-	struct arena	 arena;	/* the names */
-};
-
 struct mapview {
 	char		*mpath;		/* MAP.lmdb; ours */
 	char		*ppath;		/* MAP.policy.lmdb; ours */
@@ -84,7 +84,6 @@ struct mapview {
 	pthread_mutex_t	 mu;		/* guards the fields up to checkmu */
 	struct mv_pair	*held;		/* last pair loaded (one reference) */
 	int		 serving;	/* held is what mapview_get() returns */
-	struct domset	 domains;	/* of held's policy */
 	int		 ever;		/* a pair was ever loaded */
 
 	/*
@@ -109,10 +108,6 @@ static int	file_is(const struct mv_file *, const struct stat *);
 static void	pair_put(struct mv_pair *);
 static int	policy_names(struct amap *, uintmax_t *, uintmax_t *,
 		    struct errbuf *);
-static int	domset_add(void *, const char *, const char *);
-static int	domset_load(struct amap *, struct domset *, struct errbuf *);
-static void	domset_free(struct domset *);
-static int	domset_cmp(const void *, const void *);
 static void	check(struct mapview *, long long);
 
 static long long
@@ -212,69 +207,6 @@ bad:
 	    POLICY_KEY_MAP, val);
 }
 
-/* amap_walk() callback: collects domain records.  -2 when out of memory. */
-static int
-domset_add(void *arg, const char *key, const char *val)
-{
-	struct domset *ds = arg;
-	struct policy_domain pd;
-	char	**v;
-	size_t	 cap;
-
-	if (key[0] == ' ' || strchr(key, '@') != NULL ||
-	    policy_parse_domain(val, &pd) == -1)
-		return 0;
-	if (ds->n == MAPVIEW_DOMAINS_MAX) {
-		ds->full = 1;
-		return 0;
-	}
-	if (ds->n == ds->cap) {
-		cap = ds->cap == 0 ? 64 : ds->cap * 2;
-		if ((v = reallocarray(ds->names, cap, sizeof(*v))) == NULL)
-			return -2;
-		ds->names = v;
-		ds->cap = cap;
-	}
-	if ((ds->names[ds->n] = arena_strndup(&ds->arena, key,
-	    strlen(key))) == NULL)
-		return -2;
-	ds->n++;
-	return 0;
-}
-
-/*
- * Fills the empty *ds with the managed domains of the policy file pol.
- * Returns 0, or -1 with the reason in e and *ds freed.
- */
-static int
-domset_load(struct amap *pol, struct domset *ds, struct errbuf *e)
-{
-	int	 rc;
-
-	if ((rc = amap_walk(pol, domset_add, ds, e)) != 0) {
-		if (rc == -2)
-			errbuf_set(e, "policy file: out of memory");
-		domset_free(ds);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-domset_free(struct domset *ds)
-{
-	free(ds->names);
-	arena_free(&ds->arena);
-	memset(ds, 0, sizeof(*ds));
-	arena_init(&ds->arena);
-}
-
-static int
-domset_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, *(char *const *)elem);
-}
-
 /*
  * Looks at the files and loads a new pair when they changed, or stops
  * serving when they cannot be read.  Called with checkmu held.
@@ -284,16 +216,10 @@ check(struct mapview *mv, long long now)
 {
 	struct mv_pair *held = mv->held, *np = NULL, *old = NULL;
 	struct mv_file *mf = NULL, *pf = NULL;
-	struct domset ds, oldds;
 	struct stat mst, pst;
 	struct errbuf e;
 	uintmax_t dev = 0, ino = 0;
-	int	 newdomains = 0;
 
-	memset(&ds, 0, sizeof(ds));
-	arena_init(&ds.arena);
-	memset(&oldds, 0, sizeof(oldds));
-	arena_init(&oldds.arena);
 	if (stat(mv->ppath, &pst) == -1) {
 		errbuf_set(&e, "%s: %s", mv->ppath, strerror(errno));
 		goto unavailable;
@@ -347,15 +273,6 @@ check(struct mapview *mv, long long now)
 		    (uintmax_t)mf->ino, now - mv->mismatch_since);
 	}
 	mv->mismatch_since = 0;
-	if (held == NULL || pf != held->policy) {
-		if (domset_load(pf->amap, &ds, &e) == -1)
-			goto unavailable;
-		newdomains = 1;
-		if (ds.full)
-			log_warnx("%s: more than %d domains; only the first "
-			    "are answered for while the map is missing",
-			    mv->ppath, MAPVIEW_DOMAINS_MAX);
-	}
 	if ((np = calloc(1, sizeof(*np))) == NULL) {
 		errbuf_set(&e, "%s: out of memory", mv->mpath);
 		goto unavailable;
@@ -372,17 +289,10 @@ check(struct mapview *mv, long long now)
 	mv->held = np;
 	mv->serving = 1;
 	mv->ever = 1;
-	if (newdomains) {
-		oldds = mv->domains;
-		mv->domains = ds;
-	}
 	pthread_mutex_unlock(&mv->mu);
 
 	pair_put(old);
-	if (newdomains)
-		domset_free(&oldds);
-	log_info("%s: loaded (%zu domain%s)%s", mv->mpath, mv->domains.n,
-	    mv->domains.n == 1 ? "" : "s",
+	log_info("%s: loaded%s", mv->mpath,
 	    mv->unavailable ? ", readable again" : "");
 	mv->unavailable = 0;
 	return;
@@ -390,7 +300,6 @@ check(struct mapview *mv, long long now)
 unavailable:
 	file_put(pf);
 	file_put(mf);
-	domset_free(&ds);
 	/* held stays open so that its files are never opened twice. */
 	pthread_mutex_lock(&mv->mu);
 	mv->serving = 0;
@@ -426,7 +335,6 @@ mapview_new(const char *mapbase)
 	}
 	atomic_init(&mv->next_check, 0);
 	atomic_init(&mv->started, 0);
-	arena_init(&mv->domains.arena);
 	mv->grace_ms = MAPVIEW_GRACE_MS;
 	return mv;
 fail:
@@ -492,15 +400,29 @@ mapview_put(struct mapview *mv, const struct mapview_pair *pub)
 int
 mapview_was_managed(struct mapview *mv, const char *domain)
 {
+	struct policy_domain pd;
+	struct mv_pair *p;
+	struct errbuf e;
+	char	 val[AMAP_VALUE_MAX];
 	int	 rc;
 
 	pthread_mutex_lock(&mv->mu);
-	if (!mv->ever)
-		rc = -1;
-	else
-		rc = mv->domains.n > 0 && bsearch(domain, mv->domains.names,
-		    mv->domains.n, sizeof(char *), domset_cmp) != NULL;
+	if ((p = mv->ever ? mv->held : NULL) != NULL)
+		atomic_fetch_add(&p->refs, 1);
 	pthread_mutex_unlock(&mv->mu);
+	if (p == NULL)
+		return -1;
+	/* Metadata keys start with a space; addresses have an '@'. */
+	if (domain[0] == '\0' || domain[0] == ' ' ||
+	    strchr(domain, '@') != NULL)
+		rc = 0;
+	else if ((rc = amap_get(p->policy->amap, domain, val, sizeof(val),
+	    &e)) == -1) {
+		log_warnx("%s; taking %s as managed", e.msg, domain);
+		rc = 1;
+	} else if (rc == 1 && policy_parse_domain(val, &pd) == -1)
+		rc = 0;
+	pair_put(p);
 	return rc;
 }
 
@@ -510,7 +432,6 @@ mapview_free(struct mapview *mv)
 	if (mv == NULL)
 		return;
 	pair_put(mv->held);
-	domset_free(&mv->domains);
 	pthread_mutex_destroy(&mv->mu);
 	pthread_mutex_destroy(&mv->checkmu);
 	free(mv->mpath);

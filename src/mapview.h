@@ -19,7 +19,6 @@
 
 #define MAPVIEW_CHECK_MS	100	/* stat(2) the files at most this often */
 #define MAPVIEW_GRACE_MS	2000	/* see mapview_get() */
-#define MAPVIEW_DOMAINS_MAX	65535
 
 struct mapview;		/* the switchboard, shared by all threads */
 
@@ -62,7 +61,9 @@ void	mapview_set_grace(struct mapview *, int ms);
 /*
  * Returns 1 when domain (normalised) was managed by the last map that
  * could be read, 0 when not, -1 when no map was ever read; so that a
- * missing map refuses (451) only the domains it was for.
+ * missing map refuses (451) only the domains it was for.  The domain is
+ * looked up in that map's policy file, still open: when the lookup
+ * fails (a damaged file), 1 (refuse for now, never accept all).
  */
 int	mapview_was_managed(struct mapview *, const char *domain);
 

@@ -86,7 +86,6 @@ static void	 text_clean(const char *in, char *out, size_t outsize,
 static int	 sender_is_null(const char *);
 static int	 is_dsn(const char *);
 static int	 mta_refused(SMFICTX *);
-static void	 count(const struct verdict_result *);
 static int	 set_reply(SMFICTX *, const struct reply *, const char *rcpt);
 static const struct reply *reply_for(enum verdict);
 static sfsistat	 milter_negotiate(SMFICTX *, unsigned long, unsigned long,
@@ -222,37 +221,6 @@ mta_refused(SMFICTX *ctx)
 	    strcmp(mailer, "error") != 0)
 		return 0;
 	return (host = smfi_getsymval(ctx, mac_host)) != NULL && is_dsn(host);
-}
-
-/* Counts one verdict in the stats (NOT_OURS and TEMPFAIL are not). */
-static void
-count(const struct verdict_result *r)
-{
-	enum stats_kind kind;
-
-	switch (r->verdict) {
-	case VERDICT_ACCEPT:
-	case VERDICT_POSTMASTER:
-		kind = STATS_HIT;
-		break;
-	case VERDICT_REVOKED:
-	case VERDICT_EXPIRED:
-		kind = STATS_REVOKED_HIT;
-		break;
-	case VERDICT_BACKSCATTER:
-		kind = STATS_BACKSCATTER;
-		break;
-	case VERDICT_UNKNOWN:
-		kind = STATS_UNKNOWN;
-		break;
-	case VERDICT_NOT_OURS:
-	case VERDICT_TEMPFAIL:
-	default:
-		return;
-	}
-	/* An unparsable recipient has no key worth keeping. */
-	if (r->alias[0] != '\0')
-		stats_hit(cfg->stats, r->alias, kind, time(NULL));
 }
 
 /* The reply for a refusing verdict or VERDICT_TEMPFAIL. */
@@ -423,7 +391,7 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 		if (r.verdict == VERDICT_TEMPFAIL &&
 		    mapview_was_managed(cfg->mv, r.domain) == 0)
 			r.verdict = VERDICT_NOT_OURS;
-		count(&r);
+		verdict_count(cfg->stats, &r, time(NULL));
 		atomic_fetch_sub(&cfg->inflight, 1);
 	}
 

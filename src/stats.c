@@ -54,6 +54,41 @@
  * STATS_MAPSIZE_MIN (or what the file records, if larger) and doubles on
  * MDB_MAP_FULL, with one retry per flush.
  *
+ * The file under the daemon's feet.  The daemon opened the file once,
+ * but an administrator may remove it (to reset the counters), replace it
+ * (restore a backup, or a broken copy) or change it in place (truncate
+ * it, write into it).  Writing on regardless would send the counts to a
+ * file nobody can read any more (a removed or replaced one), and LMDB
+ * reads its pages through a memory map, so a file truncated in place
+ * kills the process with SIGBUS at the next transaction.  So after
+ * every commit the flusher notes the file's identity, size and
+ * modification time (only this process writes the data file: LMDB
+ * readers never do) and the bytes its pages in use need, and every
+ * stats_flush() first compares them with stat(2) of the path, before
+ * LMDB touches the map:
+ *   - removed: a new file is created (within a second, even with
+ *     nothing to write), so that aliasctl stats shows what comes next;
+ *   - replaced, truncated or changed: the handle is closed without
+ *     reading the file and the file is opened again; if that fails
+ *     because it is not a stats file (not LMDB, another version, a
+ *     database we do not know, or pages missing, see env_check()), it
+ *     is renamed to PATH.corrupt (the evidence is kept; an older one is
+ *     replaced) and a new file is created.  Only the time changed
+ *     (touch(1)): opened again and kept.
+ * Each case is logged.  Counts not yet written are kept for the new file
+ * (a failed reopen keeps them in memory, as any failed flush does).
+ * LMDB's lock file is removed before each reopen: its header names the
+ * last transaction of the file it was made for, and a writer that opens
+ * another file with it would pick the wrong meta page.  A reader
+ * (aliasctl stats) that runs at that very moment may read one
+ * inconsistent snapshot; it never writes.  What is not defended: a
+ * file written into (not cut short) right between our commit and our
+ * fstat(2), and garbage written into the middle of a file that keeps
+ * its size and valid meta pages (LMDB has no checksums; a corrupt page
+ * may crash LMDB).  At startup stats_open() refuses a file that is not
+ * a usable stats file (a wrong -S must never rename someone's file
+ * away).
+ *
  * LMDB rules that bind the callers: an environment must not be used
  * across fork(2), so the daemon opens the file after it has forked; and
  * a process must not open the same file twice (its fcntl locks on the
@@ -66,6 +101,8 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -75,6 +112,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "stats.h"
 #include "util.h"
 
@@ -84,6 +122,7 @@
 #define STATS_UNKNOWN_FILE_MAX	1000000	/* distinct unknown keys in the file */
 #define STATS_KEY_MAX		256	/* RFC 5321 path limit */
 #define STATS_OTHER		"(other)"
+#define STATS_CORRUPT_SUFFIX	".corrupt"	/* an unusable file moved aside */
 #define STATS_TAB_MIN		64	/* first slot array, a power of two */
 
 #define REC_VERSION		1
@@ -115,10 +154,16 @@ struct tab {
 };
 
 struct stats {
-	MDB_env	*env;
+	MDB_env	*env;		/* NULL after a failed reopen */
 	MDB_dbi	 dbi[2];
-	char	*path;		/* for messages; ours */
+	char	*path;		/* ours */
 	size_t	 mapsize;	/* the environment's current map size */
+	/* The data file as our last open or commit left it; under flushmu. */
+	dev_t	 dev;
+	ino_t	 ino;
+	off_t	 size;
+	struct timespec mtime;
+	uintmax_t need;		/* bytes of the pages in use */
 	uint64_t sipkey[2];
 	pthread_mutex_t mu;	/* guards tab */
 	pthread_mutex_t flushmu; /* serialises stats_flush() */
@@ -148,6 +193,13 @@ static int	 flush_one(struct stats *, MDB_txn *, int, const struct ent *,
 		    size_t *, struct errbuf *);
 static int	 flush_txn(struct stats *, struct tab *, struct errbuf *);
 static int	 read_open(const char *, MDB_env **, struct errbuf *);
+static int	 env_check(MDB_env *, const char *, struct errbuf *);
+static int	 env_open(struct stats *, struct errbuf *);
+static void	 file_mark(struct stats *);
+static const char *file_changed(const struct stats *);
+static int	 unusable(int);
+static void	 remove_lock(const struct stats *);
+static int	 file_reopen(struct stats *, const char *, struct errbuf *);
 
 /*
  * Callers look at errno (ENOENT means "no file yet"), so LMDB's own
@@ -451,38 +503,63 @@ tab_free(struct tab *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int
-stats_open(const char *path, struct stats **sp, struct errbuf *e)
+/*
+ * Checks that every page the meta page says is in use is in the file:
+ * LMDB would read a missing one through its map and die of SIGBUS.
+ * Returns 0, or MDB_CORRUPTED with the reason in e.
+ */
+static int
+env_check(MDB_env *env, const char *path, struct errbuf *e)
 {
-	struct stats *s;
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fst;
+	int	 rc, fd;
+
+	if ((rc = mdb_env_get_fd(env, &fd)) != 0 ||
+	    (rc = mdb_env_stat(env, &st)) != 0) {
+		errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+		return rc;
+	}
+	if (fstat(fd, &fst) == -1) {
+		rc = errno;
+		errbuf_set(e, "%s: fstat: %s", path, strerror(rc));
+		return rc;
+	}
+	/* Page 1 is in the file: mdb_env_open() read both meta pages. */
+	if ((rc = mdb_env_info(env, &info)) != 0) {
+		errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+		return rc;
+	}
+	if ((uintmax_t)(info.me_last_pgno + 1) * st.ms_psize >
+	    (uintmax_t)fst.st_size) {
+		errbuf_set(e, "%s: truncated: %jd bytes, but %ju pages of %u "
+		    "bytes are in use", path, (intmax_t)fst.st_size,
+		    (uintmax_t)info.me_last_pgno + 1, st.ms_psize);
+		return MDB_CORRUPTED;
+	}
+	return 0;
+}
+
+/*
+ * Opens (creating, mode 0640) the file at s->path into s->env and its two
+ * tables, and notes the file (file_mark()).  Returns 0, or an LMDB error
+ * code or errno value with the reason in e and s->env NULL.
+ */
+static int
+env_open(struct stats *s, struct errbuf *e)
+{
 	MDB_envinfo info;
 	MDB_txn	*txn = NULL;
-	int	 rc, dead, serrno = 0, i, mu = 0;
+	int	 rc, dead, i;
 
-	*sp = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->path = strdup(path)) == NULL) {
-		serrno = ENOMEM;
-		errbuf_set(e, "%s: out of memory", path);
-		goto fail;
-	}
-	if ((rc = pthread_mutex_init(&s->mu, NULL)) != 0 ||
-	    (mu = 1, rc = pthread_mutex_init(&s->flushmu, NULL)) != 0) {
-		serrno = rc;
-		errbuf_set(e, "%s: mutex: %s", path, strerror(rc));
-		goto fail;
-	}
-	mu = 2;
-	/* A fixed key only weakens the flooding defence; still count. */
-	if (getrandom(s->sipkey, sizeof(s->sipkey), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(s->sipkey)) {
-		s->sipkey[0] = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
-		s->sipkey[1] = (uint64_t)(uintptr_t)s;
-	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 2)) != 0 ||
-	    (rc = mdb_env_open(s->env, path, MDB_NOSUBDIR, STATS_MODE)) != 0 ||
-	    (rc = mdb_env_info(s->env, &info)) != 0)
+	    (rc = mdb_env_open(s->env, s->path, MDB_NOSUBDIR, STATS_MODE)) != 0)
+		goto lmdb_fail;
+	if ((rc = env_check(s->env, s->path, e)) != 0)
+		goto fail;
+	if ((rc = mdb_env_info(s->env, &info)) != 0)
 		goto lmdb_fail;
 	/* Keep a larger size that an earlier run grew the file to. */
 	s->mapsize = info.me_mapsize;
@@ -504,17 +581,177 @@ stats_open(const char *path, struct stats **sp, struct errbuf *e)
 	txn = NULL;
 	if (rc != 0)
 		goto lmdb_fail;
-	*sp = s;
+	file_mark(s);
 	return 0;
 lmdb_fail:
-	serrno = lmdb_errno(rc);
-	errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+	errbuf_set(e, "%s: %s", s->path, mdb_strerror(rc));
 fail:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	s->env = NULL;
+	return rc;
+}
+
+/*
+ * Notes the identity, size and time of the file s->env has open, and
+ * the bytes its pages in use need.  A program that changes the file
+ * between our commit and this fstat(2) is missed by the time and size
+ * check, but not when it cut the file short: the bytes needed come from
+ * LMDB, not from the file.
+ */
+static void
+file_mark(struct stats *s)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat st;
+	int	 fd;
+
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) == -1 ||
+	    mdb_env_info(s->env, &info) != 0 ||
+	    mdb_env_stat(s->env, &ms) != 0) {
+		/* Cannot tell: the next check sees a change and reopens. */
+		s->ino = 0;
+		return;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = st.st_size;
+	s->mtime = st.st_mtim;
+	s->need = (uintmax_t)(info.me_last_pgno + 1) * ms.ms_psize;
+}
+
+/*
+ * Returns why the file at s->path is not the one our last commit left
+ * ("was removed", "was replaced", "was truncated", "was changed by
+ * another program"), or NULL when it is, or when stat(2) cannot tell
+ * (then we write on).
+ */
+static const char *
+file_changed(const struct stats *s)
+{
+	struct stat st;
+
+	if (stat(s->path, &st) == -1)
+		return errno == ENOENT ? "was removed" : NULL;
+	if (st.st_dev != s->dev || st.st_ino != s->ino)
+		return "was replaced";
+	if ((uintmax_t)st.st_size < s->need)
+		return "was truncated";
+	if (st.st_size != s->size || st.st_mtim.tv_sec != s->mtime.tv_sec ||
+	    st.st_mtim.tv_nsec != s->mtime.tv_nsec)
+		return "was changed by another program";
+	return NULL;
+}
+
+/* Nonzero for the errors of env_open() that say "not a stats file". */
+static int
+unusable(int rc)
+{
+	switch (rc) {
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_BAD_DBI:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Removes LMDB's lock file of s->path, if any (see the top comment). */
+static void
+remove_lock(const struct stats *s)
+{
+	char	 lock[PATH_MAX];
+
+	if (snprintf(lock, sizeof(lock), "%s-lock", s->path) <
+	    (int)sizeof(lock))
+		(void)unlink(lock);
+}
+
+/*
+ * Drops the handle (without reading the file) and opens s->path again,
+ * moving it aside first when it is not a stats file; why says what
+ * happened to it (NULL: a reopen after a failed one).  Called with
+ * flushmu held.  Returns 0, or -1 with the reason in e and s->env NULL.
+ */
+static int
+file_reopen(struct stats *s, const char *why, struct errbuf *e)
+{
+	char	 aside[PATH_MAX], why_not[sizeof(e->msg)];
+	int	 rc;
+
+	if (s->env != NULL) {
+		mdb_env_close(s->env);
+		s->env = NULL;
+	}
+	if (why != NULL)
+		log_warnx("%s %s while counting: %s", s->path, why,
+		    strcmp(why, "was removed") == 0 ? "starting a new file" :
+		    "opening it again");
+	remove_lock(s);
+	if ((rc = env_open(s, e)) == 0)
+		return 0;
+	if (!unusable(rc))
+		goto fail;
+	snprintf(why_not, sizeof(why_not), "%s", e->msg);
+	if (snprintf(aside, sizeof(aside), "%s%s", s->path,
+	    STATS_CORRUPT_SUFFIX) >= (int)sizeof(aside) ||
+	    rename(s->path, aside) == -1) {
+		errbuf_set(e, "%s; it cannot be moved aside: %s", why_not,
+		    strerror(errno));
+		goto fail;
+	}
+	log_warnx("%s: not a stats file: moved to %s, starting a new file",
+	    why_not, aside);
+	remove_lock(s);
+	if ((rc = env_open(s, e)) != 0)
+		goto fail;
+	return 0;
+fail:
+	errno = lmdb_errno(rc);
+	return -1;
+}
+
+int
+stats_open(const char *path, struct stats **sp, struct errbuf *e)
+{
+	struct stats *s;
+	int	 rc, serrno = 0, mu = 0;
+
+	*sp = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL) {
+		serrno = ENOMEM;
+		errbuf_set(e, "%s: out of memory", path);
+		goto fail;
+	}
+	if ((rc = pthread_mutex_init(&s->mu, NULL)) != 0 ||
+	    (mu = 1, rc = pthread_mutex_init(&s->flushmu, NULL)) != 0) {
+		serrno = rc;
+		errbuf_set(e, "%s: mutex: %s", path, strerror(rc));
+		goto fail;
+	}
+	mu = 2;
+	/* A fixed key only weakens the flooding defence; still count. */
+	if (getrandom(s->sipkey, sizeof(s->sipkey), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(s->sipkey)) {
+		s->sipkey[0] = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+		s->sipkey[1] = (uint64_t)(uintptr_t)s;
+	}
+	if ((rc = env_open(s, e)) != 0) {
+		serrno = lmdb_errno(rc);
+		goto fail;
+	}
+	*sp = s;
+	return 0;
+fail:
 	if (s != NULL) {
-		if (s->env != NULL)
-			mdb_env_close(s->env);
 		if (mu > 0)
 			pthread_mutex_destroy(&s->mu);
 		if (mu > 1)
@@ -658,10 +895,18 @@ int
 stats_flush(struct stats *s, struct errbuf *e)
 {
 	struct tab t[2];
+	const char *why = NULL;
 	size_t	 size;
 	int	 rc, dead, retried = 0;
 
 	pthread_mutex_lock(&s->flushmu);
+	/* Before LMDB touches the map: is the file still ours, unchanged? */
+	if (s->env == NULL || (why = file_changed(s)) != NULL) {
+		if (file_reopen(s, why, e) == -1) {
+			pthread_mutex_unlock(&s->flushmu);
+			return -1;	/* the counts stay in s->tab */
+		}
+	}
 	pthread_mutex_lock(&s->mu);
 	memcpy(t, s->tab, sizeof(t));
 	memset(s->tab, 0, sizeof(s->tab));
@@ -685,6 +930,13 @@ stats_flush(struct stats *s, struct errbuf *e)
 			break;
 		}
 		s->mapsize = size;
+	}
+	/* Our own write, even a failed one, changed the file. */
+	file_mark(s);
+	if (rc == MDB_PANIC) {
+		/* LMDB refuses every later transaction: open it anew. */
+		mdb_env_close(s->env);
+		s->env = NULL;
 	}
 	if (rc == 0) {
 		tab_free(&t[0]);
@@ -713,7 +965,8 @@ stats_close(struct stats *s)
 		return;
 	tab_free(&s->tab[0]);
 	tab_free(&s->tab[1]);
-	mdb_env_close(s->env);
+	if (s->env != NULL)
+		mdb_env_close(s->env);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->flushmu);
 	free(s->path);

@@ -16,6 +16,7 @@
 #include "amap.h"
 #include "mapview.h"
 #include "policy.h"
+#include "stats.h"
 #include "verdict.h"
 
 static void	fallback_domain(const char *, char *);
@@ -96,10 +97,19 @@ void
 verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
     int null_sender, int32_t today, struct verdict_result *r)
 {
+	char	 val[AMAP_VALUE_MAX];
+
+	verdict_rcpt_value(pair, rcpt, null_sender, today, r, val);
+}
+
+void
+verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
+    int null_sender, int32_t today, struct verdict_result *r, char *val)
+{
 	struct policy_domain pd;
 	struct errbuf e;
 	struct addr a;
-	char	 full[ADDR_BUF], base[ADDR_BUF], val[AMAP_VALUE_MAX];
+	char	 full[ADDR_BUF], base[ADDR_BUF];
 	size_t	 blen;
 	int	 parsed, rc;
 
@@ -117,7 +127,7 @@ verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
 		r->verdict = VERDICT_NOT_OURS;
 		return;
 	}
-	if ((rc = amap_get(pair->policy, r->domain, val, sizeof(val),
+	if ((rc = amap_get(pair->policy, r->domain, val, AMAP_VALUE_MAX,
 	    &e)) == -1)
 		return;
 	if (rc == 0) {
@@ -192,4 +202,34 @@ verdict_refuses(enum verdict v)
 {
 	return v == VERDICT_BACKSCATTER || v == VERDICT_REVOKED ||
 	    v == VERDICT_EXPIRED || v == VERDICT_UNKNOWN;
+}
+
+void
+verdict_count(struct stats *stats, const struct verdict_result *r, time_t now)
+{
+	enum stats_kind kind;
+
+	switch (r->verdict) {
+	case VERDICT_ACCEPT:
+	case VERDICT_POSTMASTER:
+		kind = STATS_HIT;
+		break;
+	case VERDICT_REVOKED:
+	case VERDICT_EXPIRED:
+		kind = STATS_REVOKED_HIT;
+		break;
+	case VERDICT_BACKSCATTER:
+		kind = STATS_BACKSCATTER;
+		break;
+	case VERDICT_UNKNOWN:
+		kind = STATS_UNKNOWN;
+		break;
+	case VERDICT_NOT_OURS:
+	case VERDICT_TEMPFAIL:
+	default:
+		return;
+	}
+	/* An unparsable recipient has no key worth keeping. */
+	if (r->alias[0] != '\0')
+		stats_hit(stats, r->alias, kind, now);
 }

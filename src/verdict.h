@@ -7,6 +7,7 @@
 #define VERDICT_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "address.h"
 #include "mapview.h"
@@ -59,10 +60,30 @@ struct verdict_result {
 void	verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
 	    int null_sender, int32_t today, struct verdict_result *r);
 
+/*
+ * verdict_rcpt(), using val (AMAP_VALUE_MAX bytes) as its scratch
+ * buffer: for VERDICT_ACCEPT it then holds the map's value for
+ * r->alias (with its NUL), which spares the lookup daemon a lookup.
+ */
+void	verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
+	    int null_sender, int32_t today, struct verdict_result *r,
+	    char *val);
+
 /* "accept", "unknown", ...: the word used in logs and stats. */
 const char *verdict_name(enum verdict);
 
 /* Nonzero for the verdicts that refuse the recipient. */
 int	verdict_refuses(enum verdict);
+
+struct stats;
+
+/*
+ * Counts r in stats at now, as both daemons do: accept and postmaster
+ * as a hit, revoked and expired as a revoked hit, backscatter, unknown
+ * in the unknown-recipient table; not-ours, tempfail and a recipient
+ * that does not parse (empty r->alias) are not counted.
+ */
+void	verdict_count(struct stats *stats, const struct verdict_result *r,
+	    time_t now);
 
 #endif /* VERDICT_H */

@@ -98,28 +98,34 @@ alive() {
 	return 0
 }
 
-# milter_stop: SIGTERM, at most 15 s to exit (libmilter notices within
-# about 5 s); it must exit 0 with no sanitizer report.
-milter_stop() {
-	kill -TERM "$MPID"
+# daemon_stop PID LOG NAME SECONDS: SIGTERM, at most SECONDS to exit;
+# it must exit 0 with no sanitizer report in LOG.
+daemon_stop() {
+	kill -TERM "$1"
 	i=0
-	while alive "$MPID"; do
+	while alive "$1"; do
 		i=$((i + 1))
-		if [ $i -gt 150 ]; then
-			kill -KILL "$MPID" 2>/dev/null || true
-			die "alias-milter still running 15 s after SIGTERM"
+		if [ $i -gt $(($4 * 10)) ]; then
+			kill -KILL "$1" 2>/dev/null || true
+			die "$3 still running $4 s after SIGTERM"
 		fi
 		sleep 0.1
 	done
 	set +e
-	wait "$MPID"
+	wait "$1"
 	rc=$?
 	set -e
-	MPID=
-	if [ $rc -ne 0 ] || grep -qE 'Sanitizer|runtime error' "$T/milter.log"; then
-		sed 's/^/  milter: /' "$T/milter.log" | tail -40 >&2
-		die "alias-milter exited $rc after SIGTERM"
+	if [ $rc -ne 0 ] || grep -qE 'Sanitizer|runtime error' "$2"; then
+		sed "s/^/  $3: /" "$2" | tail -40 >&2
+		die "$3 exited $rc after SIGTERM"
 	fi
+}
+
+# milter_stop: SIGTERM, at most 15 s to exit (libmilter notices within
+# about 5 s); it must exit 0 with no sanitizer report.
+milter_stop() {
+	daemon_stop "$MPID" "$T/milter.log" alias-milter 15
+	MPID=
 }
 
 # stats_json MAP: `aliasctl -m MAP stats --json`, and with --unknown,

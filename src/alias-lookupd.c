@@ -1,0 +1,497 @@
+/*
+ * alias-lookupd: main: options, the listening sockets, privileges, the
+ * daemon and the stats flusher.  The answers and the poll(2) loop are
+ * in lookupd.c, the protocols in sockmap.c and tcptable.c, the live map
+ * in mapview.c, the counters in stats.c.
+ *
+ * Startup order (milter-regex's): open everything that needs root (the
+ * sockets, the stats file, the pid file), then become the unprivileged
+ * user, then serve.  Signals: SIGTERM and SIGINT stop, SIGHUP is logged
+ * and ignored (the map is read live); all three are blocked except
+ * while the loop waits in ppoll(2), and in the flusher thread always.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <netdb.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "lookupd.h"
+#include "mapview.h"
+#include "stats.h"
+#include "util.h"
+
+#define ALIAS_LOOKUPD_VERSION	"0.1.0"
+#define FD_RESERVE		32	/* descriptors kept for files, logs */
+
+struct options {
+	int	 foreground;		/* -d */
+	int	 verbose;		/* -v */
+	int	 noprop;		/* -E */
+	const char *user;		/* -u */
+	const char *pidfile;		/* -p */
+	const char *stats;		/* -S */
+	const char *mapbase;		/* -m */
+	const char *listen[2];		/* -s, -t */
+	long	 maxconn;		/* -c */
+	long	 idle;			/* -i, seconds */
+	long	 io;			/* -r, seconds */
+};
+
+/* One listening socket. */
+struct listen_sock {
+	const char *spec;		/* as given */
+	int	 proto;
+	int	 fd;
+	struct daemon_sock unix_sock;	/* for unix: */
+};
+
+static const char usage_text[] =
+"usage: alias-lookupd [-dEv] [-u USER] [-p PIDFILE] [-S STATS] [-c MAXCONN]\n"
+"           [-i IDLE] [-r TIMEOUT] -m MAP [-s LISTEN] [-t LISTEN]\n"
+"\n"
+"  -d          stay in the foreground and log to stderr\n"
+"  -E          do not append an unmatched subaddress to the targets\n"
+"  -v          log every request and its answer\n"
+"  -u USER     run as USER after opening the sockets and the files\n"
+"  -p PIDFILE  write the process id to PIDFILE\n"
+"  -S STATS    stats file (default MAP" STATS_SUFFIX ")\n"
+"  -c MAXCONN  client connections at most (default 4096)\n"
+"  -i IDLE     seconds before an idle connection is closed (default 300)\n"
+"  -r TIMEOUT  seconds for a request to arrive and a reply to be read\n"
+"              (default 10)\n"
+"  -m MAP      map base path: MAP.lmdb and MAP.policy.lmdb (aliasctl compile)\n"
+"  -s LISTEN   serve socketmap on LISTEN: unix:/path or inet:[HOST:]PORT\n"
+"  -t LISTEN   serve tcp_table on LISTEN: unix:/path or inet:[HOST:]PORT\n"
+"  -V          print the version and exit\n"
+"  -h          print this text\n";
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t hup_flag;
+
+static int	 usage(void);
+static int	 number(const char *, long, long, long *);
+static void	 on_signal(int);
+static int	 raise_nofile(long *);
+static int	 open_unix(struct listen_sock *, const struct daemon_user *);
+static int	 open_inet(struct listen_sock *);
+static int	 open_listen(struct listen_sock *, const struct daemon_user *);
+
+static int
+usage(void)
+{
+	fputs(usage_text, stderr);
+	return EX_USAGE;
+}
+
+/* Parses a decimal number in [min, max] into *v.  Returns 0 or -1. */
+static int
+number(const char *s, long min, long max, long *v)
+{
+	char	*end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *v < min || *v > max) {
+		log_warnx("%s: not a number from %ld to %ld", s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		hup_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+/*
+ * Raises the soft RLIMIT_NOFILE to the hard one and lowers *maxconn to
+ * what it allows.  Returns 0, or EX_OSERR.
+ */
+static int
+raise_nofile(long *maxconn)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return EX_OSERR;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE %llu",
+			    (unsigned long long)rl.rlim_max);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)*maxconn + FD_RESERVE > rl.rlim_cur) {
+		if (rl.rlim_cur <= FD_RESERVE + 1) {
+			log_warnx("only %llu file descriptors",
+			    (unsigned long long)rl.rlim_cur);
+			return EX_OSERR;
+		}
+		log_warnx("at most %llu connections: the file descriptor "
+		    "limit is %llu", (unsigned long long)rl.rlim_cur -
+		    FD_RESERVE, (unsigned long long)rl.rlim_cur);
+		*maxconn = (long)(rl.rlim_cur - FD_RESERVE);
+	}
+	return 0;
+}
+
+/*
+ * A unix socket, mode 0660, owned by the -u user and the group of its
+ * directory; a stale socket file is replaced, a live socket is not.
+ * Returns 0 or a sysexits code.
+ */
+static int
+open_unix(struct listen_sock *l, const struct daemon_user *u)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	const char *path = l->spec + 5;
+	mode_t	 old;
+	int	 rc;
+
+	if ((rc = daemon_sock_path(&l->unix_sock, l->spec, path)) != 0)
+		return rc;
+	if (lstat(l->unix_sock.path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_warnx("%s: exists and is not a socket",
+			    l->unix_sock.path);
+			return EX_CANTCREAT;
+		}
+		if (daemon_socket_in_use(l->unix_sock.path)) {
+			log_warnx("%s: socket in use: is another "
+			    "alias-lookupd running?", l->unix_sock.path);
+			return EX_UNAVAILABLE;
+		}
+		(void)unlink(l->unix_sock.path);
+	}
+	if ((l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("socket");
+		return EX_OSERR;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, l->unix_sock.path, strlen(l->unix_sock.path));
+	old = umask(0777 & ~DAEMON_SOCKET_MODE);
+	rc = bind(l->fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || listen(l->fd, SOMAXCONN) == -1) {
+		log_warn("%s", l->unix_sock.path);
+		return EX_OSERR;
+	}
+	return daemon_socket_perms(&l->unix_sock, u);
+}
+
+/*
+ * A TCP socket on inet:PORT (127.0.0.1), inet:HOST:PORT or
+ * inet:[IPV6]:PORT.  Returns 0 or a sysexits code.
+ */
+static int
+open_inet(struct listen_sock *l)
+{
+	struct addrinfo hints, *res = NULL;
+	char	 host[256];
+	const char *spec = l->spec + 5, *port, *colon;
+	size_t	 hlen;
+	int	 on = 1, gai, rc = EX_OSERR;
+
+	if ((colon = strrchr(spec, ':')) == NULL) {
+		snprintf(host, sizeof(host), "127.0.0.1");
+		port = spec;
+	} else {
+		hlen = (size_t)(colon - spec);
+		if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
+			spec++;
+			hlen -= 2;
+		}
+		if (hlen == 0 || hlen >= sizeof(host)) {
+			log_warnx("%s: bad host", l->spec);
+			return EX_USAGE;
+		}
+		memcpy(host, spec, hlen);
+		host[hlen] = '\0';
+		port = colon + 1;
+	}
+	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port)) {
+		log_warnx("%s: bad port", l->spec);
+		return EX_USAGE;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
+		log_warnx("%s: %s", l->spec, gai_strerror(gai));
+		return EX_USAGE;
+	}
+	if ((l->fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+	    res->ai_protocol)) == -1) {
+		log_warn("socket");
+		goto fail;
+	}
+	(void)setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(l->fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	    listen(l->fd, SOMAXCONN) == -1) {
+		log_warn("%s", l->spec);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	freeaddrinfo(res);
+	return rc;
+}
+
+static int
+open_listen(struct listen_sock *l, const struct daemon_user *u)
+{
+	if (strncmp(l->spec, "unix:", 5) == 0)
+		return open_unix(l, u);
+	if (strncmp(l->spec, "inet:", 5) == 0)
+		return open_inet(l);
+	log_warnx("%s: must be unix:/path or inet:[HOST:]PORT", l->spec);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct lookupd_config cfg;
+	struct listen_sock ls[2];
+	struct daemon_user user;
+	struct daemon_pidfile pidfile;
+	struct daemon_detach detach;
+	struct daemon_flusher fl;
+	struct sigaction sa;
+	struct errbuf e;
+	const struct mapview_pair *pair;
+	struct lookupd *d = NULL;
+	sigset_t sigs, waitmask;
+	char	*mapbase = NULL, *statspath = NULL;
+	int	 ch, i, rc, served = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cfg, 0, sizeof(cfg));
+	memset(ls, 0, sizeof(ls));
+	memset(&user, 0, sizeof(user));
+	memset(&pidfile, 0, sizeof(pidfile));
+	memset(&fl, 0, sizeof(fl));
+	detach.readyfd = -1;
+	ls[0].fd = ls[1].fd = -1;
+	o.maxconn = LOOKUPD_MAXCONN;
+	o.idle = LOOKUPD_IDLE_MS / 1000;
+	o.io = LOOKUPD_IO_MS / 1000;
+	log_init(argv[0], LOG_TO_STDERR, 0);
+	while ((ch = getopt(argc, argv, "dEvu:p:S:c:i:r:m:s:t:Vh")) != -1) {
+		switch (ch) {
+		case 'd':
+			o.foreground = 1;
+			break;
+		case 'E':
+			o.noprop = 1;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'p':
+			o.pidfile = optarg;
+			break;
+		case 'S':
+			o.stats = optarg;
+			break;
+		case 'c':
+			if (number(optarg, 1, 1000000, &o.maxconn) == -1)
+				return usage();
+			break;
+		case 'i':
+			if (number(optarg, 1, 86400, &o.idle) == -1)
+				return usage();
+			break;
+		case 'r':
+			if (number(optarg, 1, 3600, &o.io) == -1)
+				return usage();
+			break;
+		case 'm':
+			o.mapbase = optarg;
+			break;
+		case 's':
+			o.listen[0] = optarg;
+			break;
+		case 't':
+			o.listen[1] = optarg;
+			break;
+		case 'V':
+			printf("alias-lookupd %s\n", ALIAS_LOOKUPD_VERSION);
+			return 0;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage();
+		}
+	}
+	if (optind != argc || o.mapbase == NULL || o.mapbase[0] == '\0' ||
+	    (o.listen[0] == NULL && o.listen[1] == NULL) ||
+	    (o.stats != NULL && o.stats[0] == '\0') ||
+	    (o.pidfile != NULL && o.pidfile[0] == '\0'))
+		return usage();
+	if (o.listen[0] != NULL && o.listen[1] != NULL &&
+	    strcmp(o.listen[0], o.listen[1]) == 0) {
+		log_warnx("-s and -t name the same socket");
+		return usage();
+	}
+	if (o.verbose)
+		log_init(argv[0], LOG_TO_STDERR, 1);
+
+	if ((rc = daemon_map_paths(o.mapbase, o.stats, &mapbase,
+	    &statspath)) != 0)
+		goto done;
+	if (o.pidfile != NULL &&
+	    (pidfile.path = daemon_abs_path(o.pidfile)) == NULL) {
+		rc = EX_OSERR;
+		goto done;
+	}
+	if (o.user != NULL && (rc = daemon_lookup_user(o.user, &user)) != 0)
+		goto done;
+	if ((rc = raise_nofile(&o.maxconn)) != 0)
+		goto done;
+
+	if ((cfg.mv = mapview_new(mapbase)) == NULL) {
+		log_warn("map switchboard");
+		rc = EX_OSERR;
+		goto done;
+	}
+	/* Say now, not at the first request, whether the map can be read. */
+	if ((pair = mapview_get(cfg.mv)) != NULL)
+		mapview_put(cfg.mv, pair);
+	else
+		log_warnx("%s.lmdb: no map loaded yet: every lookup gets a "
+		    "temporary error until one can be read", mapbase);
+	if (stats_open(statspath, &cfg.stats, &e) == -1) {
+		log_warnx("%s", e.msg);
+		rc = EX_CANTCREAT;
+		goto done;
+	}
+	for (i = 0; i < 2; i++) {
+		ls[i].spec = o.listen[i];
+		ls[i].proto = i == 0 ? LOOKUPD_SOCKMAP : LOOKUPD_TCPTABLE;
+		if (ls[i].spec != NULL &&
+		    (rc = open_listen(&ls[i], &user)) != 0)
+			goto done;
+	}
+	if (user.set && (rc = daemon_chown_stats(statspath, &user)) != 0)
+		goto done;
+
+	if ((rc = daemon_start(&detach, &pidfile, &user, o.foreground, argv[0],
+	    o.verbose)) != 0)
+		goto done;
+
+	/*
+	 * Block the signals before the flusher thread exists (it inherits
+	 * the mask); the loop lets them in only inside ppoll(2).
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sigs, &waitmask);
+	sigdelset(&waitmask, SIGHUP);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if ((rc = daemon_flusher_start(&fl, cfg.stats)) != 0)
+		goto done;
+
+	cfg.propagate = !o.noprop;
+	cfg.maxconn = (int)o.maxconn;
+	cfg.idle_ms = (int)o.idle * 1000;
+	cfg.io_ms = (int)o.io * 1000;
+	cfg.verbose = o.verbose;
+	if ((d = lookupd_new(&cfg)) == NULL) {
+		log_warn("server");
+		rc = EX_OSERR;
+		goto done;
+	}
+	for (i = 0; i < 2; i++) {
+		if (ls[i].fd == -1)
+			continue;
+		if (lookupd_listen(d, ls[i].fd, ls[i].proto) == -1) {
+			log_warn("%s", ls[i].spec);
+			rc = EX_OSERR;
+			goto done;
+		}
+		ls[i].fd = -1;		/* the server closes it */
+	}
+
+	log_info("starting: map %s, stats %s%s%s%s%s, at most %ld "
+	    "connections%s%s", mapbase, statspath,
+	    o.listen[0] != NULL ? ", socketmap " : "",
+	    o.listen[0] != NULL ? o.listen[0] : "",
+	    o.listen[1] != NULL ? ", tcp_table " : "",
+	    o.listen[1] != NULL ? o.listen[1] : "", o.maxconn,
+	    user.set ? ", as user " : "", user.set ? user.name : "");
+	daemon_ready(&detach);
+	served = 1;
+	while ((rc = lookupd_run(d, &stop_flag, &waitmask)) == 1)
+		if (hup_flag) {
+			hup_flag = 0;
+			log_info("SIGHUP ignored: the map is read live, "
+			    "nothing to reload");
+		}
+	rc = rc == 0 ? 0 : EX_OSERR;
+
+done:
+	daemon_flusher_stop(&fl);
+	if (cfg.stats != NULL && stats_flush(cfg.stats, &e) == -1) {
+		log_warnx("final stats flush: %s", e.msg);
+		if (rc == 0)
+			rc = EX_IOERR;
+	}
+	stats_close(cfg.stats);
+	lookupd_free(d);
+	if (cfg.mv != NULL)
+		mapview_free(cfg.mv);
+	for (i = 0; i < 2; i++) {
+		if (ls[i].fd != -1)
+			close(ls[i].fd);
+		daemon_socket_remove(&ls[i].unix_sock);
+		daemon_sock_free(&ls[i].unix_sock);
+	}
+	daemon_pidfile_remove(&pidfile);
+	daemon_pidfile_free(&pidfile);
+	daemon_user_free(&user);
+	free(mapbase);
+	free(statspath);
+	if (served)
+		log_info("stopped");
+	return rc;
+}

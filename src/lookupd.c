@@ -1,0 +1,914 @@
+/*
+ * lookupd.c: alias-lookupd's answers and its poll(2) loop (see
+ * lookupd.h).
+ *
+ * What Postfix does with the answers (verified in Postfix's source,
+ * util/dict_sockmap.c, util/dict_tcp.c, global/mail_addr_find.c,
+ * util/match_ops.c, and with postmap -q):
+ *
+ * - Both map types are "pattern" tables (DICT_FLAG_PATTERN), not
+ *   "fixed" ones.  mail_addr_find() looks up user+ext@domain first, then
+ *   user@domain and @domain only in fixed tables (lmdb:, hash:, ...);
+ *   the domain list code (virtual_alias_domains) looks up parent domains
+ *   only in fixed tables.  So Postfix sends the full address (or the
+ *   bare domain), and this daemon does the rest of the lookup order
+ *   itself, with each domain's own subaddress delimiters from the policy
+ *   file, as verdict.c does.
+ * - virtual_alias_maps is opened with DICT_FLAG_FOLD_FIX, which folds
+ *   keys for fixed tables only: the key arrives in its original case
+ *   (postmap -q too), so it is folded here.
+ * - When lmdb: matches user@domain for user+ext@domain, Postfix appends
+ *   the unmatched "+ext" to each target address
+ *   (propagate_unmatched_extensions, default "canonical, virtual"):
+ *   irs+tax@ reaches me+tax@example.net.  A match of the full key
+ *   propagates nothing, so the daemon appends the extension itself.
+ *
+ * The loop: one thread; each connection has a fixed input buffer (one
+ * request of the largest size either protocol allows), and replies are
+ * written at once; only what the socket does not take is kept, up to
+ * LOOKUPD_OUT_MAX, and while that much is pending the connection is not
+ * read (a client that sends without reading stalls itself only).  A
+ * request must arrive, and pending replies must drain, within io_ms; a
+ * connection with nothing pending is dropped after idle_ms.  At maxconn
+ * connections a new one displaces the connection idle the longest, so
+ * that a flood of idle connections cannot lock out the MTA.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "amap.h"
+#include "log.h"
+#include "lookupd.h"
+#include "mapview.h"
+#include "sockmap.h"
+#include "tcptable.h"
+#include "util.h"
+#include "verdict.h"
+
+#define IN_MAX	(SOCKMAP_WIRE_MAX > TCPTABLE_LINE_MAX ? \
+		 SOCKMAP_WIRE_MAX : TCPTABLE_LINE_MAX)
+#define LISTEN_MAX	2
+#define ACCEPT_PAUSE_MS	100	/* after EMFILE */
+#define WARN_EVERY_MS	60000
+
+struct conn {
+	int	 fd;
+	int	 proto;
+	int	 count;			/* count hits from this peer */
+	int	 eof;			/* the peer shut down its side */
+	int	 closing;		/* close once the replies are sent */
+	unsigned long long id;
+	long long last_ms;		/* last request answered, or accept */
+	long long req_ms;		/* first byte of the partial request */
+	long long out_ms;		/* last progress sending replies */
+	size_t	 inlen;
+	char	*out;			/* unsent replies, or NULL */
+	size_t	 outoff, outlen;
+	char	 in[IN_MAX];
+};
+
+struct listener {
+	int	 fd;
+	int	 proto;
+};
+
+struct lookupd {
+	const struct lookupd_config *cfg;
+	struct listener listeners[LISTEN_MAX];
+	int	 nlisten;
+	struct conn **conns;		/* cfg->maxconn slots */
+	int	 nconns;
+	struct pollfd *pfds;
+	unsigned long long seq;
+	long long accept_pause_until;
+	long long warned_ms;
+	char	 reply[SOCKMAP_REPLY_WIRE_MAX];	/* one encoded reply */
+	char	 key[TCPTABLE_KEY_MAX + 1];	/* one decoded key */
+};
+
+static long long now_ms(void);
+static void	fold(char *, const char *, size_t);
+static int	map_get(struct amap *, const char *, struct lookupd_answer *);
+static int	propagate_ext(struct lookupd_answer *, const char *, size_t);
+static void	answer_domain(struct mapview *, const struct mapview_pair *,
+		    const char *, struct lookupd_answer *);
+static void	answer_address(struct mapview *, const struct mapview_pair *,
+		    struct stats *, const char *, int, int32_t, time_t,
+		    struct lookupd_answer *);
+static int	read_begin(const struct mapview_pair *,
+		    struct lookupd_answer *);
+static void	read_end(const struct mapview_pair *);
+static int	peer_is_cleanup(int);
+static void	conn_close(struct lookupd *, int);
+static void	conn_accept(struct lookupd *, const struct listener *,
+		    long long);
+static void	conn_evict(struct lookupd *);
+static int	conn_queue(struct lookupd *, struct conn *, const char *,
+		    size_t);
+static int	conn_reply(struct lookupd *, struct conn *,
+		    const struct lookupd_answer *, const char *);
+static int	conn_process(struct lookupd *, struct conn *, long long);
+static int	conn_flush(struct conn *);
+static int	conn_read(struct lookupd *, struct conn *, long long);
+static long long conn_deadline(const struct lookupd *, const struct conn *);
+static void	log_request(const struct conn *, const char *, size_t,
+		    const struct lookupd_answer *);
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copies len bytes of in to out with ASCII letters lowercased, and a NUL. */
+static void
+fold(char *out, const char *in, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		out[i] = in[i] >= 'A' && in[i] <= 'Z' ? (char)(in[i] + 32) :
+		    in[i];
+	out[len] = '\0';
+}
+
+/*
+ * Looks key up in map into a.  Returns 1 found (a->status FOUND), 0 not
+ * found, -1 on error (a->status TEMP).
+ */
+static int
+map_get(struct amap *map, const char *key, struct lookupd_answer *a)
+{
+	struct errbuf e;
+	int	 rc;
+
+	if ((rc = amap_get(map, key, a->value, AMAP_VALUE_MAX, &e)) == -1) {
+		log_warnx("lookup of %s: %s", key, e.msg);
+		a->status = LOOKUPD_TEMP;
+		a->reason = "alias map lookup failed";
+		return -1;
+	}
+	if (rc == 1) {
+		a->status = LOOKUPD_FOUND;
+		a->len = strlen(a->value);
+	}
+	return rc;
+}
+
+/*
+ * Appends ext (extlen bytes: the delimiter and what follows) to the
+ * local part of every address in a->value, the list of targets the map
+ * holds ("a@x, b@y", each target canonical: a quoted local part ends in
+ * '"' before the '@').  Returns 0, or -1 when the result would not fit
+ * (a->status TEMP: a cut list would send mail elsewhere).
+ */
+static int
+propagate_ext(struct lookupd_answer *a, const char *ext, size_t extlen)
+{
+	char	 out[LOOKUPD_VALUE_MAX];
+	const char *v = a->value, *end = a->value + a->len, *start, *at, *p;
+	size_t	 o = 0, n;
+	int	 quoted;
+
+	while (v < end) {
+		while (v < end && (*v == ' ' || *v == ','))
+			v++;
+		if (v == end)
+			break;
+		/* One address: up to a ',' outside quotes. */
+		start = v;
+		at = NULL;
+		quoted = 0;
+		for (p = v; p < end && (quoted || *p != ','); p++) {
+			if (quoted && *p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && *p == '@')
+				at = p;
+		}
+		v = p;
+		while (p > start && p[-1] == ' ')
+			p--;
+		if (at == NULL)
+			at = p;
+		if (at > start && at[-1] == '"')
+			at--;		/* inside the quotes */
+		n = (size_t)(p - start);
+		if (o + (o > 0 ? 2 : 0) + n + extlen + 1 > sizeof(out)) {
+			a->status = LOOKUPD_TEMP;
+			a->reason = "answer too long";
+			return -1;
+		}
+		if (o > 0) {
+			out[o++] = ',';
+			out[o++] = ' ';
+		}
+		memcpy(out + o, start, (size_t)(at - start));
+		o += (size_t)(at - start);
+		memcpy(out + o, ext, extlen);
+		o += extlen;
+		memcpy(out + o, at, (size_t)(p - at));
+		o += (size_t)(p - at);
+	}
+	out[o] = '\0';
+	memcpy(a->value, out, o + 1);
+	a->len = o;
+	return 0;
+}
+
+/*
+ * A bare domain, as virtual_alias_domains looks it up: the map's value
+ * for the domain.  Without a readable map: TEMP for a domain the last
+ * map managed, or for every domain when no map was ever read.
+ */
+static void
+answer_domain(struct mapview *mv, const struct mapview_pair *pair,
+    const char *folded, struct lookupd_answer *a)
+{
+	char	 dom[ADDR_DOMAIN_MAX + 1];
+	int	 managed;
+
+	a->verdict = "domain";
+	if (pair != NULL) {
+		(void)map_get(pair->map, folded, a);
+		return;
+	}
+	if (addr_domain(folded, strlen(folded), dom) != ADDR_OK)
+		managed = mapview_was_managed(mv, "") == -1 ? -1 : 0;
+	else
+		managed = mapview_was_managed(mv, dom);
+	if (managed != 0) {
+		a->status = LOOKUPD_TEMP;
+		a->reason = "alias map unavailable";
+	}
+}
+
+/*
+ * An address.  verdict_rcpt() classifies it exactly as alias-milter
+ * does (and it is counted the same way); revoked, expired and unknown
+ * aliases are not found (the map lacks them, or, for an alias expired
+ * since the last compile, will); the others get the map's value for the
+ * key that matched in Postfix's order, full address then subaddress
+ * base, with the unmatched extension propagated.
+ */
+static void
+answer_address(struct mapview *mv, const struct mapview_pair *pair,
+    struct stats *stats, const char *key, int propagate, int32_t today,
+    time_t now, struct lookupd_answer *a)
+{
+	struct verdict_result r;
+	struct addr ak;
+	char	 folded[LOOKUPD_KEY_MAX + 1], full[ADDR_BUF], tmp[ADDR_BUF + 1];
+	const char *at;
+	size_t	 blen;
+	int	 rc;
+
+	verdict_rcpt_value(pair, key, 0, today, &r, a->value);
+	a->verdict = verdict_name(r.verdict);
+	if (r.verdict == VERDICT_TEMPFAIL) {
+		/* As the milter: 451 only where the last map was in charge. */
+		if (mapview_was_managed(mv, r.domain) != 0) {
+			a->status = LOOKUPD_TEMP;
+			a->reason = "alias map unavailable";
+		}
+		return;
+	}
+	if (stats != NULL)
+		verdict_count(stats, &r, now);
+	switch (r.verdict) {
+	case VERDICT_REVOKED:
+	case VERDICT_EXPIRED:
+		return;
+	case VERDICT_UNKNOWN:
+	case VERDICT_NOT_OURS:
+		/*
+		 * aliasctl never writes such keys; looked up so that the
+		 * answer is lmdb:'s for any map: the key itself for a
+		 * domain that is not ours, then the catch-all @domain.
+		 */
+		fold(folded, key, strlen(key));
+		if (r.verdict == VERDICT_NOT_OURS &&
+		    map_get(pair->map, folded, a) != 0)
+			return;
+		if (r.domain[0] != '\0') {
+			snprintf(tmp, sizeof(tmp), "@%s", r.domain);
+			(void)map_get(pair->map, tmp, a);
+		}
+		return;
+	default:
+		break;
+	}
+	/* Accepted (or postmaster/abuse): the parse cannot fail now. */
+	if (addr_parse(key, strlen(key), ADDR_KEEP_CASE, &ak) != ADDR_OK ||
+	    (at = strchr(r.alias, '@')) == NULL) {
+		a->status = LOOKUPD_TEMP;
+		a->reason = "internal error";
+		return;
+	}
+	fold(full, ak.local, ak.local_len);
+	snprintf(full + ak.local_len, sizeof(full) - ak.local_len, "@%s",
+	    ak.domain);
+	/* postmaster+x@ may be listed itself: try the full key first. */
+	if (strcmp(r.alias, full) != 0 && r.verdict == VERDICT_POSTMASTER &&
+	    (rc = map_get(pair->map, full, a)) != 0)
+		return;
+	if (r.verdict == VERDICT_ACCEPT) {
+		/* verdict_rcpt_value() left the value in a->value. */
+		a->status = LOOKUPD_FOUND;
+		a->len = strlen(a->value);
+	} else if ((rc = map_get(pair->map, r.alias, a)) != 1)
+		return;
+	blen = (size_t)(at - r.alias);
+	if (propagate && strcmp(r.alias, full) != 0 && blen < ak.local_len)
+		(void)propagate_ext(a, ak.local + blen, ak.local_len - blen);
+}
+
+/* Enters a read section of both files; -1 (a TEMP answer) on error. */
+static int
+read_begin(const struct mapview_pair *pair, struct lookupd_answer *a)
+{
+	struct errbuf e;
+
+	if (amap_read_begin(pair->policy, &e) == 0) {
+		if (amap_read_begin(pair->map, &e) == 0)
+			return 0;
+		(void)amap_read_end(pair->policy, NULL);
+	}
+	log_warnx("%s", e.msg);
+	a->status = LOOKUPD_TEMP;
+	a->reason = "alias map lock failed";
+	return -1;
+}
+
+static void
+read_end(const struct mapview_pair *pair)
+{
+	struct errbuf e;
+
+	if (amap_read_end(pair->map, &e) == -1)
+		log_warnx("%s", e.msg);
+	if (amap_read_end(pair->policy, &e) == -1)
+		log_warnx("%s", e.msg);
+}
+
+void
+lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
+    size_t keylen, int propagate, int32_t today, time_t now,
+    struct lookupd_answer *a)
+{
+	const struct mapview_pair *pair;
+	char	 copy[LOOKUPD_KEY_MAX + 1];
+
+	a->status = LOOKUPD_NOTFOUND;
+	a->reason = "";
+	a->verdict = "not-ours";
+	a->len = 0;
+	a->value[0] = '\0';
+	/* No key of the map is this long or holds a NUL: we know that. */
+	if (keylen == 0 || keylen > LOOKUPD_KEY_MAX ||
+	    memchr(key, '\0', keylen) != NULL) {
+		a->verdict = "bad-key";
+		return;
+	}
+	pair = mapview_get(mv);
+	/* One shared lock per file for the request's lookups. */
+	if (pair != NULL && read_begin(pair, a) == -1) {
+		mapview_put(mv, pair);
+		return;
+	}
+	if (memchr(key, '@', keylen) == NULL) {
+		fold(copy, key, keylen);
+		answer_domain(mv, pair, copy, a);
+	} else {
+		memcpy(copy, key, keylen);
+		copy[keylen] = '\0';
+		answer_address(mv, pair, stats, copy, propagate, today, now, a);
+	}
+	if (pair != NULL) {
+		read_end(pair);
+		mapview_put(mv, pair);
+	}
+	/* The value doubled as verdict_rcpt_value()'s scratch buffer. */
+	if (a->status != LOOKUPD_FOUND) {
+		a->value[0] = '\0';
+		a->len = 0;
+	}
+}
+
+/*
+ * Nonzero when the peer of the unix socket fd is Postfix's cleanup(8).
+ * It looks up every recipient that smtpd(8) already looked up (and
+ * counted) at RCPT time, so its lookups are not counted again.
+ */
+static int
+peer_is_cleanup(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char	 path[64], comm[32];
+	ssize_t	 n;
+	int	 cfd;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    cr.pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)cr.pid);
+	if ((cfd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(cfd, comm, sizeof(comm) - 1);
+	close(cfd);
+	if (n <= 0)
+		return 0;
+	comm[n] = '\0';
+	return strcmp(comm, "cleanup\n") == 0;
+}
+
+struct lookupd *
+lookupd_new(const struct lookupd_config *cfg)
+{
+	struct lookupd *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->cfg = cfg;
+	if ((d->conns = calloc((size_t)cfg->maxconn, sizeof(*d->conns))) ==
+	    NULL || (d->pfds = calloc((size_t)cfg->maxconn + LISTEN_MAX,
+	    sizeof(*d->pfds))) == NULL) {
+		free(d->conns);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+int
+lookupd_listen(struct lookupd *d, int fd, int proto)
+{
+	int	 fl;
+
+	if (d->nlisten == LISTEN_MAX || (fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	d->listeners[d->nlisten].fd = fd;
+	d->listeners[d->nlisten].proto = proto;
+	d->nlisten++;
+	return 0;
+}
+
+/* Closes connection i; the last one takes its slot. */
+static void
+conn_close(struct lookupd *d, int i)
+{
+	struct conn *c = d->conns[i];
+
+	close(c->fd);
+	free(c->out);
+	free(c);
+	d->conns[i] = d->conns[--d->nconns];
+	d->conns[d->nconns] = NULL;
+}
+
+/* Closes the connection idle the longest, to make room for a new one. */
+static void
+conn_evict(struct lookupd *d)
+{
+	int	 i, oldest = 0;
+
+	for (i = 1; i < d->nconns; i++)
+		if (d->conns[i]->last_ms < d->conns[oldest]->last_ms)
+			oldest = i;
+	log_debug("conn=%llu: closed to make room (%d connections)",
+	    d->conns[oldest]->id, d->nconns);
+	conn_close(d, oldest);
+}
+
+/* Accepts every pending connection on l. */
+static void
+conn_accept(struct lookupd *d, const struct listener *l, long long now)
+{
+	struct conn *c;
+	int	 fd;
+
+	for (;;) {
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				if (now - d->warned_ms >= WARN_EVERY_MS) {
+					log_warn("accept");
+					d->warned_ms = now;
+				}
+				d->accept_pause_until = now + ACCEPT_PAUSE_MS;
+				if (d->nconns > 0)
+					conn_evict(d);
+			}
+			return;		/* EAGAIN, or a client gone again */
+		}
+		if (d->nconns == d->cfg->maxconn)
+			conn_evict(d);
+		if ((c = malloc(sizeof(*c))) == NULL) {
+			log_warn("connection");
+			close(fd);
+			return;
+		}
+		memset(c, 0, offsetof(struct conn, in));
+		c->fd = fd;
+		c->proto = l->proto;
+		c->id = ++d->seq;
+		c->last_ms = now;
+		c->count = d->cfg->stats != NULL && !peer_is_cleanup(fd);
+		d->conns[d->nconns++] = c;
+		log_debug("conn=%llu: %s connection%s", c->id,
+		    c->proto == LOOKUPD_SOCKMAP ? "socketmap" : "tcp_table",
+		    c->count ? "" : " from cleanup (hits not counted)");
+	}
+}
+
+/*
+ * Sends len bytes of reply r: at once when nothing is pending, the rest
+ * kept in c->out.  Returns 0, or -1 when the connection is broken.
+ */
+static int
+conn_queue(struct lookupd *d, struct conn *c, const char *r, size_t len)
+{
+	ssize_t	 n = 0;
+
+	(void)d;
+	if (c->outlen == c->outoff) {
+		do
+			n = send(c->fd, r, len, MSG_NOSIGNAL);
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if (n == -1)
+			n = 0;
+		if ((size_t)n == len)
+			return 0;
+		r += n;
+		len -= (size_t)n;
+	}
+	if (c->out == NULL) {
+		if ((c->out = malloc(LOOKUPD_OUT_MAX)) == NULL) {
+			log_warn("conn=%llu: reply buffer", c->id);
+			return -1;
+		}
+		c->outoff = c->outlen = 0;
+		c->out_ms = now_ms();
+	}
+	if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	/* conn_process() reads no request unless a reply fits. */
+	memcpy(c->out + c->outlen, r, len);
+	c->outlen += len;
+	return 0;
+}
+
+/*
+ * Encodes answer a, or when a is NULL the protocol error err, in c's
+ * protocol and queues it.  Returns 0 or -1 (broken connection).
+ */
+static int
+conn_reply(struct lookupd *d, struct conn *c, const struct lookupd_answer *a,
+    const char *err)
+{
+	const char *status, *text;
+	size_t	 len, textlen;
+	int	 code;
+
+	if (a == NULL) {
+		status = "PERM";
+		code = 400;
+		text = err;
+	} else if (a->status == LOOKUPD_FOUND) {
+		status = "OK";
+		code = 200;
+		text = a->value;
+	} else if (a->status == LOOKUPD_NOTFOUND) {
+		status = "NOTFOUND";
+		code = 500;
+		text = c->proto == LOOKUPD_SOCKMAP ? "" : "not found";
+	} else {
+		status = "TEMP";
+		code = 400;
+		text = a->reason;
+	}
+	textlen = a != NULL && a->status == LOOKUPD_FOUND ? a->len :
+	    strlen(text);
+	if (c->proto == LOOKUPD_SOCKMAP)
+		len = sockmap_encode(d->reply, sizeof(d->reply), status, text,
+		    textlen);
+	else
+		len = tcptable_encode(d->reply, sizeof(d->reply), code, text,
+		    textlen);
+	if (len == 0) {
+		/* A value too long for the protocol: never cut it. */
+		log_warnx("conn=%llu: answer too long for %s, replied as a "
+		    "temporary error", c->id, c->proto == LOOKUPD_SOCKMAP ?
+		    "socketmap" : "tcp_table (4096 bytes)");
+		if (c->proto == LOOKUPD_SOCKMAP)
+			len = sockmap_encode(d->reply, sizeof(d->reply),
+			    "TEMP", "answer too long", 15);
+		else
+			len = tcptable_encode(d->reply, sizeof(d->reply), 400,
+			    "answer too long", 15);
+	}
+	return conn_queue(d, c, d->reply, len);
+}
+
+/*
+ * Logs one request and its answer (-v), with bytes outside printable
+ * ASCII shown as '?' so that a client cannot forge log lines.
+ */
+static void
+log_request(const struct conn *c, const char *key, size_t keylen,
+    const struct lookupd_answer *a)
+{
+	char	 k[257];
+	size_t	 i, n = keylen < sizeof(k) - 1 ? keylen : sizeof(k) - 1;
+
+	for (i = 0; i < n; i++)
+		k[i] = key[i] >= 0x20 && key[i] < 0x7f ? key[i] : '?';
+	k[n] = '\0';
+	log_debug("conn=%llu key=<%s>%s verdict=%s answer=%s%s%s", c->id, k,
+	    n < keylen ? "..." : "", a->verdict,
+	    a->status == LOOKUPD_FOUND ? "found " :
+	    a->status == LOOKUPD_TEMP ? "temp " : "notfound",
+	    a->status == LOOKUPD_FOUND ? a->value :
+	    a->status == LOOKUPD_TEMP ? a->reason : "", c->count ? "" :
+	    " (not counted)");
+}
+
+/*
+ * Answers every complete request in c's input while a reply still fits
+ * in its output.  Returns 0, or -1 when the connection must be closed
+ * now.
+ */
+static int
+conn_process(struct lookupd *d, struct conn *c, long long now_msec)
+{
+	struct sockmap_request sr;
+	struct lookupd_answer a;
+	const char *key, *err = "";
+	size_t	 off = 0, used, keylen;
+	int32_t	 today = DATE_NONE;
+	time_t	 now = 0;
+	int	 rc, bad;
+
+	while (!c->closing && off < c->inlen &&
+	    c->outlen - c->outoff + SOCKMAP_REPLY_WIRE_MAX <= LOOKUPD_OUT_MAX) {
+		bad = 0;
+		if (c->proto == LOOKUPD_SOCKMAP) {
+			rc = sockmap_decode(c->in + off, c->inlen - off, &sr,
+			    &used, &err);
+			if (rc == SOCKMAP_NEED_MORE)
+				break;
+			if (rc == SOCKMAP_ERROR)
+				c->closing = 1;
+			bad = rc != SOCKMAP_REQUEST;
+			key = sr.key;
+			keylen = sr.keylen;
+		} else {
+			rc = tcptable_decode(c->in + off, c->inlen - off,
+			    d->key, sizeof(d->key), &keylen, &used, &err);
+			if (rc == TCPTABLE_NEED_MORE)
+				break;
+			if (rc == TCPTABLE_ERROR)
+				c->closing = 1;
+			bad = rc != TCPTABLE_REQUEST;
+			key = d->key;
+		}
+		off += used;
+		if (bad) {
+			log_info("conn=%llu: protocol error: %s%s", c->id, err,
+			    c->closing ? "; closing the connection" : "");
+			if (conn_reply(d, c, NULL, err) == -1)
+				return -1;
+			continue;
+		}
+		if (today == DATE_NONE) {
+			today = date_today();
+			now = time(NULL);
+		}
+		lookupd_answer(d->cfg->mv, c->count ? d->cfg->stats : NULL,
+		    key, keylen, d->cfg->propagate, today, now, &a);
+		if (d->cfg->verbose)
+			log_request(c, key, keylen, &a);
+		if (conn_reply(d, c, &a, NULL) == -1)
+			return -1;
+	}
+	if (c->closing)
+		c->inlen = 0;		/* the rest is not read */
+	else if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+		c->last_ms = now_msec;
+		/* What is left started in the read just made. */
+		c->req_ms = now_msec;
+	}
+	return 0;
+}
+
+/* Sends pending replies.  Returns 0, or -1 when broken. */
+static int
+conn_flush(struct conn *c)
+{
+	ssize_t	 n;
+
+	while (c->outoff < c->outlen) {
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		c->outoff += (size_t)n;
+	}
+	free(c->out);
+	c->out = NULL;
+	c->outoff = c->outlen = 0;
+	return 0;
+}
+
+/* Reads what c sent and answers it.  Returns 0, or -1 to close. */
+static int
+conn_read(struct lookupd *d, struct conn *c, long long now)
+{
+	ssize_t	 n;
+
+	if (c->inlen == sizeof(c->in))
+		return 0;	/* full: conn_process() must make room */
+	do
+		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	if (n == 0)
+		c->eof = 1;
+	else {
+		if (c->inlen == 0)
+			c->req_ms = now;
+		c->inlen += (size_t)n;
+	}
+	return conn_process(d, c, now);
+}
+
+/*
+ * When c is to be dropped if nothing happens: replies unread, or a
+ * request not complete, io_ms after the last progress sending or the
+ * first byte of the request (a byte now and then does not keep a
+ * connection); otherwise idle_ms after the last answer.
+ */
+static long long
+conn_deadline(const struct lookupd *d, const struct conn *c)
+{
+	if (c->outlen > c->outoff || c->closing)
+		return c->out_ms + d->cfg->io_ms;
+	if (c->inlen > 0)
+		return c->req_ms + d->cfg->io_ms;
+	return c->last_ms + d->cfg->idle_ms;
+}
+
+int
+lookupd_run(struct lookupd *d, volatile sig_atomic_t *stop,
+    const sigset_t *waitmask)
+{
+	struct timespec ts;
+	struct conn *c;
+	long long now, next, dl;
+	int	 i, n, np, nl, rc, pending;
+
+	while (!*stop) {
+		now = now_ms();
+		next = now + 60000;
+		/* Time out connections, and find the next deadline. */
+		for (i = 0; i < d->nconns; ) {
+			c = d->conns[i];
+			dl = conn_deadline(d, c);
+			if (dl <= now) {
+				log_debug("conn=%llu: %s timeout", c->id,
+				    c->outlen > c->outoff || c->closing ?
+				    "reply" : c->inlen > 0 ? "request" :
+				    "idle");
+				conn_close(d, i);
+				continue;
+			}
+			if (dl < next)
+				next = dl;
+			i++;
+		}
+		np = 0;
+		nl = 0;
+		if (now >= d->accept_pause_until)
+			for (i = 0; i < d->nlisten; i++, nl++) {
+				d->pfds[np].fd = d->listeners[i].fd;
+				d->pfds[np].events = POLLIN;
+				d->pfds[np++].revents = 0;
+			}
+		else if (d->accept_pause_until < next)
+			next = d->accept_pause_until;
+		for (i = 0; i < d->nconns; i++) {
+			c = d->conns[i];
+			pending = c->outlen > c->outoff;
+			d->pfds[np].fd = c->fd;
+			d->pfds[np].events = 0;
+			/* Read only while a reply fits and the peer talks. */
+			if (!c->eof && !c->closing && c->outlen - c->outoff +
+			    SOCKMAP_REPLY_WIRE_MAX <= LOOKUPD_OUT_MAX)
+				d->pfds[np].events |= POLLIN;
+			if (pending)
+				d->pfds[np].events |= POLLOUT;
+			d->pfds[np++].revents = 0;
+		}
+		ts.tv_sec = (next - now) / 1000;
+		ts.tv_nsec = (long)((next - now) % 1000) * 1000000L;
+		n = ppoll(d->pfds, (nfds_t)np, &ts, waitmask);
+		if (n == -1) {
+			if (errno == EINTR)
+				return *stop ? 0 : 1;
+			log_warn("ppoll");
+			return -1;
+		}
+		now = now_ms();
+		/*
+		 * Connections first, by index: accepting may move them.  A
+		 * slot closed here is refilled by the last connection,
+		 * whose pollfd is then stale: skip the rest of this round
+		 * for it by working from the end.
+		 */
+		for (i = d->nconns - 1; i >= 0; i--) {
+			struct pollfd *p = &d->pfds[nl + i];
+
+			c = d->conns[i];
+			if (p->revents == 0)
+				goto check;
+			rc = 0;
+			if (p->revents & POLLOUT) {
+				rc = conn_flush(c);
+				if (rc == 0)
+					c->out_ms = now;
+				/* Output drained: requests may wait. */
+				if (rc == 0 && c->inlen > 0)
+					rc = conn_process(d, c, now);
+			}
+			if (rc == 0 && (p->revents & (POLLIN | POLLHUP |
+			    POLLERR)))
+				rc = conn_read(d, c, now);
+			if (rc == -1) {
+				conn_close(d, i);
+				continue;
+			}
+check:
+			/*
+			 * Done when the peer has gone or we said goodbye, and
+			 * every reply is out (conn_process() has answered all
+			 * complete requests whenever the output has room).
+			 */
+			if ((c->eof || c->closing) && c->outlen == c->outoff) {
+				if (c->inlen > 0 && !c->closing)
+					log_debug("conn=%llu: %zu bytes of an "
+					    "unfinished request at EOF", c->id,
+					    c->inlen);
+				conn_close(d, i);
+			}
+		}
+		for (i = 0; i < nl; i++)
+			if (d->pfds[i].revents & POLLIN)
+				conn_accept(d, &d->listeners[i], now);
+	}
+	return 0;
+}
+
+void
+lookupd_free(struct lookupd *d)
+{
+	int	 i;
+
+	if (d == NULL)
+		return;
+	while (d->nconns > 0)
+		conn_close(d, d->nconns - 1);
+	for (i = 0; i < d->nlisten; i++)
+		close(d->listeners[i].fd);
+	free(d->conns);
+	free(d->pfds);
+	free(d);
+}

@@ -1,0 +1,108 @@
+/*
+ * lookupd.h: alias-lookupd's lookups and its server loop.
+ *
+ * lookupd_answer() turns one key into the answer Postfix would get from
+ * the lmdb: map, with the lookups Postfix makes itself only for such
+ * "fixed" tables done here (see lookupd.c), and counts the hit.
+ * lookupd_run() is the server: one thread, one poll(2) loop over
+ * non-blocking sockets, speaking socketmap (sockmap.h) or tcp_table
+ * (tcptable.h) on each listening socket.
+ */
+#ifndef LOOKUPD_H
+#define LOOKUPD_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "amap.h"
+
+struct mapview;
+struct stats;
+
+/* Protocols of a listening socket. */
+#define LOOKUPD_SOCKMAP		0
+#define LOOKUPD_TCPTABLE	1
+
+/*
+ * Longest key looked up; a longer one cannot be in the map (whose keys
+ * are RFC 5321 paths) and is not found.
+ */
+#define LOOKUPD_KEY_MAX		1024
+/* Longest answer: a map value with a subaddress added to each target. */
+#define LOOKUPD_VALUE_MAX	(2 * AMAP_VALUE_MAX)
+
+/* Per-connection limits (see alias-lookupd(8), LIMITS). */
+#define LOOKUPD_OUT_MAX		(64 * 1024)	/* unsent replies */
+#define LOOKUPD_MAXCONN		4096		/* default -c */
+#define LOOKUPD_IDLE_MS		(300 * 1000)	/* default -i */
+#define LOOKUPD_IO_MS		(10 * 1000)	/* default -r */
+
+enum lookupd_status {
+	LOOKUPD_FOUND,
+	LOOKUPD_NOTFOUND,
+	LOOKUPD_TEMP		/* the map cannot be read: try again later */
+};
+
+struct lookupd_answer {
+	enum lookupd_status status;
+	const char *reason;		/* LOOKUPD_TEMP: static text */
+	const char *verdict;		/* for the log: verdict_name(), or
+					   "domain", "not-ours", "too-long" */
+	size_t	 len;			/* of value */
+	char	 value[LOOKUPD_VALUE_MAX];	/* LOOKUPD_FOUND; NUL-ended */
+};
+
+/*
+ * Answers key (keylen bytes, as the client sent it) from the live map
+ * mv on day today.  When stats is not NULL the verdict is counted at
+ * now as alias-milter counts it (bare domain keys are not).  Fills *a;
+ * never fails: an unreadable map is LOOKUPD_TEMP, never NOTFOUND.
+ * propagate: append an unmatched subaddress to each target, as
+ * Postfix's propagate_unmatched_extensions (default) does.
+ */
+void	lookupd_answer(struct mapview *mv, struct stats *stats,
+	    const char *key, size_t keylen, int propagate, int32_t today,
+	    time_t now, struct lookupd_answer *a);
+
+struct lookupd_config {
+	struct mapview *mv;
+	struct stats *stats;
+	int	 propagate;		/* see lookupd_answer() */
+	int	 maxconn;		/* open client connections at most */
+	int	 idle_ms;		/* drop a connection idle this long */
+	int	 io_ms;			/* a request, or sending replies, may
+					   take this long */
+	int	 verbose;		/* log every request (log_debug) */
+};
+
+struct lookupd;
+
+/*
+ * Returns a new server for cfg (kept, not copied), or NULL when out of
+ * memory.
+ */
+struct lookupd *lookupd_new(const struct lookupd_config *cfg);
+
+/*
+ * Adds the listening socket fd (made non-blocking here) speaking proto.
+ * Returns 0, or -1 when there are already two or fd cannot be made
+ * non-blocking.  The server closes fd.
+ */
+int	lookupd_listen(struct lookupd *, int fd, int proto);
+
+/*
+ * Serves until a signal arrives.  The caller's signals must be blocked;
+ * they are let through only while the loop waits in ppoll(2) with
+ * waitmask, so none is missed.  Returns 0 when *stop is set, 1 after
+ * any other signal (call again to go on serving), -1 on a fatal error
+ * (logged).
+ */
+int	lookupd_run(struct lookupd *, volatile sig_atomic_t *stop,
+	    const sigset_t *waitmask);
+
+/* Closes every connection and listening socket; NULL ok. */
+void	lookupd_free(struct lookupd *);
+
+#endif /* LOOKUPD_H */
