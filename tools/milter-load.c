@@ -12,7 +12,19 @@
  *   cc -O2 -pthread -o milter-load tools/milter-load.c
  *
  * usage: milter-load [-c CONNS] [-t SECONDS] [-n RCPTS] [-r RCPTS_PER_MAIL]
- *                    [-R RATE] [-f SENDER] -k KEYFILE -s SOCKET
+ *                    [-R RATE] [-f SENDER] [-x] [-o OUTFILE]
+ *                    -k KEYFILE -s SOCKET
+ * KEYFILE has one recipient a line (the first word; '#' lines are
+ * comments).  With -x each line must also name the replies that are
+ * right for it, one or two words after the key, a reply name with '_'
+ * for its blanks: "continue", "550_5.1.1", "550_5.7.1", "451_4.3.0".
+ * Two words are the answers of two maps (the fault tests' map A and
+ * map B, compiled in turn while the load runs): every reply must be one
+ * of them.  The client counts the replies that were wrong, those that
+ * only the first word allowed, only the second, or both, and prints the
+ * first wrong ones; the exit status is 1 when any was wrong.
+ * -o OUTFILE writes one line per RCPT: the key, a tab, the reply name
+ * ('_' for blanks), in the order each connection got them.
  * Without -R every connection sends its next command as soon as the
  * reply is in (closed loop: with C connections the mean latency is
  * C / throughput, Little's law).  -R RATE paces the RCPTs to RATE per
@@ -21,7 +33,8 @@
  * omission).
  * SOCKET is unix:/path (or local:/path), inet:PORT@127.0.0.1 or
  * inet:127.0.0.1:PORT; only loopback addresses are accepted.
- * Exit 0 if every connection ran to the end, 1 on protocol errors.
+ * Exit 0 if every connection ran to the end (and, with -x, every reply
+ * was one the key file allows), 1 otherwise.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -70,16 +83,25 @@
 #define MTA_PROTOCOL	0x001fffffU
 
 #define NREPLY		16
+#define NEXPECT		2	/* reply names a key line may allow */
+#define NSHOWWRONG	10	/* wrong replies printed */
 
 struct reply {
 	char		name[24];	/* "continue", "550 5.1.1", ... */
 	unsigned long	n;
 };
 
+/* -x: what a key's reply may be; counted by which column matched. */
+struct expect {
+	char	       *want[NEXPECT];	/* reply names, blanks as blanks */
+	int		nwant;
+};
+
 struct worker {
 	pthread_t	tid;
 	int		idx;
 	unsigned long	rcpts;
+	unsigned long	wrong, first_only, second_only, both;
 	uint32_t       *lat;		/* RCPT round trips, ns */
 	size_t		nlat, cap;
 	struct reply	rep[NREPLY];
@@ -95,12 +117,16 @@ static struct {
 	unsigned long	max_rcpts;	/* per connection; 0: until time */
 	const char     *sender, *socket;
 	char	      **keys;
+	struct expect  *expect;		/* -x: one per key, else NULL */
 	size_t		nkeys;
+	FILE	       *out;		/* -o */
+	pthread_mutex_t	outmu;		/* serialises wrong-reply reports */
+	unsigned long	shown;		/* wrong replies printed, under outmu */
 	struct timespec	deadline;
 	struct sockaddr_storage sa;
 	socklen_t	salen;
-} cf = { 50, 20, 10.0, 0.0, 0, "sender@example.net", NULL, NULL, 0, {0, 0},
-	 {0}, 0 };
+} cf = { .conns = 50, .per_mail = 20, .seconds = 10.0,
+	 .sender = "sender@example.net", .outmu = PTHREAD_MUTEX_INITIALIZER };
 
 static double
 now(void)
@@ -300,6 +326,49 @@ connect_milter(struct worker *w)
 	return fd;
 }
 
+/*
+ * -x and -o: checks the reply name got for key number k against what
+ * the key file allows, counts it, and writes it to OUTFILE.
+ */
+static void
+check(struct worker *w, size_t k, const char *got)
+{
+	const struct expect *x;
+	char	 line[700];
+	size_t	 i;
+	int	 j, hit[NEXPECT] = { 0 };
+
+	if (cf.out != NULL) {
+		snprintf(line, sizeof(line), "%s\t%s\n", cf.keys[k], got);
+		for (i = strlen(cf.keys[k]) + 1; line[i] != '\0'; i++)
+			if (line[i] == ' ')
+				line[i] = '_';
+		fputs(line, cf.out);	/* stdio locks the stream */
+	}
+	if (cf.expect == NULL)
+		return;
+	x = &cf.expect[k];
+	for (j = 0; j < x->nwant; j++)
+		hit[j] = strcmp(got, x->want[j]) == 0;
+	if (hit[0] && (x->nwant < 2 || hit[1]))
+		w->both++;
+	else if (hit[0])
+		w->first_only++;
+	else if (x->nwant > 1 && hit[1])
+		w->second_only++;
+	else {
+		w->wrong++;
+		pthread_mutex_lock(&cf.outmu);
+		if (cf.shown++ < NSHOWWRONG)
+			fprintf(stderr, "milter-load: wrong reply: %s got \"%s\", "
+			    "expected \"%s\"%s%s%s\n", cf.keys[k], got,
+			    x->want[0], x->nwant > 1 ? " or \"" : "",
+			    x->nwant > 1 ? x->want[1] : "",
+			    x->nwant > 1 ? "\"" : "");
+		pthread_mutex_unlock(&cf.outmu);
+	}
+}
+
 static void
 record(struct worker *w, uint64_t ns)
 {
@@ -412,6 +481,7 @@ work(void *arg)
 		}
 		for (i = 0; i < cf.per_mail; i++) {
 			uint64_t t0;
+			size_t kk = k;
 			const char *key = cf.keys[k];
 
 			k = (k + 1) % cf.nkeys;
@@ -442,6 +512,7 @@ work(void *arg)
 					goto out;
 				record(w, now_ns() - t0);
 				count(w, name);
+				check(w, kk, name);
 			}
 			w->rcpts++;
 			if ((cf.max_rcpts && w->rcpts >= cf.max_rcpts) ||
@@ -512,21 +583,47 @@ parse_socket(const char *s)
 	return 0;
 }
 
+/*
+ * Parses the words after the key on a -x key line into x: reply names
+ * with '_' for blanks.  Returns 0, or -1 when there are none or too
+ * many.
+ */
 static int
-load_keys(const char *path)
+parse_expect(char *rest, struct expect *x)
+{
+	char	*w, *p;
+
+	x->nwant = 0;
+	for (w = strtok(rest, " \t\r\n"); w != NULL;
+	    w = strtok(NULL, " \t\r\n")) {
+		if (x->nwant == NEXPECT)
+			return -1;
+		for (p = w; *p != '\0'; p++)
+			if (*p == '_')
+				*p = ' ';
+		if ((x->want[x->nwant] = strdup(w)) == NULL)
+			return -1;
+		x->nwant++;
+	}
+	return x->nwant > 0 ? 0 : -1;
+}
+
+static int
+load_keys(const char *path, int expect)
 {
 	FILE *fp;
 	char line[600];
-	size_t cap = 0, l;
+	size_t cap = 0, l, lineno = 0;
 	char **n;
+	struct expect *x;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		perror(path);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
 		l = strcspn(line, "\r\n \t");
-		line[l] = '\0';
 		if (l == 0 || line[0] == '#')
 			continue;
 		if (cf.nkeys == cap) {
@@ -534,7 +631,22 @@ load_keys(const char *path)
 			if ((n = realloc(cf.keys, cap * sizeof(*n))) == NULL)
 				goto fail;
 			cf.keys = n;
+			if (expect) {
+				if ((x = realloc(cf.expect, cap * sizeof(*x))) ==
+				    NULL)
+					goto fail;
+				cf.expect = x;
+			}
 		}
+		if (expect && parse_expect(line + l, &cf.expect[cf.nkeys]) ==
+		    -1) {
+			fprintf(stderr, "milter-load: %s:%zu: -x needs one or "
+			    "%d reply names after the key\n", path, lineno,
+			    NEXPECT);
+			fclose(fp);
+			return -1;
+		}
+		line[l] = '\0';
 		if ((cf.keys[cf.nkeys] = strdup(line)) == NULL)
 			goto fail;
 		cf.nkeys++;
@@ -566,17 +678,19 @@ main(int argc, char *argv[])
 	struct reply tot[NREPLY];
 	uint32_t *all;
 	size_t nall = 0, j;
-	unsigned long rcpts = 0;
+	unsigned long rcpts = 0, wrong = 0, first = 0, second = 0, both = 0;
 	double t0, el;
-	int ch, i, r, ntot = 0, failed = 0;
-	const char *keyfile = NULL;
+	int ch, i, r, ntot = 0, failed = 0, expect = 0;
+	const char *keyfile = NULL, *outfile = NULL;
 
-	while ((ch = getopt(argc, argv, "c:f:k:n:r:R:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:f:k:n:o:r:R:s:t:x")) != -1) {
 		switch (ch) {
 		case 'c': cf.conns = atoi(optarg); break;
 		case 'f': cf.sender = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 'n': cf.max_rcpts = strtoul(optarg, NULL, 10); break;
+		case 'o': outfile = optarg; break;
+		case 'x': expect = 1; break;
 		case 'r': cf.per_mail = atoi(optarg); break;
 		case 'R': cf.rate = atof(optarg); break;
 		case 's': cf.socket = optarg; break;
@@ -592,8 +706,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "milter-load: bad socket %s\n", cf.socket);
 		return 64;
 	}
-	if (load_keys(keyfile) < 0)
+	if (load_keys(keyfile, expect) < 0)
 		return 66;
+	if (outfile != NULL && (cf.out = fopen(outfile, "w")) == NULL) {
+		perror(outfile);
+		return 73;
+	}
 	if ((ws = calloc((size_t)cf.conns, sizeof(*ws))) == NULL)
 		return 71;
 	t0 = now();
@@ -615,8 +733,16 @@ main(int argc, char *argv[])
 		pthread_join(ws[i].tid, NULL);
 	el = now() - t0;
 
+	if (cf.out != NULL && fclose(cf.out) == EOF) {
+		perror(outfile);
+		return 74;
+	}
 	for (i = 0; i < cf.conns; i++) {
 		rcpts += ws[i].rcpts;
+		wrong += ws[i].wrong;
+		first += ws[i].first_only;
+		second += ws[i].second_only;
+		both += ws[i].both;
 		nall += ws[i].nlat;
 		if (ws[i].failed) {
 			if (failed++ < 3)
@@ -657,11 +783,20 @@ main(int argc, char *argv[])
 	for (ch = 0; ch < ntot; ch++)
 		printf("%s %s: %lu", ch ? "," : "", tot[ch].name, tot[ch].n);
 	printf("\n");
-	printf("RESULT verdicts_per_s=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f failed_conns=%d\n",
+	if (expect)
+		printf("checked: %lu, wrong %lu, first only %lu, second only %lu, "
+		    "both %lu\n", wrong + first + second + both, wrong, first,
+		    second, both);
+	printf("RESULT verdicts_per_s=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f failed_conns=%d",
 	    rcpts / el, PCT(0.50), PCT(0.99), PCT(1.0), failed);
-	return failed ? 1 : 0;
+	if (expect)
+		printf(" rcpts=%lu wrong=%lu first_only=%lu second_only=%lu both=%lu",
+		    rcpts, wrong, first, second, both);
+	printf("\n");
+	return failed || wrong ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: milter-load [-c CONNS] [-t SECONDS] [-n RCPTS] "
-	    "[-r RCPTS_PER_MAIL] [-R RATE] [-f SENDER] -k KEYFILE -s SOCKET\n");
+	    "[-r RCPTS_PER_MAIL] [-R RATE] [-f SENDER] [-x] [-o OUTFILE] "
+	    "-k KEYFILE -s SOCKET\n");
 	return 64;
 }

@@ -5,7 +5,9 @@
  * totals under concurrent stats_hit() and stats_flush(), reading while
  * a writer has the file open (from another process, as aliasctl stats
  * does), the on-disk record layout byte by byte, and records we do not
- * know.  Every test works in its own mkdtemp(3) directory, removed
+ * know; and the file removed, replaced, truncated, overwritten or
+ * touched under a running writer (stats.c, "The file under the daemon's
+ * feet").  Every test works in its own mkdtemp(3) directory, removed
  * afterwards.
  */
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -67,6 +70,10 @@ static void	 raw_get(const char *, const char *, const char *,
 		    unsigned char *, size_t *);
 static void	 raw_put(const char *, const char *, const char *,
 		    const unsigned char *, size_t);
+static struct stats *counted(const char *, const char *, int);
+static void	 expect_hits(const char *, const char *, uint64_t);
+static void	 write_file(const char *, const char *, size_t);
+static int	 same_bytes(const char *, const char *, size_t);
 
 static const char *const thread_alias[5] = {
 	"a0@example.com", "a1@example.com", "a2@example.com",
@@ -748,6 +755,260 @@ test_file_cap_and_growth(void **state)
 	print_message("file of %lld bytes\n", (long long)st.st_size);
 }
 
+/*
+ * A writer on path that has flushed n hits of key, the file's first
+ * content.  The caller closes it.
+ */
+static struct stats *
+counted(const char *path, const char *key, int n)
+{
+	struct stats *s;
+	struct errbuf e;
+	int	 i;
+
+	if (stats_open(path, &s, &e) == -1)
+		fail_msg("stats_open: %s", e.msg);
+	for (i = 0; i < n; i++)
+		stats_hit(s, key, STATS_HIT, 100);
+	if (stats_flush(s, &e) == -1)
+		fail_msg("stats_flush: %s", e.msg);
+	return s;
+}
+
+/* The file at path (no writer open) has want hits for key, and no other row. */
+static void
+expect_hits(const char *path, const char *key, uint64_t want)
+{
+	struct stats_row *rows;
+	size_t	 n;
+
+	read_table(path, 0, &rows, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key, key);
+	assert_int_equal(rows[0].a.hits, want);
+	stats_rows_free(rows, n);
+}
+
+/* Writes len bytes of a pattern that is no LMDB file to path. */
+static void
+write_file(const char *path, const char *pattern, size_t len)
+{
+	FILE	*fp;
+	size_t	 i;
+
+	assert_non_null(fp = fopen(path, "w"));
+	for (i = 0; i < len; i++)
+		assert_int_not_equal(fputc(pattern[i % strlen(pattern)], fp),
+		    EOF);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Nonzero when path holds exactly the len bytes write_file() wrote. */
+static int
+same_bytes(const char *path, const char *pattern, size_t len)
+{
+	struct stat st;
+	FILE	*fp;
+	size_t	 i;
+	int	 c, same = 1;
+
+	if (stat(path, &st) == -1 || (size_t)st.st_size != len ||
+	    (fp = fopen(path, "r")) == NULL)
+		return 0;
+	for (i = 0; i < len && same; i++)
+		same = (c = fgetc(fp)) == pattern[i % strlen(pattern)];
+	fclose(fp);
+	return same;
+}
+
+/*
+ * The file removed under the writer (to reset the counters): the next
+ * flush starts a new file, even with nothing to write, and later counts
+ * go there rather than to the unlinked inode.  With its lock file too.
+ */
+static void
+test_file_removed(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct errbuf e;
+	char	 lock[160];
+
+	s = counted(f->path, "irs@example.com", 3);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(stats_flush(s, &e), 0);
+	assert_int_equal(access(f->path, F_OK), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 2);
+
+	s = counted(f->path, "irs@example.com", 1);
+	snprintf(lock, sizeof(lock), "%s-lock", f->path);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(unlink(lock), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 300);
+	assert_int_equal(stats_flush(s, &e), 0);
+	assert_int_equal(access(lock, F_OK), 0);
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 1);
+}
+
+/*
+ * Garbage renamed over the file: it is moved to PATH.corrupt, byte for
+ * byte, and the counts go to a new file.  A second time replaces the
+ * first PATH.corrupt.
+ */
+static void
+test_file_replaced(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct errbuf e;
+	char	 tmp[160], aside[160];
+	int	 round;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	snprintf(aside, sizeof(aside), "%s.corrupt", f->path);
+	s = counted(f->path, "irs@example.com", 3);
+	for (round = 1; round <= 2; round++) {
+		write_file(tmp, round == 1 ? "garbage " : "more garbage ",
+		    20000 * round);
+		assert_int_equal(rename(tmp, f->path), 0);
+		stats_hit(s, "irs@example.com", STATS_HIT, 200);
+		assert_int_equal(stats_flush(s, &e), 0);
+		assert_true(same_bytes(aside, round == 1 ? "garbage " :
+		    "more garbage ", 20000 * round));
+	}
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 1);
+
+	/* A good stats file renamed over ours is used as it is. */
+	s = counted(tmp, "other@example.com", 5);
+	stats_close(s);
+	s = counted(f->path, "irs@example.com", 1);
+	assert_int_equal(rename(tmp, f->path), 0);
+	stats_hit(s, "other@example.com", STATS_HIT, 200);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	expect_hits(f->path, "other@example.com", 6);
+}
+
+/*
+ * Truncated in place (LMDB would read the missing pages through its map:
+ * SIGBUS): moved aside.  Truncated to nothing: LMDB starts it anew in
+ * place.  Either way no crash, and the new counts are kept.
+ */
+static void
+test_file_truncated(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct errbuf e;
+	struct stat st;
+	char	 aside[160], key[64];
+	int	 i;
+
+	snprintf(aside, sizeof(aside), "%s.corrupt", f->path);
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	/* Enough keys for several pages. */
+	for (i = 0; i < 2000; i++) {
+		snprintf(key, sizeof(key), "k%d@example.com", i);
+		stats_hit(s, key, STATS_UNKNOWN, 100);
+	}
+	assert_int_equal(stats_flush(s, &e), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(st.st_size > 8 * 4096);
+	assert_int_equal(truncate(f->path, 8192), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	assert_int_equal(stats_flush(s, &e), 0);
+	assert_int_equal(stat(aside, &st), 0);
+	assert_int_equal(st.st_size, 8192);
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 1);
+
+	s = counted(f->path, "irs@example.com", 2);
+	assert_int_equal(truncate(f->path, 0), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 1);
+}
+
+/* Garbage written over the meta pages in place: moved aside. */
+static void
+test_file_overwritten(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct errbuf e;
+	char	 junk[8192], aside[160];
+	int	 fd;
+
+	snprintf(aside, sizeof(aside), "%s.corrupt", f->path);
+	memset(junk, 0x5a, sizeof(junk));
+	s = counted(f->path, "irs@example.com", 3);
+	assert_true((fd = open(f->path, O_WRONLY)) != -1);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), 0), sizeof(junk));
+	assert_int_equal(close(fd), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	assert_int_equal(stats_flush(s, &e), 0);
+	assert_int_equal(access(aside, F_OK), 0);
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 1);
+}
+
+/*
+ * Only the time changed (touch(1), a backup tool): opened again and
+ * kept, counts add up.
+ */
+static void
+test_file_touched(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct errbuf e;
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	char	 aside[160];
+
+	snprintf(aside, sizeof(aside), "%s.corrupt", f->path);
+	s = counted(f->path, "irs@example.com", 3);
+	assert_int_equal(utimensat(AT_FDCWD, f->path, ts, 0), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	assert_int_equal(stats_flush(s, &e), 0);
+	assert_int_equal(access(aside, F_OK), -1);
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 4);
+}
+
+/*
+ * A reopen that fails (a directory where the file was): the flush fails
+ * and keeps its counts, which the next flush writes once the path is
+ * free again.
+ */
+static void
+test_file_reopen_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct errbuf e;
+
+	s = counted(f->path, "irs@example.com", 3);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(mkdir(f->path, 0700), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	stats_hit(s, "irs@example.com", STATS_HIT, 200);
+	assert_int_equal(stats_flush(s, &e), -1);
+	assert_non_null(strstr(e.msg, f->path));
+	assert_int_equal(stats_flush(s, &e), -1);
+	stats_hit(s, "irs@example.com", STATS_HIT, 300);
+	assert_int_equal(rmdir(f->path), 0);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	expect_hits(f->path, "irs@example.com", 3);
+}
+
 int
 main(void)
 {
@@ -768,6 +1029,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_record, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_not_lmdb, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_file_removed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_file_replaced, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_file_truncated, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_file_overwritten, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_file_touched, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_file_reopen_fails, setup,
 		    teardown),
 	};
 

@@ -3,8 +3,8 @@
  * from YAML by af_load() and compile_map(), and the live map switchboard
  * (mapview.c): reference counts, reload after a compile while an old
  * reference is still in use, missing and corrupt files, a policy file
- * that names another map, and threads deciding recipients while the map
- * is recompiled under them.  Every test works in its own mkdtemp(3)
+ * that names another map, a policy file with a damaged page, and
+ * threads deciding recipients while the map is recompiled under them.  Every test works in its own mkdtemp(3)
  * directory, removed afterwards.
  */
 #include <stdarg.h>
@@ -782,6 +782,86 @@ test_mapview_threads(void **state)
 	mapview_free(h.mv);
 }
 
+/*
+ * A policy file with one page zeroed (each data page in turn), published
+ * with its map: the daemon must not die (the managed domains were once
+ * collected by a cursor walk, and LMDB aborts on a damaged page in
+ * mdb_cursor_next()).  Every revoked alias is then refused as revoked or
+ * 451, never accepted; a managed domain stays managed.
+ */
+static void
+test_mapview_policy_page_zeroed(void **state)
+{
+	struct fixture *f = *state;
+	const struct mapview_pair *p;
+	struct mapview *mv;
+	struct verdict_result r;
+	struct stat st;
+	char	 other[160], op[256], om[256], pp[256], mp[256], key[64];
+	char	*yaml, zero[4096];
+	size_t	 len = 0, cap = 100000;
+	long	 pg, npages;
+	int	 i, fd, loaded = 0, tempfails = 0, revoked = 0;
+
+	assert_non_null(yaml = malloc(cap));
+	len += (size_t)snprintf(yaml + len, cap - len, "%s",
+	    "domains:\n  example.com:\n    deliver_to: me@example.net\n"
+	    "aliases:\n  irs@example.com: {}\n");
+	for (i = 0; i < 600; i++)
+		len += (size_t)snprintf(yaml + len, cap - len,
+		    "  r%04d@example.com:\n    revoked: 2026-01-01\n"
+		    "    reason: leaked to a list of %d\n", i, i);
+	memset(zero, 0, sizeof(zero));
+	snprintf(other, sizeof(other), "%s/other", f->dir);
+	assert_int_equal(path_suffix(op, sizeof(op), other,
+	    COMPILE_SUFFIX_POLICY), 0);
+	assert_int_equal(path_suffix(om, sizeof(om), other,
+	    COMPILE_SUFFIX_MAP), 0);
+	assert_int_equal(path_suffix(pp, sizeof(pp), f->base,
+	    COMPILE_SUFFIX_POLICY), 0);
+	assert_int_equal(path_suffix(mp, sizeof(mp), f->base,
+	    COMPILE_SUFFIX_MAP), 0);
+	assert_int_equal(compile_yaml(other, yaml, "p", f->today), 0);
+	assert_int_equal(stat(op, &st), 0);
+	npages = (long)(st.st_size / 4096);
+	assert_true(npages > 6);
+	for (pg = 2; pg < npages; pg++) {
+		/* A fresh pair nobody has open; the policy names its map. */
+		assert_int_equal(compile_yaml(other, yaml, "p", f->today), 0);
+		assert_true((fd = open(op, O_WRONLY)) != -1);
+		assert_int_equal(pwrite(fd, zero, sizeof(zero),
+		    (off_t)pg * 4096), sizeof(zero));
+		assert_int_equal(close(fd), 0);
+		assert_int_equal(rename(op, pp), 0);
+		assert_int_equal(rename(om, mp), 0);
+		assert_non_null(mv = mapview_new(f->base));
+		if ((p = mapview_get(mv)) != NULL)
+			loaded++;
+		for (i = 0; i < 600; i += 7) {
+			snprintf(key, sizeof(key), "r%04d@example.com", i);
+			verdict_rcpt(p, key, 0, f->today, &r);
+			if (r.verdict == VERDICT_TEMPFAIL)
+				tempfails++;
+			else if (r.verdict == VERDICT_REVOKED)
+				revoked++;
+			else
+				fail_msg("page %ld: %s: %s", pg, key,
+				    verdict_name(r.verdict));
+		}
+		assert_int_equal(mapview_was_managed(mv, "example.com"),
+		    p != NULL ? 1 : -1);
+		mapview_put(mv, p);
+		mapview_free(mv);
+	}
+	print_message("%ld pages zeroed in turn: %d loaded, %d revoked, "
+	    "%d tempfail\n", npages - 2, loaded, revoked, tempfails);
+	/* The damage was loaded, and hit. */
+	assert_true(loaded > 0);
+	assert_true(tempfails > 0);
+	assert_true(revoked > 0);
+	free(yaml);
+}
+
 int
 main(void)
 {
@@ -799,6 +879,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mapview_mismatch,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapview_threads,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mapview_policy_page_zeroed,
 		    setup, teardown),
 	};
 
