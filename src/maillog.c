@@ -460,7 +460,7 @@ ml_yaml_scalar(const char *s, char *buf, size_t bufsize)
 {
 	const char *p;
 	size_t	 n = 0;
-	int	 plain;
+	int	 plain, esc;
 
 	plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 	    is_digit(*s);
@@ -469,21 +469,28 @@ ml_yaml_scalar(const char *s, char *buf, size_t bufsize)
 		    is_digit(*p) || strchr("._+=@-", *p) != NULL;
 	if (plain) {
 		if (strlen(s) >= bufsize)
-			return -1;
+			goto small;
 		strcpy(buf, s);
 		return 0;
 	}
 	if (bufsize < 3)
-		return -1;
+		goto small;
 	buf[n++] = '"';
 	for (p = s; *p != '\0'; p++) {
-		if (n + 4 > bufsize)
-			return -1;
-		if (*p == '"' || *p == '\\')
+		esc = *p == '"' || *p == '\\';
+		/* This byte and its backslash, the closing quote, the NUL. */
+		if (n + esc + 1 + 2 > bufsize)
+			goto small;
+		if (esc)
 			buf[n++] = '\\';
 		buf[n++] = *p;
 	}
 	buf[n++] = '"';
 	buf[n] = '\0';
 	return 0;
+small:
+	/* No half-quoted string is left behind. */
+	if (bufsize > 0)
+		buf[0] = '\0';
+	return -1;
 }

@@ -125,7 +125,7 @@ int	vt_target_next(const char **p, const char *end, struct addr *a,
  * Writes s into buf (bufsize bytes) as a YAML scalar: as is when it is
  * a plain scalar of letters, digits and "._+=@-" starting with a letter
  * or digit, else double-quoted with '"' and '\' escaped.  Returns 0, or
- * -1 when it does not fit.
+ * -1 when it does not fit (buf then holds "" when bufsize > 0).
  */
 int	ml_yaml_scalar(const char *s, char *buf, size_t bufsize);
 

@@ -354,6 +354,19 @@ test_yaml_scalar(void **state)
 	assert_string_equal(buf, "\"-x@example.com\"");
 	assert_int_equal(ml_yaml_scalar("a\\b@example.com", buf, 8), -1);
 	assert_int_equal(ml_yaml_scalar("abcdefgh", buf, 8), -1);
+	/*
+	 * Found by fuzzing: a quoted result that fits exactly (here 26
+	 * bytes and the NUL) used to be refused for want of slack.
+	 */
+	assert_int_equal(ml_yaml_scalar("\"john doe\"@example.com", buf,
+	    27), 0);
+	assert_string_equal(buf, "\"\\\"john doe\\\"@example.com\"");
+	assert_int_equal(ml_yaml_scalar("\"john doe\"@example.com", buf,
+	    26), -1);
+	assert_string_equal(buf, "");
+	assert_int_equal(ml_yaml_scalar("a b", buf, 6), 0);
+	assert_string_equal(buf, "\"a b\"");
+	assert_int_equal(ml_yaml_scalar("a b", buf, 5), -1);
 }
 
 int
