@@ -17,7 +17,7 @@
 #   test_fault_stats_corrupt       ... replaced, truncated, overwritten
 #   test_fault_compile_loop        compiles of two files in turn while the
 #                                  milter answers a stream of queries
-#                                  (FAULT_LOOP_SECONDS, default 20)
+#                                  (FAULT_LOOP_SECONDS, default 60)
 #
 # The daemon is $BUILD/alias-milter (ASan/UBSan); it must exit 0 with
 # no sanitizer report at the end of every test (milter_stop).  Answers
@@ -878,21 +878,84 @@ test_fault_stats_corrupt() {
 # The clients of the loop, each "loop_client_NAME SECONDS" in the
 # background, writing $T/loop.NAME.out and exiting nonzero on a wrong
 # answer.  alias-lookupd's client will be added here.
-FAULT_LOOP_CLIENTS="milter"
+FAULT_LOOP_CLIENTS="milter lookupd"
 
 loop_client_milter() {
 	timeout $(($1 + 60)) "$T/milter-load" -x -c 8 -r 10 -t "$1" \
 	    -k "$T/exp.AB" -s "$MSOCK" >"$T/loop.milter.out" 2>&1
 }
 
+# The lookup daemon on the same map, asked by postmap -q - over
+# socketmap, the probes again and again: every key found must have the
+# value map A or map B gives it, and a key missing from the answer must
+# be missing from one of the maps; postmap must report no error.
+loop_client_lookupd() {
+	out=$T/loop.lookupd.out
+	[ -x "$BUILD/alias-lookupd" ] || { echo "no $BUILD/alias-lookupd" >"$out"; return 1; }
+	for m in A B; do
+		cp "$T/$m.lmdb" "$T/$m.kv.lmdb"
+		mdb_dump -p -n "$T/$m.kv.lmdb" | awk '
+		/^HEADER=END$/ { body = 1; next }
+		/^DATA=END$/ { exit }
+		body { sub(/^ /, ""); sub(/\\00$/, "")
+		       if (k == "") k = $0; else { print k "\t" $0; k = "" } }' \
+		    >"$T/$m.kv"
+	done
+	"$BUILD/alias-lookupd" -d -m "$T/map" -s "unix:$T/lk.sock" \
+	    2>"$T/lk.log" &
+	lpid=$!
+	i=0
+	until [ -S "$T/lk.sock" ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] && kill -0 "$lpid" 2>/dev/null ||
+		    { echo "alias-lookupd did not start" >"$out"; return 1; }
+		sleep 0.1
+	done
+	end=$(($(date +%s) + $1))
+	rounds=0 answers=0 wrong=0 aonly=0 bonly=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		timeout 60 postmap -q - "socketmap:unix:$T/lk.sock:aliases" \
+		    <"$T/probes" >"$T/lq.out" 2>"$T/lq.err" || true
+		if [ -s "$T/lq.err" ]; then
+			sed 's/^/postmap: /' "$T/lq.err" >>"$out"
+			wrong=$((wrong + 1))
+		fi
+		set -- $(awk -F '\t' '
+		FILENAME == ARGV[1] { a[$1] = $2; next }
+		FILENAME == ARGV[2] { b[$1] = $2; next }
+		FILENAME == ARGV[3] { got[$1] = $2; n++
+			ina = ($1 in a) && a[$1] == $2
+			inb = ($1 in b) && b[$1] == $2
+			if (!ina && !inb) {
+				print "wrong: " $1 " -> " $2 > "/dev/stderr"; w++ }
+			oa += ina && !inb; ob += inb && !ina
+			next }
+		{ if (!($1 in got) && ($1 in a) && ($1 in b)) {
+			print "missing: " $1 > "/dev/stderr"; w++ } }
+		END { print n + 0, w + 0, oa + 0, ob + 0 }' "$T/A.kv" "$T/B.kv" \
+		    "$T/lq.out" "$T/probes" 2>>"$out")
+		answers=$((answers + $1))
+		wrong=$((wrong + $2))
+		aonly=$((aonly + $3))
+		bonly=$((bonly + $4))
+		rounds=$((rounds + 1))
+	done
+	kill -TERM "$lpid"
+	wait "$lpid"
+	lrc=$?
+	echo "RESULT rounds=$rounds found=$answers only_A=$aonly only_B=$bonly wrong=$wrong exit=$lrc" >>"$out"
+	[ "$wrong" -eq 0 ] && [ "$rounds" -gt 0 ] && [ "$lrc" -eq 0 ] &&
+	    ! grep -q 'Sanitizer\|runtime error' "$T/lk.log"
+}
+
 # Two alias files A and B (20,000 aliases, B with 40 removed, 40 new and
 # some revoked), compiled in turn as fast as they compile, while the
 # clients ask about the aliases that differ and some that do not, for
-# FAULT_LOOP_SECONDS (default 20): every answer must be what map A or
+# FAULT_LOOP_SECONDS (default 60): every answer must be what map A or
 # map B says, and both must have been seen.
 test_fault_compile_loop() {
 	fault_need
-	secs=${FAULT_LOOP_SECONDS:-20}
+	secs=${FAULT_LOOP_SECONDS:-60}
 	mkdir "$T/lists"
 	sh "$TOP/tools/gen-aliases" 20000 "$T/A.yaml" /dev/null 7
 	make_b "$T/A.yaml" "$T/B.yaml" "$T/lists"
