@@ -107,9 +107,6 @@ static void	answer_domain(struct mapview *, const struct mapview_pair *,
 static void	answer_address(struct mapview *, const struct mapview_pair *,
 		    struct stats *, const char *, int, int32_t, time_t,
 		    struct lookupd_answer *);
-static int	read_begin(const struct mapview_pair *,
-		    struct lookupd_answer *);
-static void	read_end(const struct mapview_pair *);
 static int	peer_is_cleanup(int);
 static void	conn_close(struct lookupd *, int);
 static void	conn_accept(struct lookupd *, const struct listener *,
@@ -339,40 +336,13 @@ answer_address(struct mapview *mv, const struct mapview_pair *pair,
 		(void)propagate_ext(a, ak.local + blen, ak.local_len - blen);
 }
 
-/* Enters a read section of both files; -1 (a TEMP answer) on error. */
-static int
-read_begin(const struct mapview_pair *pair, struct lookupd_answer *a)
-{
-	struct errbuf e;
-
-	if (amap_read_begin(pair->policy, &e) == 0) {
-		if (amap_read_begin(pair->map, &e) == 0)
-			return 0;
-		(void)amap_read_end(pair->policy, NULL);
-	}
-	log_warnx("%s", e.msg);
-	a->status = LOOKUPD_TEMP;
-	a->reason = "alias map lock failed";
-	return -1;
-}
-
-static void
-read_end(const struct mapview_pair *pair)
-{
-	struct errbuf e;
-
-	if (amap_read_end(pair->map, &e) == -1)
-		log_warnx("%s", e.msg);
-	if (amap_read_end(pair->policy, &e) == -1)
-		log_warnx("%s", e.msg);
-}
-
 void
 lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
     size_t keylen, int propagate, int32_t today, time_t now,
     struct lookupd_answer *a)
 {
 	const struct mapview_pair *pair;
+	struct errbuf e;
 	char	 copy[LOOKUPD_KEY_MAX + 1];
 
 	a->status = LOOKUPD_NOTFOUND;
@@ -388,7 +358,10 @@ lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
 	}
 	pair = mapview_get(mv);
 	/* One shared lock per file for the request's lookups. */
-	if (pair != NULL && read_begin(pair, a) == -1) {
+	if (pair != NULL && mapview_read_begin(pair, &e) == -1) {
+		log_warnx("%s", e.msg);
+		a->status = LOOKUPD_TEMP;
+		a->reason = "alias map lock failed";
 		mapview_put(mv, pair);
 		return;
 	}
@@ -401,7 +374,7 @@ lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
 		answer_address(mv, pair, stats, copy, propagate, today, now, a);
 	}
 	if (pair != NULL) {
-		read_end(pair);
+		mapview_read_end(pair);
 		mapview_put(mv, pair);
 	}
 	/* The value doubled as verdict_rcpt_value()'s scratch buffer. */

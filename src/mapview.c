@@ -438,3 +438,26 @@ mapview_free(struct mapview *mv)
 	free(mv->ppath);
 	free(mv);
 }
+
+int
+mapview_read_begin(const struct mapview_pair *pair, struct errbuf *e)
+{
+	if (amap_read_begin(pair->policy, e) == -1)
+		return -1;
+	if (amap_read_begin(pair->map, e) == -1) {
+		(void)amap_read_end(pair->policy, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+mapview_read_end(const struct mapview_pair *pair)
+{
+	struct errbuf e;
+
+	if (amap_read_end(pair->map, &e) == -1)
+		log_warnx("%s", e.msg);
+	if (amap_read_end(pair->policy, &e) == -1)
+		log_warnx("%s", e.msg);
+}

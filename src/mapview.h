@@ -53,6 +53,15 @@ const struct mapview_pair *mapview_get(struct mapview *);
 void	mapview_put(struct mapview *, const struct mapview_pair *);
 
 /*
+ * A read section over both files of pair (amap_read_begin()): the
+ * lookups for one recipient or request then cost one shared lock per
+ * file, not one per lookup.  Returns 0, or -1 with the reason in e and
+ * nothing held.  mapview_read_end() logs what it cannot release.
+ */
+int	mapview_read_begin(const struct mapview_pair *, struct errbuf *e);
+void	mapview_read_end(const struct mapview_pair *);
+
+/*
  * Sets the grace period in milliseconds (tests use a short one).
  * Thread-safe, takes effect at the next check.
  */

@@ -21,6 +21,8 @@
 
 static void	fallback_domain(const char *, char *);
 static int	is_local(const char *, size_t, const char *);
+static void	decide_rcpt(const struct mapview_pair *, const struct addr *,
+		    int, int, int32_t, struct verdict_result *, char *);
 static int	decide_key(const struct mapview_pair *, const char *, int,
 		    int32_t, char *, struct verdict_result *);
 
@@ -106,12 +108,9 @@ void
 verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
     int null_sender, int32_t today, struct verdict_result *r, char *val)
 {
-	struct policy_domain pd;
 	struct errbuf e;
 	struct addr a;
-	char	 full[ADDR_BUF], base[ADDR_BUF];
-	size_t	 blen;
-	int	 parsed, rc;
+	int	 parsed;
 
 	r->verdict = VERDICT_TEMPFAIL;
 	r->alias[0] = '\0';
@@ -127,6 +126,28 @@ verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
 		r->verdict = VERDICT_NOT_OURS;
 		return;
 	}
+	/* Up to five lookups: one shared lock per file for all of them. */
+	if (mapview_read_begin(pair, &e) == -1)
+		return;
+	decide_rcpt(pair, &a, parsed, null_sender, today, r, val);
+	mapview_read_end(pair);
+}
+
+/*
+ * The rest of verdict_rcpt_value() for a recipient at a domain, inside
+ * its read section.
+ */
+static void
+decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
+    int parsed, int null_sender, int32_t today, struct verdict_result *r,
+    char *val)
+{
+	struct policy_domain pd;
+	struct errbuf e;
+	char	 full[ADDR_BUF], base[ADDR_BUF];
+	size_t	 blen;
+	int	 rc;
+
 	if ((rc = amap_get(pair->policy, r->domain, val, AMAP_VALUE_MAX,
 	    &e)) == -1)
 		return;
@@ -139,22 +160,22 @@ verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
 	r->verdict = VERDICT_UNKNOWN;
 	if (!parsed)
 		return;
-	if (addr_format(&a, full, sizeof(full)) == (size_t)-1)
+	if (addr_format(ap, full, sizeof(full)) == (size_t)-1)
 		return;		/* cannot happen: ADDR_BUF always fits */
-	blen = addr_subaddr_base(&a, pd.subaddress);
+	blen = addr_subaddr_base(ap, pd.subaddress);
 	base[0] = '\0';
-	if (blen < a.local_len) {
-		memcpy(base, a.local, blen);
+	if (blen < ap->local_len) {
+		memcpy(base, ap->local, blen);
 		base[blen] = '@';
-		memcpy(base + blen + 1, a.domain, a.domain_len + 1);
+		memcpy(base + blen + 1, ap->domain, ap->domain_len + 1);
 	}
 	/*
 	 * Postfix splits postmaster+x and abuse+x like any other address
 	 * (only a bare "postmaster" is exempt, which changes nothing), and
 	 * the map has postmaster@ and abuse@ of every domain: so do we.
 	 */
-	if (is_local(a.local, blen, "postmaster") ||
-	    is_local(a.local, blen, "abuse")) {
+	if (is_local(ap->local, blen, "postmaster") ||
+	    is_local(ap->local, blen, "abuse")) {
 		r->verdict = VERDICT_POSTMASTER;
 		strcpy(r->alias, base[0] != '\0' ? base : full);
 		return;
