@@ -29,7 +29,8 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDLIBS	= $(PKG_LIBS) -pthread
 
 # Modules shared by the programs; each program's main is in its own file.
-LIBSRC	= address util log policy aliasfile amap compile stats mapview verdict \
+LIBSRC	= address util log policy aliasfile aliasfile_walk aliasfile_check \
+	  aliasfile_diag aliasfile_edit amap compile stats mapview verdict \
 	  maillog update sockmap tcptable
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)

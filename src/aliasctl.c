@@ -19,6 +19,7 @@
 
 #include "address.h"
 #include "aliasfile.h"
+#include "aliasfile_edit.h"
 #include "amap.h"
 #include "compile.h"
 #include "log.h"

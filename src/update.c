@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "aliasfile.h"
+#include "aliasfile_edit.h"
 #include "amap.h"
 #include "policy.h"
 #include "update.h"

@@ -35,6 +35,7 @@
 
 #include "address.h"
 #include "aliasfile.h"
+#include "aliasfile_edit.h"
 #include "util.h"
 #include "fuzz_util.h"
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "aliasfile.h"
+#include "aliasfile_edit.h"
 #include "util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,0 +1,62 @@
+/*
+ * aliasfile_edit.h: the surgical editor of the alias file's text, and
+ * the YAML scalar writer it shares with import.
+ */
+#ifndef ALIASFILE_EDIT_H
+#define ALIASFILE_EDIT_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/*
+ * The surgical editor.  Each af_edit_*() function takes the whole text
+ * of an alias file (len bytes) and makes one change: every byte it does
+ * not need to touch (comments, order, blank lines, quoting) stays as it
+ * was.  The text is parsed, not validated: load the result with
+ * af_load() before using it.  On success returns 0 and a new buffer in
+ * *out (*outlen bytes plus a NUL, the caller frees it); else returns an
+ * AF_EDIT_* code with the reason in e, and *out is NULL.
+ */
+enum af_edit_error {
+	AF_EDIT_OK = 0,
+	AF_EDIT_BAD,		/* not YAML, or a layout the editor refuses */
+	AF_EDIT_NOT_FOUND,	/* no such alias */
+	AF_EDIT_EXISTS,		/* add: the alias is already in the file */
+	AF_EDIT_NO_DOMAIN,	/* add: its domain is not under domains: */
+	AF_EDIT_REVOKED,	/* revoke: already revoked */
+	AF_EDIT_NOT_REVOKED,	/* restore: not revoked */
+	AF_EDIT_NOMEM
+};
+
+/* A new alias; NULL or 0 for what is not set. */
+struct af_new_alias {
+	const char *key;		/* normalised address */
+	const char *const *to;		/* canonical target addresses */
+	size_t	nto;
+	const char *note;
+	const char *expires;		/* "YYYY-MM-DD" */
+	int	receive_only;
+};
+
+/*
+ * Adds an alias at the end of the block mapping "aliases:" (created
+ * when missing or empty), with its keys' indentation (2 when none).
+ */
+int	af_edit_add(const char *text, size_t len, const struct af_new_alias *,
+	    char **out, size_t *outlen, struct errbuf *e);
+/*
+ * Adds "revoked: date" and, unless reason is NULL, "reason: ..." to the
+ * settings of the alias whose normalised key is key.
+ */
+int	af_edit_revoke(const char *text, size_t len, const char *key,
+	    const char *date, const char *reason, char **out, size_t *outlen,
+	    struct errbuf *e);
+/*
+ * Removes "revoked:" and "reason:" from the alias whose normalised key
+ * is key; when no setting is left, "KEY:" stays with no value.
+ */
+int	af_edit_restore(const char *text, size_t len, const char *key,
+	    char **out, size_t *outlen, struct errbuf *e);
+
+#endif /* ALIASFILE_EDIT_H */
