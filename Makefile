@@ -48,10 +48,13 @@ build/%.o: src/%.c | build
 build/san/%.o: src/%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-build/aliasctl: build/aliasctl.o $(LIBOBJ)
+# aliasctl's commands: options and loading, output, edits, import.
+CTLSRC	= aliasctl cli report edit import
+
+build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/san/aliasctl: build/san/aliasctl.o $(SANOBJ)
+build/san/aliasctl: $(CTLSRC:%=build/san/%.o) $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemons read the compiled map only: no YAML, no libyaml.

@@ -1,0 +1,508 @@
+/*
+ * import.c: aliasctl import.  Prints, as YAML to review, the addresses
+ * a catch-all mail log or a virtual(5) file knows at the managed domains
+ * that are not aliases yet; with --apply, adds them in one edit.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "address.h"
+#include "aliasfile.h"
+#include "aliasfile_edit.h"
+#include "cli.h"
+#include "edit.h"
+#include "import.h"
+#include "log.h"
+#include "maillog.h"
+#include "util.h"
+
+#define IMPORT_NOTE_BUF		256	/* the note of an imported alias */
+
+static void	 import_clean(char *);
+static FILE	*import_open(const char *);
+static void	 import_note(const struct ml_entry *, int, char *);
+static int	 import_maillog(const struct options *, const struct aliasfile *,
+		    int, const char *,
+		    int32_t);
+static int	 import_apply(const struct options *, struct af_new_alias *,
+		    size_t);
+static char	*import_slurp(FILE *, size_t *);
+static int	 import_virtual(const struct options *, const struct aliasfile *,
+		    int, const char *);
+
+/*
+ * A summary line: the path may hold any byte, the YAML comment must
+ * stay one line, so control bytes become '?'.
+ */
+static void
+import_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* Opens path for import; a directory is unreadable input too. */
+static FILE *
+import_open(const char *path)
+{
+	struct stat st;
+	FILE	*fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) == -1) {
+		log_warn("%s", path);
+		fclose(fp);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_warnx("%s: Is a directory", path);
+		fclose(fp);
+		return NULL;
+	}
+	return fp;
+}
+
+/*
+ * "12 messages delivered, 2 bounced, ..., FIRST .. LAST" into buf
+ * (IMPORT_NOTE_BUF bytes), after "only rejected (...): " for a guess.
+ */
+static void
+import_note(const struct ml_entry *e, int guess, char *buf)
+{
+	char	 first[DATE_BUF], last[DATE_BUF];
+	uint64_t m = e->sent;
+	size_t	 n = 0;
+
+#define NOTE_ADD(...)	(n += (size_t)snprintf(buf + n, n < IMPORT_NOTE_BUF ? \
+			    IMPORT_NOTE_BUF - n : 0, __VA_ARGS__))
+	if (guess)
+		NOTE_ADD("only rejected (a guess, not an alias): ");
+	else
+		NOTE_ADD("%llu message%s delivered", (unsigned long long)m,
+		    m == 1 ? "" : "s");
+	if (e->bounced)
+		NOTE_ADD(", %llu bounced", (unsigned long long)e->bounced);
+	if (e->deferred)
+		NOTE_ADD(", %llu deferral%s", (unsigned long long)e->deferred,
+		    e->deferred == 1 ? "" : "s");
+	if (e->rejected)
+		NOTE_ADD("%s%llu rejected", guess ? "" : ", ",
+		    (unsigned long long)e->rejected);
+	date_format(e->first, first);
+	date_format(e->last, last);
+	if (e->first == e->last)
+		NOTE_ADD(", %s", first);
+	else
+		NOTE_ADD(", %s .. %s", first, last);
+#undef NOTE_ADD
+}
+
+static int
+import_maillog(const struct options *o, const struct aliasfile *af, int apply,
+    const char *path, int32_t since)
+{
+	struct ml_agg *agg;
+	struct ml_entry *e;
+	struct ml_rec r;
+	struct tm tm;
+	time_t	 now;
+	FILE	*fp;
+	struct af_new_alias *adds = NULL;
+	char	*line = NULL, key[ADDR_BUF], yk[2 * ADDR_BUF + 3];
+	char	 summary[8192], day[DATE_BUF], note[IMPORT_NOTE_BUF];
+	char	*notes = NULL;
+	size_t	 cap = 0, nlines = 0, nused = 0, nskipped = 0, nold = 0;
+	size_t	 nnew = 0, nguess = 0, blen, i, k;
+	ssize_t	 n;
+	int	 di, rc = 0;
+
+	if ((fp = import_open(path)) == NULL)
+		return EX_NOINPUT;
+	if ((agg = ml_agg_new()) == NULL)
+		goto nomem;
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		nlines++;
+		if (maillog_parse(line, n, tm.tm_year + 1900, tm.tm_mon + 1,
+		    &r) == ML_SKIP) {
+			nskipped++;
+			continue;
+		}
+		if (since != DATE_NONE && r.day < since) {
+			nold++;
+			continue;
+		}
+		nused++;
+		if ((di = af_find_domain(af, r.a.domain)) == -1)
+			continue;
+		/* irs+2025@ is irs@ where the domain splits subaddresses. */
+		blen = addr_subaddr_base(&r.a, af->domains[di].subaddress);
+		snprintf(key, sizeof(key), "%.*s@%s", (int)blen, r.a.local,
+		    r.a.domain);
+		/* postmaster@ and abuse@ are always accepted. */
+		if (af_find_alias(af, key) != NULL ||
+		    (blen == 10 && strncmp(r.a.local, "postmaster", 10) == 0) ||
+		    (blen == 5 && strncmp(r.a.local, "abuse", 5) == 0))
+			continue;
+		if (ml_agg_add(agg, key, &r) == -1)
+			goto nomem;
+	}
+	if (ferror(fp)) {
+		log_warn("%s", path);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (agg->n > 1)
+		qsort(agg->v, agg->n, sizeof(*agg->v), ml_entry_cmp);
+	for (i = 0; i < agg->n; i++)
+		if (agg->v[i].sent + agg->v[i].bounced + agg->v[i].deferred)
+			nnew++;
+	nguess = agg->n - nnew;
+	n = snprintf(summary, sizeof(summary), "aliasctl import --maillog %s: "
+	    "%zu lines, %zu used, %zu skipped", path, nlines, nused, nskipped);
+	if (since != DATE_NONE && n > 0 && (size_t)n < sizeof(summary)) {
+		date_format(since, day);
+		snprintf(summary + n, sizeof(summary) - n, ", %zu before %s",
+		    nold, day);
+	}
+	import_clean(summary);
+	fprintf(stderr, "%s\n", summary);
+	if (apply) {
+		/* What the proposal would have left uncommented. */
+		if ((adds = calloc(nnew + 1, sizeof(*adds))) == NULL ||
+		    (notes = calloc(nnew + 1, IMPORT_NOTE_BUF)) == NULL)
+			goto nomem;
+		for (i = 0, k = 0; i < agg->n; i++) {
+			e = &agg->v[i];
+			if (e->sent + e->bounced + e->deferred == 0 ||
+			    ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+				continue;
+			adds[k].key = e->addr;
+			import_note(e, 0, notes + k * IMPORT_NOTE_BUF);
+			adds[k].note = notes + k * IMPORT_NOTE_BUF;
+			k++;
+		}
+		rc = import_apply(o, adds, k);
+		goto out;
+	}
+	printf("# %s\n", summary);
+	printf("# %zu address%s at managed domains received mail; review, "
+	    "then add %s.\n", nnew, nnew == 1 ? "" : "es",
+	    nnew == 1 ? "it" : "them");
+	if (nguess)
+		printf("# %zu more only in reject lines: guesses, commented "
+		    "out.\n", nguess);
+	printf("aliases:\n");
+	for (i = 0; i < agg->n; i++) {
+		e = &agg->v[i];
+		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+			continue;
+		if (e->sent + e->bounced + e->deferred) {
+			import_note(e, 0, note);
+			printf("  # %s\n  %s: {}\n", note, yk);
+		}
+	}
+	for (i = 0; i < agg->n; i++) {
+		e = &agg->v[i];
+		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+			continue;
+		if (e->sent + e->bounced + e->deferred == 0) {
+			import_note(e, 1, note);
+			printf("  # %s\n  # %s: {}\n", note, yk);
+		}
+	}
+	rc = cli_flush();
+	goto out;
+nomem:
+	log_warnx("out of memory");
+	rc = EX_OSERR;
+out:
+	free(adds);
+	free(notes);
+	free(line);
+	ml_agg_free(agg);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * import --apply: adds the aliases in one edit of the file, with one
+ * load and compile.  Nothing to add is not an error.
+ */
+static int
+import_apply(const struct options *o, struct af_new_alias *adds, size_t n)
+{
+	struct edit ed;
+
+	if (n == 0) {
+		printf("nothing to add\n");
+		return cli_flush();
+	}
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_ADD;
+	ed.adds = adds;
+	ed.nadds = n;
+	ed.key = adds[0].key;
+	return edit_file(o, &ed);
+}
+
+/* Reads all of fp into a new buffer (freed by the caller). */
+static char *
+import_slurp(FILE *fp, size_t *lenp)
+{
+	char	*buf = NULL, *nbuf;
+	size_t	 len = 0, cap = 0, n;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			if ((nbuf = realloc(buf, cap)) == NULL) {
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		free(buf);
+		return NULL;
+	}
+	*lenp = len;
+	return buf;
+}
+
+/*
+ * The virtual(5) entries for addresses at managed domains, in file
+ * order; "to:" only when the targets are not the domain's deliver_to.
+ */
+static int
+import_virtual(const struct options *o, const struct aliasfile *af, int apply,
+    const char *path)
+{
+	struct arena arena;
+	struct af_new_alias *adds = NULL, *na;
+	const char **to;
+	size_t	 nadds = 0, capadds = 0;
+	struct ml_agg *seen = NULL;
+	struct vt_entry ve;
+	struct addr a, t;
+	FILE	*fp, *mem = NULL;
+	char	*text = NULL, *body = NULL, key[ADDR_BUF], tb[ADDR_BUF];
+	char	 targets[8192], yk[2 * ADDR_BUF + 3], summary[8192];
+	const char *p, *end;
+	size_t	 len = 0, pos = 0, bodylen = 0, tlen, nt;
+	size_t	 nentries = 0, nnew = 0, nknown = 0, nskipped = 0;
+	unsigned lineno = 0;
+	int	 di, err, r, rc = 0;
+
+	arena_init(&arena);
+	if ((fp = import_open(path)) == NULL)
+		return EX_NOINPUT;
+	if ((text = import_slurp(fp, &len)) == NULL) {
+		log_warn("%s", path);
+		rc = errno == ENOMEM ? EX_OSERR : EX_IOERR;
+		goto out;
+	}
+	if ((seen = ml_agg_new()) == NULL ||
+	    (mem = open_memstream(&body, &bodylen)) == NULL)
+		goto nomem;
+	while (vt_next(text, len, &pos, &lineno, &ve)) {
+		nentries++;
+		/*
+		 * Only user@domain keys can be aliases: "@domain" is the
+		 * catch-all being replaced, a bare domain or local name is
+		 * no address.
+		 */
+		if (ve.keylen == 0 || ve.key[0] == '@' ||
+		    memchr(ve.key, '@', ve.keylen) == NULL) {
+			nskipped++;
+			continue;
+		}
+		if ((err = addr_parse(ve.key, ve.keylen, 0, &a)) != ADDR_OK) {
+			log_warnx("%s:%u: %.*s: %s", path, ve.line,
+			    (int)ve.keylen, ve.key, addr_strerror(err));
+			nskipped++;
+			continue;
+		}
+		if ((di = af_find_domain(af, a.domain)) == -1) {
+			nskipped++;
+			continue;
+		}
+		addr_format(&a, key, sizeof(key));
+		if (af_find_alias(af, key) != NULL ||
+		    ml_agg_get(seen, key, 0) != NULL) {
+			nknown++;
+			continue;
+		}
+		p = ve.value;
+		end = ve.value + ve.vallen;
+		tlen = nt = 0;
+		targets[0] = '\0';
+		while ((r = vt_target_next(&p, end, &t, &err)) == 1) {
+			addr_format(&t, tb, sizeof(tb));
+			if (tlen + strlen(tb) + 3 > sizeof(targets)) {
+				err = ADDR_PATH_LONG;
+				r = -1;
+				break;
+			}
+			tlen += snprintf(targets + tlen, sizeof(targets) - tlen,
+			    "%s%s", nt++ ? ", " : "", tb);
+		}
+		if (r == -1 || nt == 0) {
+			log_warnx("%s:%u: %s: %s%s", path, ve.line, key,
+			    r == -1 ? "bad target: " : "no target",
+			    r == -1 ? addr_strerror(err) : "");
+			nskipped++;
+			continue;
+		}
+		if (ml_agg_get(seen, key, 1) == NULL ||
+		    ml_yaml_scalar(key, yk, sizeof(yk)) == -1)
+			goto nomem;
+		nnew++;
+		if (nadds == capadds) {
+			capadds = capadds ? capadds * 2 : 64;
+			if ((na = reallocarray(adds, capadds,
+			    sizeof(*adds))) == NULL)
+				goto nomem;
+			adds = na;
+		}
+		na = &adds[nadds++];
+		memset(na, 0, sizeof(*na));
+		snprintf(tb, sizeof(tb), "imported from %s line %u", path,
+		    ve.line);
+		import_clean(tb);
+		if ((na->key = arena_strndup(&arena, key, strlen(key))) ==
+		    NULL || (na->note = arena_strndup(&arena, tb,
+		    strlen(tb))) == NULL)
+			goto nomem;
+		fprintf(mem, "  # line %u\n  %s:", ve.line, yk);
+		if (strcmp(targets, af->domains[di].deliver_to) == 0) {
+			fprintf(mem, " {}\n");
+			continue;
+		}
+		if ((to = arena_alloc(&arena, nt * sizeof(*to))) == NULL)
+			goto nomem;
+		na->to = to;
+		fprintf(mem, "\n    to: %s", nt > 1 ? "[" : "");
+		p = ve.value;
+		nt = 0;
+		while (vt_target_next(&p, end, &t, &err) == 1) {
+			addr_format(&t, tb, sizeof(tb));
+			if (ml_yaml_scalar(tb, yk, sizeof(yk)) == -1 ||
+			    (to[nt] = arena_strndup(&arena, tb,
+			    strlen(tb))) == NULL)
+				goto nomem;
+			fprintf(mem, "%s%s", nt++ ? ", " : "", yk);
+		}
+		na->nto = nt;
+		fprintf(mem, "%s\n", nt > 1 ? "]" : "");
+	}
+	if (fclose(mem) == EOF) {
+		mem = NULL;
+		goto nomem;
+	}
+	mem = NULL;
+	snprintf(summary, sizeof(summary), "aliasctl import --virtual %s: "
+	    "%zu entries, %zu new, %zu already aliases, %zu skipped", path,
+	    nentries, nnew, nknown, nskipped);
+	import_clean(summary);
+	fprintf(stderr, "%s\n", summary);
+	if (apply) {
+		rc = import_apply(o, adds, nadds);
+		goto out;
+	}
+	printf("# %s\n", summary);
+	printf("# %zu address%s at managed domains; review, then add %s.\n",
+	    nnew, nnew == 1 ? "" : "es", nnew == 1 ? "it" : "them");
+	printf("aliases:\n");
+	fwrite(body, 1, bodylen, stdout);
+	rc = cli_flush();
+	goto out;
+nomem:
+	log_warnx("out of memory");
+	rc = EX_OSERR;
+out:
+	if (mem != NULL)
+		fclose(mem);
+	free(body);
+	free(text);
+	free(adds);
+	arena_free(&arena);
+	ml_agg_free(seen);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * import --maillog FILE [--since DATE] | --virtual FILE [--apply]:
+ * prints, as YAML to review, the addresses at the managed domains of
+ * the alias file that are not aliases yet, and changes nothing; or,
+ * with --apply, adds what that YAML has uncommented in one edit.
+ */
+int
+cmd_import(const struct options *o, int argc, char **argv)
+{
+	struct aliasfile *af;
+	const char *maillog = NULL, *virtual = NULL;
+	static const struct cli_opt opts[] = {
+		{"--maillog", "a file"}, {"--virtual", "a file"},
+		{"--since", "a date"}, {"--apply", NULL}, {NULL, NULL}
+	};
+	struct cli_args args;
+	const char *v;
+	int32_t	 since = DATE_NONE;
+	int	 k, rc, apply = 0;
+
+	cli_args_init(&args, argc, argv);
+	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
+		if (k == 0)
+			maillog = v;
+		else if (k == 1)
+			virtual = v;
+		else if (k == 2) {
+			if (date_parse(v, strlen(v), &since) == -1) {
+				log_warnx("import: --since needs a date "
+				    "YYYY-MM-DD, not '%s'", v);
+				return cli_usage();
+			}
+		} else if (k == 3)
+			apply = 1;
+		else {
+			if (k == CLI_OPERAND)
+				log_warnx("import: unexpected argument '%s'",
+				    v);
+			return cli_usage();
+		}
+	}
+	if ((maillog == NULL) == (virtual == NULL) ||
+	    (virtual != NULL && since != DATE_NONE)) {
+		log_warnx("import: give --maillog FILE [--since DATE] or "
+		    "--virtual FILE");
+		return cli_usage();
+	}
+	if ((rc = cli_load(o, &af)) != 0)
+		return rc;
+	if (maillog != NULL)
+		rc = import_maillog(o, af, apply, maillog, since);
+	else
+		rc = import_virtual(o, af, apply, virtual);
+	af_free(af);
+	return rc;
+}

@@ -1,0 +1,750 @@
+/*
+ * report.c: the aliasctl commands that print what the map and the hit
+ * counters hold: export, query, stats and list.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "address.h"
+#include "aliasfile.h"
+#include "amap.h"
+#include "cli.h"
+#include "compile.h"
+#include "log.h"
+#include "policy.h"
+#include "report.h"
+#include "stats.h"
+#include "util.h"
+
+#define EX_NOTFOUND		1	/* query: like postmap -q */
+/* Room for the times we print, "YYYY-MM-DDTHH:MM:SSZ" and a NUL. */
+#define TIME_BUF	32
+
+static int	 open_maps(const char *mapbase, struct amap **map,
+		    struct amap **policy);
+static int	 query_explain(struct amap *policy, const char *key,
+		    const char *base, const char *domain, int managed,
+		    const char *found_key, const char *value);
+static int	 find_stats_file(const struct options *, char *, size_t);
+static int	 row_cmp_alias(const void *, const void *);
+static int	 row_cmp_unknown(const void *, const void *);
+static size_t	 vis_len(const char *);
+static void	 vis_print(const char *, int);
+static int	 num_width(uint64_t, int);
+static void	 time_local(int64_t, char *);
+static void	 time_utc(int64_t, char *);
+static size_t	 utf8_len(const unsigned char *);
+static void	 json_string(const char *);
+static void	 print_stats_table(const struct stats_row *, size_t, int);
+static void	 print_stats_json(const struct stats_row *, size_t, int);
+static int	 row_cmp_key(const void *, const void *);
+static int	 row_find_key(const void *, const void *);
+
+int
+cmd_export(const struct options *o, int argc, char **argv)
+{
+	struct aliasfile *af;
+	struct mapiter *it;
+	const char *key, *val;
+	int	 rc;
+
+	if (cli_no_args(argc, argv) != 0)
+		return cli_usage();
+	if ((rc = cli_load(o, &af)) != 0)
+		return rc;
+	if ((it = mapiter_new(af, date_today())) == NULL) {
+		log_warnx("out of memory");
+		af_free(af);
+		return EX_OSERR;
+	}
+	printf("# virtual(5) table made by aliasctl export from %s\n"
+	    "# Generated: edit the alias file instead.  Build: postmap lmdb:FILE\n",
+	    o->file);
+	while (mapiter_next(it, &key, &val))
+		printf("%s\t%s\n", key, val);
+	mapiter_free(it);
+	af_free(af);
+	return cli_flush();
+}
+
+/*
+ * Opens MAP.lmdb and MAP.policy.lmdb.  Returns 0, or EX_NOINPUT when
+ * missing, EX_IOERR when unreadable.
+ */
+static int
+open_maps(const char *mapbase, struct amap **map, struct amap **policy)
+{
+	struct errbuf e;
+	char	 path[4096];
+
+	*map = *policy = NULL;
+	if (path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_MAP) ||
+	    amap_open(path, map, &e) == -1)
+		goto fail;
+	if (path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_POLICY) ||
+	    amap_open(path, policy, &e) == -1)
+		goto fail;
+	return 0;
+fail:
+	if (errno == ENOENT)
+		log_warnx("%s: no such map (run aliasctl compile)", path);
+	else
+		log_warnx("%s", e.msg);
+	amap_close(*map);
+	*map = NULL;
+	return errno == ENOENT ? EX_NOINPUT : EX_IOERR;
+}
+
+/*
+ * Says on stderr why key has the answer it has.  found_key is the key
+ * that matched (NULL when none).  Returns 0, or EX_IOERR when the
+ * policy file cannot be read.
+ */
+static int
+query_explain(struct amap *policy, const char *key, const char *base,
+    const char *domain, int managed, const char *found_key,
+    const char *value)
+{
+	struct policy_alias pa;
+	struct errbuf e;
+	char	 rec[AMAP_VALUE_MAX], day[DATE_BUF];
+	int	 r;
+
+	if ((r = amap_get(policy, found_key ? found_key : base, rec,
+	    sizeof(rec), &e)) == -1) {
+		log_warnx("%s", e.msg);
+		return EX_IOERR;
+	}
+	if (r == 1 && policy_parse_alias(rec, &pa) == -1)
+		r = 0;
+	if (found_key != NULL && strchr(found_key, '@') == NULL)
+		fprintf(stderr, "%s: managed domain\n", key);
+	else if (found_key != NULL) {
+		fprintf(stderr, "%s: active alias%s%s, delivered to %s\n", key,
+		    strcmp(found_key, key) ? " " : "",
+		    strcmp(found_key, key) ? found_key : "", value);
+		if (r == 1 && policy_expired(&pa, date_today())) {
+			date_format(pa.expires, day);
+			fprintf(stderr, "%s: expired after %s but still in the "
+			    "map: run aliasctl compile\n", key, day);
+		}
+	} else if (r == 1 && (pa.flags & POLICY_REVOKED)) {
+		date_format(pa.revoked, day);
+		fprintf(stderr, "%s: revoked on %s%s%s%s\n", key, day,
+		    pa.reason[0] ? " (" : "", pa.reason,
+		    pa.reason[0] ? ")" : "");
+	} else if (r == 1 && pa.expires != DATE_NONE) {
+		date_format(pa.expires, day);
+		fprintf(stderr, "%s: expired after %s\n", key, day);
+	} else if (managed)
+		fprintf(stderr, "%s: unknown address at managed domain %s: "
+		    "Postfix refuses it with 550 5.1.1\n", key, domain);
+	else
+		fprintf(stderr, "%s: %s is not a managed domain\n", key,
+		    domain);
+	return 0;
+}
+
+/*
+ * query [-v] ADDRESS: Postfix's virtual alias lookup order on the
+ * compiled map: user+ext@domain, user@domain, @domain; a bare domain
+ * as is.
+ */
+int
+cmd_query(const struct options *o, int argc, char **argv)
+{
+	struct aliasfile *af = NULL;
+	struct amap *map = NULL, *policy = NULL;
+	struct policy_domain pd;
+	struct addr a;
+	struct errbuf e;
+	char	 base[4096], keys[3][ADDR_BUF], value[AMAP_VALUE_MAX];
+	char	 rec[AMAP_VALUE_MAX];
+	const char *domain, *arg, *basekey, *found = NULL;
+	size_t	 nkeys = 0, i, blen;
+	static const struct cli_opt opts[] = { {"-v", NULL}, {NULL, NULL} };
+	struct cli_args args;
+	const char *v;
+	int	 is_domain, k;
+	int	 verbose = 0, managed, r, rc;
+
+	arg = NULL;
+	cli_args_init(&args, argc, argv);
+	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
+		if (k == CLI_BAD)
+			return cli_usage();
+		if (k == 0)
+			verbose = 1;
+		else if (arg != NULL) {
+			log_warnx("query: unexpected argument '%s'", v);
+			return cli_usage();
+		} else
+			arg = v;
+	}
+	if (arg == NULL) {
+		log_warnx("query: which address?");
+		return cli_usage();
+	}
+	if ((is_domain = strchr(arg, '@') == NULL)) {
+		if ((r = addr_domain(arg, strlen(arg), keys[0])) != ADDR_OK) {
+			log_warnx("invalid domain '%s': %s", arg,
+			    addr_strerror(r));
+			return EX_USAGE;
+		}
+		domain = keys[0];
+		nkeys = 1;
+	} else {
+		if ((r = addr_parse(arg, strlen(arg), 0, &a)) != ADDR_OK) {
+			log_warnx("invalid address '%s': %s", arg,
+			    addr_strerror(r));
+			return EX_USAGE;
+		}
+		domain = a.domain;
+		addr_format(&a, keys[nkeys++], ADDR_BUF);
+	}
+	/* Without -m the map's name may come from the alias file. */
+	if (o->mapbase == NULL && (rc = cli_load(o, &af)) != 0)
+		return rc;
+	rc = cli_map_base(o, af != NULL ? af->map : NULL, base, sizeof(base));
+	af_free(af);
+	if (rc != 0 || (rc = open_maps(base, &map, &policy)) != 0)
+		return rc;
+	if ((r = amap_get(policy, domain, rec, sizeof(rec), &e)) == -1)
+		goto ioerr;
+	managed = r == 1 && policy_parse_domain(rec, &pd) == 0;
+	basekey = keys[0];
+	if (!is_domain) {
+		blen = addr_subaddr_base(&a, managed ? pd.subaddress : "");
+		if (blen < a.local_len) {
+			basekey = keys[nkeys];
+			snprintf(keys[nkeys++], ADDR_BUF, "%.*s@%s", (int)blen,
+			    a.local, a.domain);
+		}
+		snprintf(keys[nkeys++], ADDR_BUF, "@%s", a.domain);
+	}
+	for (i = 0; i < nkeys && found == NULL; i++) {
+		if ((r = amap_get(map, keys[i], value, sizeof(value), &e)) == -1)
+			goto ioerr;
+		if (r == 1)
+			found = keys[i];
+	}
+	rc = found ? 0 : EX_NOTFOUND;
+	if (found)
+		printf("%s\n", value);
+	/* The answer first, then why, also when both go to a terminal. */
+	if (verbose && cli_flush() != 0)
+		rc = EX_IOERR;
+	if (verbose && (r = query_explain(policy, keys[0], basekey, domain,
+	    managed, found, value)) != 0)
+		rc = r;
+	amap_close(map);
+	amap_close(policy);
+	return cli_flush() ? EX_IOERR : rc;
+ioerr:
+	log_warnx("%s", e.msg);
+	amap_close(map);
+	amap_close(policy);
+	return EX_IOERR;
+}
+
+/*
+ * The stats file: -S, else MAP.stats.lmdb with MAP found as the other
+ * commands find it (loading the alias file unless -m is given).
+ * Returns 0, or a sysexits code.
+ */
+static int
+find_stats_file(const struct options *o, char *buf, size_t bufsize)
+{
+	struct aliasfile *af = NULL;
+	char	 base[4096];
+	int	 n, rc;
+
+	if (o->stats != NULL) {
+		n = snprintf(buf, bufsize, "%s", o->stats);
+		if (n <= 0 || (size_t)n >= bufsize) {
+			log_warnx("stats file path too long or empty");
+			return EX_USAGE;
+		}
+		return 0;
+	}
+	if (o->mapbase == NULL && (rc = cli_load(o, &af)) != 0)
+		return rc;
+	rc = cli_map_base(o, af != NULL ? af->map : NULL, base, sizeof(base));
+	af_free(af);
+	if (rc != 0)
+		return rc;
+	if (path_suffix(buf, bufsize, base, STATS_SUFFIX) == -1) {
+		log_warnx("%s%s: path too long", base, STATS_SUFFIX);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+/* By hits, most first, then by key. */
+static int
+row_cmp_alias(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	if (x->a.hits != y->a.hits)
+		return x->a.hits < y->a.hits ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+static int
+row_cmp_unknown(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	if (x->u.count != y->u.count)
+		return x->u.count < y->u.count ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * Unknown recipients are whatever spammers sent: a key is printed with
+ * every byte that is not printable ASCII, and backslash, as \xHH, so
+ * that it cannot drive the terminal or shift the columns.
+ */
+static size_t
+vis_len(const char *s)
+{
+	const unsigned char *p;
+	size_t	 len = 0;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		len += *p >= 0x20 && *p < 0x7f && *p != '\\' ? 1 : 4;
+	return len;
+}
+
+/* Prints s as vis_len() counts it, padded with blanks to width. */
+static void
+vis_print(const char *s, int width)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			putchar(*p);
+		else
+			printf("\\x%02x", *p);
+	printf("%*s", width - (int)vis_len(s), "");
+}
+
+/* The larger of width and the number of digits of v. */
+static int
+num_width(uint64_t v, int width)
+{
+	int	 d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d > width ? d : width;
+}
+
+/* "YYYY-MM-DD HH:MM" in local time, "-" for never (0). */
+static void
+time_local(int64_t t, char *buf)
+{
+	struct tm tm;
+	time_t	 tt = (time_t)t;
+
+	if (t == 0)
+		strcpy(buf, "-");
+	else if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, TIME_BUF, "%Y-%m-%d %H:%M", &tm) == 0)
+		strcpy(buf, "?");
+}
+
+/* ISO 8601 in UTC, "YYYY-MM-DDTHH:MM:SSZ", or "" for never (0). */
+static void
+time_utc(int64_t t, char *buf)
+{
+	struct tm tm;
+	time_t	 tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, TIME_BUF, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned char lo, hi;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		/* No overlong forms, no UTF-16 surrogates. */
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = p[0] == 0xed ? 0x9f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ?
+		    3 : 0;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		lo = p[0] == 0xf0 ? 0x90 : 0x80;
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+		    (p[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/*
+ * Prints s as a JSON string.  Bytes that are not UTF-8 cannot be in
+ * JSON text: each becomes U+FFFD.
+ */
+static void
+json_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 len;
+
+	putchar('"');
+	while (*p != '\0') {
+		if ((len = utf8_len(p)) == 0) {
+			fputs("\\ufffd", stdout);
+			p++;
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				fwrite(p, 1, len, stdout);
+			break;
+		}
+		p += len;
+	}
+	putchar('"');
+}
+
+static void
+print_stats_table(const struct stats_row *rows, size_t n, int unknown)
+{
+	const struct stats_row *r;
+	char	 first[TIME_BUF], last[TIME_BUF];
+	size_t	 i, kw;
+	int	 w1, w2 = 7, w3 = 11;
+
+	kw = strlen(unknown ? "RECIPIENT" : "ALIAS");
+	w1 = unknown ? 5 : 4;
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		if (vis_len(r->key) > kw)
+			kw = vis_len(r->key);
+		w1 = num_width(unknown ? r->u.count : r->a.hits, w1);
+		w2 = num_width(r->a.revoked_hits, w2);
+		w3 = num_width(r->a.backscatter, w3);
+	}
+	if (unknown)
+		printf("%-*s  %*s  %-16s  %s\n", (int)kw, "RECIPIENT", w1,
+		    "COUNT", "FIRST-SEEN", "LAST-SEEN");
+	else
+		printf("%-*s  %*s  %*s  %*s  %-16s  %s\n", (int)kw, "ALIAS",
+		    w1, "HITS", w2, "REVOKED", w3, "BACKSCATTER",
+		    "FIRST-SEEN", "LAST-SEEN");
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		vis_print(r->key, (int)kw);
+		if (unknown) {
+			time_local(r->u.first_seen, first);
+			time_local(r->u.last_seen, last);
+			printf("  %*llu", w1, (unsigned long long)r->u.count);
+		} else {
+			time_local(r->a.first_seen, first);
+			time_local(r->a.last_seen, last);
+			printf("  %*llu  %*llu  %*llu", w1,
+			    (unsigned long long)r->a.hits, w2,
+			    (unsigned long long)r->a.revoked_hits, w3,
+			    (unsigned long long)r->a.backscatter);
+		}
+		printf("  %-16s  %s\n", first, last);
+	}
+}
+
+/*
+ * One JSON object with one member, "aliases" or "unknown", an array of
+ * one object per row; times are ISO 8601 UTC strings, or null.
+ */
+static void
+print_stats_json(const struct stats_row *rows, size_t n, int unknown)
+{
+	const struct stats_row *r;
+	char	 first[TIME_BUF], last[TIME_BUF];
+	size_t	 i;
+
+	printf("{\"%s\":[", unknown ? "unknown" : "aliases");
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		printf("%s\n {\"%s\":", i ? "," : "",
+		    unknown ? "recipient" : "alias");
+		json_string(r->key);
+		if (unknown) {
+			printf(",\"count\":%llu",
+			    (unsigned long long)r->u.count);
+			time_utc(r->u.first_seen, first);
+			time_utc(r->u.last_seen, last);
+		} else {
+			printf(",\"hits\":%llu,\"revoked\":%llu,"
+			    "\"backscatter\":%llu",
+			    (unsigned long long)r->a.hits,
+			    (unsigned long long)r->a.revoked_hits,
+			    (unsigned long long)r->a.backscatter);
+			time_utc(r->a.first_seen, first);
+			time_utc(r->a.last_seen, last);
+		}
+		printf(",\"first_seen\":%s%s%s,\"last_seen\":%s%s%s}",
+		    first[0] ? "\"" : "", first[0] ? first : "null",
+		    first[0] ? "\"" : "", last[0] ? "\"" : "",
+		    last[0] ? last : "null", last[0] ? "\"" : "");
+	}
+	printf("%s]}\n", n ? "\n" : "");
+}
+
+/*
+ * stats [--json] [--top N] [--unknown]: the counters the daemons wrote,
+ * most hits first.  No file yet is not an error: nothing was counted.
+ */
+int
+cmd_stats(const struct options *o, int argc, char **argv)
+{
+	struct stats_row *rows = NULL;
+	struct errbuf e;
+	unsigned long long top = 0;
+	char	 path[4096], *end;
+	static const struct cli_opt opts[] = {
+		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
+		{NULL, NULL}
+	};
+	struct cli_args args;
+	const char *num;
+	size_t	 n = 0, shown;
+	int	 k, json = 0, unknown = 0, rc, serrno;
+
+	cli_args_init(&args, argc, argv);
+	while ((k = cli_next(&args, opts, &num)) != CLI_DONE) {
+		if (k == 0)
+			json = 1;
+		else if (k == 1)
+			unknown = 1;
+		else if (k == 2) {
+			errno = 0;
+			top = strtoull(num, &end, 10);
+			if (num[0] < '0' || num[0] > '9' || *end != '\0' ||
+			    errno == ERANGE || top == 0) {
+				log_warnx("stats: --top needs a positive "
+				    "number, not '%s'", num);
+				return cli_usage();
+			}
+		} else {
+			if (k == CLI_OPERAND)
+				log_warnx("stats: unknown argument '%s'", num);
+			return cli_usage();
+		}
+	}
+	if ((rc = find_stats_file(o, path, sizeof(path))) != 0)
+		return rc;
+	if (stats_read(path, unknown, &rows, &n, &e) == -1) {
+		serrno = errno;
+		if (serrno != ENOENT) {
+			log_warnx("%s", e.msg);
+			return serrno == EACCES ? EX_NOINPUT : EX_IOERR;
+		}
+		log_warnx("no hits recorded yet (%s does not exist)", path);
+	}
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows),
+		    unknown ? row_cmp_unknown : row_cmp_alias);
+	shown = top != 0 && top < n ? (size_t)top : n;
+	if (json)
+		print_stats_json(rows, shown, unknown);
+	else
+		print_stats_table(rows, shown, unknown);
+	stats_rows_free(rows, n);
+	return cli_flush();
+}
+
+/* By key, for bsearch. */
+static int
+row_cmp_key(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+/* A key against a row, for bsearch. */
+static int
+row_find_key(const void *key, const void *row)
+{
+	const struct stats_row *r = row;
+
+	return strcmp(key, r->key);
+}
+
+/*
+ * list [--revoked] [--json]: every alias in file order (or only the
+ * revoked ones) with state, hits and last seen from the stats file when
+ * there is one, and note.
+ */
+int
+cmd_list(const struct options *o, int argc, char **argv)
+{
+	struct aliasfile *af = NULL;
+	struct stats_row *rows = NULL, *hit;
+	const struct af_alias *a;
+	struct errbuf e;
+	char	 path[4096], state[64], day[DATE_BUF], last[TIME_BUF];
+	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
+	static const struct cli_opt opts[] = {
+		{"--revoked", NULL}, {"--json", NULL}, {NULL, NULL}
+	};
+	struct cli_args args;
+	const char *v;
+	int	 k, revoked = 0, json = 0, hw = 4, rc, serrno;
+	int32_t	 today = date_today();
+
+	cli_args_init(&args, argc, argv);
+	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
+		if (k == 0)
+			revoked = 1;
+		else if (k == 1)
+			json = 1;
+		else {
+			if (k == CLI_OPERAND)
+				log_warnx("list: unknown argument '%s'", v);
+			return cli_usage();
+		}
+	}
+	if ((rc = cli_load(o, &af)) != 0)
+		return rc;
+	if ((rc = find_stats_file(o, path, sizeof(path))) != 0)
+		goto out;
+	if (stats_read(path, 0, &rows, &n, &e) == -1) {
+		serrno = errno;
+		if (serrno != ENOENT) {
+			log_warnx("%s", e.msg);
+			rc = serrno == EACCES ? EX_NOINPUT : EX_IOERR;
+			goto out;
+		}
+		rows = NULL;
+		n = 0;
+	}
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), row_cmp_key);
+	/* Two passes: the widths, then the rows. */
+	for (; shown < 2; shown++) {
+		if (shown == 1 && json)
+			printf("[");
+		else if (shown == 1)
+			printf("%-*s  %-*s  %*s  %-16s  %s\n", (int)kw, "ALIAS",
+			    (int)sw, "STATE", hw, "HITS", "LAST-SEEN", "NOTE");
+		for (i = 0; i < af->naliases; i++) {
+			a = &af->aliases[i];
+			if (revoked && !(a->flags & AF_REVOKED))
+				continue;
+			if (a->flags & AF_REVOKED) {
+				date_format(a->revoked, day);
+				snprintf(state, sizeof(state), "revoked %s",
+				    day);
+			} else if (a->expires != DATE_NONE &&
+			    a->expires < today) {
+				date_format(a->expires, day);
+				snprintf(state, sizeof(state), "expired %s",
+				    day);
+			} else
+				snprintf(state, sizeof(state), "active");
+			hit = n ? bsearch(a->key, rows, n, sizeof(*rows),
+			    row_find_key) : NULL;
+			if (shown == 0) {
+				if (vis_len(a->key) > kw)
+					kw = vis_len(a->key);
+				if (strlen(state) + (a->flags &
+				    AF_RECEIVE_ONLY ? 13 : 0) > sw)
+					sw = strlen(state) + (a->flags &
+					    AF_RECEIVE_ONLY ? 13 : 0);
+				if (hit != NULL)
+					hw = num_width(hit->a.hits, hw);
+				continue;
+			}
+			if (json) {
+				printf("%s\n {\"alias\":", json++ > 1 ?
+				    "," : "");
+				json_string(a->key);
+				printf(",\"state\":\"%.7s\",\"date\":",
+				    state);
+				if (strcmp(state, "active") == 0)
+					printf("null");
+				else
+					printf("\"%s\"", day);
+				printf(",\"receive_only\":%s,\"note\":",
+				    a->flags & AF_RECEIVE_ONLY ?
+				    "true" : "false");
+				if (a->note != NULL)
+					json_string(a->note);
+				else
+					printf("null");
+				time_utc(hit != NULL ? hit->a.last_seen : 0,
+				    last);
+				printf(",\"hits\":%llu,\"last_seen\":%s%s%s}",
+				    hit != NULL ?
+				    (unsigned long long)hit->a.hits : 0ULL,
+				    last[0] ? "\"" : "",
+				    last[0] ? last : "null",
+				    last[0] ? "\"" : "");
+				continue;
+			}
+			vis_print(a->key, (int)kw);
+			printf("  %s%s%*s  %*llu  ", state,
+			    a->flags & AF_RECEIVE_ONLY ?
+			    " receive-only" : "",
+			    (int)(sw - strlen(state) - (a->flags &
+			    AF_RECEIVE_ONLY ? 13 : 0)), "", hw,
+			    hit != NULL ?
+			    (unsigned long long)hit->a.hits : 0ULL);
+			time_local(hit != NULL ? hit->a.last_seen : 0, last);
+			if (a->note == NULL || a->note[0] == '\0')
+				printf("%s\n", last);
+			else {
+				printf("%-16s  ", last);
+				vis_print(a->note, (int)vis_len(a->note));
+				printf("\n");
+			}
+		}
+	}
+	if (json)
+		printf("%s]\n", json > 1 ? "\n" : "");
+	rc = cli_flush();
+out:
+	stats_rows_free(rows, n);
+	af_free(af);
+	return rc;
+}
