@@ -23,6 +23,7 @@
  */
 #include <assert.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "address.h"
@@ -490,6 +491,37 @@ addr_subaddr_base(const struct addr *a, const char *delims)
 	if (i == 0 || i == n || a->local[i - 1] == '.')
 		return n;
 	return i;
+}
+
+void
+addr_keys(const struct addr *a, const char *delims, struct addr_keys *k)
+{
+	k->blen = addr_subaddr_base(a, delims);
+	/* ADDR_BUF holds every address addr_parse() returns. */
+	if (addr_format(a, k->full, sizeof(k->full)) == (size_t)-1)
+		k->full[0] = '\0';
+	k->base[0] = '\0';
+	if (k->blen < a->local_len)
+		snprintf(k->base, sizeof(k->base), "%.*s@%s", (int)k->blen,
+		    a->local, a->domain);
+	snprintf(k->domain, sizeof(k->domain), "@%s", a->domain);
+}
+
+const char *const addr_always_local[ADDR_ALWAYS_N] = { "postmaster",
+	"abuse" };
+const char *const addr_always_rfc[ADDR_ALWAYS_N] = { "RFC 5321 4.5.1",
+	"RFC 2142" };
+
+int
+addr_always(const char *local, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < ADDR_ALWAYS_N; i++)
+		if (strlen(addr_always_local[i]) == len &&
+		    memcmp(local, addr_always_local[i], len) == 0)
+			return i;
+	return -1;
 }
 
 int

@@ -90,6 +90,41 @@ size_t	addr_format(const struct addr *a, char *buf, size_t bufsize);
 size_t	addr_subaddr_base(const struct addr *a, const char *delims);
 
 /*
+ * The keys Postfix's virtual alias lookup tries for the address a, in
+ * its order (virtual(5)): full, the canonical "local@domain"; base, the
+ * subaddress base "base@domain" when a splits at one of delims
+ * (addr_subaddr_base()), else ""; domain, the catch-all "@domain".
+ * blen is the length of the base in a->local (a->local_len when a does
+ * not split).
+ */
+struct addr_keys {
+	char	full[ADDR_BUF];
+	char	base[ADDR_BUF];
+	char	domain[ADDR_DOMAIN_MAX + 2];
+	size_t	blen;
+};
+
+/* Fills *k for a and delims (NULL or "" when the domain does not split). */
+void	addr_keys(const struct addr *a, const char *delims,
+	    struct addr_keys *k);
+
+/*
+ * The local parts every domain has, whatever the alias file says:
+ * postmaster (RFC 5321 4.5.1) and abuse (RFC 2142).  Always accepted,
+ * never revoked, in every map.
+ */
+#define ADDR_ALWAYS_N	2
+extern const char *const addr_always_local[ADDR_ALWAYS_N];
+extern const char *const addr_always_rfc[ADDR_ALWAYS_N];
+
+/*
+ * Returns the index in addr_always_local[] of the len bytes at local (a
+ * canonical local part, or the part of a normalised key before its
+ * '@'), or -1 when they are not one of them.
+ */
+int	addr_always(const char *local, size_t len);
+
+/*
  * Normalises a bare domain name (as in "domains:" keys): lowercase, one
  * trailing dot dropped, LDH labels of 1-63 octets, 255 octets at most.
  * Writes the result and a NUL into out (ADDR_DOMAIN_MAX + 1 bytes) and

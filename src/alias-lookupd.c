@@ -282,10 +282,8 @@ main(int argc, char **argv)
 	struct daemon_detach detach;
 	struct daemon_flusher fl;
 	struct sigaction sa;
-	struct errbuf e;
-	const struct mapview_pair *pair;
 	struct lookupd *d = NULL;
-	sigset_t sigs, waitmask;
+	sigset_t waitmask;
 	char	*mapbase = NULL, *statspath = NULL;
 	int	 ch, i, rc, served = 0;
 
@@ -378,22 +376,9 @@ main(int argc, char **argv)
 	if ((rc = raise_nofile(&o.maxconn)) != 0)
 		goto done;
 
-	if ((cfg.mv = mapview_new(mapbase)) == NULL) {
-		log_warn("map switchboard");
-		rc = EX_OSERR;
+	if ((rc = daemon_open_data(mapbase, statspath,
+	    "every lookup gets a temporary error", &cfg.mv, &cfg.stats)) != 0)
 		goto done;
-	}
-	/* Say now, not at the first request, whether the map can be read. */
-	if ((pair = mapview_get(cfg.mv)) != NULL)
-		mapview_put(cfg.mv, pair);
-	else
-		log_warnx("%s.lmdb: no map loaded yet: every lookup gets a "
-		    "temporary error until one can be read", mapbase);
-	if (stats_open(statspath, &cfg.stats, &e) == -1) {
-		log_warnx("%s", e.msg);
-		rc = EX_CANTCREAT;
-		goto done;
-	}
 	for (i = 0; i < 2; i++) {
 		ls[i].spec = o.listen[i];
 		ls[i].proto = i == 0 ? LOOKUPD_SOCKMAP : LOOKUPD_TCPTABLE;
@@ -412,11 +397,7 @@ main(int argc, char **argv)
 	 * Block the signals before the flusher thread exists (it inherits
 	 * the mask); the loop lets them in only inside ppoll(2).
 	 */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigprocmask(SIG_BLOCK, &sigs, &waitmask);
+	daemon_block_signals(&waitmask);
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
@@ -471,15 +452,8 @@ main(int argc, char **argv)
 
 done:
 	daemon_flusher_stop(&fl);
-	if (cfg.stats != NULL && stats_flush(cfg.stats, &e) == -1) {
-		log_warnx("final stats flush: %s", e.msg);
-		if (rc == 0)
-			rc = EX_IOERR;
-	}
-	stats_close(cfg.stats);
 	lookupd_free(d);
-	if (cfg.mv != NULL)
-		mapview_free(cfg.mv);
+	rc = daemon_close_data(cfg.mv, cfg.stats, rc);
 	for (i = 0; i < 2; i++) {
 		if (ls[i].fd != -1)
 			close(ls[i].fd);

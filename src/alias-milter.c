@@ -187,8 +187,6 @@ main(int argc, char **argv)
 	struct runtime rt;
 	struct daemon_flusher fl;
 	struct errbuf e;
-	const struct mapview_pair *pair;
-	sigset_t sigs;
 	unsigned int major, minor, patch;
 	int	 ch, rc, served = 0;
 
@@ -243,22 +241,9 @@ main(int argc, char **argv)
 		goto done;
 
 	config.learn = o.learn;
-	if ((config.mv = mapview_new(rt.mapbase)) == NULL) {
-		log_warn("map switchboard");
-		rc = EX_OSERR;
+	if ((rc = daemon_open_data(rt.mapbase, rt.statspath,
+	    "every recipient gets 451", &config.mv, &config.stats)) != 0)
 		goto done;
-	}
-	/* Say now, not at the first RCPT, whether the map can be read. */
-	if ((pair = mapview_get(config.mv)) != NULL)
-		mapview_put(config.mv, pair);
-	else
-		log_warnx("%s.lmdb: no map loaded yet: every recipient gets "
-		    "451 until one can be read", rt.mapbase);
-	if (stats_open(rt.statspath, &config.stats, &e) == -1) {
-		log_warnx("%s", e.msg);
-		rc = EX_CANTCREAT;
-		goto done;
-	}
 	if (milter_register(&config) == -1) {
 		rc = EX_SOFTWARE;
 		goto done;
@@ -277,11 +262,7 @@ main(int argc, char **argv)
 	 * Block the stop signals before any thread exists, so that only
 	 * libmilter's signal thread (which waits for them) receives them.
 	 */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	daemon_block_signals(NULL);
 	if ((rc = daemon_flusher_start(&fl, config.stats)) != 0)
 		goto done;
 
@@ -306,14 +287,7 @@ done:
 		config.stats = NULL;
 		config.mv = NULL;
 	}
-	if (config.stats != NULL && stats_flush(config.stats, &e) == -1) {
-		log_warnx("final stats flush: %s", e.msg);
-		if (rc == 0)
-			rc = EX_IOERR;
-	}
-	stats_close(config.stats);
-	if (config.mv != NULL)
-		mapview_free(config.mv);
+	rc = daemon_close_data(config.mv, config.stats, rc);
 	daemon_socket_remove(&rt.sock);
 	daemon_pidfile_remove(&rt.pidfile);
 	if (served)

@@ -641,7 +641,7 @@ parse_parallel(struct loader *l, off_t size)
 	parse(l);
 	pthread_join(th, NULL);
 	if (parts_joinable(l, t) && join_tail(l, t) == 0) {
-		l->af->source = (struct af_source){
+		l->af->source = (struct policy_source){
 			.size = l->dg.total + t->dg.total,
 			.split = (uint64_t)split,
 			.head = digest_final(&l->dg),
@@ -692,7 +692,7 @@ af_load_opts(const char *path, unsigned flags, struct aliasfile **afp,
 			goto fail;
 		}
 		parse(l);
-		l->af->source = (struct af_source){
+		l->af->source = (struct policy_source){
 			.size = l->dg.total,
 			.split = l->dg.total,
 			.head = digest_final(&l->dg),

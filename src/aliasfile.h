@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "address.h"
+#include "policy.h"
 #include "util.h"
 
 /*
@@ -62,26 +63,6 @@ struct af_alias {
 	uint16_t flags;		/* AF_* */
 };
 
-/*
- * The fingerprint of the bytes a load read, which compile records in the
- * policy file, so that an edit can tell that the map still belongs to
- * the file and change one key instead of compiling (update.c).  The
- * digest is in two parts because a large file is read by two threads.
- */
-struct af_source {
-	uint64_t size;		/* bytes read */
-	uint64_t split;		/* where the two digests meet */
-	uint64_t head;		/* digest_of() the bytes [0, split) */
-	uint64_t tail;		/* digest_of() the bytes [split, size) */
-	/*
-	 * Nonzero when "aliases:" is the last top-level key and a block
-	 * mapping with its keys at column 3: then the text from any of its
-	 * keys' lines to the end of the file reads, after a made-up
-	 * "aliases:" line, as it does in the whole file (af_window_*()).
-	 */
-	int	windows;
-};
-
 struct aliasfile {
 	const char *path;	/* as given to af_load() */
 	const char *map;	/* "map:" value, or NULL */
@@ -90,7 +71,7 @@ struct aliasfile {
 	struct af_alias *aliases;	/* in file order */
 	size_t	naliases;
 	uint32_t *sorted;	/* indices into aliases, by key bytes */
-	struct af_source source;
+	struct policy_source source;
 	struct arena arena;	/* owns every string above */
 };
 
@@ -115,7 +96,7 @@ int	af_load_opts(const char *path, unsigned flags, struct aliasfile **afp,
 void	af_free(struct aliasfile *);
 
 /*
- * Windows: when af_source.windows says so, the text from the line of an
+ * Windows: when policy_source.windows says so, the text from the line of an
  * alias key to the line of a later one (or to the end of the file) is
  * complete aliases, and reads as in the whole file after the line
  * AF_WINDOW_PREFIX.  Such a window can be edited with af_edit_*() on

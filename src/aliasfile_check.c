@@ -44,7 +44,6 @@ static void check_target(struct checker *, const struct dname *,
 static void check_target_list(struct checker *, const struct dname *,
     const char *, const char *, const struct pos *);
 static void check_targets(struct checker *, const struct dname *);
-static int is_always(const char *);
 static int dname_cmp(const void *, const void *);
 static void check_domains(struct checker *, struct dname *);
 static void check_alias_domains(struct checker *, const struct dname *);
@@ -119,10 +118,9 @@ check_target(struct checker *c, const struct dname *names, const char *s,
 {
 	const struct aliasfile *af = c->af;
 	const struct af_alias *a;
-	const char *at;
+	const char *at, *key;
 	struct addr addr;
-	char key[ADDR_BUF];
-	size_t blen;
+	struct addr_keys k;
 	int d;
 
 	/*
@@ -135,17 +133,13 @@ check_target(struct checker *c, const struct dname *names, const char *s,
 	    -1)
 		return;
 	if (addr_parse(s, len, 0, &addr) != ADDR_OK ||
-	    (d = find_dname(af, names, addr.domain, addr.domain_len)) == -1 ||
-	    addr_format(&addr, key, sizeof(key)) == (size_t)-1)
+	    (d = find_dname(af, names, addr.domain, addr.domain_len)) == -1)
 		return;
 	/* Postfix's lookup order: user+ext@domain, then user@domain. */
-	a = af_find_alias(af, key);
-	blen = addr_subaddr_base(&addr, af->domains[d].subaddress);
-	if (a == NULL && blen < addr.local_len) {
-		snprintf(key, sizeof(key), "%.*s@%s", (int)blen, addr.local,
-		    addr.domain);
-		a = af_find_alias(af, key);
-	}
+	addr_keys(&addr, af->domains[d].subaddress, &k);
+	a = af_find_alias(af, key = k.full);
+	if (a == NULL && k.base[0] != '\0')
+		a = af_find_alias(af, key = k.base);
 	/* Revoking it would bounce mail: an edit must check again. */
 	if (a != NULL)
 		c->af->aliases[a - af->aliases].flags |= AF_TARGET;
@@ -154,7 +148,7 @@ check_target(struct checker *c, const struct dname *names, const char *s,
 	else if (a != NULL && (a->flags & AF_REVOKED))
 		diag_add(c->msg, 0, pos, "target %s is a revoked alias: Postfix "
 		    "would accept mail for it, then bounce it", key);
-	else if (a == NULL && !is_always(key))
+	else if (a == NULL && addr_always(key, strcspn(key, "@")) == -1)
 		diag_add(c->msg, 0, pos, "target %s is at a managed domain but is "
 		    "not an alias: Postfix would accept mail for it, then "
 		    "bounce it", key);
@@ -208,14 +202,6 @@ check_targets(struct checker *c, const struct dname *names)
 		pos = (struct pos){a->line, a->col};
 		check_target_list(c, names, a->to, a->key, &pos);
 	}
-}
-
-/* Nonzero for postmaster@ and abuse@, which every domain has. */
-static int
-is_always(const char *key)
-{
-	return strncmp(key, "postmaster@", 11) == 0 ||
-	    strncmp(key, "abuse@", 6) == 0;
 }
 
 static int

@@ -1051,3 +1051,17 @@ out:
 	return rc;
 }
 
+int
+af_yaml_scalar(const char *s, char *buf, size_t bufsize)
+{
+	struct ed_buf b = { NULL, 0, 0, 0 };
+	int	 rc = -1;
+
+	if (ed_scalar(&b, s, 0) == 0 && !b.oom && b.len < bufsize) {
+		memcpy(buf, b.p, b.len + 1);
+		rc = 0;
+	} else if (bufsize > 0)
+		buf[0] = '\0';
+	free(b.p);
+	return rc;
+}

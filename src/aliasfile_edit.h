@@ -59,4 +59,15 @@ int	af_edit_revoke(const char *text, size_t len, const char *key,
 int	af_edit_restore(const char *text, size_t len, const char *key,
 	    char **out, size_t *outlen, struct errbuf *e);
 
+/*
+ * The one YAML scalar writer, the editor's, for whoever writes alias
+ * file text (import too): writes s into buf (bufsize bytes) plain when
+ * every YAML reader takes it for the same string (printable ASCII
+ * without indicators, not a word YAML 1.1 or 1.2 reads as null or a
+ * boolean such as yes, on or null), else double-quoted with escapes.
+ * Returns 0, or -1 when s is not UTF-8, memory runs out or the result
+ * does not fit (buf then holds "" when bufsize > 0).
+ */
+int	af_yaml_scalar(const char *s, char *buf, size_t bufsize);
+
 #endif /* ALIASFILE_EDIT_H */

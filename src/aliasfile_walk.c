@@ -629,8 +629,8 @@ alias_end(struct loader *l, const struct frame *f)
 	static const enum key never[] = {K_REVOKED, K_EXPIRES, K_RECEIVE_ONLY};
 	struct aliasfile *af = l->af;
 	struct af_alias *a;
-	const char *rfc = NULL;
 	size_t i, cap;
+	int k;
 
 	if (f != NULL && f->seen[K_REASON].line != 0 &&
 	    f->seen[K_REVOKED].line == 0)
@@ -638,16 +638,13 @@ alias_end(struct loader *l, const struct frame *f)
 		    "reason is only allowed together with revoked");
 	if (l->alias.key == NULL)
 		return;
-	if (strncmp(l->alias.key, "postmaster@", 11) == 0)
-		rfc = "postmaster@ is always accepted (RFC 5321 4.5.1)";
-	else if (strncmp(l->alias.key, "abuse@", 6) == 0)
-		rfc = "abuse@ is always accepted (RFC 2142)";
-	for (i = 0; rfc != NULL && f != NULL && i < 3; i++)
+	k = addr_always(l->alias.key, strcspn(l->alias.key, "@"));
+	for (i = 0; k != -1 && f != NULL && i < 3; i++)
 		if (f->seen[never[i]].line != 0)
 			diag_add(&l->msg, 0, &f->seen[never[i]],
-			    "%s and cannot be revoked, "
-			    "expire or be receive-only",
-			    rfc);
+			    "%s@ is always accepted (%s) and cannot be "
+			    "revoked, expire or be receive-only",
+			    addr_always_local[k], addr_always_rfc[k]);
 
 	if (af->naliases == l->acap) {
 		if (l->acap >= UINT32_MAX / 2) {

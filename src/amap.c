@@ -130,7 +130,6 @@ struct amap_out {
 
 static void	on_sigbus(int, siginfo_t *, void *);
 static void	sigbus_install(void);
-static int	lmdb_errno(int);
 static int	lock_file(int, short, int);
 static int	amap_rdlock(struct amap *, struct errbuf *);
 static int	amap_rdunlock(struct amap *, struct errbuf *);
@@ -143,11 +142,6 @@ static int	out_chunk_commit(struct amap_out *, struct errbuf *);
 static int	out_target_mode(struct amap_out *, struct errbuf *);
 static void	out_discard(struct amap_out *);
 
-/*
- * LMDB returns errno values as they are and its own codes as negative
- * numbers; callers look at errno (ENOENT means "no map yet"), so map
- * LMDB's own codes to the nearest errno.
- */
 static void
 on_sigbus(int sig, siginfo_t *si, void *ctx)
 {
@@ -188,14 +182,15 @@ sigbus_install(void)
 	pthread_mutex_unlock(&sigbus_mu);
 }
 
-static int
-lmdb_errno(int rc)
+int
+amap_errno(int rc)
 {
 	if (rc > 0)
 		return rc;
 	switch (rc) {
 	case MDB_INVALID:
 	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_BAD_VALSIZE:
@@ -206,6 +201,7 @@ lmdb_errno(int rc)
 	case MDB_TXN_FULL:
 	case MDB_CURSOR_FULL:
 	case MDB_PAGE_FULL:
+	case MDB_DBS_FULL:
 		return ENOMEM;
 	default:
 		return EIO;
@@ -357,7 +353,7 @@ amap_open(const char *path, struct amap **mp, struct errbuf *e)
 	    (rc = mdb_env_open(m->env, path,
 	    MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY | MDB_NOTLS, 0644)) != 0 ||
 	    (rc = mdb_env_get_fd(m->env, &m->fd)) != 0) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
 		goto fail;
 	}
@@ -379,7 +375,7 @@ amap_open(const char *path, struct amap **mp, struct errbuf *e)
 	    (rc = mdb_dbi_open(txn, NULL, 0, &m->dbi)) != 0 ||
 	    (rc = mdb_env_info(m->env, &info)) != 0 ||
 	    (rc = mdb_env_stat(m->env, &ms)) != 0) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
 		goto fail;
 	}
@@ -452,7 +448,7 @@ amap_get(struct amap *m, const char *key, char *val, size_t valsize,
 	}
 	sigbus_jump = &jb;
 	if ((rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &t)) != 0) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		errbuf_set(e, "%s: %s", m->path, mdb_strerror(rc));
 		goto fail;
 	}
@@ -463,7 +459,7 @@ amap_get(struct amap *m, const char *key, char *val, size_t valsize,
 		goto fail;
 	}
 	if (rc != 0) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		errbuf_set(e, "%s: lookup of \"%.200s\": %s", m->path, key,
 		    mdb_strerror(rc));
 		goto fail;
@@ -527,7 +523,7 @@ amap_walk(struct amap *m, int (*fn)(void *arg, const char *key,
 		return -1;
 	if ((rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn)) != 0 ||
 	    (rc = mdb_cursor_open(txn, m->dbi, &cur)) != 0) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		errbuf_set(e, "%s: %s", m->path, mdb_strerror(rc));
 		goto fail;
 	}
@@ -544,7 +540,7 @@ amap_walk(struct amap *m, int (*fn)(void *arg, const char *key,
 			goto fail;
 	}
 	if (rc != MDB_NOTFOUND) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		errbuf_set(e, "%s: %s", m->path, mdb_strerror(rc));
 		ret = -1;
 		goto fail;
@@ -651,14 +647,14 @@ out_reserve(struct amap_out *o, size_t cost, struct errbuf *e)
 	}
 	if (size > o->mapsize) {
 		if ((rc = mdb_env_set_mapsize(o->env, size)) != 0) {
-			errno = lmdb_errno(rc);
+			errno = amap_errno(rc);
 			return errbuf_set(e, "%s: map size %zu: %s", o->tmppath,
 			    size, mdb_strerror(rc));
 		}
 		o->mapsize = size;
 	}
 	if ((rc = mdb_txn_begin(o->env, NULL, 0, &o->txn)) != 0) {
-		errno = lmdb_errno(rc);
+		errno = amap_errno(rc);
 		return errbuf_set(e, "%s: %s", o->tmppath, mdb_strerror(rc));
 	}
 	return 0;
@@ -678,7 +674,7 @@ out_chunk_commit(struct amap_out *o, struct errbuf *e)
 	rc = mdb_txn_commit(o->txn);
 	o->txn = NULL;
 	if (rc != 0) {
-		errno = lmdb_errno(rc);
+		errno = amap_errno(rc);
 		/*
 		 * LMDB reports a short write(2) as EIO; on a full file
 		 * system that is what a write does.  Say so.
@@ -697,7 +693,7 @@ out_chunk_commit(struct amap_out *o, struct errbuf *e)
 		    mdb_strerror(rc));
 	}
 	if ((rc = mdb_env_info(o->env, &info)) != 0) {
-		errno = lmdb_errno(rc);
+		errno = amap_errno(rc);
 		return errbuf_set(e, "%s: %s", o->tmppath, mdb_strerror(rc));
 	}
 	o->used = (info.me_last_pgno + 1) * o->psize;
@@ -872,7 +868,7 @@ out_open_env(struct amap_out *o, size_t need, struct errbuf *e)
 	    (rc = mdb_env_stat(o->env, &ms)) != 0 ||
 	    (rc = mdb_txn_begin(o->env, NULL, 0, &o->txn)) != 0 ||
 	    (rc = mdb_dbi_open(o->txn, NULL, 0, &o->dbi)) != 0) {
-		errno = lmdb_errno(rc);
+		errno = amap_errno(rc);
 		return errbuf_set(e, "%s: %s", o->tmppath, mdb_strerror(rc));
 	}
 	/* LMDB must have opened the file mkstemp made, not a substitute. */
@@ -1019,7 +1015,7 @@ amap_out_put(struct amap_out *o, const char *key, const char *val,
 		goto fail;
 	}
 	if (rc != 0) {
-		errno = lmdb_errno(rc);
+		errno = amap_errno(rc);
 		errbuf_set(e, "%s: adding \"%.200s\": %s", o->tmppath, key,
 		    mdb_strerror(rc));
 		goto fail;
@@ -1050,7 +1046,7 @@ amap_out_del(struct amap_out *o, const char *key, struct errbuf *e)
 	k.mv_data = (void *)(uintptr_t)key;
 	if ((rc = mdb_del(o->txn, o->dbi, &k, NULL)) != 0 &&
 	    rc != MDB_NOTFOUND) {
-		errno = lmdb_errno(rc);
+		errno = amap_errno(rc);
 		errbuf_set(e, "%s: deleting \"%.200s\": %s", o->tmppath, key,
 		    mdb_strerror(rc));
 		goto fail;

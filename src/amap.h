@@ -63,6 +63,16 @@ void	amap_ident(const struct amap *, dev_t *dev, ino_t *ino);
 int	amap_walk(struct amap *, int (*fn)(void *arg, const char *key,
 	    const char *val), void *arg, struct errbuf *e);
 
+/*
+ * LMDB returns errno values as they are and its own codes as negative
+ * numbers; callers look at errno (ENOENT means "no map yet").  Returns
+ * the errno for LMDB's return code rc: rc itself when positive, EINVAL
+ * for a file that is not LMDB's or is damaged, ENOSPC for a full map,
+ * ENOMEM for LMDB's fixed tables, EIO for the rest.  For every file of
+ * ours that LMDB reads (stats.c too).
+ */
+int	amap_errno(int rc);
+
 /* Closes the handle; amap_close(NULL) is a no-op. */
 void	amap_close(struct amap *);
 

@@ -174,7 +174,7 @@ cli_map_base(const struct options *o, const char *map, char *buf,
 }
 
 void
-cli_print_counts(const struct compile_counts *c)
+cli_print_counts(const struct policy_counts *c)
 {
 	printf("%zu domain%s, %zu active, %zu revoked, %zu expired",
 	    c->domains, c->domains == 1 ? "" : "s", c->active, c->revoked,
@@ -196,7 +196,7 @@ int
 cmd_check(const struct options *o, int argc, char **argv)
 {
 	struct aliasfile *af;
-	struct compile_counts c;
+	struct policy_counts c;
 	int	 rc;
 
 	if (cli_no_args(argc, argv) != 0)
@@ -215,7 +215,7 @@ int
 cmd_compile(const struct options *o, int argc, char **argv)
 {
 	struct aliasfile *af;
-	struct compile_counts c;
+	struct policy_counts c;
 	struct errbuf e;
 	char	 base[4096];
 	int	 rc;

@@ -107,7 +107,7 @@ int	cli_file_trusted(const char *path);
 int	cli_map_base(const struct options *o, const char *map, char *buf,
 	    size_t bufsize);
 /* Prints "N domains, N active, N revoked, N expired". */
-void	cli_print_counts(const struct compile_counts *);
+void	cli_print_counts(const struct policy_counts *);
 
 /* check: validate the alias file and print a summary. */
 int	cmd_check(const struct options *, int argc, char **argv);

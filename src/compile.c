@@ -67,7 +67,7 @@ alias_active(const struct af_alias *a, int32_t today)
 
 void
 compile_count(const struct aliasfile *af, int32_t today,
-    struct compile_counts *c)
+    struct policy_counts *c)
 {
 	const struct af_alias *a;
 	size_t	 i, listed = 0;
@@ -86,13 +86,16 @@ compile_count(const struct aliasfile *af, int32_t today,
 	/* postmaster@ and abuse@ are in the map whether listed or not. */
 	for (i = 0; i < af->ndomains; i++) {
 		char	 key[ADDR_BUF];
+		int	 k;
 
-		snprintf(key, sizeof(key), "postmaster@%s", af->domains[i].name);
-		listed += af_find_alias(af, key) != NULL;
-		snprintf(key, sizeof(key), "abuse@%s", af->domains[i].name);
-		listed += af_find_alias(af, key) != NULL;
+		for (k = 0; k < ADDR_ALWAYS_N; k++) {
+			snprintf(key, sizeof(key), "%s@%s",
+			    addr_always_local[k], af->domains[i].name);
+			listed += af_find_alias(af, key) != NULL;
+		}
 	}
-	c->entries = c->active + 3 * af->ndomains - listed;
+	/* Each domain is a key itself, with its postmaster@ and abuse@. */
+	c->entries = c->active + (1 + ADDR_ALWAYS_N) * af->ndomains - listed;
 }
 
 static int
@@ -128,7 +131,6 @@ add_extra(struct mapiter *it, size_t *cap, const char *key, const char *val)
 static int
 add_map_extras(struct mapiter *it, size_t *cap)
 {
-	static const char *const always[] = { "postmaster", "abuse" };
 	const struct af_domain *d;
 	char	 key[ADDR_BUF], *k;
 	size_t	 i, j;
@@ -138,9 +140,9 @@ add_map_extras(struct mapiter *it, size_t *cap)
 		d = &it->af->domains[i];
 		if (add_extra(it, cap, d->name, COMPILE_DOMAIN_VALUE) == -1)
 			return -1;
-		for (j = 0; j < sizeof(always) / sizeof(always[0]); j++) {
-			n = snprintf(key, sizeof(key), "%s@%s", always[j],
-			    d->name);
+		for (j = 0; j < ADDR_ALWAYS_N; j++) {
+			n = snprintf(key, sizeof(key), "%s@%s",
+			    addr_always_local[j], d->name);
 			if (n < 0 || (size_t)n >= sizeof(key))
 				return -1;
 			if (af_find_alias(it->af, key) != NULL)
@@ -339,56 +341,6 @@ fail:
 	return EX_IOERR;
 }
 
-void
-compile_format_counts(const struct compile_counts *c, int32_t today,
-    char *buf, size_t bufsize)
-{
-	char	 day[DATE_BUF];
-
-	date_format(today, day);
-	snprintf(buf, bufsize, "%s %zu %zu %zu %zu %zu", day, c->domains,
-	    c->active, c->revoked, c->expired, c->entries);
-}
-
-int
-compile_parse_counts(const char *s, struct compile_counts *c,
-    int32_t *today)
-{
-	int	 n = -1;
-
-	if (strlen(s) < DATE_BUF || s[DATE_BUF - 1] != ' ' ||
-	    date_parse(s, DATE_BUF - 1, today) == -1 ||
-	    sscanf(s + DATE_BUF, "%zu %zu %zu %zu %zu%n", &c->domains,
-	    &c->active, &c->revoked, &c->expired, &c->entries, &n) != 5 ||
-	    s[DATE_BUF + n] != '\0')
-		return -1;
-	return 0;
-}
-
-void
-compile_format_source(const struct af_source *src, char *buf,
-    size_t bufsize)
-{
-	snprintf(buf, bufsize, "%ju %ju %016jx %016jx %d",
-	    (uintmax_t)src->size, (uintmax_t)src->split, (uintmax_t)src->head,
-	    (uintmax_t)src->tail, src->windows ? 1 : 0);
-}
-
-int
-compile_parse_source(const char *s, struct af_source *src)
-{
-	uintmax_t size, split, head, tail;
-	int	 windows, n = -1;
-
-	if (sscanf(s, "%ju %ju %jx %jx %d%n", &size, &split, &head, &tail,
-	    &windows, &n) != 5 || s[n] != '\0' || split > size ||
-	    (windows != 0 && windows != 1))
-		return -1;
-	*src = (struct af_source){ .size = size, .split = split,
-	    .head = head, .tail = tail, .windows = windows };
-	return 0;
-}
-
 /*
  * The " lines" record: the line of the first alias key and of every
  * alias key COMPILE_LINES_EVERY (or more, to stay within
@@ -397,15 +349,15 @@ compile_parse_source(const char *s, struct af_source *src)
 static void
 format_lines(const struct aliasfile *af, char *buf, size_t bufsize)
 {
+	uint32_t lines[COMPILE_LINES_MAX];
 	size_t	 every, i, n = 0;
 
 	every = (af->naliases + COMPILE_LINES_MAX - 1) / COMPILE_LINES_MAX;
 	if (every < COMPILE_LINES_EVERY)
 		every = COMPILE_LINES_EVERY;
-	buf[0] = '\0';
-	for (i = 0; i < af->naliases && n + 12 < bufsize; i += every)
-		n += (size_t)snprintf(buf + n, bufsize - n, "%s%u",
-		    n > 0 ? " " : "", (unsigned)af->aliases[i].line);
+	for (i = 0; i < af->naliases && n < COMPILE_LINES_MAX; i += every)
+		lines[n++] = af->aliases[i].line;
+	policy_format_lines(lines, n, buf, bufsize);
 }
 
 /*
@@ -419,7 +371,7 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 {
 	struct amap_out *out = NULL;
 	struct mapiter *it = NULL;
-	struct compile_counts c;
+	struct policy_counts c;
 	const char *key, *val;
 	char	 buf[128], lines[COMPILE_LINES_BUF];
 	dev_t	 dev;
@@ -444,7 +396,7 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 	if (amap_out_put(out, POLICY_KEY_COMPILED, buf, e) == -1)
 		goto fail;
 	compile_count(af, today, &c);
-	compile_format_counts(&c, today, buf, sizeof(buf));
+	policy_format_counts(&c, today, buf, sizeof(buf));
 	if (amap_out_put(out, POLICY_KEY_COUNTS, buf, e) == -1)
 		goto fail;
 	if (af->source.windows) {
@@ -453,10 +405,10 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 			goto fail;
 	}
 	amap_out_ident(map, &dev, &ino);
-	snprintf(buf, sizeof(buf), "%ju:%ju", (uintmax_t)dev, (uintmax_t)ino);
+	policy_format_ident(dev, ino, buf, sizeof(buf));
 	if (amap_out_put(out, POLICY_KEY_MAP, buf, e) == -1)
 		goto fail;
-	compile_format_source(&af->source, buf, sizeof(buf));
+	policy_format_source(&af->source, buf, sizeof(buf));
 	if (amap_out_put(out, POLICY_KEY_SOURCE, buf, e) == -1 ||
 	    amap_out_put(out, POLICY_KEY_VERSION, POLICY_VERSION, e) == -1)
 		goto fail;
@@ -474,7 +426,7 @@ fail:
 
 int
 compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
-    struct compile_counts *counts, struct errbuf *e)
+    struct policy_counts *counts, struct errbuf *e)
 {
 	struct amap_out *map = NULL;
 	struct mapiter *it = NULL;

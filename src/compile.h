@@ -18,17 +18,9 @@
 /* The value of a domain's own key in the map (any non-empty value). */
 #define COMPILE_DOMAIN_VALUE	"aliasctl"
 
-struct compile_counts {
-	size_t	domains;
-	size_t	active;
-	size_t	revoked;
-	size_t	expired;	/* not revoked, past its expires: day */
-	size_t	entries;	/* keys in the Postfix map */
-};
-
 /* Counts aliases by state as of day today. */
 void	compile_count(const struct aliasfile *, int32_t today,
-	    struct compile_counts *);
+	    struct policy_counts *);
 
 /*
  * An iterator over the Postfix map's entries in key order: every
@@ -45,20 +37,6 @@ struct mapiter *mapiter_new(const struct aliasfile *, int32_t today);
  */
 int	mapiter_next(struct mapiter *, const char **key, const char **val);
 void	mapiter_free(struct mapiter *);
-
-/*
- * Writes c, as of day today, as the " counts" record, and reads it back
- * (0, or -1).
- */
-void	compile_format_counts(const struct compile_counts *c, int32_t today,
-	    char *buf, size_t bufsize);
-int	compile_parse_counts(const char *s, struct compile_counts *c,
-	    int32_t *today);
-
-/* The same for the " source" record (policy.h). */
-void	compile_format_source(const struct af_source *, char *buf,
-	    size_t bufsize);
-int	compile_parse_source(const char *s, struct af_source *);
 
 /*
  * The " lines" record holds the line of one alias key in
@@ -86,7 +64,7 @@ void	compile_alias_policy(const struct af_alias *, struct policy_alias *);
  * EX_IOERR, EX_OSERR.  On failure the old files are untouched.
  */
 int	compile_map(const struct aliasfile *, const char *mapbase,
-	    int32_t today, struct compile_counts *counts, struct errbuf *e);
+	    int32_t today, struct policy_counts *counts, struct errbuf *e);
 
 
 #endif /* COMPILE_H */

@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "mapview.h"
 #include "stats.h"
 #include "util.h"
 
@@ -456,4 +457,56 @@ daemon_pidfile_free(struct daemon_pidfile *p)
 {
 	free(p->path);
 	p->path = NULL;
+}
+
+int
+daemon_open_data(const char *mapbase, const char *statspath,
+    const char *nomap, struct mapview **mvp, struct stats **statsp)
+{
+	const struct mapview_pair *pair;
+	struct errbuf e;
+
+	*statsp = NULL;
+	if ((*mvp = mapview_new(mapbase)) == NULL) {
+		log_warn("map switchboard");
+		return EX_OSERR;
+	}
+	if ((pair = mapview_get(*mvp)) != NULL)
+		mapview_put(*mvp, pair);
+	else
+		log_warnx("%s.lmdb: no map loaded yet: %s until one can be "
+		    "read", mapbase, nomap);
+	if (stats_open(statspath, statsp, &e) == -1) {
+		log_warnx("%s", e.msg);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+int
+daemon_close_data(struct mapview *mv, struct stats *stats, int rc)
+{
+	struct errbuf e;
+
+	if (stats != NULL && stats_flush(stats, &e) == -1) {
+		log_warnx("final stats flush: %s", e.msg);
+		if (rc == 0)
+			rc = EX_IOERR;
+	}
+	stats_close(stats);
+	if (mv != NULL)
+		mapview_free(mv);
+	return rc;
+}
+
+void
+daemon_block_signals(sigset_t *old)
+{
+	sigset_t sigs;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, old);
 }

@@ -16,7 +16,9 @@
 #include <sys/types.h>
 
 #include <pthread.h>
+#include <signal.h>
 
+struct mapview;
 struct stats;
 
 #define DAEMON_SOCKET_MODE	0660	/* the MTA connects through its group */
@@ -155,6 +157,30 @@ int	daemon_flusher_start(struct daemon_flusher *f, struct stats *stats);
 
 /* Stops and joins the flusher; a no-op when it is not running. */
 void	daemon_flusher_stop(struct daemon_flusher *f);
+
+/*
+ * What both daemons serve from: opens the live map of mapbase into *mvp
+ * and says now, not at the first request, when it cannot be read yet
+ * (nomap: what the daemon answers until then), then the stats file
+ * statspath into *statsp.  Returns 0 or a sysexits code (said why); what
+ * was opened is for daemon_close_data() either way.
+ */
+int	daemon_open_data(const char *mapbase, const char *statspath,
+	    const char *nomap, struct mapview **mvp, struct stats **statsp);
+
+/*
+ * Flushes the counters of stats a last time, closes stats and frees mv
+ * (either may be NULL).  Returns rc, or EX_IOERR when rc is 0 and the
+ * flush failed (said why).
+ */
+int	daemon_close_data(struct mapview *mv, struct stats *stats, int rc);
+
+/*
+ * Blocks the stop signals (SIGHUP, SIGTERM, SIGINT) in the calling
+ * thread, before any other thread exists so that every thread inherits
+ * the mask; the old mask goes to *old unless old is NULL.
+ */
+void	daemon_block_signals(sigset_t *old);
 
 /* Frees what the structures own (NULL members ok). */
 void	daemon_user_free(struct daemon_user *u);

@@ -186,8 +186,7 @@ cmd_revoke(const struct options *o, int argc, char **argv)
 	}
 	if (cli_address(addr, key) != 0)
 		return cli_usage();
-	if (strncmp(key, "postmaster@", 11) == 0 ||
-	    strncmp(key, "abuse@", 6) == 0) {
+	if (addr_always(key, strcspn(key, "@")) != -1) {
 		log_warnx("%s cannot be revoked: postmaster@ and abuse@ of "
 		    "every domain are always accepted (RFC 5321 4.5.1, "
 		    "RFC 2142); nothing changed", key);
@@ -330,7 +329,7 @@ edit_file(const struct options *o, const struct edit *ed)
 {
 	struct aliasfile *af = NULL;
 	struct update *up = NULL;
-	struct compile_counts c;
+	struct policy_counts c;
 	struct errbuf e;
 	struct stat st;
 	char	 lockpath[4096], tmp[4096], base[4096];

@@ -119,11 +119,13 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 	time_t	 now;
 	FILE	*fp;
 	struct af_new_alias *adds = NULL;
-	char	*line = NULL, key[ADDR_BUF], yk[2 * ADDR_BUF + 3];
+	struct addr_keys ak;
+	const char *key;
+	char	*line = NULL, yk[2 * ADDR_BUF + 3];
 	char	 summary[8192], day[DATE_BUF], note[IMPORT_NOTE_BUF];
 	char	*notes = NULL;
 	size_t	 cap = 0, nlines = 0, nused = 0, nskipped = 0, nold = 0;
-	size_t	 nnew = 0, nguess = 0, blen, i, k;
+	size_t	 nnew = 0, nguess = 0, i, k;
 	ssize_t	 n;
 	int	 di, rc = 0;
 
@@ -148,13 +150,11 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 		if ((di = af_find_domain(af, r.a.domain)) == -1)
 			continue;
 		/* irs+2025@ is irs@ where the domain splits subaddresses. */
-		blen = addr_subaddr_base(&r.a, af->domains[di].subaddress);
-		snprintf(key, sizeof(key), "%.*s@%s", (int)blen, r.a.local,
-		    r.a.domain);
+		addr_keys(&r.a, af->domains[di].subaddress, &ak);
+		key = ak.base[0] != '\0' ? ak.base : ak.full;
 		/* postmaster@ and abuse@ are always accepted. */
 		if (af_find_alias(af, key) != NULL ||
-		    (blen == 10 && strncmp(r.a.local, "postmaster", 10) == 0) ||
-		    (blen == 5 && strncmp(r.a.local, "abuse", 5) == 0))
+		    addr_always(r.a.local, ak.blen) != -1)
 			continue;
 		if (ml_agg_add(agg, key, &r) == -1)
 			goto nomem;
@@ -187,7 +187,7 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 		for (i = 0, k = 0; i < agg->n; i++) {
 			e = &agg->v[i];
 			if (e->sent + e->bounced + e->deferred == 0 ||
-			    ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+			    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
 				continue;
 			adds[k].key = e->addr;
 			import_note(e, 0, notes + k * IMPORT_NOTE_BUF);
@@ -207,7 +207,7 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 	printf("aliases:\n");
 	for (i = 0; i < agg->n; i++) {
 		e = &agg->v[i];
-		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+		if (af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
 			continue;
 		if (e->sent + e->bounced + e->deferred) {
 			import_note(e, 0, note);
@@ -216,7 +216,7 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 	}
 	for (i = 0; i < agg->n; i++) {
 		e = &agg->v[i];
-		if (ml_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+		if (af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
 			continue;
 		if (e->sent + e->bounced + e->deferred == 0) {
 			import_note(e, 1, note);
@@ -373,7 +373,7 @@ import_virtual(const struct options *o, const struct aliasfile *af, int apply,
 			continue;
 		}
 		if (ml_agg_get(seen, key, 1) == NULL ||
-		    ml_yaml_scalar(key, yk, sizeof(yk)) == -1)
+		    af_yaml_scalar(key, yk, sizeof(yk)) == -1)
 			goto nomem;
 		nnew++;
 		if (nadds == capadds) {
@@ -405,7 +405,7 @@ import_virtual(const struct options *o, const struct aliasfile *af, int apply,
 		nt = 0;
 		while (vt_target_next(&p, end, &t, &err) == 1) {
 			addr_format(&t, tb, sizeof(tb));
-			if (ml_yaml_scalar(tb, yk, sizeof(yk)) == -1 ||
+			if (af_yaml_scalar(tb, yk, sizeof(yk)) == -1 ||
 			    (to[nt] = arena_strndup(&arena, tb,
 			    strlen(tb))) == NULL)
 				goto nomem;

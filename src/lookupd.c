@@ -98,7 +98,6 @@ struct lookupd {
 	char	 key[TCPTABLE_KEY_MAX + 1];	/* one decoded key */
 };
 
-static long long now_ms(void);
 static void	fold(char *, const char *, size_t);
 static int	map_get(struct amap *, const char *, struct lookupd_answer *);
 static int	propagate_ext(struct lookupd_answer *, const char *, size_t);
@@ -122,15 +121,6 @@ static int	conn_read(struct lookupd *, struct conn *, long long);
 static long long conn_deadline(const struct lookupd *, const struct conn *);
 static void	log_request(const struct conn *, const char *, size_t,
 		    const struct lookupd_answer *);
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Copies len bytes of in to out with ASCII letters lowercased, and a NUL. */
 static void
@@ -239,7 +229,6 @@ answer_domain(struct mapview *mv, const struct mapview_pair *pair,
     const char *folded, struct lookupd_answer *a)
 {
 	char	 dom[ADDR_DOMAIN_MAX + 1];
-	int	 managed;
 
 	a->verdict = "domain";
 	if (pair != NULL) {
@@ -247,10 +236,8 @@ answer_domain(struct mapview *mv, const struct mapview_pair *pair,
 		return;
 	}
 	if (addr_domain(folded, strlen(folded), dom) != ADDR_OK)
-		managed = mapview_was_managed(mv, "") == -1 ? -1 : 0;
-	else
-		managed = mapview_was_managed(mv, dom);
-	if (managed != 0) {
+		dom[0] = '\0';
+	if (verdict_missing_map(mv, dom)) {
 		a->status = LOOKUPD_TEMP;
 		a->reason = "alias map unavailable";
 	}
@@ -276,16 +263,15 @@ answer_address(struct mapview *mv, const struct mapview_pair *pair,
 	size_t	 blen;
 	int	 rc;
 
-	verdict_rcpt_value(pair, key, 0, today, &r, a->value);
+	verdict_decide(mv, pair, key, 0, today, &r, a->value);
 	a->verdict = verdict_name(r.verdict);
 	if (r.verdict == VERDICT_TEMPFAIL) {
-		/* As the milter: 451 only where the last map was in charge. */
-		if (mapview_was_managed(mv, r.domain) != 0) {
-			a->status = LOOKUPD_TEMP;
-			a->reason = "alias map unavailable";
-		}
+		a->status = LOOKUPD_TEMP;
+		a->reason = "alias map unavailable";
 		return;
 	}
+	if (pair == NULL)
+		return;		/* not a domain a missing map was for */
 	if (stats != NULL)
 		verdict_count(stats, &r, now);
 	switch (r.verdict) {

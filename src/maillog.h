@@ -121,12 +121,4 @@ int	vt_next(const char *text, size_t len, size_t *pos, unsigned *lineno,
 int	vt_target_next(const char **p, const char *end, struct addr *a,
 	    int *err);
 
-/*
- * Writes s into buf (bufsize bytes) as a YAML scalar: as is when it is
- * a plain scalar of letters, digits and "._+=@-" starting with a letter
- * or digit, else double-quoted with '"' and '\' escaped.  Returns 0, or
- * -1 when it does not fit (buf then holds "" when bufsize > 0).
- */
-int	ml_yaml_scalar(const char *s, char *buf, size_t bufsize);
-
 #endif /* MAILLOG_H */

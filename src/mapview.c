@@ -100,24 +100,14 @@ struct mapview {
 	ino_t		 mm_pino, mm_mino;
 };
 
-static long long now_ms(void);
 static int	file_open(const char *, struct mv_file **, struct errbuf *);
 static struct mv_file *file_ref(struct mv_file *);
 static void	file_put(struct mv_file *);
 static int	file_is(const struct mv_file *, const struct stat *);
 static void	pair_put(struct mv_pair *);
-static int	policy_names(struct amap *, uintmax_t *, uintmax_t *,
+static int	policy_names(struct amap *, dev_t *, ino_t *,
 		    struct errbuf *);
 static void	check(struct mapview *, long long);
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Opens path into a new file with one reference; 0 or -1 (reason in e). */
 static int
@@ -178,10 +168,9 @@ pair_put(struct mv_pair *p)
  * written with.  Returns 0, or -1 with the reason in e.
  */
 static int
-policy_names(struct amap *pol, uintmax_t *dev, uintmax_t *ino,
-    struct errbuf *e)
+policy_names(struct amap *pol, dev_t *dev, ino_t *ino, struct errbuf *e)
 {
-	char	 val[64], *end;
+	char	 val[64];
 	int	 rc;
 
 	if ((rc = amap_get(pol, POLICY_KEY_VERSION, val, sizeof(val), e)) == -1)
@@ -194,17 +183,10 @@ policy_names(struct amap *pol, uintmax_t *dev, uintmax_t *ino,
 	if (rc == 0)
 		return errbuf_set(e, "policy file: no \"%s\" record",
 		    POLICY_KEY_MAP);
-	errno = 0;
-	*dev = strtoumax(val, &end, 10);
-	if (errno != 0 || end == val || *end != ':')
-		goto bad;
-	*ino = strtoumax(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0')
-		goto bad;
+	if (policy_parse_ident(val, dev, ino) == -1)
+		return errbuf_set(e, "policy file: bad \"%s\" record \"%s\"",
+		    POLICY_KEY_MAP, val);
 	return 0;
-bad:
-	return errbuf_set(e, "policy file: bad \"%s\" record \"%s\"",
-	    POLICY_KEY_MAP, val);
 }
 
 /*
@@ -218,7 +200,8 @@ check(struct mapview *mv, long long now)
 	struct mv_file *mf = NULL, *pf = NULL;
 	struct stat mst, pst;
 	struct errbuf e;
-	uintmax_t dev = 0, ino = 0;
+	dev_t	 dev = 0;
+	ino_t	 ino = 0;
 
 	if (stat(mv->ppath, &pst) == -1) {
 		errbuf_set(&e, "%s: %s", mv->ppath, strerror(errno));
@@ -251,7 +234,7 @@ check(struct mapview *mv, long long now)
 		goto unavailable;
 	if (policy_names(pf->amap, &dev, &ino, &e) == -1)
 		goto unavailable;
-	if (dev != (uintmax_t)mf->dev || ino != (uintmax_t)mf->ino) {
+	if (dev != mf->dev || ino != mf->ino) {
 		if (mv->mismatch_since == 0 ||
 		    mv->mm_pdev != pf->dev || mv->mm_pino != pf->ino ||
 		    mv->mm_mdev != mf->dev || mv->mm_mino != mf->ino) {
@@ -269,8 +252,9 @@ check(struct mapview *mv, long long now)
 		}
 		log_warnx("%s names map %ju:%ju, not the %s beside it "
 		    "(%ju:%ju), for %lld ms now: using the two anyway",
-		    mv->ppath, dev, ino, mv->mpath, (uintmax_t)mf->dev,
-		    (uintmax_t)mf->ino, now - mv->mismatch_since);
+		    mv->ppath, (uintmax_t)dev, (uintmax_t)ino, mv->mpath,
+		    (uintmax_t)mf->dev, (uintmax_t)mf->ino,
+		    now - mv->mismatch_since);
 	}
 	mv->mismatch_since = 0;
 	if ((np = calloc(1, sizeof(*np))) == NULL) {

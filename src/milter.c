@@ -1,6 +1,6 @@
 /*
  * milter.c: alias-milter's libmilter callbacks.  Every recipient is
- * decided at RCPT time by verdict_rcpt() (verdict.h) over the live map
+ * decided at RCPT time by verdict_decide() (verdict.h) over the live map
  * (mapview.h), counted (stats.h) and logged in one line; the rest of the
  * SMTP dialogue is negotiated away.  The message itself is never
  * changed, so the filter asks for no actions.
@@ -380,17 +380,10 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 			note = " note=stopping";
 	} else {
 		pair = mapview_get(cfg->mv);
-		verdict_rcpt(pair, rcpt, c->null_sender, date_today(), &r);
+		verdict_decide(cfg->mv, pair, rcpt, c->null_sender,
+		    date_today(), &r, NULL);
 		if (pair != NULL)
 			mapview_put(cfg->mv, pair);
-		/*
-		 * Without a readable map, refuse (451) only the domains the
-		 * last good map managed, and everything when there never was
-		 * one: never accept all, never refuse all.
-		 */
-		if (r.verdict == VERDICT_TEMPFAIL &&
-		    mapview_was_managed(cfg->mv, r.domain) == 0)
-			r.verdict = VERDICT_NOT_OURS;
 		verdict_count(cfg->stats, &r, time(NULL));
 		atomic_fetch_sub(&cfg->inflight, 1);
 	}

@@ -1,8 +1,13 @@
 /*
  * policy.c: encoding and decoding of MAP.policy.lmdb records (see
- * policy.h for the format).  Pure functions.
+ * policy.h for the format), the metadata records too.  Pure functions:
+ * compile.c and update.c write the file, mapview.c and update.c read
+ * it, all through these.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
@@ -14,6 +19,8 @@ static const char *next_field(const char *s, const char **end);
 static int	 get_date(const char *s, const char *end, int32_t *day);
 static int	 get_text(const char *s, const char *end, char *out,
 		    size_t outsize, int truncate);
+static int	 get_numbers(const char *s, const int *bases, uintmax_t *v,
+		    size_t n);
 
 /*
  * Appends a tab (unless at the start of the record) and len bytes of s
@@ -182,4 +189,149 @@ int
 policy_expired(const struct policy_alias *pa, int32_t today)
 {
 	return pa->expires != DATE_NONE && today > pa->expires;
+}
+
+void
+policy_format_counts(const struct policy_counts *c, int32_t today,
+    char *buf, size_t bufsize)
+{
+	char	 day[DATE_BUF];
+
+	date_format(today, day);
+	snprintf(buf, bufsize, "%s %zu %zu %zu %zu %zu", day, c->domains,
+	    c->active, c->revoked, c->expired, c->entries);
+}
+
+/*
+ * Reads n numbers at s into v, the i-th in base bases[i] (10 or 16),
+ * each of digits only, one space between them, then the end of s.
+ * Returns 0, or -1.
+ */
+static int
+get_numbers(const char *s, const int *bases, uintmax_t *v, size_t n)
+{
+	char	*end;
+	size_t	 i, len;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && *s++ != ' ')
+			return -1;
+		len = strspn(s, bases[i] == 16 ? "0123456789abcdefABCDEF" :
+		    "0123456789");
+		errno = 0;
+		v[i] = strtoumax(s, &end, bases[i]);
+		/* No sign, blank or 0x: digits only. */
+		if (len == 0 || end != s + len || errno != 0)
+			return -1;
+		s = end;
+	}
+	return *s == '\0' ? 0 : -1;
+}
+
+int
+policy_parse_counts(const char *s, struct policy_counts *c, int32_t *day)
+{
+	static const int bases[5] = { 10, 10, 10, 10, 10 };
+	uintmax_t v[5];
+	size_t	 i;
+
+	if (strlen(s) < DATE_BUF || s[DATE_BUF - 1] != ' ' ||
+	    date_parse(s, DATE_BUF - 1, day) == -1 ||
+	    get_numbers(s + DATE_BUF, bases, v, 5) == -1)
+		return -1;
+	for (i = 0; i < 5; i++)
+		if (v[i] > SIZE_MAX)
+			return -1;
+	*c = (struct policy_counts){ .domains = (size_t)v[0],
+	    .active = (size_t)v[1], .revoked = (size_t)v[2],
+	    .expired = (size_t)v[3], .entries = (size_t)v[4] };
+	return 0;
+}
+
+void
+policy_format_source(const struct policy_source *src, char *buf,
+    size_t bufsize)
+{
+	snprintf(buf, bufsize, "%ju %ju %016jx %016jx %d",
+	    (uintmax_t)src->size, (uintmax_t)src->split, (uintmax_t)src->head,
+	    (uintmax_t)src->tail, src->windows ? 1 : 0);
+}
+
+int
+policy_parse_source(const char *s, struct policy_source *src)
+{
+	/* SIZE SPLIT in decimal, HEAD TAIL in hex, WINDOWS 0 or 1. */
+	static const int bases[5] = { 10, 10, 16, 16, 10 };
+	uintmax_t v[5];
+
+	if (get_numbers(s, bases, v, 5) == -1 || v[1] > v[0] ||
+	    v[0] > UINT64_MAX || v[2] > UINT64_MAX || v[3] > UINT64_MAX ||
+	    v[4] > 1)
+		return -1;
+	*src = (struct policy_source){ .size = v[0], .split = v[1],
+	    .head = v[2], .tail = v[3], .windows = (int)v[4] };
+	return 0;
+}
+
+void
+policy_format_ident(dev_t dev, ino_t ino, char *buf, size_t bufsize)
+{
+	snprintf(buf, bufsize, "%ju:%ju", (uintmax_t)dev, (uintmax_t)ino);
+}
+
+int
+policy_parse_ident(const char *s, dev_t *dev, ino_t *ino)
+{
+	uintmax_t d, i;
+	char	*end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	d = strtoumax(s, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return -1;
+	i = strtoumax(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || d != (uintmax_t)(dev_t)d ||
+	    i != (uintmax_t)(ino_t)i)
+		return -1;
+	*dev = (dev_t)d;
+	*ino = (ino_t)i;
+	return 0;
+}
+
+void
+policy_format_lines(const uint32_t *lines, size_t n, char *buf,
+    size_t bufsize)
+{
+	size_t	 i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && o + POLICY_LINE_BUF < bufsize; i++)
+		o += (size_t)snprintf(buf + o, bufsize - o, "%s%u",
+		    i > 0 ? " " : "", (unsigned)lines[i]);
+}
+
+int
+policy_parse_lines(const char *s, uint32_t *lines, size_t max, size_t *n)
+{
+	unsigned long v;
+	char	*end;
+
+	*n = 0;
+	for (;;) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno != 0 || v == 0 || v > UINT32_MAX ||
+		    (*n > 0 && v <= lines[*n - 1]) || *n == max)
+			return -1;
+		lines[(*n)++] = (uint32_t)v;
+		if (*end == '\0')
+			return 0;
+		if (*end != ' ')
+			return -1;
+		s = end + 1;
+	}
 }

@@ -7,7 +7,7 @@
  *   key " map"       value "DEV:INO" of the MAP.lmdb published with it
  *   key " compiled"  value "YYYY-MM-DDTHH:MM:SSZ"
  *   key " source"    value "SIZE SPLIT HEAD TAIL WINDOWS": the alias
- *                          file's fingerprint (struct af_source; the
+ *                          file's fingerprint (struct policy_source; the
  *                          digests in hex), WINDOWS 0 or 1
  *   key " lines"     value the lines of every Nth alias key, in file
  *                          order, space-separated (when WINDOWS is 1)
@@ -26,6 +26,8 @@
  */
 #ifndef POLICY_H
 #define POLICY_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +58,35 @@ struct policy_domain {
 	char	deliver_to[1024];
 };
 
+/* The " counts" record: the aliases by state as of a day. */
+struct policy_counts {
+	size_t	domains;
+	size_t	active;
+	size_t	revoked;
+	size_t	expired;	/* not revoked, past its expires: day */
+	size_t	entries;	/* keys in the Postfix map */
+};
+
+/*
+ * The " source" record: the fingerprint of the bytes a load of the
+ * alias file read, so that an edit can tell that the map still belongs
+ * to the file and change one key instead of compiling (update.c).  The
+ * digest is in two parts because a large file is read by two threads.
+ */
+struct policy_source {
+	uint64_t size;		/* bytes read */
+	uint64_t split;		/* where the two digests meet */
+	uint64_t head;		/* digest_of() the bytes [0, split) */
+	uint64_t tail;		/* digest_of() the bytes [split, size) */
+	/*
+	 * Nonzero when "aliases:" is the last top-level key and a block
+	 * mapping with its keys at column 3: then the text from any of its
+	 * keys' lines to the end of the file reads, after a made-up
+	 * "aliases:" line, as it does in the whole file (af_window_*()).
+	 */
+	int	windows;
+};
+
 /*
  * Encodes a record into buf (bufsize bytes, NUL-terminated).  Tabs and
  * newlines in text become spaces.  Returns 0, or -1 when buf is too
@@ -72,5 +103,39 @@ int	policy_parse_domain(const char *val, struct policy_domain *);
 
 /* Nonzero when an alias with this record is expired on day today. */
 int	policy_expired(const struct policy_alias *, int32_t today);
+
+/*
+ * The metadata records.  Each policy_format_*() writes its record into
+ * buf (bufsize bytes, NUL-terminated; cut short only when buf is too
+ * small for what the record may hold, which the callers' buffers never
+ * are); each policy_parse_*() reads one back and returns 0, or -1 when
+ * s is not such a record.
+ */
+
+/* " map": the identity of the MAP.lmdb published with the file. */
+void	policy_format_ident(dev_t dev, ino_t ino, char *buf, size_t bufsize);
+int	policy_parse_ident(const char *s, dev_t *dev, ino_t *ino);
+
+/* " counts": c as of day. */
+void	policy_format_counts(const struct policy_counts *c, int32_t day,
+	    char *buf, size_t bufsize);
+int	policy_parse_counts(const char *s, struct policy_counts *c,
+	    int32_t *day);
+
+/* " source". */
+void	policy_format_source(const struct policy_source *, char *buf,
+	    size_t bufsize);
+int	policy_parse_source(const char *s, struct policy_source *);
+
+/*
+ * " lines": n line numbers, increasing, space-separated.  Parsing fills
+ * lines (room for max) and *n; an empty record, a number that is 0 or
+ * does not increase, and more than max of them are errors.
+ */
+#define POLICY_LINE_BUF	11	/* one number and its space */
+void	policy_format_lines(const uint32_t *lines, size_t n, char *buf,
+	    size_t bufsize);
+int	policy_parse_lines(const char *s, uint32_t *lines, size_t max,
+	    size_t *n);
 
 #endif /* POLICY_H */

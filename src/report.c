@@ -163,10 +163,11 @@ cmd_query(const struct options *o, int argc, char **argv)
 	struct policy_domain pd;
 	struct addr a;
 	struct errbuf e;
-	char	 base[4096], keys[3][ADDR_BUF], value[AMAP_VALUE_MAX];
+	struct addr_keys ak;
+	char	 base[4096], dom[ADDR_DOMAIN_MAX + 1], value[AMAP_VALUE_MAX];
 	char	 rec[AMAP_VALUE_MAX];
-	const char *domain, *arg, *basekey, *found = NULL;
-	size_t	 nkeys = 0, i, blen;
+	const char *domain, *arg, *basekey, *found = NULL, *keys[3];
+	size_t	 nkeys = 0, i;
 	static const struct cli_opt opts[] = { {"-v", NULL}, {NULL, NULL} };
 	struct cli_args args;
 	const char *v;
@@ -191,13 +192,12 @@ cmd_query(const struct options *o, int argc, char **argv)
 		return cli_usage();
 	}
 	if ((is_domain = strchr(arg, '@') == NULL)) {
-		if ((r = addr_domain(arg, strlen(arg), keys[0])) != ADDR_OK) {
+		if ((r = addr_domain(arg, strlen(arg), dom)) != ADDR_OK) {
 			log_warnx("invalid domain '%s': %s", arg,
 			    addr_strerror(r));
 			return EX_USAGE;
 		}
-		domain = keys[0];
-		nkeys = 1;
+		domain = dom;
 	} else {
 		if ((r = addr_parse(arg, strlen(arg), 0, &a)) != ADDR_OK) {
 			log_warnx("invalid address '%s': %s", arg,
@@ -205,7 +205,6 @@ cmd_query(const struct options *o, int argc, char **argv)
 			return EX_USAGE;
 		}
 		domain = a.domain;
-		addr_format(&a, keys[nkeys++], ADDR_BUF);
 	}
 	/* Without -m the map's name may come from the alias file. */
 	if (o->mapbase == NULL && (rc = cli_load(o, &af)) != 0)
@@ -217,15 +216,14 @@ cmd_query(const struct options *o, int argc, char **argv)
 	if ((r = amap_get(policy, domain, rec, sizeof(rec), &e)) == -1)
 		goto ioerr;
 	managed = r == 1 && policy_parse_domain(rec, &pd) == 0;
-	basekey = keys[0];
-	if (!is_domain) {
-		blen = addr_subaddr_base(&a, managed ? pd.subaddress : "");
-		if (blen < a.local_len) {
-			basekey = keys[nkeys];
-			snprintf(keys[nkeys++], ADDR_BUF, "%.*s@%s", (int)blen,
-			    a.local, a.domain);
-		}
-		snprintf(keys[nkeys++], ADDR_BUF, "@%s", a.domain);
+	if (is_domain)
+		keys[nkeys++] = basekey = dom;
+	else {
+		addr_keys(&a, managed ? pd.subaddress : "", &ak);
+		keys[nkeys++] = basekey = ak.full;
+		if (ak.base[0] != '\0')
+			keys[nkeys++] = basekey = ak.base;
+		keys[nkeys++] = ak.domain;
 	}
 	for (i = 0; i < nkeys && found == NULL; i++) {
 		if ((r = amap_get(map, keys[i], value, sizeof(value), &e)) == -1)

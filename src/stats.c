@@ -112,6 +112,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "amap.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -170,7 +171,6 @@ struct stats {
 	struct tab tab[2];
 };
 
-static int	 lmdb_errno(int);
 static void	 put_u64(unsigned char *, uint64_t);
 static uint64_t	 get_u64(const unsigned char *);
 static int64_t	 get_i64(const unsigned char *);
@@ -200,34 +200,6 @@ static const char *file_changed(const struct stats *);
 static int	 unusable(int);
 static void	 remove_lock(const struct stats *);
 static int	 file_reopen(struct stats *, const char *, struct errbuf *);
-
-/*
- * Callers look at errno (ENOENT means "no file yet"), so LMDB's own
- * negative codes become the nearest errno, as in amap.c.
- */
-static int
-lmdb_errno(int rc)
-{
-	if (rc > 0)
-		return rc;
-	switch (rc) {
-	case MDB_MAP_FULL:
-		return ENOSPC;
-	case MDB_READERS_FULL:
-	case MDB_TXN_FULL:
-	case MDB_CURSOR_FULL:
-	case MDB_PAGE_FULL:
-	case MDB_DBS_FULL:
-		return ENOMEM;
-	case MDB_INVALID:
-	case MDB_VERSION_MISMATCH:
-	case MDB_INCOMPATIBLE:
-	case MDB_BAD_VALSIZE:
-		return EINVAL;
-	default:
-		return EIO;
-	}
-}
 
 static void
 put_u64(unsigned char *p, uint64_t v)
@@ -714,7 +686,7 @@ file_reopen(struct stats *s, const char *why, struct errbuf *e)
 		goto fail;
 	return 0;
 fail:
-	errno = lmdb_errno(rc);
+	errno = amap_errno(rc);
 	return -1;
 }
 
@@ -745,7 +717,7 @@ stats_open(const char *path, struct stats **sp, struct errbuf *e)
 		s->sipkey[1] = (uint64_t)(uintptr_t)s;
 	}
 	if ((rc = env_open(s, e)) != 0) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		goto fail;
 	}
 	*sp = s;
@@ -954,7 +926,7 @@ stats_flush(struct stats *s, struct errbuf *e)
 	memcpy(s->tab, t, sizeof(t));
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_unlock(&s->flushmu);
-	errno = lmdb_errno(rc);
+	errno = amap_errno(rc);
 	return -1;
 }
 
@@ -996,7 +968,7 @@ read_open(const char *path, MDB_env **envp, struct errbuf *e)
 	    (rc = mdb_env_set_maxdbs(env, 2)) != 0 ||
 	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY,
 	    STATS_MODE)) != 0) {
-		serrno = lmdb_errno(rc);
+		serrno = amap_errno(rc);
 		if (rc == EACCES && access(path, R_OK) == 0)
 			errbuf_set(e, "%s-lock: %s: a reader of the stats file "
 			    "needs write access to its lock file (run as root "
@@ -1088,7 +1060,7 @@ done:
 	*np = n;
 	return 0;
 lmdb_fail:
-	serrno = lmdb_errno(rc);
+	serrno = amap_errno(rc);
 	errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
 fail:
 	stats_rows_free(rows, n);

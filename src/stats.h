@@ -1,5 +1,5 @@
 /*
- * stats.h: hit counters.  alias-milter (and later alias-lookupd) count
+ * stats.h: hit counters.  alias-milter and alias-lookupd count
  * in memory through stats_hit(), thread-safe; a flusher adds the counts
  * to the LMDB stats file in one write transaction at most every second
  * (stats_flush()), so a crash loses at most that second and never the

@@ -30,8 +30,8 @@ struct update {
 	int	 in_map;		/* the key is in MAP.lmdb: delete it */
 	dev_t	 mapdev;		/* the current map, kept when in_map is 0 */
 	ino_t	 mapino;
-	struct af_source source;	/* of text */
-	struct compile_counts counts;
+	struct policy_source source;	/* of text */
+	struct policy_counts counts;
 	int32_t	 day;			/* of the counts */
 	char	 record[POLICY_REASON_MAX + 128];	/* the key's */
 	char	 lines[COMPILE_LINES_BUF];
@@ -39,8 +39,8 @@ struct update {
 
 /* What the policy file says about the compile, read by check_policy(). */
 struct compiled {
-	struct af_source source;
-	struct compile_counts counts;
+	struct policy_source source;
+	struct policy_counts counts;
 	int32_t	 day;
 	uint32_t lines[COMPILE_LINES_MAX];
 	size_t	 nlines;
@@ -50,7 +50,6 @@ struct compiled {
 
 static int	check_policy(struct update *, struct compiled *, const char *,
 		    struct errbuf *);
-static int	parse_lines(const char *, struct compiled *);
 static int	plain_lines(const char *, size_t);
 static int	line_offsets(const char *, size_t, const struct compiled *,
 		    size_t *);
@@ -73,7 +72,9 @@ check_policy(struct update *u, struct compiled *c, const char *text,
     struct errbuf *e)
 {
 	struct amap *map = NULL, *pol = NULL;
-	char	 val[AMAP_VALUE_MAX], ident[64];
+	char	 val[AMAP_VALUE_MAX];
+	dev_t	 dev;
+	ino_t	 ino;
 	int	 rc = UPDATE_FULL, r;
 	size_t	 len = u->len;
 
@@ -81,20 +82,19 @@ check_policy(struct update *u, struct compiled *c, const char *text,
 	    amap_open(u->mpath, &map, e) == -1)
 		goto out;
 	amap_ident(map, &u->mapdev, &u->mapino);
-	snprintf(ident, sizeof(ident), "%ju:%ju", (uintmax_t)u->mapdev,
-	    (uintmax_t)u->mapino);
 	if (amap_get(pol, POLICY_KEY_VERSION, val, sizeof(val), e) != 1 ||
 	    strcmp(val, POLICY_VERSION) != 0 ||
 	    amap_get(pol, POLICY_KEY_MAP, val, sizeof(val), e) != 1 ||
-	    strcmp(val, ident) != 0) {
+	    policy_parse_ident(val, &dev, &ino) == -1 ||
+	    dev != u->mapdev || ino != u->mapino) {
 		errbuf_set(e, "the map and policy files are not from one "
 		    "compile of this version");
 		goto out;
 	}
 	if (amap_get(pol, POLICY_KEY_SOURCE, val, sizeof(val), e) != 1 ||
-	    compile_parse_source(val, &c->source) == -1 ||
+	    policy_parse_source(val, &c->source) == -1 ||
 	    amap_get(pol, POLICY_KEY_COUNTS, val, sizeof(val), e) != 1 ||
-	    compile_parse_counts(val, &c->counts, &c->day) == -1) {
+	    policy_parse_counts(val, &c->counts, &c->day) == -1) {
 		errbuf_set(e, "the policy file has no fingerprint of the "
 		    "alias file");
 		goto out;
@@ -108,7 +108,8 @@ check_policy(struct update *u, struct compiled *c, const char *text,
 	}
 	if (!c->source.windows ||
 	    amap_get(pol, POLICY_KEY_LINES, val, sizeof(val), e) != 1 ||
-	    parse_lines(val, c) == -1) {
+	    policy_parse_lines(val, c->lines, COMPILE_LINES_MAX,
+	    &c->nlines) == -1) {
 		errbuf_set(e, "the aliases are not a block mapping at column "
 		    "3 ending the file");
 		goto out;
@@ -134,29 +135,6 @@ out:
 	amap_close(map);
 	amap_close(pol);
 	return rc;
-}
-
-/* Parses the " lines" record into c.  Returns 0, or -1. */
-static int
-parse_lines(const char *s, struct compiled *c)
-{
-	unsigned long v;
-	char	*end;
-
-	c->nlines = 0;
-	while (*s != '\0') {
-		errno = 0;
-		v = strtoul(s, &end, 10);
-		if (end == s || errno != 0 || v == 0 || v > UINT32_MAX ||
-		    (c->nlines > 0 && v <= c->lines[c->nlines - 1]) ||
-		    c->nlines == COMPILE_LINES_MAX)
-			return -1;
-		c->lines[c->nlines++] = (uint32_t)v;
-		s = *end == ' ' ? end + 1 : end;
-		if (*end != ' ' && *end != '\0')
-			return -1;
-	}
-	return c->nlines > 0 ? 0 : -1;
 }
 
 /*
@@ -287,7 +265,8 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	struct aliasfile *hold = NULL;
 	struct policy_alias pa;
 	char	*buf = NULL, *out = NULL;
-	size_t	 outlen, edlen, n, i;
+	uint32_t moved[COMPILE_LINES_MAX];
+	size_t	 outlen, edlen, i;
 	intmax_t dl;
 	int	 r, rc = UPDATE_FULL;
 
@@ -338,11 +317,9 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	/* Keys after the window moved down by the lines added. */
 	dl = (intmax_t)count_lines(out + plen, edlen) -
 	    (intmax_t)count_lines(text + ws, we - ws);
-	u->lines[0] = '\0';
-	for (i = 0, n = 0; i < c->nlines; i++)
-		n += (size_t)snprintf(u->lines + n, sizeof(u->lines) - n,
-		    "%s%jd", i > 0 ? " " : "", (intmax_t)c->lines[i] +
-		    (i > w ? dl : 0));
+	for (i = 0; i < c->nlines; i++)
+		moved[i] = (uint32_t)((intmax_t)c->lines[i] + (i > w ? dl : 0));
+	policy_format_lines(moved, c->nlines, u->lines, sizeof(u->lines));
 	compile_alias_policy(y, &pa);
 	if (policy_format_alias(&pa, u->record, sizeof(u->record)) == -1) {
 		errbuf_set(e, "policy record too long");
@@ -464,7 +441,7 @@ update_text(const struct update *u, size_t *len)
 	return u->text;
 }
 
-const struct compile_counts *
+const struct policy_counts *
 update_counts(const struct update *u)
 {
 	return &u->counts;
@@ -492,15 +469,15 @@ update_publish(struct update *u, struct errbuf *e)
 		rc = EX_CANTCREAT;
 		goto out;
 	}
-	compile_format_counts(&u->counts, u->day, buf, sizeof(buf));
+	policy_format_counts(&u->counts, u->day, buf, sizeof(buf));
 	if (amap_out_put(pol, u->key, u->record, e) == -1 ||
 	    amap_out_put(pol, POLICY_KEY_COUNTS, buf, e) == -1 ||
 	    amap_out_put(pol, POLICY_KEY_LINES, u->lines, e) == -1)
 		goto out;
-	snprintf(buf, sizeof(buf), "%ju:%ju", (uintmax_t)dev, (uintmax_t)ino);
+	policy_format_ident(dev, ino, buf, sizeof(buf));
 	if (amap_out_put(pol, POLICY_KEY_MAP, buf, e) == -1)
 		goto out;
-	compile_format_source(&u->source, buf, sizeof(buf));
+	policy_format_source(&u->source, buf, sizeof(buf));
 	if (amap_out_put(pol, POLICY_KEY_SOURCE, buf, e) == -1)
 		goto out;
 	/* The policy first, as compile_map() does: see there. */

@@ -43,7 +43,7 @@ int	update_revoke(const char *text, size_t len, const char *mapbase,
 
 /* The new text of the alias file (owned by u) and its counts. */
 const char *update_text(const struct update *u, size_t *len);
-const struct compile_counts *update_counts(const struct update *u);
+const struct policy_counts *update_counts(const struct update *u);
 
 /*
  * Publishes the changed policy file, then the changed map, each as a

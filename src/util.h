@@ -48,6 +48,9 @@ void	date_format(int32_t days, char *buf);
 /* Today in local time, as days since 1970-01-01. */
 int32_t	date_today(void);
 
+/* Milliseconds on the monotonic clock: for timeouts and intervals. */
+long long now_ms(void);
+
 /*
  * Joins base and suffix into buf (bufsize bytes): "MAP" and ".lmdb".
  * Returns 0, or -1 when the result does not fit.

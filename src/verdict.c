@@ -20,7 +20,6 @@
 #include "verdict.h"
 
 static void	fallback_domain(const char *, char *);
-static int	is_local(const char *, size_t, const char *);
 static void	decide_rcpt(const struct mapview_pair *, const struct addr *,
 		    int, int, int32_t, struct verdict_result *, char *);
 static int	decide_key(const struct mapview_pair *, const char *, int,
@@ -49,13 +48,6 @@ fallback_domain(const char *rcpt, char *out)
 		end--;
 	if (addr_domain(at, (size_t)(end - at), out) != ADDR_OK)
 		out[0] = '\0';
-}
-
-/* Nonzero when the local part local[0..len) is exactly word. */
-static int
-is_local(const char *local, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(local, word, len) == 0;
 }
 
 /*
@@ -105,6 +97,26 @@ verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
 }
 
 void
+verdict_decide(struct mapview *mv, const struct mapview_pair *pair,
+    const char *rcpt, int null_sender, int32_t today,
+    struct verdict_result *r, char *val)
+{
+	char	 scratch[AMAP_VALUE_MAX];
+
+	verdict_rcpt_value(pair, rcpt, null_sender, today, r,
+	    val != NULL ? val : scratch);
+	if (r->verdict == VERDICT_TEMPFAIL &&
+	    !verdict_missing_map(mv, r->domain))
+		r->verdict = VERDICT_NOT_OURS;
+}
+
+int
+verdict_missing_map(struct mapview *mv, const char *domain)
+{
+	return mapview_was_managed(mv, domain) != 0;
+}
+
+void
 verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
     int null_sender, int32_t today, struct verdict_result *r, char *val)
 {
@@ -143,9 +155,8 @@ decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
     char *val)
 {
 	struct policy_domain pd;
+	struct addr_keys k;
 	struct errbuf e;
-	char	 full[ADDR_BUF], base[ADDR_BUF];
-	size_t	 blen;
 	int	 rc;
 
 	if ((rc = amap_get(pair->policy, r->domain, val, AMAP_VALUE_MAX,
@@ -160,29 +171,21 @@ decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
 	r->verdict = VERDICT_UNKNOWN;
 	if (!parsed)
 		return;
-	if (addr_format(ap, full, sizeof(full)) == (size_t)-1)
-		return;		/* cannot happen: ADDR_BUF always fits */
-	blen = addr_subaddr_base(ap, pd.subaddress);
-	base[0] = '\0';
-	if (blen < ap->local_len) {
-		memcpy(base, ap->local, blen);
-		base[blen] = '@';
-		memcpy(base + blen + 1, ap->domain, ap->domain_len + 1);
-	}
+	addr_keys(ap, pd.subaddress, &k);
 	/*
 	 * Postfix splits postmaster+x and abuse+x like any other address
 	 * (only a bare "postmaster" is exempt, which changes nothing), and
 	 * the map has postmaster@ and abuse@ of every domain: so do we.
 	 */
-	if (is_local(ap->local, blen, "postmaster") ||
-	    is_local(ap->local, blen, "abuse")) {
+	if (addr_always(ap->local, k.blen) != -1) {
 		r->verdict = VERDICT_POSTMASTER;
-		strcpy(r->alias, base[0] != '\0' ? base : full);
+		strcpy(r->alias, k.base[0] != '\0' ? k.base : k.full);
 		return;
 	}
-	if ((rc = decide_key(pair, full, null_sender, today, val, r)) == 0 &&
-	    base[0] != '\0')
-		rc = decide_key(pair, base, null_sender, today, val, r);
+	/* The catch-all @domain is never written by aliasctl. */
+	if ((rc = decide_key(pair, k.full, null_sender, today, val, r)) == 0 &&
+	    k.base[0] != '\0')
+		rc = decide_key(pair, k.base, null_sender, today, val, r);
 	if (rc == -1) {
 		r->verdict = VERDICT_TEMPFAIL;
 		r->alias[0] = '\0';
@@ -190,7 +193,7 @@ decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
 	}
 	if (rc == 0) {
 		r->verdict = VERDICT_UNKNOWN;
-		strcpy(r->alias, full);
+		strcpy(r->alias, k.full);
 	}
 }
 

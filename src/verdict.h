@@ -54,8 +54,7 @@ struct verdict_result {
  * ASCII address at a managed domain is unknown.
  *
  * With pair NULL the verdict is VERDICT_TEMPFAIL for every recipient,
- * with r->domain filled: the caller narrows it to the domains the last
- * readable map managed (mapview_was_managed()) and lets the others pass.
+ * with r->domain filled; verdict_decide() adds what a missing map means.
  */
 void	verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
 	    int null_sender, int32_t today, struct verdict_result *r);
@@ -68,6 +67,27 @@ void	verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
 void	verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
 	    int null_sender, int32_t today, struct verdict_result *r,
 	    char *val);
+
+/*
+ * The whole decision, as both daemons make it: verdict_rcpt_value()
+ * over pair (the pair of mv the caller holds, NULL when none can be
+ * read), then the rule for a missing or unreadable map: the recipient
+ * is deferred (VERDICT_TEMPFAIL) only when verdict_missing_map() says
+ * so for its domain, and is VERDICT_NOT_OURS otherwise.  val is as for
+ * verdict_rcpt_value(), or NULL when the caller does not need it.
+ */
+void	verdict_decide(struct mapview *mv, const struct mapview_pair *pair,
+	    const char *rcpt, int null_sender, int32_t today,
+	    struct verdict_result *r, char *val);
+
+/*
+ * What a missing map means for a recipient at domain (normalised, or ""
+ * when there is none): returns 1 (defer it, 451) when the last map that
+ * could be read managed domain, or when no map was ever read, or when
+ * that cannot be told; 0 (not ours: let it pass) otherwise.  Never
+ * accept all, never refuse all.
+ */
+int	verdict_missing_map(struct mapview *mv, const char *domain);
 
 /* "accept", "unknown", ...: the word used in logs and stats. */
 const char *verdict_name(enum verdict);

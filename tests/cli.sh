@@ -526,6 +526,43 @@ test_edit_revoke_restore() {
 	expect_in "$T/err" "revoked on 2026-01-02"
 }
 
+# One option reader for every command: --name VALUE and --name=VALUE
+# alike, options before or after the operand, -- before an operand that
+# starts with a dash, one wording for every misuse.
+test_options_one_reader() {
+	edit_setup
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml add --note=vendor x1@example.com \
+	    --expires=2099-01-01 --to=me@example.net
+	grep -q '^    note: vendor$' e/a.yaml || die "no note: $(tail -5 e/a.yaml)"
+	grep -q '^    expires: 2099-01-01$' e/a.yaml || die "no expiry"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml revoke --reason=leaked \
+	    --date=2026-01-02 x1@example.com
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query -v x1@example.com
+	expect_in "$T/err" "revoked on 2026-01-02 (leaked)"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml new --domain=example.org --note=n shop
+	expect_in "$T/out" "@example.org"
+	expect_exit 0 "$ALIASCTL" -m e/a stats --top=1 --unknown
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml list --revoked --json
+	expect_in "$T/out" "x1@example.com"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml list --json=yes
+	expect_in "$T/err" "list: --json takes no value"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add x2@example.com --note
+	expect_in "$T/err" "add: --note needs a value"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add --bogus x2@example.com
+	expect_in "$T/err" "add: unknown argument '--bogus'"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml add x2@example.com x3@example.com
+	expect_in "$T/err" "add: unexpected argument 'x3@example.com'"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml check extra
+	expect_in "$T/err" "check: unexpected argument 'extra'"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml restore
+	expect_in "$T/err" "restore: which address?"
+	# After --, "-v" is the domain to look up, not the option.
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml query -- -v
+	expect_in "$T/err" "invalid domain '-v'"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query -v -- irs@example.com
+	expect_in "$T/err" "active alias"
+}
+
 test_edit_revoke_errors() {
 	edit_setup
 	expect_exit 67 "$ALIASCTL" -f e/a.yaml revoke nosuch@example.com

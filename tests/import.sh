@@ -63,6 +63,22 @@ test_import_virtual() {
 	expect_exit 0 "$ALIASCTL" -f import.yaml check
 }
 
+# Every command reads --name=VALUE as --name VALUE (once refused here).
+test_import_option_forms() {
+	import_files
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log
+	cp "$T/out" spaced.out
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog=mail.log
+	expect_same "$T/out" spaced.out
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --virtual=virtual
+	expect_same "$T/out" "$D/virtual.expect"
+	expect_exit 64 "$ALIASCTL" -f import.yaml import --apply=yes \
+	    --virtual virtual
+	expect_in "$T/err" "import: --apply takes no value"
+	expect_exit 64 "$ALIASCTL" -f import.yaml import --virtual
+	expect_in "$T/err" "import: --virtual needs a file"
+}
+
 test_import_errors() {
 	import_files
 	expect_exit 64 "$ALIASCTL" -f import.yaml import

@@ -16,7 +16,7 @@
  * in two threads, the file must give the same result and the same
  * messages.
  *
- * A file whose load says it has windows (af_source.windows, what
+ * A file whose load says it has windows (policy_source.windows, what
  * update.c's fast revoke relies on) must also give the same aliases
  * from af_window_load() on the text from one alias to a later one, and
  * af_head_map() must find the loader's map: (or none).

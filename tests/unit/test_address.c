@@ -494,6 +494,63 @@ test_strerror(void **state)
 	assert_true(addr_strerror(ADDR_NERRORS)[0] != '\0');
 }
 
+/* Postfix's lookup order, built once for every caller. */
+static const struct {
+	const char *in, *delims, *full, *base, *domain;
+} key_cases[] = {
+	{ "IRS+2025@Example.COM", "+", "irs+2025@example.com",
+	    "irs@example.com", "@example.com" },
+	{ "irs@example.com", "+", "irs@example.com", "", "@example.com" },
+	{ "irs+2025@example.com", "", "irs+2025@example.com", "",
+	    "@example.com" },
+	{ "a-b+c@example.org", "-+", "a-b+c@example.org", "a@example.org",
+	    "@example.org" },
+	{ "postmaster+x@example.org", "+", "postmaster+x@example.org",
+	    "postmaster@example.org", "@example.org" },
+	/* Quotes that are not needed go; a quoted local part never splits. */
+	{ "\"a+b\"@example.org", "+", "a+b@example.org", "a@example.org",
+	    "@example.org" },
+	{ "\"a b+c\"@example.org", "+", "\"a b+c\"@example.org", "",
+	    "@example.org" },
+};
+
+static void
+test_keys(void **state)
+{
+	struct addr a;
+	struct addr_keys k;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]); i++) {
+		assert_int_equal(addr_parse(key_cases[i].in,
+		    strlen(key_cases[i].in), 0, &a), ADDR_OK);
+		addr_keys(&a, key_cases[i].delims, &k);
+		assert_string_equal(k.full, key_cases[i].full);
+		assert_string_equal(k.base, key_cases[i].base);
+		assert_string_equal(k.domain, key_cases[i].domain);
+		assert_int_equal(k.blen, key_cases[i].base[0] != '\0' ?
+		    (size_t)(strchr(key_cases[i].base, '@') -
+		    key_cases[i].base) : a.local_len);
+	}
+}
+
+static void
+test_always(void **state)
+{
+	(void)state;
+	assert_int_equal(addr_always("postmaster", 10), 0);
+	assert_int_equal(addr_always("abuse", 5), 1);
+	assert_string_equal(addr_always_local[0], "postmaster");
+	assert_string_equal(addr_always_rfc[1], "RFC 2142");
+	/* A key's local part: the bytes before its '@'. */
+	assert_int_equal(addr_always("abuse@example.com", 5), 1);
+	assert_int_equal(addr_always("abuser", 6), -1);
+	assert_int_equal(addr_always("abus", 4), -1);
+	assert_int_equal(addr_always("hostmaster", 10), -1);
+	assert_int_equal(addr_always("", 0), -1);
+}
+
 int
 main(void)
 {
@@ -506,6 +563,8 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_max),
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_always),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,7 +48,6 @@ struct walkrec {
 static int	setup(void **);
 static int	teardown(void **);
 static int	dir_entries(const char *);
-static long	now_ms(void);
 static int	build(const char *, unsigned, const struct pair *, size_t,
 		    size_t);
 static char	*slurp(const char *, size_t *);
@@ -129,15 +128,6 @@ dir_entries(const char *dir)
 			n++;
 	closedir(dp);
 	return n;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Builds path from n pairs; returns amap_out_commit()'s result. */
@@ -933,7 +923,7 @@ test_read_lock_protocol(void **state)
 	struct errbuf e;
 	char	 v[64];
 	int	 pfd[2];
-	long	 t0;
+	long long t0;
 	pid_t	 pid;
 	int	 status;
 
@@ -1044,7 +1034,7 @@ test_writer_lock(void **state)
 	assert_true((pid = fork()) != -1);
 	if (pid == 0) {
 		struct errbuf ce;
-		long	 t0 = now_ms(), dt;
+		long long t0 = now_ms(), dt;
 		int	 cfd;
 
 		cfd = amap_writer_lock(lock, 300, &ce);

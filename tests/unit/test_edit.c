@@ -382,6 +382,59 @@ test_window_load(void **state)
 	}
 }
 
+/*
+ * The one YAML scalar writer, which import uses too: addresses as they
+ * come, quoting for indicators, the words YAML reads as null or a
+ * boolean, and buffers of every size that matters.
+ */
+static void
+test_yaml_scalar(void **state)
+{
+	static const char *const words[] = { "yes", "No", "ON", "off", "y",
+	    "null", "~", "true", "False" };
+	char	 buf[64], want[16];
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(af_yaml_scalar("irs+x@example.com", buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, "irs+x@example.com");
+	assert_int_equal(af_yaml_scalar("\"a b\"@example.com", buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, "\"\\\"a b\\\"@example.com\"");
+	assert_int_equal(af_yaml_scalar("#x@example.com", buf, sizeof(buf)),
+	    0);
+	assert_string_equal(buf, "\"#x@example.com\"");
+	assert_int_equal(af_yaml_scalar("-x@example.com", buf, sizeof(buf)),
+	    0);
+	assert_string_equal(buf, "\"-x@example.com\"");
+	assert_int_equal(af_yaml_scalar("a: b", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "\"a: b\"");
+	assert_int_equal(af_yaml_scalar("tab\there", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "\"tab\\there\"");
+	/* The words YAML 1.1 reads as booleans or null stay strings. */
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(want, sizeof(want), "\"%s\"", words[i]);
+		assert_int_equal(af_yaml_scalar(words[i], buf, sizeof(buf)), 0);
+		assert_string_equal(buf, want);
+	}
+	assert_int_equal(af_yaml_scalar("a\\b@example.com", buf, 8), -1);
+	assert_string_equal(buf, "");
+	assert_int_equal(af_yaml_scalar("abcdefgh", buf, 8), -1);
+	assert_int_equal(af_yaml_scalar("abcdefg", buf, 8), 0);
+	assert_string_equal(buf, "abcdefg");
+	/* A quoted result that fits exactly (26 bytes and the NUL). */
+	assert_int_equal(af_yaml_scalar("\"john doe\"@example.com", buf,
+	    27), 0);
+	assert_string_equal(buf, "\"\\\"john doe\\\"@example.com\"");
+	assert_int_equal(af_yaml_scalar("\"john doe\"@example.com", buf,
+	    26), -1);
+	assert_string_equal(buf, "");
+	/* Not UTF-8. */
+	assert_int_equal(af_yaml_scalar("\xff@example.com", buf,
+	    sizeof(buf)), -1);
+}
+
 int
 main(void)
 {
@@ -390,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_head_map),
 		cmocka_unit_test(test_window_load),
+		cmocka_unit_test(test_yaml_scalar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

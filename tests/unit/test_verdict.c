@@ -66,7 +66,6 @@ static int	setup(void **);
 static int	teardown(void **);
 static int32_t	day(const char *);
 static void	nap_ms(long);
-static long	now_ms(void);
 static int	compile_yaml(const char *, const char *, const char *,
 		    int32_t);
 static const struct mapview_pair *get_after_check(struct mapview *);
@@ -340,15 +339,6 @@ nap_ms(long ms)
 		;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Writes text to BASE.yaml, loads it and compiles it to base as of day
  * today.  Returns 0, or -1 after printing why.
@@ -358,7 +348,7 @@ compile_yaml(const char *base, const char *text, const char *name,
     int32_t today)
 {
 	struct aliasfile *af = NULL;
-	struct compile_counts counts;
+	struct policy_counts counts;
 	struct af_diag diag;
 	struct errbuf e;
 	char	 path[256];
@@ -655,7 +645,7 @@ test_mapview_mismatch(void **state)
 	const struct mapview_pair *p1, *p2;
 	struct mapview *mv;
 	char	 other[160], ppath[256], opath[256];
-	long	 t0, waited;
+	long long t0, waited;
 
 	snprintf(other, sizeof(other), "%s/other", f->dir);
 	assert_int_equal(compile_yaml(f->base, yaml_v1, "v1", f->today), 0);
@@ -682,7 +672,7 @@ test_mapview_mismatch(void **state)
 		assert_true(now_ms() - t0 < 5000);
 	}
 	waited = now_ms() - t0;
-	print_message("mismatched pair used after %ld ms\n", waited);
+	print_message("mismatched pair used after %lld ms\n", waited);
 	assert_true(waited >= 600);
 	/* v2's policy revokes irs@; v1's map still has it. */
 	expect(p2, "irs@example.com", 0, f->today, VERDICT_REVOKED,
