@@ -1,6 +1,8 @@
 /*
  * aliasfile_edit.c: the surgical editor of the alias file (see
  * aliasfile_edit.h): one change to the text, every other byte kept.
+ * About 1,000 lines: one scan of the events and three edits that use
+ * its marks, which no other file needs.
  */
 #include <stdio.h>
 #include <stdlib.h>

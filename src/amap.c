@@ -1,6 +1,7 @@
 /*
  * amap.c: LMDB files in Postfix's lmdb: format (see amap.h), and the
- * only file in the project that includes lmdb.h.
+ * only file that includes lmdb.h for them (stats.c has its own file
+ * format); amap_errno() is the one mapping of LMDB's codes to errno.
  *
  * Reading follows Postfix's dict_lmdb/slmdb: the environment is opened
  * MDB_NOSUBDIR|MDB_NOLOCK|MDB_RDONLY, so LMDB keeps no reader table and
@@ -28,6 +29,11 @@
  * and sorted input is committed in chunks, which keeps the writer's
  * memory flat: LMDB holds every dirty page of a transaction in RAM until
  * the commit.
+ *
+ * Size.  At about 1,200 lines this is longer than a module should be:
+ * the readers, the lock protocol, the SIGBUS guard and the writer share
+ * one handle's state and the same locking rules, and split apart each
+ * half would need the other's internals.
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>

@@ -95,6 +95,9 @@
  * lock file belong to the process, and closing the second handle drops
  * the first one's), so the daemon never calls stats_read() on its own
  * file.
+ *
+ * Size.  About 1,100 lines: the table, the codecs and the file's
+ * checks all serve the one flush, which needs every one of them.
  */
 #include <sys/random.h>
 #include <sys/stat.h>

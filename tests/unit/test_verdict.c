@@ -633,6 +633,61 @@ test_mapview_missing(void **state)
 	mapview_free(mv);
 }
 
+/* verdict_decide() of rcpt with no pair: the missing-map rule alone. */
+static void
+expect_decide(struct mapview *mv, const char *rcpt, enum verdict v)
+{
+	struct verdict_result r;
+
+	verdict_decide(mv, NULL, rcpt, 0, 0, &r, NULL);
+	if (r.verdict != v) {
+		print_error("%s: got %s, expected %s\n", rcpt,
+		    verdict_name(r.verdict), verdict_name(v));
+		fail();
+	}
+}
+
+/*
+ * What a missing map means, decided in one place for both daemons:
+ * 451 for every recipient while no map was ever read; once one was,
+ * 451 only at the domains it managed, the others are not ours.
+ */
+static void
+test_verdict_decide_missing(void **state)
+{
+	struct fixture *f = *state;
+	const struct mapview_pair *p;
+	struct verdict_result r;
+	struct mapview *mv;
+	char	 mpath[256];
+
+	assert_non_null(mv = mapview_new(f->base));
+	assert_null(mapview_get(mv));
+	expect_decide(mv, "irs@example.com", VERDICT_TEMPFAIL);
+	expect_decide(mv, "x@example.net", VERDICT_TEMPFAIL);
+	expect_decide(mv, "garbage", VERDICT_TEMPFAIL);
+
+	assert_int_equal(compile_yaml(f->base, yaml_v1, "v1", f->today), 0);
+	assert_non_null(p = get_after_check(mv));
+	verdict_decide(mv, p, "irs@example.com", 0, f->today, &r, NULL);
+	assert_int_equal(r.verdict, VERDICT_ACCEPT);
+	verdict_decide(mv, p, "x@example.net", 0, f->today, &r, NULL);
+	assert_int_equal(r.verdict, VERDICT_NOT_OURS);
+	mapview_put(mv, p);
+
+	assert_int_equal(path_suffix(mpath, sizeof(mpath), f->base,
+	    COMPILE_SUFFIX_MAP), 0);
+	assert_int_equal(unlink(mpath), 0);
+	assert_null(get_after_check(mv));
+	expect_decide(mv, "irs@example.com", VERDICT_TEMPFAIL);
+	expect_decide(mv, "nobody@example.org", VERDICT_TEMPFAIL);
+	expect_decide(mv, "x@example.net", VERDICT_NOT_OURS);
+	expect_decide(mv, "garbage", VERDICT_NOT_OURS);
+	assert_int_equal(verdict_missing_map(mv, "example.com"), 1);
+	assert_int_equal(verdict_missing_map(mv, "example.net"), 0);
+	mapview_free(mv);
+}
+
 /*
  * A policy file that names another map than the one beside it, as a
  * compile leaves it between its two renames (or a compile that failed
@@ -865,6 +920,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mapview_recompile,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapview_missing,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verdict_decide_missing,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapview_mismatch,
 		    setup, teardown),
