@@ -23,6 +23,12 @@
  *   irs+tax@ reaches me+tax@example.net.  A match of the full key
  *   propagates nothing, so the daemon appends the extension itself.
  *
+ * Sendmail (map names "virtuser" and "AliasN", see lookupd.h) reads a
+ * "not found" at a domain it lists as "no virtual entry, relay it", so
+ * it gets a value for every address at a managed domain, an error: one
+ * for a refusal; its own detail keys are asked only after a "not
+ * found" and so never for a managed domain's address.
+ *
  * The loop: one thread; each connection has a fixed input buffer (one
  * request of the largest size either protocol allows), and replies are
  * written at once; only what the socket does not take is kept, up to
@@ -38,6 +44,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -67,6 +74,7 @@ struct conn {
 	int	 fd;
 	int	 proto;
 	int	 count;			/* count hits from this peer */
+	int	 sendmail;		/* asked a Sendmail map: never idle out */
 	int	 eof;			/* the peer shut down its side */
 	int	 closing;		/* close once the replies are sent */
 	unsigned long long id;
@@ -104,8 +112,13 @@ static int	propagate_ext(struct lookupd_answer *, const char *, size_t);
 static void	answer_domain(struct mapview *, const struct mapview_pair *,
 		    const char *, struct lookupd_answer *);
 static void	answer_address(struct mapview *, const struct mapview_pair *,
-		    struct stats *, const char *, int, int32_t, time_t,
+		    struct stats *, const char *, unsigned, int32_t, time_t,
 		    struct lookupd_answer *);
+static void	answer_sendmail_alias(struct mapview *,
+		    const struct mapview_pair *, const char *,
+		    struct lookupd_answer *);
+static void	sendmail_error(struct lookupd_answer *, const char *);
+static unsigned	map_flags(const struct sockmap_request *);
 static int	peer_is_cleanup(int);
 static void	conn_close(struct lookupd *, int);
 static void	conn_accept(struct lookupd *, const struct listener *,
@@ -253,7 +266,7 @@ answer_domain(struct mapview *mv, const struct mapview_pair *pair,
  */
 static void
 answer_address(struct mapview *mv, const struct mapview_pair *pair,
-    struct stats *stats, const char *key, int propagate, int32_t today,
+    struct stats *stats, const char *key, unsigned flags, int32_t today,
     time_t now, struct lookupd_answer *a)
 {
 	struct verdict_result r;
@@ -265,6 +278,15 @@ answer_address(struct mapview *mv, const struct mapview_pair *pair,
 
 	verdict_decide(mv, pair, key, 0, today, &r, a->value);
 	a->verdict = verdict_name(r.verdict);
+	/*
+	 * Sendmail queues a recipient whose lookup failed and looks it up
+	 * again later, when a refusal would be a bounce: it must get 451
+	 * at RCPT, as the milter gives.
+	 */
+	if (r.verdict == VERDICT_TEMPFAIL && (flags & LOOKUPD_SENDMAIL)) {
+		sendmail_error(a, LOOKUPD_SENDMAIL_DEFER);
+		return;
+	}
 	if (r.verdict == VERDICT_TEMPFAIL) {
 		a->status = LOOKUPD_TEMP;
 		a->reason = "alias map unavailable";
@@ -272,13 +294,26 @@ answer_address(struct mapview *mv, const struct mapview_pair *pair,
 	}
 	if (pair == NULL)
 		return;		/* not a domain a missing map was for */
-	if (stats != NULL)
+	/*
+	 * Sendmail looks an accepted recipient up again at every delivery
+	 * attempt, from another connection, and nothing tells that lookup
+	 * from the one at RCPT: only its refusals, which are never
+	 * delivered, are counted (alias-milter counts its hits).
+	 */
+	if (stats != NULL && (!(flags & LOOKUPD_SENDMAIL) ||
+	    verdict_refuses(r.verdict)))
 		verdict_count(stats, &r, now);
 	switch (r.verdict) {
 	case VERDICT_REVOKED:
 	case VERDICT_EXPIRED:
-		return;
 	case VERDICT_UNKNOWN:
+		if (flags & LOOKUPD_SENDMAIL) {
+			sendmail_error(a, LOOKUPD_SENDMAIL_REFUSE);
+			return;
+		}
+		if (r.verdict != VERDICT_UNKNOWN)
+			return;
+		/* FALLTHROUGH */
 	case VERDICT_NOT_OURS:
 		/*
 		 * aliasctl never writes such keys; looked up so that the
@@ -318,13 +353,89 @@ answer_address(struct mapview *mv, const struct mapview_pair *pair,
 	} else if ((rc = map_get(pair->map, r.alias, a)) != 1)
 		return;
 	blen = (size_t)(at - r.alias);
-	if (propagate && strcmp(r.alias, full) != 0 && blen < ak.local_len)
+	/*
+	 * Sendmail reads a virtusertable value as one address: several
+	 * targets go through its aliases instead, under the alias's local
+	 * name (see answer_sendmail_alias()).
+	 */
+	if ((flags & LOOKUPD_SENDMAIL) && strchr(a->value, ',') != NULL) {
+		a->len = (size_t)snprintf(a->value, sizeof(a->value), "%.*s=%s",
+		    (int)blen, r.alias, at + 1);
+		a->verdict = "accept-via-alias";
+		return;
+	}
+	if ((flags & LOOKUPD_PROPAGATE) && strcmp(r.alias, full) != 0 &&
+	    blen < ak.local_len)
 		(void)propagate_ext(a, ak.local + blen, ak.local_len - blen);
+}
+
+/*
+ * Answers with an "error:" value, with which a virtusertable refuses
+ * (or defers) an address at RCPT.
+ */
+static void
+sendmail_error(struct lookupd_answer *a, const char *value)
+{
+	a->status = LOOKUPD_FOUND;
+	a->len = strlen(value);
+	memcpy(a->value, value, a->len + 1);
+}
+
+/*
+ * Sendmail's aliases(5) lookup of a local name that answer_address()
+ * handed out for a multi-target alias: "local=domain" is the alias
+ * local@domain, answered with its targets while the map has it.
+ */
+static void
+answer_sendmail_alias(struct mapview *mv, const struct mapview_pair *pair,
+    const char *key, struct lookupd_answer *a)
+{
+	char	 folded[LOOKUPD_KEY_MAX + 1], dom[ADDR_DOMAIN_MAX + 1];
+	char	*eq;
+
+	a->verdict = "sendmail-alias";
+	fold(folded, key, strlen(key));
+	if ((eq = strrchr(folded, '=')) == NULL || eq == folded ||
+	    strchr(folded, '@') != NULL)
+		return;
+	*eq = '@';
+	if (pair != NULL) {
+		(void)map_get(pair->map, folded, a);
+		return;
+	}
+	if (addr_domain(eq + 1, strlen(eq + 1), dom) != ADDR_OK)
+		dom[0] = '\0';
+	if (verdict_missing_map(mv, dom)) {
+		a->status = LOOKUPD_TEMP;
+		a->reason = "alias map unavailable";
+	}
+}
+
+/*
+ * The answers a socketmap request's map name asks for: Sendmail sends
+ * the name of its K line (virtuser, from FEATURE(virtusertable)) or of
+ * its alias file (Alias0, Alias1, ...); any other name gets Postfix's.
+ */
+static unsigned
+map_flags(const struct sockmap_request *sr)
+{
+	size_t	 n = strlen(LOOKUPD_SENDMAIL_ALIASES), i;
+
+	if (sr->namelen == strlen(LOOKUPD_SENDMAIL_MAP) &&
+	    memcmp(sr->name, LOOKUPD_SENDMAIL_MAP, sr->namelen) == 0)
+		return LOOKUPD_SENDMAIL;
+	if (sr->namelen <= n ||
+	    memcmp(sr->name, LOOKUPD_SENDMAIL_ALIASES, n) != 0)
+		return 0;
+	for (i = n; i < sr->namelen; i++)
+		if (sr->name[i] < '0' || sr->name[i] > '9')
+			return 0;
+	return LOOKUPD_SENDMAIL_ALIAS;
 }
 
 void
 lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
-    size_t keylen, int propagate, int32_t today, time_t now,
+    size_t keylen, unsigned flags, int32_t today, time_t now,
     struct lookupd_answer *a)
 {
 	const struct mapview_pair *pair;
@@ -351,13 +462,17 @@ lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
 		mapview_put(mv, pair);
 		return;
 	}
-	if (memchr(key, '@', keylen) == NULL) {
+	if (flags & LOOKUPD_SENDMAIL_ALIAS) {
+		memcpy(copy, key, keylen);
+		copy[keylen] = '\0';
+		answer_sendmail_alias(mv, pair, copy, a);
+	} else if (memchr(key, '@', keylen) == NULL) {
 		fold(copy, key, keylen);
 		answer_domain(mv, pair, copy, a);
 	} else {
 		memcpy(copy, key, keylen);
 		copy[keylen] = '\0';
-		answer_address(mv, pair, stats, copy, propagate, today, now, a);
+		answer_address(mv, pair, stats, copy, flags, today, now, a);
 	}
 	if (pair != NULL) {
 		mapview_read_end(pair);
@@ -449,8 +564,11 @@ conn_evict(struct lookupd *d)
 {
 	int	 i, oldest = 0;
 
+	/* Sendmail's connections last: it would not come back. */
 	for (i = 1; i < d->nconns; i++)
-		if (d->conns[i]->last_ms < d->conns[oldest]->last_ms)
+		if (d->conns[oldest]->sendmail > d->conns[i]->sendmail ||
+		    (d->conns[oldest]->sendmail == d->conns[i]->sendmail &&
+		    d->conns[i]->last_ms < d->conns[oldest]->last_ms))
 			oldest = i;
 	log_debug("conn=%llu: closed to make room (%d connections)",
 	    d->conns[oldest]->id, d->nconns);
@@ -630,6 +748,7 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 	size_t	 off = 0, used, keylen;
 	int32_t	 today = DATE_NONE;
 	time_t	 now = 0;
+	unsigned flags;
 	int	 rc, bad;
 
 	while (!c->closing && off < c->inlen &&
@@ -667,8 +786,14 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 			today = date_today();
 			now = time(NULL);
 		}
-		lookupd_answer(d->cfg->mv, c->count ? d->cfg->stats : NULL,
-		    key, keylen, d->cfg->propagate, today, now, &a);
+		flags = d->cfg->propagate ? LOOKUPD_PROPAGATE : 0;
+		if (c->proto == LOOKUPD_SOCKMAP && (flags |= map_flags(&sr)) &
+		    (LOOKUPD_SENDMAIL | LOOKUPD_SENDMAIL_ALIAS))
+			c->sendmail = 1;
+		/* Sendmail's alias expansions are not recipients. */
+		lookupd_answer(d->cfg->mv, c->count &&
+		    !(flags & LOOKUPD_SENDMAIL_ALIAS) ? d->cfg->stats : NULL,
+		    key, keylen, flags, today, now, &a);
 		if (d->cfg->verbose)
 			log_request(c, key, keylen, &a);
 		if (conn_reply(d, c, &a, NULL) == -1)
@@ -743,6 +868,9 @@ conn_deadline(const struct lookupd *d, const struct conn *c)
 		return c->out_ms + d->cfg->io_ms;
 	if (c->inlen > 0)
 		return c->req_ms + d->cfg->io_ms;
+	/* Sendmail never reopens a socket map it lost: keep it open. */
+	if (c->sendmail)
+		return LLONG_MAX;
 	return c->last_ms + d->cfg->idle_ms;
 }
 

@@ -59,11 +59,36 @@ struct lookupd_answer {
  * mv on day today.  When stats is not NULL the verdict is counted at
  * now as alias-milter counts it (bare domain keys are not).  Fills *a;
  * never fails: an unreadable map is LOOKUPD_TEMP, never NOTFOUND.
- * propagate: append an unmatched subaddress to each target, as
- * Postfix's propagate_unmatched_extensions (default) does.
+ * flags:
+ *   LOOKUPD_PROPAGATE  append an unmatched subaddress to each target, as
+ *                      Postfix's propagate_unmatched_extensions
+ *                      (default) does;
+ *   LOOKUPD_SENDMAIL   answer as Sendmail's virtusertable needs: to
+ *                      Sendmail a "not found" at a domain of class R
+ *                      means "relay it", so every address at a managed
+ *                      domain gets a value, the refused ones
+ *                      LOOKUPD_SENDMAIL_REFUSE (Sendmail asks its own
+ *                      detail keys, user++@, user+*@, ++@, +*@, only
+ *                      after a "not found": asked for a recipient
+ *                      itself, such a key is decided like any other
+ *                      address), and a multi-target alias is answered
+ *                      with its local name (local=domain), which
+ *                      Sendmail then looks up as an alias;
+ *   LOOKUPD_SENDMAIL_ALIAS  Sendmail's aliases(5) map: key local=domain
+ *                      gets the targets of the alias local@domain.
  */
+#define LOOKUPD_PROPAGATE	0x01
+#define LOOKUPD_SENDMAIL	0x02
+#define LOOKUPD_SENDMAIL_ALIAS	0x04
+/* The virtusertable value of a refused address (error: in Sendmail). */
+#define LOOKUPD_SENDMAIL_REFUSE	"error:5.1.1:550 User unknown"
+/* Its value for a recipient the missing map was for (451 at RCPT). */
+#define LOOKUPD_SENDMAIL_DEFER	"error:4.3.0:451 Alias map unavailable"
+/* The socketmap names of Sendmail's maps: its K line, its AliasFile. */
+#define LOOKUPD_SENDMAIL_MAP	"virtuser"
+#define LOOKUPD_SENDMAIL_ALIASES "Alias"	/* Alias0, Alias1, ... */
 void	lookupd_answer(struct mapview *mv, struct stats *stats,
-	    const char *key, size_t keylen, int propagate, int32_t today,
+	    const char *key, size_t keylen, unsigned flags, int32_t today,
 	    time_t now, struct lookupd_answer *a);
 
 struct lookupd_config {

@@ -98,6 +98,22 @@ alive() {
 	return 0
 }
 
+# wait_unix_socket PATH PID NAME LOG: waits at most 10 s for the daemon
+# PID (NAME, logging to LOG) to create the unix socket PATH; it must not
+# exit meanwhile.
+wait_unix_socket() {
+	i=0
+	until [ -S "$1" ]; do
+		alive "$2" || {
+			sed "s/^/  $3: /" "$4" >&2
+			die "$3 exited before creating $1"
+		}
+		i=$((i + 1))
+		[ $i -le 100 ] || die "$3: no socket $1 after 10 s"
+		sleep 0.1
+	done
+}
+
 # daemon_stop PID LOG NAME SECONDS: SIGTERM, at most SECONDS to exit;
 # it must exit 0 with no sanitizer report in LOG.
 daemon_stop() {
