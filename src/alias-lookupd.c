@@ -43,6 +43,7 @@ struct options {
 	const char *user;		/* -u */
 	const char *pidfile;		/* -p */
 	const char *stats;		/* -S */
+	const char *logfile;		/* -L */
 	const char *mapbase;		/* -m */
 	const char *listen[2];		/* -s, -t */
 	long	 maxconn;		/* -c */
@@ -59,8 +60,8 @@ struct listen_sock {
 };
 
 static const char usage_text[] =
-"usage: alias-lookupd [-dEv] [-u USER] [-p PIDFILE] [-S STATS] [-c MAXCONN]\n"
-"           [-i IDLE] [-r TIMEOUT] -m MAP [-s LISTEN] [-t LISTEN]\n"
+"usage: alias-lookupd [-dEv] [-u USER] [-p PIDFILE] [-S STATS] [-L LOG]\n"
+"           [-c MAXCONN] [-i IDLE] [-r TIMEOUT] -m MAP [-s LISTEN] [-t LISTEN]\n"
 "\n"
 "  -d          stay in the foreground and log to stderr\n"
 "  -E          do not append an unmatched subaddress to the targets\n"
@@ -68,6 +69,7 @@ static const char usage_text[] =
 "  -u USER     run as USER after opening the sockets and the files\n"
 "  -p PIDFILE  write the process id to PIDFILE\n"
 "  -S STATS    stats file (default MAP" STATS_SUFFIX ")\n"
+"  -L LOG      log to the file LOG, not syslog or stderr (reopened after rotation)\n"
 "  -c MAXCONN  client connections at most (default 4096)\n"
 "  -i IDLE     seconds before an idle connection is closed (default 300)\n"
 "  -r TIMEOUT  seconds for a request to arrive and a reply to be read\n"
@@ -299,7 +301,7 @@ main(int argc, char **argv)
 	o.idle = LOOKUPD_IDLE_MS / 1000;
 	o.io = LOOKUPD_IO_MS / 1000;
 	log_init(argv[0], LOG_TO_STDERR, 0);
-	while ((ch = getopt(argc, argv, "dEvu:p:S:c:i:r:m:s:t:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "dEvu:p:S:L:c:i:r:m:s:t:Vh")) != -1) {
 		switch (ch) {
 		case 'd':
 			o.foreground = 1;
@@ -318,6 +320,9 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			o.stats = optarg;
+			break;
+		case 'L':
+			o.logfile = optarg;
 			break;
 		case 'c':
 			if (number(optarg, 1, 1000000, &o.maxconn) == -1)
@@ -362,6 +367,10 @@ main(int argc, char **argv)
 	}
 	if (o.verbose)
 		log_init(argv[0], LOG_TO_STDERR, 1);
+	if (o.logfile != NULL && o.logfile[0] == '\0')
+		return usage();
+	if (o.logfile != NULL && (rc = daemon_log_file(o.logfile)) != 0)
+		return rc;
 
 	if ((rc = daemon_map_paths(o.mapbase, o.stats, &mapbase,
 	    &statspath)) != 0)

@@ -42,6 +42,7 @@ struct options {
 	const char *user;		/* -u */
 	const char *pidfile;		/* -p */
 	const char *stats;		/* -S */
+	const char *logfile;		/* -L */
 	const char *mapbase;		/* -m */
 	const char *conn;		/* -s */
 };
@@ -64,13 +65,15 @@ struct runtime {
 static struct milter_config config;
 
 static const char usage_text[] =
-"usage: alias-milter [-d] [-l] [-u USER] [-p PIDFILE] [-S STATS] -m MAP -s SOCKET\n"
+"usage: alias-milter [-d] [-l] [-u USER] [-p PIDFILE] [-S STATS] [-L LOG]\n"
+"                    -m MAP -s SOCKET\n"
 "\n"
 "  -d          stay in the foreground and log to stderr\n"
 "  -l          learn mode: refuse nothing, log and count every would-be verdict\n"
 "  -u USER     run as USER after opening the socket and the files\n"
 "  -p PIDFILE  write the process id to PIDFILE\n"
 "  -S STATS    stats file (default MAP" STATS_SUFFIX ")\n"
+"  -L LOG      log to the file LOG, not syslog or stderr (reopened after rotation)\n"
 "  -m MAP      map base path: MAP.lmdb and MAP.policy.lmdb (aliasctl compile)\n"
 "  -s SOCKET   unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
 "  -V          print the version and exit\n"
@@ -195,7 +198,7 @@ main(int argc, char **argv)
 	memset(&fl, 0, sizeof(fl));
 	rt.detach.readyfd = -1;
 	log_init(argv[0], LOG_TO_STDERR, 0);
-	while ((ch = getopt(argc, argv, "dlu:p:S:m:s:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "dlu:p:S:L:m:s:Vh")) != -1) {
 		switch (ch) {
 		case 'd':
 			o.foreground = 1;
@@ -211,6 +214,9 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			o.stats = optarg;
+			break;
+		case 'L':
+			o.logfile = optarg;
 			break;
 		case 'm':
 			o.mapbase = optarg;
@@ -232,9 +238,12 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || o.mapbase == NULL || o.conn == NULL ||
 	    o.mapbase[0] == '\0' || (o.stats != NULL && o.stats[0] == '\0') ||
-	    (o.pidfile != NULL && o.pidfile[0] == '\0'))
+	    (o.pidfile != NULL && o.pidfile[0] == '\0') ||
+	    (o.logfile != NULL && o.logfile[0] == '\0'))
 		return usage();
 
+	if (o.logfile != NULL && (rc = daemon_log_file(o.logfile)) != 0)
+		goto done;
 	if ((rc = setup_paths(&o, &rt)) != 0)
 		goto done;
 	if (o.user != NULL && (rc = daemon_lookup_user(o.user, &rt.user)) != 0)

@@ -290,6 +290,11 @@ daemon_start(struct daemon_detach *d, struct daemon_pidfile *p,
 {
 	int	 rc;
 
+	if (!foreground && !log_has_file() && access(DAEMON_SYSLOG_SOCKET,
+	    F_OK) == -1)
+		log_warnx("WARNING: no syslog socket %s: the log lines are "
+		    "lost; run a syslog daemon or use -L FILE",
+		    DAEMON_SYSLOG_SOCKET);
 	if (!foreground) {
 		if ((rc = daemon_detach(d)) != 0)
 			return rc;
@@ -509,4 +514,20 @@ daemon_block_signals(sigset_t *old)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, old);
+}
+
+int
+daemon_log_file(const char *path)
+{
+	char	*abs;
+	int	 rc = 0;
+
+	if ((abs = daemon_abs_path(path)) == NULL)
+		return EX_OSERR;
+	if (log_to_file(abs) == -1) {
+		log_warn("-L %s", abs);
+		rc = EX_CANTCREAT;
+	}
+	free(abs);
+	return rc;
 }

@@ -122,9 +122,19 @@ int	daemon_drop_privileges(const struct daemon_user *u);
  */
 int	daemon_detach(struct daemon_detach *d);
 
+#define DAEMON_SYSLOG_SOCKET	"/dev/log"
+
+/*
+ * Opens the -L log file (path, made absolute) before anything else is
+ * logged; see log_to_file().  Returns 0 or EX_CANTCREAT (said why).
+ */
+int	daemon_log_file(const char *path);
+
 /*
  * The rest of startup once everything that needs root is open: detach
- * unless foreground (then log to syslog as progname, with verbose),
+ * unless foreground (then log to syslog as progname, with verbose,
+ * unless daemon_log_file() was called; without a syslog socket say so
+ * first, on stderr),
  * write the pid file, become u (when set), and warn when that leaves
  * us root.  Returns 0 or a sysexits code.
  */

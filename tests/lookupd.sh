@@ -503,17 +503,44 @@ test_lookupd_startup_errors() {
 	[ ! -e "$T/bg.sock" ] || die "socket left behind"
 }
 
+# -L: log lines (-v: one per request) in a file with RFC 3339
+# timestamps, and a new file after the old one was renamed.
+test_lookupd_log_file() {
+	lk_need
+	lk_file
+	expect_exit 0 "$ALIASCTL" -f "$T/a.yaml" -m "$T/map" compile
+	lk_start -v -L "$T/lookupd.log"
+	expect_q irs@example.com "rc=0 me@example.net"
+	mv "$T/lookupd.log" "$T/lookupd.log.1"
+	sleep 1.2	# the name is checked at most once a second
+	expect_q nobody@example.com "rc=1 "
+	expect_q bestbuy@example.com "rc=1 "
+	lk_stop
+	re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} alias-lookupd\[[0-9]+\]: '
+	for f in lookupd.log.1 lookupd.log; do
+		[ -s "$T/$f" ] || die "$f is empty"
+		bad=$(grep -Evc "$re" "$T/$f" || true)
+		[ "$bad" -eq 0 ] || die "$f: lines without a timestamp: $(head -3 "$T/$f")"
+	done
+	grep -q 'key=<irs@example.com>' "$T/lookupd.log.1" ||
+	    die "the first request is not in the renamed file"
+	grep -q 'key=<bestbuy@example.com>' "$T/lookupd.log" ||
+	    die "the last request is not in the new file: $(cat "$T/lookupd.log")"
+	grep -q 'key=<' "$T/lk.log" && die "request lines went to stderr too"
+	return 0
+}
+
 test_lookupd_help_matches_man_page() {
 	# Every option of -h is in alias-lookupd(8), and the reverse.
 	"$BUILD/alias-lookupd" -h >help.txt
-	opts="d E v u p S c i r m s t V h"
+	opts="d E v u p S L c i r m s t V h"
 	for o in $opts; do
 		grep -q -- "^  -$o " help.txt || die "-$o not in -h"
 		grep -q "^\.It Fl $o\( \|$\)" "$TOP/man/alias-lookupd.8" ||
 		    die "-$o not in alias-lookupd.8"
 	done
 	n=$(grep -c '^\.It Fl ' "$TOP/man/alias-lookupd.8")
-	[ "$n" -eq 14 ] || die "alias-lookupd.8 lists $n options, -h 14"
+	[ "$n" -eq 15 ] || die "alias-lookupd.8 lists $n options, -h 15"
 	# The limits the man page gives are the ones in the source.
 	grep -q "SOCKMAP_REQUEST_MAX	4096" "$TOP/src/sockmap.h" &&
 	    grep -q '4096 bytes' "$TOP/man/alias-lookupd.8" ||

@@ -215,6 +215,79 @@ test_milter_verdicts() {
 	expect_verdict_stats 1
 }
 
+# -L: the verdict lines in a file, each with an RFC 3339 timestamp, and
+# a new file after the old one was renamed (log rotation), as the
+# unprivileged -u user when root.
+test_milter_log_file() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	mkdir "$T/logs"
+	user=
+	if [ "$(id -u)" -eq 0 ]; then
+		chown nobody "$T/logs"
+		chmod 0755 "$T"		# nobody reopens $T/logs/milter.log
+		user="-u nobody"
+	fi
+	# shellcheck disable=SC2086
+	milter_start "unix:$T/milter.sock" -L "$T/logs/milter.log" $user
+	mt_run verdicts.lua
+	mv "$T/logs/milter.log" "$T/logs/milter.log.1"
+	sleep 1.2	# the name is checked at most once a second
+	mt_run verdicts.lua
+	milter_stop
+	re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} alias-milter\[[0-9]+\]: '
+	for f in milter.log.1 milter.log; do
+		[ -s "$T/logs/$f" ] || die "$f is empty"
+		bad=$(grep -Evc "$re" "$T/logs/$f" || true)
+		[ "$bad" -eq 0 ] || die "$f: $bad lines without a timestamp: $(head -3 "$T/logs/$f")"
+	done
+	# Each run's 13 verdict lines in its own file; the second run may
+	# have begun in the old one before the rename was noticed, never
+	# after the new file was opened.
+	old=$(grep -c 'to=<' "$T/logs/milter.log.1")
+	new=$(grep -c 'to=<' "$T/logs/milter.log")
+	[ $((old + new)) -eq 26 ] && [ "$new" -ge 1 ] ||
+	    die "verdict lines: $old in the renamed file, $new in the new one"
+	grep -q 'verdict=revoked' "$T/logs/milter.log" ||
+	    die "no verdict in the new file: $(cat "$T/logs/milter.log")"
+	grep -q 'to=<' "$T/milter.log" && die "verdict lines went to stderr too"
+	if [ -n "$user" ]; then
+		[ "$(stat -c %U "$T/logs/milter.log")" = nobody ] ||
+		    die "the new log file is not the -u user's"
+	fi
+	expect_exit 73 "$BUILD/alias-milter" -d -L "$T/nodir/x.log" -m map \
+	    -s "unix:$T/other.sock"
+	expect_in "$T/err" "-L $T/nodir/x.log: No such file or directory"
+}
+
+# Without -L and -d on a host with no syslog socket, say so at startup.
+test_milter_no_syslog_socket() {
+	[ ! -e /dev/log ] || skip "this host has a syslog socket"
+	milter_need
+	milter_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	set +e
+	"$BUILD/alias-milter" -m "$T/map" -s "unix:$T/m.sock" \
+	    -p "$T/m.pid" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	[ $rc -eq 0 ] || die "alias-milter exited $rc: $(cat "$T/err")"
+	pid=$(cat "$T/m.pid")
+	MPID=$pid
+	trap 'milter_cleanup; cd /; rm -rf "$T"' EXIT
+	expect_in "$T/err" "WARNING: no syslog socket /dev/log: the log lines are lost; run a syslog daemon or use -L FILE"
+	kill -TERM "$pid"
+	i=0
+	while alive "$pid"; do
+		i=$((i + 1))
+		[ $i -le 100 ] || die "alias-milter still running"
+		sleep 0.1
+	done
+	MPID=
+}
+
 test_milter_addresses() {
 	milter_need
 	milter_file
@@ -347,13 +420,13 @@ test_milter_stale_socket() {
 test_milter_help_matches_man_page() {
 	# Every option of --help is in alias-milter(8), and the reverse.
 	"$BUILD/alias-milter" -h >help.txt
-	for o in d l u p S m s V h; do
+	for o in d l u p S L m s V h; do
 		grep -q -- "^  -$o " help.txt || die "-$o not in --help"
 		grep -q "^\.It Fl $o\( \|$\)" "$TOP/man/alias-milter.8" ||
 		    die "-$o not in alias-milter.8"
 	done
 	n=$(grep -c '^\.It Fl ' "$TOP/man/alias-milter.8")
-	[ "$n" -eq 9 ] || die "alias-milter.8 lists $n options, --help 9"
+	[ "$n" -eq 10 ] || die "alias-milter.8 lists $n options, --help 10"
 	expect_exit 64 "$BUILD/alias-milter" -m map
 	expect_in "$T/err" "usage: alias-milter"
 }
