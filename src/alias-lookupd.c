@@ -18,6 +18,7 @@
 
 #include <netdb.h>
 #include <errno.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 
 #define ALIAS_LOOKUPD_VERSION	"0.1.0"
 #define FD_RESERVE		32	/* descriptors kept for files, logs */
+#define MAIL_USER		"postfix"	/* Postfix's daemons' user */
 
 struct options {
 	int	 foreground;		/* -d */
@@ -68,7 +70,7 @@ static const char usage_text[] =
 "  -v          log every request and its answer\n"
 "  -u USER     run as USER after opening the sockets and the files\n"
 "  -p PIDFILE  write the process id to PIDFILE\n"
-"  -S STATS    stats file (default MAP" STATS_SUFFIX ")\n"
+"  -S STATS    stats file (default DIR/stats/BASE.lookupd.lmdb for -m DIR/BASE)\n"
 "  -L LOG      log to the file LOG, not syslog or stderr (reopened after rotation)\n"
 "  -c MAXCONN  client connections at most (default 4096)\n"
 "  -i IDLE     seconds before an idle connection is closed (default 300)\n"
@@ -284,6 +286,7 @@ main(int argc, char **argv)
 	struct daemon_detach detach;
 	struct daemon_flusher fl;
 	struct sigaction sa;
+	struct passwd *pw;
 	struct lookupd *d = NULL;
 	sigset_t waitmask;
 	char	*mapbase = NULL, *statspath = NULL;
@@ -367,12 +370,14 @@ main(int argc, char **argv)
 	}
 	if (o.verbose)
 		log_init(argv[0], LOG_TO_STDERR, 1);
+	if (o.foreground)
+		log_stamp_stderr();
 	if (o.logfile != NULL && o.logfile[0] == '\0')
 		return usage();
 	if (o.logfile != NULL && (rc = daemon_log_file(o.logfile)) != 0)
 		return rc;
 
-	if ((rc = daemon_map_paths(o.mapbase, o.stats, &mapbase,
+	if ((rc = daemon_map_paths(o.mapbase, o.stats, "lookupd", &mapbase,
 	    &statspath)) != 0)
 		goto done;
 	if (o.pidfile != NULL &&
@@ -381,6 +386,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (o.user != NULL && (rc = daemon_lookup_user(o.user, &user)) != 0)
+		goto done;
+	if ((rc = daemon_stats_dir(statspath, &user)) != 0)
 		goto done;
 	if ((rc = raise_nofile(&o.maxconn)) != 0)
 		goto done;
@@ -426,6 +433,13 @@ main(int argc, char **argv)
 	cfg.idle_ms = (int)o.idle * 1000;
 	cfg.io_ms = (int)o.io * 1000;
 	cfg.verbose = o.verbose;
+	/*
+	 * Looked up before the loop: over loopback TCP only the user of a
+	 * lookup's socket tells Postfix's own lookups from a postmap -q.
+	 */
+	cfg.mail_uid = (uid_t)-1;
+	if ((pw = getpwnam(MAIL_USER)) != NULL)
+		cfg.mail_uid = pw->pw_uid;
 	if ((d = lookupd_new(&cfg)) == NULL) {
 		log_warn("server");
 		rc = EX_OSERR;

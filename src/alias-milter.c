@@ -72,7 +72,7 @@ static const char usage_text[] =
 "  -l          learn mode: refuse nothing, log and count every would-be verdict\n"
 "  -u USER     run as USER after opening the socket and the files\n"
 "  -p PIDFILE  write the process id to PIDFILE\n"
-"  -S STATS    stats file (default MAP" STATS_SUFFIX ")\n"
+"  -S STATS    stats file (default DIR/stats/BASE.milter.lmdb for -m DIR/BASE)\n"
 "  -L LOG      log to the file LOG, not syslog or stderr (reopened after rotation)\n"
 "  -m MAP      map base path: MAP.lmdb and MAP.policy.lmdb (aliasctl compile)\n"
 "  -s SOCKET   unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
@@ -102,8 +102,8 @@ setup_paths(const struct options *o, struct runtime *rt)
 	const char *path = NULL;
 	int	 rc;
 
-	if ((rc = daemon_map_paths(o->mapbase, o->stats, &rt->mapbase,
-	    &rt->statspath)) != 0)
+	if ((rc = daemon_map_paths(o->mapbase, o->stats, "milter",
+	    &rt->mapbase, &rt->statspath)) != 0)
 		return rc;
 	if (o->pidfile != NULL &&
 	    (rt->pidfile.path = daemon_abs_path(o->pidfile)) == NULL)
@@ -242,11 +242,15 @@ main(int argc, char **argv)
 	    (o.logfile != NULL && o.logfile[0] == '\0'))
 		return usage();
 
+	if (o.foreground)
+		log_stamp_stderr();
 	if (o.logfile != NULL && (rc = daemon_log_file(o.logfile)) != 0)
 		goto done;
 	if ((rc = setup_paths(&o, &rt)) != 0)
 		goto done;
 	if (o.user != NULL && (rc = daemon_lookup_user(o.user, &rt.user)) != 0)
+		goto done;
+	if ((rc = daemon_stats_dir(rt.statspath, &rt.user)) != 0)
 		goto done;
 
 	config.learn = o.learn;

@@ -46,7 +46,7 @@ static const char usage_text[] =
 "Options:\n"
 "  -f FILE  alias file (default: $ALIASCTL_FILE, else " DEFAULT_FILE ")\n"
 "  -m MAP   map base path (default: the file's map: key, else FILE without .yaml)\n"
-"  -S STATS hit counters file (default: MAP.stats.lmdb)\n"
+"  -S STATS one hit counters file (default: the daemons' in MAP's stats/)\n"
 "  -v       say more: how an edit updated the map\n"
 "  -V       print the version and exit\n"
 "  -h       print this text\n";

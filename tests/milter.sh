@@ -211,7 +211,7 @@ test_milter_verdicts() {
 	mt_run verdicts.lua
 	milter_stop
 	expect_verdict_lines
-	[ -f "$T/map.stats.lmdb" ] || die "no stats file $T/map.stats.lmdb"
+	[ -f "$T/stats/map.milter.lmdb" ] || die "no stats file $T/stats/map.milter.lmdb"
 	expect_verdict_stats 1
 }
 
@@ -260,6 +260,30 @@ test_milter_log_file() {
 	expect_exit 73 "$BUILD/alias-milter" -d -L "$T/nodir/x.log" -m map \
 	    -s "unix:$T/other.sock"
 	expect_in "$T/err" "-L $T/nodir/x.log: No such file or directory"
+}
+
+# -d: the lines on stderr carry the same timestamp as -L's, unless
+# stderr is systemd's journal (JOURNAL_STREAM names it), which stamps
+# them itself.
+test_milter_stderr_timestamps() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run verdicts.lua
+	milter_stop
+	re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} alias-milter\[[0-9]+\]: '
+	bad=$(grep -Evc "$re" "$T/milter.log" || true)
+	[ "$bad" -eq 0 ] || die "$bad lines without a timestamp: $(head -3 "$T/milter.log")"
+	[ "$(grep -c 'to=<' "$T/milter.log")" -eq 13 ] || die "verdict lines"
+	# milter_start's 2> truncates the same file: same device and inode.
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$T/milter.log") \
+	    milter_start "unix:$T/milter.sock"
+	milter_stop
+	[ -s "$T/milter.log" ] || die "nothing logged"
+	bad=$(grep -vc '^alias-milter: ' "$T/milter.log" || true)
+	[ "$bad" -eq 0 ] || die "stamped for the journal: $(head -3 "$T/milter.log")"
 }
 
 # Without -L and -d on a host with no syslog socket, say so at startup.
