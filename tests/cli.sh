@@ -437,14 +437,17 @@ edit_setup() {
 
 test_edit_golden() {
 	# tests/golden/edit: a commented file and the expected text after
-	# each step; every untouched byte must stay.
+	# each step; every untouched byte must stay.  add writes today's
+	# date, which the expected files spell YYYY-MM-DD.
 	g="$TOP/tests/golden/edit"
 	cp "$g/commented.yaml" c.yaml
 	i=0
 	while IFS= read -r cmd; do
 		i=$((i + 1))
+		today=$(date +%Y-%m-%d)
 		eval "expect_exit 0 \"\$ALIASCTL\" -f c.yaml $cmd"
-		diff -u "$g/commented.$i.expect" c.yaml ||
+		sed "s/^\( *created: \)$today\$/\1YYYY-MM-DD/" c.yaml >c.got
+		diff -u "$g/commented.$i.expect" c.got ||
 			die "step $i ($cmd): output differs"
 	done <<'STEPS'
 add new@example.com
@@ -475,13 +478,16 @@ test_edit_add() {
 	expect_in "$T/out" "me@example.net, spouse@example.net"
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
 	expect_in "$T/out" "2 domains, 5 active, 1 revoked, 1 expired"
-	[ "$(tail -6 e/a.yaml)" = "$(printf '%s\n' \
+	today=$(date +%Y-%m-%d)
+	[ "$(tail -8 e/a.yaml)" = "$(printf '%s\n' \
 	    '  new@example.com:' \
 	    '    to: [a@example.net, b@example.net]' \
 	    '    note: "a: b"' \
+	    "    created: $today" \
 	    '    receive_only: true' \
 	    '    expires: 2099-01-01' \
-	    '  plain@example.org:')" ] || die "unexpected text: $(tail -6 e/a.yaml)"
+	    '  plain@example.org:' \
+	    "    created: $today")" ] || die "unexpected text: $(tail -8 e/a.yaml)"
 }
 
 test_edit_add_errors() {
@@ -657,6 +663,9 @@ test_new_shape() {
 	edit_setup
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml new Shop.Online --note vendor
 	addr=$(cat "$T/out")
+	[ "$(tail -3 e/a.yaml)" = "$(printf '%s\n' "  $addr:" \
+	    '    note: vendor' "    created: $(date +%Y-%m-%d)")" ] ||
+		die "unexpected text: $(tail -3 e/a.yaml)"
 	printf '%s\n' "$addr" |
 		grep -Eqx 'shop\.online\.[abcdefghjkmnpqrstuvwxyz23456789]{6}@example\.com' ||
 		die "bad shape: $addr"
