@@ -218,6 +218,35 @@ test_milter_verdicts() {
 # -L: the verdict lines in a file, each with an RFC 3339 timestamp, and
 # a new file after the old one was renamed (log rotation), as the
 # unprivileged -u user when root.
+# The DATA line joins the transaction to the queue id: qid= as Postfix
+# sends it at DATA, every accepted recipient and its alias, the counts;
+# the RCPT lines carry the queue id once the MTA has one.
+test_milter_data_line() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run data.lua
+	milter_stop
+	grep ' accepted=' "$T/milter.log" >data.lines || die "no DATA line"
+	[ "$(wc -l <data.lines)" -eq 2 ] || die "expected 2 DATA lines: $(cat data.lines)"
+	want='conn=1 qid=4XyZ1 client=client.test[192.0.2.10] from=<sender@example.net> accepted=3 refused=1 to=<irs+tax@example.com>,<irs@example.com>,<family@example.org> alias=irs@example.com,family@example.org'
+	[ "$(sed -n 1p data.lines | sed 's/.*\(conn=\)/\1/')" = "$want" ] ||
+	    die "first DATA line: $(sed -n 1p data.lines)"
+	grep -q 'qid=- .*to=<irs+tax@example.com> ' "$T/milter.log" ||
+	    die "the first RCPT line has a queue id"
+	grep -q 'qid=4XyZ1 .*to=<irs@example.com> ' "$T/milter.log" ||
+	    die "a later RCPT line has no queue id"
+	# The second transaction: its own counts, a bounded, cut list.
+	second=$(sed -n 2p data.lines)
+	case $second in
+	*" qid=5AbC2 client=client.test[192.0.2.10] from=<> accepted=30 refused=0 to=<aaa"*">,... alias=-") ;;
+	*) die "second DATA line: $second" ;;
+	esac
+	[ "${#second}" -lt 1200 ] || die "DATA line of ${#second} bytes"
+}
+
 test_milter_log_file() {
 	milter_need
 	milter_file
