@@ -58,7 +58,7 @@ build/san/aliasctl: $(CTLSRC:%=build/san/%.o) $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemons read the compiled map only: no YAML, no libyaml.
-DAEMONSRC = address util log policy amap stats mapview verdict daemon
+DAEMONSRC = address util log policy amap stats mapview verdict daemon listen
 LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable peer $(DAEMONSRC)
 LOOKUPD_LIBS := $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null) -pthread
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs lmdb milter 2>/dev/null) -pthread
@@ -81,6 +81,9 @@ build/san/test_%.o: tests/unit/test_%.c | build/san
 
 build/san/test_%: build/san/test_%.o $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# The daemons' socket grammar is not in LIBSRC (aliasctl has no sockets).
+build/san/test_listen: build/san/listen.o
 
 deps:
 	@sh tools/deps test

@@ -27,6 +27,7 @@
 #include <libmilter/mfapi.h>
 
 #include "daemon.h"
+#include "listen.h"
 #include "log.h"
 #include "mapview.h"
 #include "milter.h"
@@ -75,9 +76,11 @@ static const char usage_text[] =
 "  -S STATS    stats file (default DIR/stats/BASE.milter.lmdb for -m DIR/BASE)\n"
 "  -L LOG      log to the file LOG, not syslog or stderr (reopened after rotation)\n"
 "  -m MAP      map base path: MAP.lmdb and MAP.policy.lmdb (aliasctl compile)\n"
-"  -s SOCKET   unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
+"  -s SOCKET   listen on SOCKET (below)\n"
 "  -V          print the version and exit\n"
-"  -h          print this text\n";
+"  -h          print this text\n"
+"\n"
+LISTEN_HELP;
 
 static int	 usage(void);
 static int	 setup_paths(const struct options *, struct runtime *);
@@ -93,13 +96,16 @@ usage(void)
 
 /*
  * Fills the paths of rt from the options: absolute paths, the default
- * stats file, and the socket specification checked and, for a unix
- * socket, made absolute.  Returns 0 or a sysexits code.
+ * stats file, and the socket specification (listen.h) checked and
+ * written in libmilter's form, a unix socket's path made absolute.
+ * Returns 0 or a sysexits code.
  */
 static int
 setup_paths(const struct options *o, struct runtime *rt)
 {
-	const char *path = NULL;
+	struct listen_spec ls;
+	struct errbuf e;
+	char	 conn[LISTEN_HOST_MAX + 32];
 	int	 rc;
 
 	if ((rc = daemon_map_paths(o->mapbase, o->stats, "milter",
@@ -109,26 +115,22 @@ setup_paths(const struct options *o, struct runtime *rt)
 	    (rt->pidfile.path = daemon_abs_path(o->pidfile)) == NULL)
 		return EX_OSERR;
 
-	if (strncmp(o->conn, "unix:", 5) == 0)
-		path = o->conn + 5;
-	else if (strncmp(o->conn, "local:", 6) == 0)
-		path = o->conn + 6;
-	else if (o->conn[0] == '/')
-		path = o->conn;		/* libmilter's bare path form */
-	else if (strncmp(o->conn, "inet:", 5) != 0 &&
-	    strncmp(o->conn, "inet6:", 6) != 0) {
-		log_warnx("%s: socket must be unix:/path, local:/path, "
-		    "inet:PORT@HOST or inet6:PORT@HOST", o->conn);
+	if (listen_parse(o->conn, &ls, &e) == -1) {
+		log_warnx("%s", e.msg);
 		return EX_USAGE;
 	}
-	if (path == NULL) {
-		if ((rt->conn = strdup(o->conn)) == NULL) {
+	if (ls.family != LISTEN_UNIX) {
+		if (listen_milter_conn(&ls, conn, sizeof(conn)) == -1) {
+			log_warnx("%s: too long", o->conn);
+			return EX_USAGE;
+		}
+		if ((rt->conn = strdup(conn)) == NULL) {
 			log_warn("strdup");
 			return EX_OSERR;
 		}
 		return 0;
 	}
-	if ((rc = daemon_sock_path(&rt->sock, o->conn, path)) != 0)
+	if ((rc = daemon_sock_path(&rt->sock, o->conn, ls.path)) != 0)
 		return rc;
 	if (asprintf(&rt->conn, "unix:%s", rt->sock.path) == -1) {
 		rt->conn = NULL;

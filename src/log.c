@@ -31,6 +31,8 @@ static long long log_checked_ms;
 static int log_reopen_failed;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
+#define LOG_STAMP_BUF	64
+
 static int log_stderr_stamp;
 
 static void	log_file_write(const char *);
@@ -114,8 +116,8 @@ log_file_check(void)
 
 /*
  * The time now, RFC 3339 in local time with milliseconds and the UTC
- * offset, as 2026-12-06T04:35:12.123+01:00, into buf (40 bytes at
- * least).
+ * offset, as 2026-12-06T04:35:12.123+01:00, into buf (LOG_STAMP_BUF
+ * bytes).
  */
 static void
 log_timestamp(char *buf, size_t size)
@@ -128,8 +130,8 @@ log_timestamp(char *buf, size_t size)
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);	/* +0100 */
-	snprintf(buf, size, "%s.%03ld%.3s:%s", stamp, ts.tv_nsec / 1000000,
-	    zone, zone + 3);
+	snprintf(buf, size, "%s.%03d%.3s:%.2s", stamp,
+	    (int)(ts.tv_nsec / 1000000) % 1000, zone, zone + 3);
 }
 
 void
@@ -154,7 +156,7 @@ log_stamp_stderr(void)
 static void
 log_file_write(const char *msg)
 {
-	char	 line[2304], stamp[40];
+	char	 line[2304], stamp[LOG_STAMP_BUF];
 	int	 n;
 
 	log_timestamp(stamp, sizeof(stamp));
@@ -197,7 +199,7 @@ log_vmsg(int pri, const char *fmt, va_list ap, int with_errno)
 		else
 			syslog(pri, "%s", buf);
 	} else if (log_stderr_stamp) {
-		char	 stamp[40];
+		char	 stamp[LOG_STAMP_BUF];
 
 		log_timestamp(stamp, sizeof(stamp));
 		if (with_errno)

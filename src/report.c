@@ -698,8 +698,8 @@ row_find_key(const void *key, const void *row)
 
 /*
  * list [--revoked] [--json]: every alias in file order (or only the
- * revoked ones) with state, hits and last seen from the stats file when
- * there is one, and note.
+ * revoked ones) with state, expiry date, hits, hits after revocation or
+ * expiry and last seen from the stats file when there is one, and note.
  */
 int
 cmd_list(const struct options *o, int argc, char **argv)
@@ -710,13 +710,14 @@ cmd_list(const struct options *o, int argc, char **argv)
 	struct stats_files sf;
 	struct errbuf e;
 	char	 state[64], day[DATE_BUF], last[TIME_BUF];
+	char	 exp[DATE_BUF];
 	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
 	static const struct cli_opt opts[] = {
 		{"--revoked", NULL}, {"--json", NULL}, {NULL, NULL}
 	};
 	struct cli_args args;
 	const char *v;
-	int	 k, revoked = 0, json = 0, hw = 4, rc;
+	int	 k, revoked = 0, json = 0, hw = 4, rw = 12, rc;
 	int32_t	 today = date_today();
 
 	cli_args_init(&args, argc, argv);
@@ -748,8 +749,9 @@ cmd_list(const struct options *o, int argc, char **argv)
 		if (shown == 1 && json)
 			printf("[");
 		else if (shown == 1)
-			printf("%-*s  %-*s  %*s  %-16s  %s\n", (int)kw, "ALIAS",
-			    (int)sw, "STATE", hw, "HITS", "LAST-SEEN", "NOTE");
+			printf("%-*s  %-*s  %-10s  %*s  %*s  %-16s  %s\n",
+			    (int)kw, "ALIAS", (int)sw, "STATE", "EXPIRES", hw,
+			    "HITS", rw, "REVOKED-HITS", "LAST-SEEN", "NOTE");
 		for (i = 0; i < af->naliases; i++) {
 			a = &af->aliases[i];
 			if (revoked && !(a->flags & AF_REVOKED))
@@ -765,6 +767,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    day);
 			} else
 				snprintf(state, sizeof(state), "active");
+			if (a->expires != DATE_NONE)
+				date_format(a->expires, exp);
+			else
+				snprintf(exp, sizeof(exp), "-");
 			hit = n ? bsearch(a->key, rows, n, sizeof(*rows),
 			    row_find_key) : NULL;
 			if (shown == 0) {
@@ -774,8 +780,11 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    AF_RECEIVE_ONLY ? 13 : 0) > sw)
 					sw = strlen(state) + (a->flags &
 					    AF_RECEIVE_ONLY ? 13 : 0);
-				if (hit != NULL)
+				if (hit != NULL) {
 					hw = num_width(hit->a.hits, hw);
+					rw = num_width(hit->a.revoked_hits,
+					    rw);
+				}
 				continue;
 			}
 			if (json) {
@@ -788,6 +797,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 					printf("null");
 				else
 					printf("\"%s\"", day);
+				if (a->expires != DATE_NONE)
+					printf(",\"expires\":\"%s\"", exp);
+				else
+					printf(",\"expires\":null");
 				printf(",\"receive_only\":%s,\"note\":",
 				    a->flags & AF_RECEIVE_ONLY ?
 				    "true" : "false");
@@ -797,22 +810,26 @@ cmd_list(const struct options *o, int argc, char **argv)
 					printf("null");
 				time_utc(hit != NULL ? hit->a.last_seen : 0,
 				    last);
-				printf(",\"hits\":%llu,\"last_seen\":%s%s%s}",
-				    hit != NULL ?
+				printf(",\"hits\":%llu,\"revoked_hits\":%llu,"
+				    "\"last_seen\":%s%s%s}", hit != NULL ?
 				    (unsigned long long)hit->a.hits : 0ULL,
+				    hit != NULL ?
+				    (unsigned long long)hit->a.revoked_hits : 0ULL,
 				    last[0] ? "\"" : "",
 				    last[0] ? last : "null",
 				    last[0] ? "\"" : "");
 				continue;
 			}
 			vis_print(a->key, (int)kw);
-			printf("  %s%s%*s  %*llu  ", state,
+			printf("  %s%s%*s  %-10s  %*llu  %*llu  ", state,
 			    a->flags & AF_RECEIVE_ONLY ?
 			    " receive-only" : "",
 			    (int)(sw - strlen(state) - (a->flags &
-			    AF_RECEIVE_ONLY ? 13 : 0)), "", hw,
+			    AF_RECEIVE_ONLY ? 13 : 0)), "", exp, hw,
 			    hit != NULL ?
-			    (unsigned long long)hit->a.hits : 0ULL);
+			    (unsigned long long)hit->a.hits : 0ULL, rw,
+			    hit != NULL ?
+			    (unsigned long long)hit->a.revoked_hits : 0ULL);
 			time_local(hit != NULL ? hit->a.last_seen : 0, last);
 			if (a->note == NULL || a->note[0] == '\0')
 				printf("%s\n", last);

@@ -439,14 +439,17 @@ edit_setup() {
 
 test_edit_golden() {
 	# tests/golden/edit: a commented file and the expected text after
-	# each step; every untouched byte must stay.
+	# each step; every untouched byte must stay.  add writes today's
+	# date, which the expected files spell YYYY-MM-DD.
 	g="$TOP/tests/golden/edit"
 	cp "$g/commented.yaml" c.yaml
 	i=0
 	while IFS= read -r cmd; do
 		i=$((i + 1))
+		today=$(date +%Y-%m-%d)
 		eval "expect_exit 0 \"\$ALIASCTL\" -f c.yaml $cmd"
-		diff -u "$g/commented.$i.expect" c.yaml ||
+		sed "s/^\( *created: \)$today\$/\1YYYY-MM-DD/" c.yaml >c.got
+		diff -u "$g/commented.$i.expect" c.got ||
 			die "step $i ($cmd): output differs"
 	done <<'STEPS'
 add new@example.com
@@ -477,13 +480,16 @@ test_edit_add() {
 	expect_in "$T/out" "me@example.net, spouse@example.net"
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
 	expect_in "$T/out" "2 domains, 5 active, 1 revoked, 1 expired"
-	[ "$(tail -6 e/a.yaml)" = "$(printf '%s\n' \
+	today=$(date +%Y-%m-%d)
+	[ "$(tail -8 e/a.yaml)" = "$(printf '%s\n' \
 	    '  new@example.com:' \
 	    '    to: [a@example.net, b@example.net]' \
 	    '    note: "a: b"' \
+	    "    created: $today" \
 	    '    receive_only: true' \
 	    '    expires: 2099-01-01' \
-	    '  plain@example.org:')" ] || die "unexpected text: $(tail -6 e/a.yaml)"
+	    '  plain@example.org:' \
+	    "    created: $today")" ] || die "unexpected text: $(tail -8 e/a.yaml)"
 }
 
 test_edit_add_errors() {
@@ -659,6 +665,9 @@ test_new_shape() {
 	edit_setup
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml new Shop.Online --note vendor
 	addr=$(cat "$T/out")
+	[ "$(tail -3 e/a.yaml)" = "$(printf '%s\n' "  $addr:" \
+	    '    note: vendor' "    created: $(date +%Y-%m-%d)")" ] ||
+		die "unexpected text: $(tail -3 e/a.yaml)"
 	printf '%s\n' "$addr" |
 		grep -Eqx 'shop\.online\.[abcdefghjkmnpqrstuvwxyz23456789]{6}@example\.com' ||
 		die "bad shape: $addr"
@@ -747,18 +756,18 @@ test_list_table() {
 	small_file
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                HITS  LAST-SEEN         NOTE
-irs@example.com      active                  0  -                 accountant
-bestbuy@example.com  revoked 2026-11-01      0  -
-family@example.org   active                  0  -
-shop@example.com     active receive-only     0  -
-old@example.com      expired 2020-01-31      0  -
+ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
+irs@example.com      active               -              0             0  -                 accountant
+bestbuy@example.com  revoked 2026-11-01   -              0             0  -
+family@example.org   active               -              0             0  -
+shop@example.com     active receive-only  2099-06-30     0             0  -
+old@example.com      expired 2020-01-31   2020-01-31     0             0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml list --revoked
 	cat >want <<'EOF'
-ALIAS                STATE               HITS  LAST-SEEN         NOTE
-bestbuy@example.com  revoked 2026-11-01     0  -
+ALIAS                STATE               EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
+bestbuy@example.com  revoked 2026-11-01  -              0             0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 64 "$ALIASCTL" -f a.yaml list --bogus
@@ -769,12 +778,12 @@ test_list_hits() {
 	stats_file s.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                HITS  LAST-SEEN         NOTE
-irs@example.com      active                 12  2026-01-02 00:00  accountant
-bestbuy@example.com  revoked 2026-11-01      0  2026-01-03 00:00
-family@example.org   active                  1  2026-01-01 00:00
-shop@example.com     active receive-only    12  2026-01-01 00:01
-old@example.com      expired 2020-01-31      0  -
+ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
+irs@example.com      active               -             12             0  2026-01-02 00:00  accountant
+bestbuy@example.com  revoked 2026-11-01   -              0             5  2026-01-03 00:00
+family@example.org   active               -              1             0  2026-01-01 00:00
+shop@example.com     active receive-only  2099-06-30    12             0  2026-01-01 00:01
+old@example.com      expired 2020-01-31   2020-01-31     0             0  -
 EOF
 	expect_same want "$T/out"
 	# Without -S: the files of both daemons and the old MAP.stats.lmdb,
@@ -790,18 +799,18 @@ test_list_json() {
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list --json
 	cat >want <<'EOF'
 [
- {"alias":"irs@example.com","state":"active","date":null,"receive_only":false,"note":"accountant","hits":12,"last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","receive_only":false,"note":null,"hits":0,"last_seen":"2026-01-03T00:00:00Z"},
- {"alias":"family@example.org","state":"active","date":null,"receive_only":false,"note":null,"hits":1,"last_seen":"2026-01-01T00:00:00Z"},
- {"alias":"shop@example.com","state":"active","date":null,"receive_only":true,"note":null,"hits":12,"last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"old@example.com","state":"expired","date":"2020-01-31","receive_only":false,"note":null,"hits":0,"last_seen":null}
+ {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"last_seen":"2026-01-03T00:00:00Z"},
+ {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"last_seen":"2026-01-01T00:00:00Z"},
+ {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list --revoked --json
 	cat >want <<'EOF'
 [
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","receive_only":false,"note":null,"hits":0,"last_seen":null}
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"

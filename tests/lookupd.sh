@@ -537,6 +537,71 @@ test_lookupd_startup_errors() {
 	[ ! -e "$T/bg.sock" ] || die "socket left behind"
 }
 
+# Every socket form of listen.h, served on loopback: tcp_table on each
+# TCP form (IPv4 and IPv6), socketmap on each unix form, each checked by
+# a request over the address the form names.
+test_lookupd_listen_forms() {
+	lk_need
+	lk_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	for form in unix local bare inet_port inet_host_port inet_v6 \
+	    inet_at inet_at_v6 inet6_at inet6_port; do
+		port=$(free_port)
+		sock="$T/$form.sock"
+		case $form in
+		unix)		spec="unix:$sock" addr="unix:$sock" ;;
+		local)		spec="local:$sock" addr="unix:$sock" ;;
+		bare)		spec="$sock" addr="unix:$sock" ;;
+		inet_port)	spec="inet:$port" addr="inet:127.0.0.1:$port" ;;
+		inet_host_port)	spec="inet:127.0.0.1:$port" addr="inet:127.0.0.1:$port" ;;
+		inet_v6)	spec="inet:[::1]:$port" addr="inet:[::1]:$port" ;;
+		inet_at)	spec="inet:$port@127.0.0.1" addr="inet:127.0.0.1:$port" ;;
+		inet_at_v6)	spec="inet:$port@::1" addr="inet:[::1]:$port" ;;
+		inet6_at)	spec="inet6:$port@::1" addr="inet:[::1]:$port" ;;
+		inet6_port)	spec="inet6:$port" addr="inet:[::1]:$port" ;;
+		esac
+		case $addr in
+		unix:*)	opt=-s req='23:aliases irs@example.com,'
+			want='17:OK me@example.net,' ;;
+		*)	opt=-t req='get irs@example.com\n'
+			want='200 me@example.net' ;;
+		esac
+		"$BUILD/alias-lookupd" -d -m "$T/map" $opt "$spec" \
+		    >"$T/lk.out" 2>"$T/lk.log" &
+		LPID=$!
+		i=0
+		until raw "$addr" send "$req" && [ "$(cat "$T/raw")" = "$want" ]; do
+			alive "$LPID" || {
+				sed 's/^/  lookupd: /' "$T/lk.log" >&2
+				die "$spec: alias-lookupd exited"
+			}
+			i=$((i + 1))
+			[ $i -le 100 ] || die "$spec: no answer on $addr after 10 s: $(cat "$T/raw")"
+			sleep 0.1
+		done
+		# Only loopback, never every address.
+		case $spec in
+		inet:$port|inet6:$port)
+			ss -Hltn "sport = :$port" >listening
+			n=$(wc -l <listening)
+			grep -Eq '(127\.0\.0\.1|\[::1\]):'"$port" listening &&
+			    [ "$n" -eq 1 ] || die "$spec: listens on $(cat listening)" ;;
+		esac
+		SOCK=$sock
+		lk_stop
+	done
+	# Bad forms: usage errors that name the form, before anything starts.
+	for bad in tcp:1 inet: inet:0 inet:65536 inet:::1:10 'inet:[::1]10' \
+	    'inet:[x]:1' inet:10@ unix: local:; do
+		expect_exit 64 "$BUILD/alias-lookupd" -d -m map -s "$bad"
+		expect_in "$T/err" "-s $bad: "
+	done
+	# The same socket in two spellings.
+	expect_exit 64 "$BUILD/alias-lookupd" -d -m map -s inet:10025 \
+	    -t inet:10025@127.0.0.1
+	expect_in "$T/err" "-s and -t name the same socket"
+}
+
 # -L: log lines (-v: one per request) in a file with RFC 3339
 # timestamps, and a new file after the old one was renamed.
 test_lookupd_log_file() {
