@@ -157,9 +157,11 @@ test_package_install_purge() {
 	pkg_state >"$T/state.before"
 
 	# Install: the user, the layout, the conffiles, the units.
-	DEBIAN_FRONTEND=noninteractive dpkg -i "$PKG_DEB" >"$T/dpkg.log" 2>&1 || {
+	# README.md's command (offline: every dependency is installed here).
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends "$PKG_DEB" >"$T/dpkg.log" 2>&1 || {
 		cat "$T/dpkg.log" >&2
-		die "dpkg -i failed"
+		die "apt-get install $PKG_DEB failed"
 	}
 	getent passwd aliasctl >"$T/pw" || die "no user aliasctl"
 	IFS=: read -r _ _ uid gid _ home shell <"$T/pw"
@@ -187,6 +189,24 @@ test_package_install_purge() {
 	[ ! -e /etc/systemd/system/multi-user.target.wants/alias-milter.service ] &&
 	    [ ! -e /etc/systemd/system/multi-user.target.wants/alias-lookupd.service ] ||
 	    die "a daemon was enabled on install"
+	# What README.md, alias-milter(8) and the units' comments promise.
+	for l in 'alias-milter.service:EnvironmentFile=-/etc/default/alias-milter' \
+	    'alias-milter.service:SyslogIdentifier=alias-milter' \
+	    'alias-milter.service:SyslogFacility=mail' \
+	    'alias-milter.service:ExecStart=.* [$]DAEMON_OPTS$' \
+	    'alias-lookupd.service:EnvironmentFile=-/etc/default/alias-lookupd' \
+	    'alias-lookupd.service:SyslogFacility=mail' \
+	    'alias-lookupd.service:ExecStart=.* [$]DAEMON_OPTS$' \
+	    'aliasctl-compile.timer:OnCalendar=\*-\*-\* 00:05:00' \
+	    'aliasctl-compile.timer:Persistent=true' \
+	    'aliasctl-compile.service:ConditionPathExists=/var/lib/aliasctl/aliases.lmdb' \
+	    'aliasctl-compile.service:ReadWritePaths=/var/lib/aliasctl$'; do
+		grep -q "^${l#*:}" "/lib/systemd/system/${l%%:*}" ||
+		    die "${l%%:*}: no line ${l#*:}"
+	done
+	grep -q '^#DAEMON_OPTS=' /etc/default/alias-milter &&
+	    grep -q '^#DAEMON_OPTS=' /etc/default/alias-lookupd ||
+	    die "/etc/default: no commented DAEMON_OPTS"
 	if command -v systemd-analyze >/dev/null; then
 		systemd-analyze verify /lib/systemd/system/alias-milter.service \
 		    /lib/systemd/system/alias-lookupd.service \
@@ -255,6 +275,7 @@ test_package_install_purge() {
 	expect_owner /var/spool/postfix/aliasctl/milter.sock aliasctl:postfix 660
 	stats=/var/lib/aliasctl/stats/aliases.milter.lmdb
 	expect_owner "$stats" aliasctl:aliasctl 640
+	expect_owner "$stats-lock" aliasctl:aliasctl 640
 	[ "$(ps -o user= -p "$MPID")" = aliasctl ] || die "alias-milter is not running as aliasctl"
 	# mt_run of tests/milter.sh (its hook is not used here).
 	. "$TOP/tests/milter.sh"
@@ -329,13 +350,15 @@ test_package_install_purge() {
 	LPID=
 
 	# remove keeps configuration and state; purge removes them.
-	dpkg -r aliasctl >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log" >&2; die "dpkg -r failed"; }
-	[ ! -e /usr/sbin/aliasctl ] || die "dpkg -r left /usr/sbin/aliasctl"
+	apt-get remove -y -q aliasctl >"$T/dpkg.log" 2>&1 ||
+	    { cat "$T/dpkg.log" >&2; die "apt-get remove failed"; }
+	[ ! -e /usr/sbin/aliasctl ] || die "remove left /usr/sbin/aliasctl"
 	for f in /etc/aliasctl/aliases.yaml /var/lib/aliasctl/aliases.lmdb "$stats" \
 	    /var/log/aliasctl/milter.log /etc/default/alias-milter; do
-		[ -e "$f" ] || die "dpkg -r removed $f"
+		[ -e "$f" ] || die "remove removed $f"
 	done
-	dpkg --purge aliasctl >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log" >&2; die "dpkg --purge failed"; }
+	apt-get purge -y -q aliasctl >"$T/dpkg.log" 2>&1 ||
+	    { cat "$T/dpkg.log" >&2; die "apt-get purge failed"; }
 	getent passwd aliasctl >/dev/null || die "purge removed the user aliasctl"
 	pkg_state >"$T/state.after"
 	expect_same "$T/state.before" "$T/state.after"
