@@ -154,6 +154,9 @@ uninstall:
 # The Debian package: dpkg-buildpackage runs in a copy of the tree
 # (without build/ and .git) under build/deb/, so the tree stays clean;
 # the .deb is copied to build/.  Needs the "deb" packages of tools/deps.
+# The package is built with dpkg-buildflags' flags (DEB_CFLAGS_APPEND
+# and the like change them), not with the flags given to this make:
+# "make CFLAGS=-Werror test" reaches here through the environment.
 DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
 deb:
 	@sh tools/deps deb
@@ -161,7 +164,9 @@ deb:
 	mkdir -p build/deb/aliasctl-$(DEB_VERSION)
 	tar -cf - --exclude=./build --exclude=./.git . | \
 	    tar -xf - -C build/deb/aliasctl-$(DEB_VERSION)
-	cd build/deb/aliasctl-$(DEB_VERSION) && dpkg-buildpackage -us -uc -b -Jauto
+	cd build/deb/aliasctl-$(DEB_VERSION) && env -u MAKEFLAGS -u MFLAGS \
+	    -u MAKELEVEL -u CFLAGS -u CPPFLAGS -u LDFLAGS -u OPT \
+	    dpkg-buildpackage -us -uc -b -Jauto
 	cp build/deb/aliasctl_$(DEB_VERSION)_*.deb build/
 
 fmt:
