@@ -168,7 +168,9 @@ log_file_write(const char *msg)
 		n = sizeof(line) - 1;
 	pthread_mutex_lock(&log_mu);
 	log_file_check();
-	(void)write(log_fd, line, (size_t)n);
+	if (write(log_fd, line, (size_t)n) == -1) {
+		/* Nowhere left to say so. */
+	}
 	pthread_mutex_unlock(&log_mu);
 }
 
