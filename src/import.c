@@ -86,7 +86,7 @@ import_open(const char *path)
 /* What import makes of an address seen in the log. */
 enum import_kind {
 	IMPORT_REAL,		/* mail from a real sender */
-	IMPORT_UNKNOWN,		/* mail whose sender the log does not show */
+	IMPORT_UNKNOWN,		/* mail with the sender not in the log */
 	IMPORT_OWN,		/* only bounces, but it sends mail out */
 	IMPORT_BACKSCATTER,	/* only bounces: left out */
 	IMPORT_GUESS		/* only rejected: left out */
@@ -308,8 +308,9 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 	n = snprintf(note, sizeof(note), "import: %zu address%s: %zu with "
 	    "mail from real senders", agg->n, agg->n == 1 ? "" : "es",
 	    nkind[IMPORT_REAL]);
-#define SUM_ADD(...)	(n += snprintf(note + n, (size_t)n < sizeof(note) ? \
-			    sizeof(note) - n : 0, __VA_ARGS__))
+#define SUM_ADD(...)	(n += snprintf(note + n, \
+			    (size_t)n < sizeof(note) ? sizeof(note) - n : 0, \
+			    __VA_ARGS__))
 	if (nkind[IMPORT_UNKNOWN])
 		SUM_ADD(", %zu with senders not in the log",
 		    nkind[IMPORT_UNKNOWN]);
@@ -331,7 +332,8 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 		for (i = 0, k = 0; i < agg->n; i++) {
 			e = &agg->v[i];
 			kind = import_kind(e, out);
-			if (kind == IMPORT_BACKSCATTER || kind == IMPORT_GUESS ||
+			if (kind == IMPORT_BACKSCATTER ||
+			    kind == IMPORT_GUESS ||
 			    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1 ||
 			    (di = af_find_domain(af, strrchr(e->addr, '@') +
 			    1)) == -1 || import_targets(e,

@@ -18,7 +18,7 @@
 enum ml_kind {
 	ML_SKIP = 0,		/* anything else: ignored, counted as skipped */
 	ML_DELIVERY,		/* "QUEUEID: to=<...>, ... status=..." */
-	ML_REJECT,		/* "reject: RCPT from ...; from=<> to=<...>" */
+	ML_REJECT,		/* "reject: RCPT from ...; to=<...>" */
 	ML_FROM,		/* qmgr "QUEUEID: from=<...>, size=..." */
 	ML_REMOVED		/* qmgr "QUEUEID: removed" */
 };
@@ -45,16 +45,17 @@ struct ml_rec {
 	int	kind;		/* enum ml_kind */
 	int	status;		/* enum ml_status, ML_NONE for rejects */
 	int	orig;		/* the address is orig_to=, not to= */
-	int	remote;		/* delivery: relay=HOST[ADDR]:PORT, network */
-	int	sender;		/* ML_FROM: enum ml_sender, never UNKNOWN */
+	int	remote;		/* delivery: relay=HOST[ADDR]:PORT */
+	int	sender;		/* ML_FROM: enum ml_sender, not UNKNOWN */
 	int32_t	day;		/* days since 1970-01-01 */
 	char	qid[ML_QID_BUF]; /* delivery, from, removed: the queue id */
 	struct addr a;		/* the recipient, case folded */
 	char	addr[ADDR_BUF];	/* the same, "local@domain" */
-	char	to[ADDR_BUF];	/* delivery with orig_to: the to= target,
-				   its local part's case kept; else "" */
-	char	from[ADDR_BUF];	/* ML_FROM: the sender, case folded, or ""
-				   when it is <> or no full address */
+	char	to[ADDR_BUF];	/* delivery with orig_to: the to=
+				   target, its local part's case kept;
+				   else "" */
+	char	from[ADDR_BUF];	/* ML_FROM: the sender, case folded,
+				   or "" when it is <> or no address */
 	char	fromdom[ADDR_BUF]; /* ML_FROM: its domain, or "" */
 };
 
@@ -79,8 +80,8 @@ int	maillog_parse(const char *line, size_t len, int year, int month,
  * "removed" line; when max ids are held, the oldest is dropped to make
  * room (its later lines count with the sender unknown).
  */
-#define ML_QUEUE_MAX	100000	/* queue ids held (a busy queue's worth) */
-#define ML_MSG_RCPT_MAX	1000	/* addresses remembered per message, as
+#define ML_QUEUE_MAX	100000	/* queue ids held (a busy queue) */
+#define ML_MSG_RCPT_MAX	1000	/* addresses remembered per message,
 				   Postfix's smtpd_recipient_limit */
 
 struct ml_msg {
@@ -88,7 +89,7 @@ struct ml_msg {
 	int	sender;		/* enum ml_sender */
 	char	*from;		/* the sender address, or NULL */
 	char	*fromdom;	/* its domain, or NULL */
-	char	**rcpt;		/* addresses counted for this message */
+	char	**rcpt;		/* addresses counted for it */
 	size_t	nrcpt;
 	size_t	caprcpt;
 	struct ml_msg *hnext;	/* hash chain */
@@ -100,7 +101,7 @@ struct ml_queue {
 	size_t	nbuckets;
 	size_t	n;
 	size_t	max;
-	size_t	evicted;	/* dropped to make room, for the summary */
+	size_t	evicted;	/* dropped to make room */
 	struct ml_msg *oldest, *newest;
 };
 
@@ -145,7 +146,7 @@ struct ml_entry {
 	int32_t	first;		/* days since 1970-01-01 */
 	int32_t	last;
 	unsigned line;		/* free for the caller (import --virtual) */
-	char	**to;		/* delivery targets, first seen first */
+	char	**to;		/* delivery targets, in order seen */
 	size_t	nto;
 };
 
@@ -177,8 +178,8 @@ struct ml_entry *ml_agg_get(struct ml_agg *agg, const char *addr, int create);
  * counted once per address (the set is kept in agg).  Returns 0, or -1
  * when out of memory.
  */
-int	ml_agg_add(struct ml_agg *agg, const char *key, const struct ml_rec *r,
-	    struct ml_msg *m);
+int	ml_agg_add(struct ml_agg *agg, const char *key,
+	    const struct ml_rec *r, struct ml_msg *m);
 /*
  * qsort(3) order: messages from real senders first, most first, then
  * messages of unknown senders, then bounces, then rejects, then by
