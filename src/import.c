@@ -86,11 +86,18 @@ import_open(const char *path)
 /* What import makes of an address seen in the log. */
 enum import_kind {
 	IMPORT_REAL,		/* mail from a real sender */
-	IMPORT_UNKNOWN,		/* mail with the sender not in the log */
 	IMPORT_OWN,		/* only bounces, but it sends mail out */
+	IMPORT_UNKNOWN,		/* senders not in the log: left out */
 	IMPORT_BACKSCATTER,	/* only bounces: left out */
 	IMPORT_GUESS		/* only rejected: left out */
 };
+
+/*
+ * The kinds the proposal comments out and --apply leaves out: only an
+ * address with mail from a real sender, or one the owner sends from, is
+ * an alias by the log's evidence.
+ */
+#define IMPORT_LEFT_OUT(kind)	((kind) >= IMPORT_UNKNOWN)
 
 /* The kind of e; out holds the addresses seen sending mail out. */
 static int
@@ -122,6 +129,8 @@ import_note(const struct ml_entry *e, int kind, char *buf)
 	buf[0] = '\0';
 	if (kind == IMPORT_GUESS)
 		NOTE_ADD("only rejected (a guess, not an alias): ");
+	else if (kind == IMPORT_UNKNOWN)
+		NOTE_ADD("senders not in the log (check by hand): ");
 	else if (kind == IMPORT_BACKSCATTER)
 		NOTE_ADD("backscatter, not an alias: ");
 	else if (kind == IMPORT_OWN)
@@ -312,7 +321,7 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 			    (size_t)n < sizeof(note) ? sizeof(note) - n : 0, \
 			    __VA_ARGS__))
 	if (nkind[IMPORT_UNKNOWN])
-		SUM_ADD(", %zu with senders not in the log",
+		SUM_ADD(", %zu with senders not in the log (left out)",
 		    nkind[IMPORT_UNKNOWN]);
 	if (nkind[IMPORT_OWN])
 		SUM_ADD(", %zu only bounces but sending mail out",
@@ -332,8 +341,7 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 		for (i = 0, k = 0; i < agg->n; i++) {
 			e = &agg->v[i];
 			kind = import_kind(e, out);
-			if (kind == IMPORT_BACKSCATTER ||
-			    kind == IMPORT_GUESS ||
+			if (IMPORT_LEFT_OUT(kind) ||
 			    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1 ||
 			    (di = af_find_domain(af, strrchr(e->addr, '@') +
 			    1)) == -1 || import_targets(e,
@@ -360,13 +368,14 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 		goto out;
 	}
 	printf("# %s\n# %s\n", summary, note);
-	printf("# Review, then add what is not commented out: backscatter "
-	    "and guesses are.\n");
+	printf("# Review, then add what is not commented out: backscatter, "
+	    "guesses and\n# addresses whose senders the log does not show "
+	    "are.\n");
 	printf("aliases:\n");
 	for (i = 0; i < agg->n; i++) {
 		e = &agg->v[i];
 		kind = import_kind(e, out);
-		if (kind == IMPORT_BACKSCATTER || kind == IMPORT_GUESS ||
+		if (IMPORT_LEFT_OUT(kind) ||
 		    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1 ||
 		    (di = af_find_domain(af, strrchr(e->addr, '@') + 1)) ==
 		    -1 || import_targets(e, af->domains[di].deliver_to,
@@ -393,7 +402,7 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 		if (oe == NULL && e->bounces)
 			printf("    # receive_only: true\n");
 	}
-	for (kind = IMPORT_BACKSCATTER; kind <= IMPORT_GUESS; kind++)
+	for (kind = IMPORT_UNKNOWN; kind <= IMPORT_GUESS; kind++)
 		for (i = 0; i < agg->n; i++) {
 			e = &agg->v[i];
 			if (import_kind(e, out) != kind ||
