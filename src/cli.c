@@ -39,7 +39,7 @@ static const char usage_text[] =
 "  list [--revoked] [--json]\n"
 "                     every alias: state, expiry, hits, hits after revoke,\n"
 "                     last seen, note\n"
-"  import --maillog LOG [--since YYYY-MM-DD] | --virtual FILE [--apply]\n"
+"  import --maillog LOG|- [--since YYYY-MM-DD] | --virtual FILE|- [--apply]\n"
 "                     propose aliases (YAML) from a catch-all mail log\n"
 "                     or a virtual(5) file; --apply adds them, then compiles\n"
 "  help               print this text\n"
