@@ -48,8 +48,9 @@ build/%.o: src/%.c | build
 build/san/%.o: src/%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-# aliasctl's commands: options and loading, output, edits, import.
-CTLSRC	= aliasctl cli report edit import
+# aliasctl's commands: options and loading, output, edits, import,
+# Postfix's configuration (postfix.c) and setup.
+CTLSRC	= aliasctl cli report edit import postfix setup
 
 build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)

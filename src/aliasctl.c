@@ -2,7 +2,8 @@
  * aliasctl: the global options and the command table.  The commands'
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
- * revoke, restore, new) and import.c; the alias file, the map and the
+ * revoke, restore, new), import.c, and setup.c (setup postfix);
+ * doctor.c; the alias file, the map and the
  * counters are the library's (aliasfile.c, compile.c, amap.c, stats.c).
  */
 #include <getopt.h>
@@ -15,6 +16,7 @@
 #include "import.h"
 #include "log.h"
 #include "report.h"
+#include "setup.h"
 
 #define ALIASCTL_VERSION	"0.1.0"
 
@@ -33,6 +35,7 @@ static const struct command {
 	{ "restore", cmd_restore },
 	{ "new", cmd_new },
 	{ "list", cmd_list },
+	{ "setup", cmd_setup },
 	{ "help", NULL },
 };
 
