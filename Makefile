@@ -49,8 +49,8 @@ build/san/%.o: src/%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -c -o $@ $<
 
 # aliasctl's commands: options and loading, output, edits, import,
-# Postfix's configuration (postfix.c) and setup.
-CTLSRC	= aliasctl cli report edit import postfix setup
+# Postfix's configuration (postfix.c), setup and doctor.
+CTLSRC	= aliasctl cli report edit import postfix setup doctor
 
 build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)

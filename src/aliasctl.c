@@ -2,9 +2,9 @@
  * aliasctl: the global options and the command table.  The commands'
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
- * revoke, restore, new), import.c, and setup.c (setup postfix);
- * doctor.c; the alias file, the map and the
- * counters are the library's (aliasfile.c, compile.c, amap.c, stats.c).
+ * revoke, restore, new), import.c, setup.c (setup postfix) and doctor.c;
+ * the alias file, the map and the counters are the library's
+ * (aliasfile.c, compile.c, amap.c, stats.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "doctor.h"
 #include "edit.h"
 #include "import.h"
 #include "log.h"
@@ -36,6 +37,7 @@ static const struct command {
 	{ "new", cmd_new },
 	{ "list", cmd_list },
 	{ "setup", cmd_setup },
+	{ "doctor", cmd_doctor },
 	{ "help", NULL },
 };
 
