@@ -428,11 +428,12 @@ check_delimiter(struct doctor *d)
 		say(c, ST_FAIL, "'%s' does not cover every domain's "
 		    "subaddress: ('%s'): Postfix refuses alias+tag@", cur,
 		    want);
+		free(cur);
 		if (postfix_param(&d->pf, "recipient_delimiter", 0, &cur, &e)
-		    == 0) {
-			setup_delimiter(d->af, cur, want, sizeof(want));
-			fix_line(d, c, "recipient_delimiter", want);
-		}
+		    == -1)
+			return;
+		setup_delimiter(d->af, cur, want, sizeof(want));
+		fix_line(d, c, "recipient_delimiter", want);
 	}
 	free(cur);
 }

@@ -65,6 +65,8 @@ static int	 plan_list(struct plan *, const struct postfix *,
 		    const char *name, int expand, const char *const drop[],
 		    size_t ndrop, const char *first, const char *last,
 		    int chroot, const char *queue_dir, const char *why);
+static int	 plan_non_smtpd(struct plan *, const struct postfix *,
+		    const char *entry, int chroot, const char *qd);
 static int	 copy_fd(int from, int to);
 static int	 backup_main_cf(const char *dir, char *path, size_t pathsize);
 static int	 restore_main_cf(const char *dir, const char *backup);
@@ -580,6 +582,75 @@ plan_free(struct plan *p)
 }
 
 /*
+ * non_smtpd_milters, only when it names alias-milter, or names
+ * $smtpd_milters, which will: alias-milter decides SMTP recipients, and
+ * local submissions have none to refuse.  $smtpd_milters becomes the
+ * other milters it names now.  Returns as plan_param().
+ */
+static int
+plan_non_smtpd(struct plan *p, const struct postfix *pf, const char *entry,
+    int chroot, const char *qd)
+{
+	struct errbuf e;
+	char	*raw = NULL, *smtpd = NULL, **items = NULL, **sm = NULL;
+	char	**out = NULL, *want = NULL, a[4200], b[4200];
+	size_t	 n = 0, nsm = 0, i, j, k = 0;
+	int	 err, changed = 0, rc = EX_OSERR;
+
+	if (postfix_param(pf, "non_smtpd_milters", 0, &raw, &e) == -1 ||
+	    postfix_param(pf, "smtpd_milters", 1, &smtpd, &e) == -1) {
+		err = errno;
+		log_warnx("%s", e.msg);
+		rc = postfix_sysexit(err);
+		goto out;
+	}
+	if (setup_milter_resolve(entry, chroot, qd, b, sizeof(b)) == -1)
+		b[0] = '\0';
+	if (postfix_list_split(raw, &items, &n) == -1 ||
+	    postfix_list_split(smtpd, &sm, &nsm) == -1 ||
+	    (out = calloc(n + nsm + 1, sizeof(*out))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if (strcmp(items[i], "$smtpd_milters") == 0 ||
+		    strcmp(items[i], "${smtpd_milters}") == 0 ||
+		    strcmp(items[i], "$(smtpd_milters)") == 0) {
+			changed = 1;
+			for (j = 0; j < nsm; j++)
+				if (setup_milter_resolve(sm[j], chroot, qd, a,
+				    sizeof(a)) == -1 || strcmp(a, b) != 0)
+					out[k++] = sm[j];
+			continue;
+		}
+		if (setup_milter_resolve(items[i], chroot, qd, a,
+		    sizeof(a)) == 0 && strcmp(a, b) == 0) {
+			changed = 1;
+			continue;
+		}
+		out[k++] = items[i];
+	}
+	rc = 0;
+	if (!changed)
+		goto out;
+	if ((want = join(out, k)) == NULL)
+		goto nomem;
+	rc = plan_param(p, pf, "non_smtpd_milters", want, "it named "
+	    "alias-milter (or $smtpd_milters, which will): alias-milter "
+	    "decides SMTP recipients only");
+	goto out;
+nomem:
+	rc = EX_OSERR;
+	log_warnx("out of memory");
+out:
+	free(out);
+	free(want);
+	postfix_list_free(items, n);
+	postfix_list_free(sm, nsm);
+	free(raw);
+	free(smtpd);
+	return rc;
+}
+
+/*
  * Every change main.cf needs for the front end (lookupd, or the milter
  * on sock); the milter's entry in *entry (new memory, NULL for lookupd).
  * Returns 0 or a sysexits code (said why).
@@ -615,6 +686,8 @@ plan_build(struct plan *p, const struct postfix *pf,
 			return postfix_sysexit(err);
 		}
 		setup_delimiter(af, cur, delim, sizeof(delim));
+		free(cur);
+		cur = NULL;
 		if (delim[0] != '\0' && (rc = plan_param(p, pf,
 		    "recipient_delimiter", delim, "the subaddress: "
 		    "delimiters of every domain, and main.cf's own")) != 0)
@@ -634,29 +707,8 @@ plan_build(struct plan *p, const struct postfix *pf,
 		    "queue_directory (master.cf): the path is relative to it" :
 		    "smtpd is not chrooted (master.cf): the full path")) != 0)
 			goto out;
-		/* non_smtpd_milters only when it names alias-milter. */
-		if (postfix_param(pf, "non_smtpd_milters", 1, &val, &e) == 0) {
-			char	 a[4096], b[4096], **items;
-			size_t	 n, j;
-			int	 ours = 0;
-
-			if (postfix_list_split(val, &items, &n) == 0) {
-				for (j = 0; j < n; j++)
-					if (setup_milter_resolve(items[j],
-					    chroot, qd, a, sizeof(a)) == 0 &&
-					    setup_milter_resolve(*entry, chroot,
-					    qd, b, sizeof(b)) == 0 &&
-					    strcmp(a, b) == 0)
-						ours = 1;
-				postfix_list_free(items, n);
-			}
-			free(val);
-			if (ours && (rc = plan_list(p, pf, "non_smtpd_milters",
-			    1, drop, 1, NULL, NULL, chroot, qd, "it named "
-			    "alias-milter, which decides SMTP recipients "
-			    "only")) != 0)
-				goto out;
-		}
+		if ((rc = plan_non_smtpd(p, pf, *entry, chroot, qd)) != 0)
+			goto out;
 		if ((rc = plan_param(p, pf, "milter_default_action",
 		    "tempfail", "a milter that does not answer defers mail, "
 		    "never lets it in")) != 0 ||
