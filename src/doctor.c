@@ -240,13 +240,16 @@ check_map(struct doctor *d)
 		if (strncmp(t, "socketmap:", 10) != 0 &&
 		    strncmp(t, "tcp:", 4) != 0)
 			continue;
-		/* Ours answers a managed domain with the domain's value. */
+		/*
+		 * Ours answers a managed domain with the domain's value; one
+		 * that does not answer at all may be ours, stopped.
+		 */
 		r = dom == NULL ? 0 : postfix_query(&d->pf, dom, t, &val, &e);
 		if (r == 1 && strcmp(val, COMPILE_DOMAIN_VALUE) == 0) {
 			if (d->lookupd[0] == '\0')
 				snprintf(d->lookupd, sizeof(d->lookupd), "%s",
 				    t);
-		} else if (strstr(t, ":10027") != NULL ||
+		} else if (r == -1 || strstr(t, ":10027") != NULL ||
 		    strstr(t, "aliasctl") != NULL ||
 		    strstr(t, "lookupd") != NULL)
 			snprintf(d->lookupd_dead, sizeof(d->lookupd_dead),

@@ -130,7 +130,7 @@ postfix_run(const struct postfix *pf, const char *prog,
 		char	*const *v;
 	} cargv;
 	const char *argv[ARGS_MAX];
-	char	 path[256], *o = NULL, *err = NULL, *nl;
+	char	 path[256], *o = NULL, *err = NULL, *nl, *fatal;
 	int	 outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, exe[2] = { -1, -1 };
 	int	 n = 0, i, status, child_errno = 0, saved, rc = -1;
 	pid_t	 pid = -1;
@@ -216,6 +216,12 @@ postfix_run(const struct postfix *pf, const char *prog,
 	}
 	rc = WEXITSTATUS(status);
 	if (rc != 0) {
+		/* Its fatal: line says why, else its first line. */
+		if ((fatal = strstr(err, "fatal: ")) != NULL) {
+			while (fatal > err && fatal[-1] != '\n')
+				fatal--;
+			memmove(err, fatal, strlen(fatal) + 1);
+		}
 		if ((nl = strchr(err, '\n')) != NULL)
 			*nl = '\0';
 		errbuf_set(e, "%s", err[0] ? err : "failed");
@@ -370,7 +376,8 @@ postfix_query(const struct postfix *pf, const char *key, const char *table,
 	free(out);
 	if (rc == 0)
 		return 1;
-	if (rc == 1)
+	/* postmap exits 1 for "not found", and after a fatal error. */
+	if (rc == 1 && strstr(e->msg, "fatal: ") == NULL)
 		return 0;
 	errno = EIO;
 	return -1;

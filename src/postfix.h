@@ -27,7 +27,7 @@ struct postfix {
  * *out (new memory, NUL-terminated, free() it; out may be NULL), or -1
  * with the reason in e: errno ENOENT when prog is not installed,
  * ETIMEDOUT after POSTFIX_RUN_MS.  What prog says on standard error
- * goes into e (first line) when it exits nonzero.
+ * goes into e when it exits nonzero: its "fatal:" line, else its first.
  */
 int	postfix_run(const struct postfix *pf, const char *prog,
 	    const char *const args[], char **out, struct errbuf *e);

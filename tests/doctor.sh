@@ -32,9 +32,11 @@ YAML
 }
 
 dr_cleanup() {
-	if [ -n "${MPID:-}" ] && alive "$MPID"; then
-		kill -KILL "$MPID" 2>/dev/null || true
-	fi
+	for pid in "${MPID:-}" "${LPID:-}"; do
+		if [ -n "$pid" ] && alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
 	[ -f "${P:-/nonexistent}/etc/main.cf" ] || return 0
 	pid=$(cat "$P/queue/pid/master.pid" 2>/dev/null | tr -d ' ') || true
 	timeout 20 postfix -c "$P/etc" stop >/dev/null 2>&1 || true
@@ -472,4 +474,34 @@ EOF
 	[ "$(grep -c '^ok ' "$T/out")" -eq 10 ] || die "doctor: $(cat "$T/out")"
 	note "setup --apply: $(grep -c '^changed:' setup.out) settings changed, a message delivered to $(ls "$T/mail/me/new" | head -1 | cut -c1-10)..."
 	milter_stop
+}
+
+# The lookup daemon as the front end: a real alias-lookupd answering
+# Postfix's socketmap; stopped, doctor says so.
+test_doctor_lookupd_front_end() {
+	dr_init
+	[ -x "$BUILD/alias-lookupd" ] ||
+	    die "$BUILD/alias-lookupd is missing: make $BUILD/alias-lookupd"
+	port=$(free_port)
+	"$BUILD/alias-lookupd" -d -m "$M/map" -s "inet:127.0.0.1:$port" \
+	    >"$T/lookupd.out" 2>"$T/lookupd.log" &
+	LPID=$!
+	i=0
+	until ss -Hltn "sport = :$port" | grep -q .; do
+		alive "$LPID" || die "alias-lookupd exited: $(cat "$T/lookupd.log")"
+		i=$((i + 1))
+		[ $i -le 100 ] || die "alias-lookupd does not listen after 10 s"
+		sleep 0.1
+	done
+	dr_conf n "virtual_alias_maps = socketmap:inet:127.0.0.1:$port:aliases" \
+	    'smtpd_milters =' 'recipient_delimiter ='
+	doctor 0
+	expect_in "$T/out" "ok    virtual_alias_maps: socketmap:inet:127.0.0.1:$port:aliases answers for the map (alias-lookupd)"
+	expect_in "$T/out" "ok    recipient_delimiter: not needed: alias-lookupd splits subaddresses itself"
+	expect_in "$T/out" "ok    milter: not used: alias-lookupd answers"
+	expect_in "$T/out" "ok    stats: "
+	daemon_stop "$LPID" "$T/lookupd.log" alias-lookupd 15
+	doctor 78
+	expect_in "$T/out" "fail  virtual_alias_maps: socketmap:inet:127.0.0.1:$port:aliases ("
+	expect_in "$T/out" "is alias-lookupd running?"
 }
