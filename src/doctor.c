@@ -283,8 +283,7 @@ check_map(struct doctor *d)
 			say(c, ST_FAIL, "names neither %s nor alias-lookupd's "
 			    "table: Postfix does not use the alias file",
 			    d->lmdb);
-		fix(c, "aliasctl%s%s setup postfix --apply%s%s",
-		    d->o->file != NULL ? " -f " : "", d->o->file,
+		fix(c, "aliasctl -f %s setup postfix --apply%s%s", d->o->file,
 		    d->pf.config ? " --postfix-config " : "",
 		    d->pf.config ? d->pf.config : "");
 	}
@@ -483,8 +482,8 @@ check_milter(struct doctor *d)
 			    "(%s): the map refuses unknown and revoked "
 			    "aliases, but receive_only, senders: and hit "
 			    "counts need alias-milter", d->sock);
-			fix(c, "aliasctl setup postfix --apply%s%s%s%s",
-			    d->pf.config ? " --postfix-config " : "",
+			fix(c, "aliasctl -f %s setup postfix --apply%s%s%s%s",
+			    d->o->file, d->pf.config ? " --postfix-config " : "",
 			    d->pf.config ? d->pf.config : "",
 			    strcmp(d->sock, SETUP_MILTER_SOCKET) ?
 			    " --milter-socket " : "",

@@ -1,9 +1,11 @@
 /*
  * postfix.c: Postfix's configuration through its own tools (see
- * postfix.h).  The commands run without a shell, their output read
+ * postfix.h), and the backup of main.cf that setup postfix --apply
+ * makes before it lets postconf change it.  The commands run without a shell, their output read
  * through pipes with a time limit, so a parameter value never meets a
  * shell and a hung table lookup never hangs aliasctl.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -16,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "postfix.h"
 #include "util.h"
 
@@ -28,6 +32,7 @@ static int	 append(char **buf, size_t *len, size_t *cap, const char *p,
 static char	*trim(char *);
 static int	 drain(int outfd, int errfd, char **out, char **err,
 		    long long deadline);
+static int	 copy_fd(int from, int to);
 
 /* Appends n bytes at p to the growing buffer *buf; -1 out of memory. */
 static int
@@ -478,4 +483,118 @@ postfix_list_free(char **items, size_t n)
 	for (i = 0; i < n; i++)
 		free(items[i]);
 	free(items);
+}
+
+/* Copies everything from one fd to the other.  Returns 0, or -1 (errno). */
+static int
+copy_fd(int from, int to)
+{
+	char	 buf[65536];
+	ssize_t	 r, w, off;
+
+	while ((r = read(from, buf, sizeof(buf))) != 0) {
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (off = 0; off < r; off += w)
+			if ((w = write(to, buf + off, (size_t)(r - off))) == -1) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Copies DIR/main.cf to DIR/main.cf.aliasctl-YYYYMMDDTHHMMSS (-N when
+ * taken), flushed to disk, into path.  Returns 0 or a sysexits code.
+ */
+int
+postfix_backup_main_cf(const char *dir, char *path, size_t pathsize)
+{
+	struct stat st;
+	struct tm tm;
+	char	 src[4000], stamp[32];
+	time_t	 now = time(NULL);
+	int	 in, out = -1, i;
+
+	if ((size_t)snprintf(src, sizeof(src), "%s/main.cf", dir) >=
+	    sizeof(src)) {
+		log_warnx("%s: path too long", dir);
+		return EX_CANTCREAT;
+	}
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(in, &st) == -1) {
+		log_warn("%s", src);
+		if (in != -1)
+			close(in);
+		return EX_NOINPUT;
+	}
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	for (i = 0; i < 100 && out == -1; i++) {
+		if (i == 0)
+			snprintf(path, pathsize, "%s.aliasctl-%s", src, stamp);
+		else
+			snprintf(path, pathsize, "%s.aliasctl-%s-%d", src,
+			    stamp, i);
+		out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    st.st_mode & 0644);
+		if (out == -1 && errno != EEXIST)
+			break;
+	}
+	if (out == -1) {
+		log_warn("%s", path);
+		close(in);
+		return EX_CANTCREAT;
+	}
+	if (copy_fd(in, out) == -1 || fsync(out) == -1) {
+		log_warn("%s", path);
+		close(in);
+		close(out);
+		unlink(path);
+		return EX_IOERR;
+	}
+	close(in);
+	if (close(out) == -1) {
+		log_warn("%s", path);
+		unlink(path);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/*
+ * Puts the backup back as DIR/main.cf, by rename of a copy.  Returns 0,
+ * or -1 (said why, and where the backup is).
+ */
+int
+postfix_restore_main_cf(const char *dir, const char *backup)
+{
+	char	 tmp[4096], dst[4096];
+	int	 in = -1, out = -1;
+
+	snprintf(dst, sizeof(dst), "%s/main.cf", dir);
+	snprintf(tmp, sizeof(tmp), "%s/main.cf.aliasctl-restore.XXXXXX", dir);
+	if ((in = open(backup, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (out = mkstemp(tmp)) == -1 || fchmod(out, 0644) == -1 ||
+	    copy_fd(in, out) == -1 || fsync(out) == -1 ||
+	    close(out) == -1 || (out = -1, rename(tmp, dst) == -1)) {
+		log_warn("could not restore %s from %s; copy it back by hand",
+		    dst, backup);
+		if (out != -1) {
+			close(out);
+			unlink(tmp);
+		}
+		if (in != -1)
+			close(in);
+		return -1;
+	}
+	close(in);
+	return 0;
 }

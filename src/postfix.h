@@ -87,4 +87,17 @@ int	postfix_running(const struct postfix *pf);
 int	postfix_list_split(const char *value, char ***items, size_t *n);
 void	postfix_list_free(char **items, size_t n);
 
+/*
+ * Copies DIR/main.cf to DIR/main.cf.aliasctl-YYYYMMDDTHHMMSS (local
+ * time; "-N" added when taken), flushed to disk, its name into path.
+ * Returns 0, or a sysexits code after saying why: EX_NOINPUT (no
+ * main.cf), EX_CANTCREAT, EX_IOERR.
+ */
+int	postfix_backup_main_cf(const char *dir, char *path, size_t pathsize);
+/*
+ * Puts the backup back as DIR/main.cf, by rename of a copy.  Returns 0,
+ * or -1 after saying why and where the backup is.
+ */
+int	postfix_restore_main_cf(const char *dir, const char *backup);
+
 #endif /* POSTFIX_H */

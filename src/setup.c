@@ -6,17 +6,16 @@
  * which domain it names, and is removed whole when that is a managed
  * domain.
  */
+
 #include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "address.h"
@@ -67,9 +66,6 @@ static int	 plan_list(struct plan *, const struct postfix *,
 		    int chroot, const char *queue_dir, const char *why);
 static int	 plan_non_smtpd(struct plan *, const struct postfix *,
 		    const char *entry, int chroot, const char *qd);
-static int	 copy_fd(int from, int to);
-static int	 backup_main_cf(const char *dir, char *path, size_t pathsize);
-static int	 restore_main_cf(const char *dir, const char *backup);
 static int	 apply(const struct postfix *, struct plan *);
 static void	 shell_quote(FILE *, const char *);
 
@@ -745,120 +741,6 @@ out:
 	return rc;
 }
 
-/* Copies everything from one fd to the other.  Returns 0, or -1 (errno). */
-static int
-copy_fd(int from, int to)
-{
-	char	 buf[65536];
-	ssize_t	 r, w, off;
-
-	while ((r = read(from, buf, sizeof(buf))) != 0) {
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		for (off = 0; off < r; off += w)
-			if ((w = write(to, buf + off, (size_t)(r - off))) == -1) {
-				if (errno == EINTR) {
-					w = 0;
-					continue;
-				}
-				return -1;
-			}
-	}
-	return 0;
-}
-
-/*
- * Copies DIR/main.cf to DIR/main.cf.aliasctl-YYYYMMDDTHHMMSS (-N when
- * taken), flushed to disk, into path.  Returns 0 or a sysexits code.
- */
-static int
-backup_main_cf(const char *dir, char *path, size_t pathsize)
-{
-	struct stat st;
-	struct tm tm;
-	char	 src[4000], stamp[32];
-	time_t	 now = time(NULL);
-	int	 in, out = -1, i;
-
-	if ((size_t)snprintf(src, sizeof(src), "%s/main.cf", dir) >=
-	    sizeof(src)) {
-		log_warnx("%s: path too long", dir);
-		return EX_CANTCREAT;
-	}
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(in, &st) == -1) {
-		log_warn("%s", src);
-		if (in != -1)
-			close(in);
-		return EX_NOINPUT;
-	}
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	for (i = 0; i < 100 && out == -1; i++) {
-		if (i == 0)
-			snprintf(path, pathsize, "%s.aliasctl-%s", src, stamp);
-		else
-			snprintf(path, pathsize, "%s.aliasctl-%s-%d", src,
-			    stamp, i);
-		out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    st.st_mode & 0644);
-		if (out == -1 && errno != EEXIST)
-			break;
-	}
-	if (out == -1) {
-		log_warn("%s", path);
-		close(in);
-		return EX_CANTCREAT;
-	}
-	if (copy_fd(in, out) == -1 || fsync(out) == -1) {
-		log_warn("%s", path);
-		close(in);
-		close(out);
-		unlink(path);
-		return EX_IOERR;
-	}
-	close(in);
-	if (close(out) == -1) {
-		log_warn("%s", path);
-		unlink(path);
-		return EX_IOERR;
-	}
-	return 0;
-}
-
-/*
- * Puts the backup back as DIR/main.cf, by rename of a copy.  Returns 0,
- * or -1 (said why, and where the backup is).
- */
-static int
-restore_main_cf(const char *dir, const char *backup)
-{
-	char	 tmp[4096], dst[4096];
-	int	 in = -1, out = -1;
-
-	snprintf(dst, sizeof(dst), "%s/main.cf", dir);
-	snprintf(tmp, sizeof(tmp), "%s/main.cf.aliasctl-restore.XXXXXX", dir);
-	if ((in = open(backup, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    (out = mkstemp(tmp)) == -1 || fchmod(out, 0644) == -1 ||
-	    copy_fd(in, out) == -1 || fsync(out) == -1 ||
-	    close(out) == -1 || (out = -1, rename(tmp, dst) == -1)) {
-		log_warn("could not restore %s from %s; copy it back by hand",
-		    dst, backup);
-		if (out != -1) {
-			close(out);
-			unlink(tmp);
-		}
-		if (in != -1)
-			close(in);
-		return -1;
-	}
-	close(in);
-	return 0;
-}
-
 /*
  * Backs main.cf up, applies the plan in one postconf -e, checks that
  * main.cf now reads so, and says what changed.  A failure puts the
@@ -885,7 +767,7 @@ apply(const struct postfix *pf, struct plan *p)
 		log_warnx("out of memory");
 		return EX_OSERR;
 	}
-	if ((rc = backup_main_cf(dir, backup, sizeof(backup))) != 0)
+	if ((rc = postfix_backup_main_cf(dir, backup, sizeof(backup))) != 0)
 		goto out;
 	printf("backup: %s\n", backup);
 	for (i = 0; i < p->n; i++) {
@@ -918,7 +800,7 @@ apply(const struct postfix *pf, struct plan *p)
 	rc = 0;
 	goto out;
 restore:
-	if (restore_main_cf(dir, backup) == 0)
+	if (postfix_restore_main_cf(dir, backup) == 0)
 		log_warnx("%s/main.cf restored from %s: nothing changed", dir,
 		    backup);
 out:
@@ -1031,7 +913,7 @@ cmd_setup(const struct options *o, int argc, char **argv)
 	} else
 		printf("Postfix is not running: the settings apply when it "
 		    "starts\n");
-	printf("then check with: aliasctl doctor%s%s\n",
+	printf("then check with: aliasctl -f %s doctor%s%s\n", o->file,
 	    pf.config ? " --postfix-config " : "", pf.config ? pf.config : "");
 	rc = cli_flush();
 out:
