@@ -320,6 +320,11 @@ check_domains(struct doctor *d)
 				    "user name (root@, nobody@, www-data@) is "
 				    "accepted and unknown names get 'User "
 				    "unknown in local recipient table'", dom, p);
+			else if (strcmp(p, "mydestination") != 0 &&
+			    in_list(d->local, d->nlocal, dom))
+				/* relay_domains = $mydestination (compat). */
+				say(c, ST_FAIL, "%s is in %s through "
+				    "mydestination", dom, p);
 			else
 				say(c, ST_FAIL, "%s is in %s: Postfix delivers "
 				    "it %s, not through the map", dom, p,

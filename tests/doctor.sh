@@ -239,9 +239,10 @@ test_doctor_all_ok_chroot() {
 
 test_doctor_domains_and_mailname() {
 	dr_init
-	dr_conf n 'mydestination = example.com, localhost'
+	dr_conf n 'mydestination = example.com, localhost' 'relay_domains = $mydestination'
 	doctor 78
 	expect_in "$T/out" "fail  domains: example.com is in mydestination: Postfix delivers it to mailboxes here"
+	expect_in "$T/out" "example.com is in relay_domains through mydestination"
 	expect_in "$T/out" "      postconf -c '$C' -e 'mydestination = localhost'"
 	# Debian's installer: the mail name as the host name, in
 	# mydestination as $myhostname.
