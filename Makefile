@@ -5,6 +5,8 @@
 #                   ASan/UBSan and run every test suite
 #   make demo       compile aliases.example.yaml and show query answers
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        Debian package (debian/, debhelper): built in a copy
+#                   of the tree in build/deb/, the .deb placed in build/
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
@@ -23,7 +25,10 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 OPT	?= -O2 -g
 CFLAGS	?=
-ALL_CFLAGS = $(STD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+# CPPFLAGS and LDFLAGS as dpkg-buildflags sets them (hardening), or empty.
+CPPFLAGS ?=
+LDFLAGS	?=
+ALL_CFLAGS = $(STD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
 LDLIBS	= $(PKG_LIBS) -pthread
@@ -31,12 +36,12 @@ LDLIBS	= $(PKG_LIBS) -pthread
 # Modules shared by the programs; each program's main is in its own file.
 LIBSRC	= address util log policy aliasfile aliasfile_walk aliasfile_check \
 	  aliasfile_diag aliasfile_edit amap compile stats mapview verdict \
-	  maillog update sockmap tcptable
+	  maillog update sockmap tcptable peer
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all test check demo install uninstall clean deps bench fmt fuzz
+.PHONY: all test check demo install uninstall clean deps bench fmt fuzz deb
 all: build/aliasctl build/alias-milter build/alias-lookupd
 
 build build/san:
@@ -53,35 +58,38 @@ build/san/%.o: src/%.c | build/san
 CTLSRC	= aliasctl cli report edit import postfix setup doctor
 
 build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
-	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/san/aliasctl: $(CTLSRC:%=build/san/%.o) $(SANOBJ)
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemons read the compiled map only: no YAML, no libyaml.
-DAEMONSRC = address util log policy amap stats mapview verdict daemon
-LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable $(DAEMONSRC)
+DAEMONSRC = address util log policy amap stats mapview verdict daemon listen
+LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable peer $(DAEMONSRC)
 LOOKUPD_LIBS := $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null) -pthread
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs lmdb milter 2>/dev/null) -pthread
 
 build/alias-milter: build/alias-milter.o build/milter.o $(DAEMONSRC:%=build/%.o)
-	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(MILTER_LIBS)
+	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
 
 build/san/alias-milter: build/san/alias-milter.o build/san/milter.o \
     $(DAEMONSRC:%=build/san/%.o)
-	$(CC) $(SANFLAGS) -o $@ $^ $(MILTER_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
 
 build/alias-lookupd: $(LOOKUPDSRC:%=build/%.o)
-	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LOOKUPD_LIBS)
+	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LOOKUPD_LIBS)
 
 build/san/alias-lookupd: $(LOOKUPDSRC:%=build/san/%.o)
-	$(CC) $(SANFLAGS) -o $@ $^ $(LOOKUPD_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LOOKUPD_LIBS)
 
 build/san/test_%.o: tests/unit/test_%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -Isrc -c -o $@ $<
 
 build/san/test_%: build/san/test_%.o $(SANOBJ)
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# The daemons' socket grammar is not in LIBSRC (aliasctl has no sockets).
+build/san/test_listen: build/san/listen.o
 
 deps:
 	@sh tools/deps test
@@ -146,6 +154,24 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/alias-lookupd $(DESTDIR)$(MANDIR)/man8/alias-lookupd.8 \
 	    $(DESTDIR)$(MANDIR)/man8/aliasctl.8 $(DESTDIR)$(MANDIR)/man8/alias-milter.8 \
 	    $(DESTDIR)$(MANDIR)/man5/aliases.yaml.5
+
+# The Debian package: dpkg-buildpackage runs in a copy of the tree
+# (without build/ and .git) under build/deb/, so the tree stays clean;
+# the .deb is copied to build/.  Needs the "deb" packages of tools/deps.
+# The package is built with dpkg-buildflags' flags (DEB_CFLAGS_APPEND
+# and the like change them), not with the flags given to this make:
+# "make CFLAGS=-Werror test" reaches here through the environment.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+deb:
+	@sh tools/deps deb
+	rm -rf build/deb
+	mkdir -p build/deb/aliasctl-$(DEB_VERSION)
+	tar -cf - --exclude=./build --exclude=./.git . | \
+	    tar -xf - -C build/deb/aliasctl-$(DEB_VERSION)
+	cd build/deb/aliasctl-$(DEB_VERSION) && env -u MAKEFLAGS -u MFLAGS \
+	    -u MAKELEVEL -u CFLAGS -u CPPFLAGS -u LDFLAGS -u OPT \
+	    dpkg-buildpackage -us -uc -b -Jauto
+	cp build/deb/aliasctl_$(DEB_VERSION)_*.deb build/
 
 fmt:
 	clang-format -i src/*.c src/*.h tests/unit/*.c

@@ -18,6 +18,7 @@
 
 #include <netdb.h>
 #include <errno.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "listen.h"
 #include "log.h"
 #include "lookupd.h"
 #include "mapview.h"
@@ -35,6 +37,7 @@
 
 #define ALIAS_LOOKUPD_VERSION	"0.1.0"
 #define FD_RESERVE		32	/* descriptors kept for files, logs */
+#define MAIL_USER		"postfix"	/* Postfix's daemons' user */
 
 struct options {
 	int	 foreground;		/* -d */
@@ -54,6 +57,7 @@ struct options {
 /* One listening socket. */
 struct listen_sock {
 	const char *spec;		/* as given */
+	struct listen_spec ls;		/* parsed (listen.h) */
 	int	 proto;
 	int	 fd;
 	struct daemon_sock unix_sock;	/* for unix: */
@@ -68,17 +72,19 @@ static const char usage_text[] =
 "  -v          log every request and its answer\n"
 "  -u USER     run as USER after opening the sockets and the files\n"
 "  -p PIDFILE  write the process id to PIDFILE\n"
-"  -S STATS    stats file (default MAP" STATS_SUFFIX ")\n"
+"  -S STATS    stats file (default DIR/stats/BASE.lookupd.lmdb for -m DIR/BASE)\n"
 "  -L LOG      log to the file LOG, not syslog or stderr (reopened after rotation)\n"
 "  -c MAXCONN  client connections at most (default 4096)\n"
 "  -i IDLE     seconds before an idle connection is closed (default 300)\n"
 "  -r TIMEOUT  seconds for a request to arrive and a reply to be read\n"
 "              (default 10)\n"
 "  -m MAP      map base path: MAP.lmdb and MAP.policy.lmdb (aliasctl compile)\n"
-"  -s LISTEN   serve socketmap on LISTEN: unix:/path or inet:[HOST:]PORT\n"
-"  -t LISTEN   serve tcp_table on LISTEN: unix:/path or inet:[HOST:]PORT\n"
+"  -s LISTEN   serve socketmap on LISTEN (below)\n"
+"  -t LISTEN   serve tcp_table on LISTEN (below)\n"
 "  -V          print the version and exit\n"
-"  -h          print this text\n";
+"  -h          print this text\n"
+"\n"
+LISTEN_HELP;
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t hup_flag;
@@ -167,7 +173,7 @@ open_unix(struct listen_sock *l, const struct daemon_user *u)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	const char *path = l->spec + 5;
+	const char *path = l->ls.path;
 	mode_t	 old;
 	int	 rc;
 
@@ -204,45 +210,24 @@ open_unix(struct listen_sock *l, const struct daemon_user *u)
 }
 
 /*
- * A TCP socket on inet:PORT (127.0.0.1), inet:HOST:PORT or
- * inet:[IPV6]:PORT.  Returns 0 or a sysexits code.
+ * A TCP socket on l->ls: an IPv4 or IPv6 address, or a name resolved in
+ * that family.  Returns 0 or a sysexits code.
  */
 static int
 open_inet(struct listen_sock *l)
 {
 	struct addrinfo hints, *res = NULL;
-	char	 host[256];
-	const char *spec = l->spec + 5, *port, *colon;
-	size_t	 hlen;
+	char	 port[8];
 	int	 on = 1, gai, rc = EX_OSERR;
 
-	if ((colon = strrchr(spec, ':')) == NULL) {
-		snprintf(host, sizeof(host), "127.0.0.1");
-		port = spec;
-	} else {
-		hlen = (size_t)(colon - spec);
-		if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
-			spec++;
-			hlen -= 2;
-		}
-		if (hlen == 0 || hlen >= sizeof(host)) {
-			log_warnx("%s: bad host", l->spec);
-			return EX_USAGE;
-		}
-		memcpy(host, spec, hlen);
-		host[hlen] = '\0';
-		port = colon + 1;
-	}
-	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port)) {
-		log_warnx("%s: bad port", l->spec);
-		return EX_USAGE;
-	}
+	snprintf(port, sizeof(port), "%u", l->ls.port);
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = l->ls.family == LISTEN_INET6 ? AF_INET6 : AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
-		log_warnx("%s: %s", l->spec, gai_strerror(gai));
+	if ((gai = getaddrinfo(l->ls.host, port, &hints, &res)) != 0) {
+		log_warnx("%s: %s: %s", l->spec, l->ls.host,
+		    gai_strerror(gai));
 		return EX_USAGE;
 	}
 	if ((l->fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
@@ -265,12 +250,9 @@ fail:
 static int
 open_listen(struct listen_sock *l, const struct daemon_user *u)
 {
-	if (strncmp(l->spec, "unix:", 5) == 0)
+	if (l->ls.family == LISTEN_UNIX)
 		return open_unix(l, u);
-	if (strncmp(l->spec, "inet:", 5) == 0)
-		return open_inet(l);
-	log_warnx("%s: must be unix:/path or inet:[HOST:]PORT", l->spec);
-	return EX_USAGE;
+	return open_inet(l);
 }
 
 int
@@ -284,7 +266,9 @@ main(int argc, char **argv)
 	struct daemon_detach detach;
 	struct daemon_flusher fl;
 	struct sigaction sa;
+	struct passwd *pw;
 	struct lookupd *d = NULL;
+	struct errbuf e;
 	sigset_t waitmask;
 	char	*mapbase = NULL, *statspath = NULL;
 	int	 ch, i, rc, served = 0;
@@ -360,19 +344,29 @@ main(int argc, char **argv)
 	    (o.stats != NULL && o.stats[0] == '\0') ||
 	    (o.pidfile != NULL && o.pidfile[0] == '\0'))
 		return usage();
+	for (i = 0; i < 2; i++) {
+		ls[i].spec = o.listen[i];
+		if (ls[i].spec != NULL &&
+		    listen_parse(ls[i].spec, &ls[i].ls, &e) == -1) {
+			log_warnx("-%c %s", i == 0 ? 's' : 't', e.msg);
+			return usage();
+		}
+	}
 	if (o.listen[0] != NULL && o.listen[1] != NULL &&
-	    strcmp(o.listen[0], o.listen[1]) == 0) {
+	    listen_same(&ls[0].ls, &ls[1].ls)) {
 		log_warnx("-s and -t name the same socket");
 		return usage();
 	}
 	if (o.verbose)
 		log_init(argv[0], LOG_TO_STDERR, 1);
+	if (o.foreground)
+		log_stamp_stderr();
 	if (o.logfile != NULL && o.logfile[0] == '\0')
 		return usage();
 	if (o.logfile != NULL && (rc = daemon_log_file(o.logfile)) != 0)
 		return rc;
 
-	if ((rc = daemon_map_paths(o.mapbase, o.stats, &mapbase,
+	if ((rc = daemon_map_paths(o.mapbase, o.stats, "lookupd", &mapbase,
 	    &statspath)) != 0)
 		goto done;
 	if (o.pidfile != NULL &&
@@ -382,6 +376,8 @@ main(int argc, char **argv)
 	}
 	if (o.user != NULL && (rc = daemon_lookup_user(o.user, &user)) != 0)
 		goto done;
+	if ((rc = daemon_stats_dir(statspath, &user)) != 0)
+		goto done;
 	if ((rc = raise_nofile(&o.maxconn)) != 0)
 		goto done;
 
@@ -389,7 +385,6 @@ main(int argc, char **argv)
 	    "every lookup gets a temporary error", &cfg.mv, &cfg.stats)) != 0)
 		goto done;
 	for (i = 0; i < 2; i++) {
-		ls[i].spec = o.listen[i];
 		ls[i].proto = i == 0 ? LOOKUPD_SOCKMAP : LOOKUPD_TCPTABLE;
 		if (ls[i].spec != NULL &&
 		    (rc = open_listen(&ls[i], &user)) != 0)
@@ -426,6 +421,13 @@ main(int argc, char **argv)
 	cfg.idle_ms = (int)o.idle * 1000;
 	cfg.io_ms = (int)o.io * 1000;
 	cfg.verbose = o.verbose;
+	/*
+	 * Looked up before the loop: over loopback TCP only the user of a
+	 * lookup's socket tells Postfix's own lookups from a postmap -q.
+	 */
+	cfg.mail_uid = (uid_t)-1;
+	if ((pw = getpwnam(MAIL_USER)) != NULL)
+		cfg.mail_uid = pw->pw_uid;
 	if ((d = lookupd_new(&cfg)) == NULL) {
 		log_warn("server");
 		rc = EX_OSERR;

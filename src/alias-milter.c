@@ -27,6 +27,7 @@
 #include <libmilter/mfapi.h>
 
 #include "daemon.h"
+#include "listen.h"
 #include "log.h"
 #include "mapview.h"
 #include "milter.h"
@@ -72,12 +73,14 @@ static const char usage_text[] =
 "  -l          learn mode: refuse nothing, log and count every would-be verdict\n"
 "  -u USER     run as USER after opening the socket and the files\n"
 "  -p PIDFILE  write the process id to PIDFILE\n"
-"  -S STATS    stats file (default MAP" STATS_SUFFIX ")\n"
+"  -S STATS    stats file (default DIR/stats/BASE.milter.lmdb for -m DIR/BASE)\n"
 "  -L LOG      log to the file LOG, not syslog or stderr (reopened after rotation)\n"
 "  -m MAP      map base path: MAP.lmdb and MAP.policy.lmdb (aliasctl compile)\n"
-"  -s SOCKET   unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
+"  -s SOCKET   listen on SOCKET (below)\n"
 "  -V          print the version and exit\n"
-"  -h          print this text\n";
+"  -h          print this text\n"
+"\n"
+LISTEN_HELP;
 
 static int	 usage(void);
 static int	 setup_paths(const struct options *, struct runtime *);
@@ -93,42 +96,41 @@ usage(void)
 
 /*
  * Fills the paths of rt from the options: absolute paths, the default
- * stats file, and the socket specification checked and, for a unix
- * socket, made absolute.  Returns 0 or a sysexits code.
+ * stats file, and the socket specification (listen.h) checked and
+ * written in libmilter's form, a unix socket's path made absolute.
+ * Returns 0 or a sysexits code.
  */
 static int
 setup_paths(const struct options *o, struct runtime *rt)
 {
-	const char *path = NULL;
+	struct listen_spec ls;
+	struct errbuf e;
+	char	 conn[LISTEN_HOST_MAX + 32];
 	int	 rc;
 
-	if ((rc = daemon_map_paths(o->mapbase, o->stats, &rt->mapbase,
-	    &rt->statspath)) != 0)
+	if ((rc = daemon_map_paths(o->mapbase, o->stats, "milter",
+	    &rt->mapbase, &rt->statspath)) != 0)
 		return rc;
 	if (o->pidfile != NULL &&
 	    (rt->pidfile.path = daemon_abs_path(o->pidfile)) == NULL)
 		return EX_OSERR;
 
-	if (strncmp(o->conn, "unix:", 5) == 0)
-		path = o->conn + 5;
-	else if (strncmp(o->conn, "local:", 6) == 0)
-		path = o->conn + 6;
-	else if (o->conn[0] == '/')
-		path = o->conn;		/* libmilter's bare path form */
-	else if (strncmp(o->conn, "inet:", 5) != 0 &&
-	    strncmp(o->conn, "inet6:", 6) != 0) {
-		log_warnx("%s: socket must be unix:/path, local:/path, "
-		    "inet:PORT@HOST or inet6:PORT@HOST", o->conn);
+	if (listen_parse(o->conn, &ls, &e) == -1) {
+		log_warnx("%s", e.msg);
 		return EX_USAGE;
 	}
-	if (path == NULL) {
-		if ((rt->conn = strdup(o->conn)) == NULL) {
+	if (ls.family != LISTEN_UNIX) {
+		if (listen_milter_conn(&ls, conn, sizeof(conn)) == -1) {
+			log_warnx("%s: too long", o->conn);
+			return EX_USAGE;
+		}
+		if ((rt->conn = strdup(conn)) == NULL) {
 			log_warn("strdup");
 			return EX_OSERR;
 		}
 		return 0;
 	}
-	if ((rc = daemon_sock_path(&rt->sock, o->conn, path)) != 0)
+	if ((rc = daemon_sock_path(&rt->sock, o->conn, ls.path)) != 0)
 		return rc;
 	if (asprintf(&rt->conn, "unix:%s", rt->sock.path) == -1) {
 		rt->conn = NULL;
@@ -242,11 +244,15 @@ main(int argc, char **argv)
 	    (o.logfile != NULL && o.logfile[0] == '\0'))
 		return usage();
 
+	if (o.foreground)
+		log_stamp_stderr();
 	if (o.logfile != NULL && (rc = daemon_log_file(o.logfile)) != 0)
 		goto done;
 	if ((rc = setup_paths(&o, &rt)) != 0)
 		goto done;
 	if (o.user != NULL && (rc = daemon_lookup_user(o.user, &rt.user)) != 0)
+		goto done;
+	if ((rc = daemon_stats_dir(rt.statspath, &rt.user)) != 0)
 		goto done;
 
 	config.learn = o.learn;

@@ -863,6 +863,12 @@ af_edit_add(const char *text, size_t len, const struct af_new_alias *na,
 			goto notutf8;
 		ed_adds(&b, eol);
 	}
+	if (na->created != NULL) {
+		ed_indent(&b, scol);
+		ed_adds(&b, "created: ");
+		ed_adds(&b, na->created);
+		ed_adds(&b, eol);
+	}
 	if (na->receive_only) {
 		ed_indent(&b, scol);
 		ed_adds(&b, "receive_only: true");

@@ -35,6 +35,7 @@ struct af_new_alias {
 	const char *const *to;		/* canonical target addresses */
 	size_t	nto;
 	const char *note;
+	const char *created;		/* "YYYY-MM-DD" */
 	const char *expires;		/* "YYYY-MM-DD" */
 	int	receive_only;
 };

@@ -46,6 +46,7 @@ static const struct keydef {
     [K_EXPIRES] = {"expires", CTX_ALIAS, "a date"},
 };
 
+static const char *key_suggest(enum ctx, const char *, size_t);
 static int is_start(const yaml_event_t *);
 static const char *node_kind(const yaml_event_t *);
 static int is_textblank(int);
@@ -228,6 +229,33 @@ walk_root(struct loader *l, const yaml_event_t *ev)
 	}
 }
 
+/*
+ * The known key of mapping ctx nearest to the unknown key s (len
+ * bytes), or NULL when none is near: within an optimal string alignment
+ * distance of 2, or 1 for a known key of four characters or fewer (else
+ * "to" would be suggested for any two letters).  Of equally near keys
+ * the first in keydefs[] wins.  Returns a static string.
+ */
+static const char *
+key_suggest(enum ctx ctx, const char *s, size_t len)
+{
+	const char *best = NULL;
+	int	 k, d, max, bestd = 3;	/* more than any limit */
+
+	for (k = K_MAP; k < K_COUNT; k++) {
+		if (keydefs[k].ctx != ctx)
+			continue;
+		max = strlen(keydefs[k].name) <= 4 ? 1 : 2;
+		d = str_distance(s, len, keydefs[k].name,
+		    strlen(keydefs[k].name), max);
+		if (d <= max && d < bestd) {
+			best = keydefs[k].name;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
 /* A key in a mapping frame. */
 static void
 walk_key(struct loader *l, struct frame *f, const yaml_event_t *ev)
@@ -283,7 +311,14 @@ walk_key(struct loader *l, struct frame *f, const yaml_event_t *ev)
 		}
 	}
 	if (k == K_COUNT) {
-		diag_add(&l->msg, 0, &pos, "unknown key '%s'", diag_quote(s, len, q));
+		const char *hint = key_suggest(f->ctx, s, len);
+
+		if (hint != NULL)
+			diag_add(&l->msg, 0, &pos, "unknown key '%s'; did you "
+			    "mean \"%s\"?", diag_quote(s, len, q), hint);
+		else
+			diag_add(&l->msg, 0, &pos, "unknown key '%s'",
+			    diag_quote(s, len, q));
 		f->key = K_IGNORE;
 	} else if (f->seen[k].line != 0) {
 		diag_add(&l->msg, 0, &pos, "duplicate key '%s' (first at line %u)",

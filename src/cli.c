@@ -37,7 +37,8 @@ static const char usage_text[] =
 "  new LABEL [--domain DOMAIN] [--note TEXT] [--receive-only] [--expires DATE]\n"
 "                     add a fresh random alias LABEL.XXXXXX@DOMAIN, print it\n"
 "  list [--revoked] [--json]\n"
-"                     every alias with its state, hits, last seen and note\n"
+"                     every alias: state, expiry, hits, hits after revoke,\n"
+"                     last seen, note\n"
 "  import --maillog LOG [--since YYYY-MM-DD] | --virtual FILE [--apply]\n"
 "                     propose aliases (YAML) from a catch-all mail log\n"
 "                     or a virtual(5) file; --apply adds them, then compiles\n"
@@ -53,7 +54,7 @@ static const char usage_text[] =
 "Options:\n"
 "  -f FILE  alias file (default: $ALIASCTL_FILE, else " DEFAULT_FILE ")\n"
 "  -m MAP   map base path (default: the file's map: key, else FILE without .yaml)\n"
-"  -S STATS hit counters file (default: MAP.stats.lmdb)\n"
+"  -S STATS one hit counters file (default: the daemons' in MAP's stats/)\n"
 "  -v       say more: how an edit updated the map\n"
 "  -V       print the version and exit\n"
 "  -h       print this text\n";

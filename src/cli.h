@@ -18,7 +18,7 @@
 struct options {
 	const char *file;	/* -f, $ALIASCTL_FILE or DEFAULT_FILE */
 	const char *mapbase;	/* -m, or NULL: derived from the file */
-	const char *stats;	/* -S, or NULL: MAP.stats.lmdb */
+	const char *stats;	/* -S, or NULL: the daemons' default files */
 };
 
 /* Prints the usage text to stderr.  Returns EX_USAGE. */

@@ -30,6 +30,28 @@
 #define FLUSH_WARN_EVERY	60	/* seconds between repeated warnings */
 
 static void	*flusher_run(void *);
+static char	*dir_of(const char *);
+
+/*
+ * Returns the directory of the absolute path path ("/" for "/x") in new
+ * memory the caller frees, or NULL (logged).
+ */
+static char *
+dir_of(const char *path)
+{
+	char	*dir, *slash;
+
+	if ((dir = strdup(path)) == NULL) {
+		log_warn("strdup");
+		return NULL;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	return dir;
+}
 
 char *
 daemon_abs_path(const char *path)
@@ -54,24 +76,63 @@ daemon_abs_path(const char *path)
 }
 
 int
-daemon_map_paths(const char *mapbase, const char *stats, char **mapbasep,
-    char **statsp)
+daemon_map_paths(const char *mapbase, const char *stats, const char *daemon,
+    char **mapbasep, char **statsp)
 {
-	char	*def = NULL;
-
 	*statsp = NULL;
 	if ((*mapbasep = daemon_abs_path(mapbase)) == NULL)
 		return EX_OSERR;
 	if (stats == NULL) {
-		if (asprintf(&def, "%s%s", mapbase, STATS_SUFFIX) == -1) {
-			log_warn("asprintf");
-			return EX_OSERR;
-		}
-		*statsp = daemon_abs_path(def);
-		free(def);
+		if ((*statsp = stats_default_path(*mapbasep, daemon)) == NULL)
+			log_warn("stats file path");
 	} else
 		*statsp = daemon_abs_path(stats);
 	return *statsp == NULL ? EX_OSERR : 0;
+}
+
+int
+daemon_stats_dir(const char *statspath, const struct daemon_user *u)
+{
+	struct stat st;
+	char	*dir;
+	int	 rc = 0, may;
+
+	if ((dir = dir_of(statspath)) == NULL)
+		return EX_CANTCREAT;
+	if (stat(dir, &st) == -1 && errno == ENOENT) {
+		if (mkdir(dir, 0750) == -1 || stat(dir, &st) == -1) {
+			log_warn("%s: cannot create the stats directory", dir);
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+		if (u->set && chown(dir, u->uid, u->gid) == -1) {
+			log_warn("%s: chown to %s", dir, u->name);
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+		log_info("%s: stats directory created", dir);
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_warnx("%s: not a directory", dir);
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	if (u->set)
+		may = (st.st_uid == u->uid && (st.st_mode & S_IWUSR)) ||
+		    (st.st_uid != u->uid && st.st_gid == u->gid &&
+		    (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH);
+	else
+		may = access(dir, W_OK) == 0;
+	if (!may)
+		log_warnx("WARNING: %s: %s may not create files here: after "
+		    "the stats file is removed (to reset the counters) "
+		    "nothing is counted until a restart; give the directory "
+		    "to %s", dir, u->set ? u->name : "this user",
+		    u->set ? u->name : "the daemon's user");
+out:
+	free(dir);
+	return rc;
 }
 
 int
@@ -136,7 +197,7 @@ int
 daemon_socket_perms(struct daemon_sock *s, const struct daemon_user *u)
 {
 	struct stat dst, sst;
-	char	*dir, *slash;
+	char	*dir;
 
 	if (stat(s->path, &sst) == -1) {
 		log_warn("%s", s->path);
@@ -145,15 +206,8 @@ daemon_socket_perms(struct daemon_sock *s, const struct daemon_user *u)
 	s->dev = sst.st_dev;
 	s->ino = sst.st_ino;
 	s->created = 1;
-	if ((dir = strdup(s->path)) == NULL) {
-		log_warn("strdup");
+	if ((dir = dir_of(s->path)) == NULL)
 		return EX_OSERR;
-	}
-	slash = strrchr(dir, '/');	/* the path is absolute */
-	if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
 	if (stat(dir, &dst) == -1) {
 		log_warn("%s", dir);
 		free(dir);

@@ -67,10 +67,23 @@ char	*daemon_abs_path(const char *path);
 
 /*
  * Fills *mapbase and *statspath (absolute, new memory): the map base
- * path, and stats or by default MAP.stats.lmdb.  Returns 0 or EX_OSERR.
+ * path, and stats or by default the daemon's own file
+ * (stats_default_path(): DIR/stats/BASE.DAEMON.lmdb for daemon "milter"
+ * or "lookupd").  Returns 0 or EX_OSERR.
  */
 int	daemon_map_paths(const char *mapbase, const char *stats,
-	    char **mapbasep, char **statsp);
+	    const char *daemon, char **mapbasep, char **statsp);
+
+/*
+ * Makes sure the directory of the stats file exists and that the daemon
+ * may create files in it once it runs as u: the stats files are its
+ * own, and it must be able to start a new one after an administrator
+ * removed the old one (to reset the counters).  A missing directory is
+ * created (mode 0750, owned by u when set; its parent must exist); an
+ * existing one where u could not create files is only warned about.
+ * Returns 0, or EX_CANTCREAT (said why).
+ */
+int	daemon_stats_dir(const char *statspath, const struct daemon_user *u);
 
 /* Looks up user into *u.  Returns 0 or EX_NOUSER / EX_OSERR. */
 int	daemon_lookup_user(const char *user, struct daemon_user *u);

@@ -66,7 +66,7 @@ cmd_add(const struct options *o, int argc, char **argv)
 	struct addr a;
 	struct cli_args args;
 	const char *to[EDIT_TO_MAX], *addr = NULL, *v;
-	char	 key[ADDR_BUF], (*tobuf)[ADDR_BUF] = NULL;
+	char	 key[ADDR_BUF], today[DATE_BUF], (*tobuf)[ADDR_BUF] = NULL;
 	size_t	 nto = 0;
 	int	 k, r, rc;
 
@@ -118,6 +118,8 @@ cmd_add(const struct options *o, int argc, char **argv)
 	ed.key = ed.add.key = key;
 	ed.add.to = to;
 	ed.add.nto = nto;
+	date_format(date_today(), today);
+	ed.add.created = today;
 	rc = edit_file(o, &ed);
 out:
 	free(tobuf);
@@ -635,7 +637,7 @@ cmd_new(const struct options *o, int argc, char **argv)
 	struct cli_args args;
 	const char *label = NULL, *domain = NULL, *v;
 	char	 lab[64], rnd[NEW_LEN + 1], cand[ADDR_BUF], key[ADDR_BUF];
-	char	 dom[256];
+	char	 dom[256], today[DATE_BUF];
 	size_t	 len;
 	int	 i, k, di, rc;
 
@@ -715,6 +717,8 @@ cmd_new(const struct options *o, int argc, char **argv)
 		goto out;
 	}
 	ed.key = ed.add.key = key;
+	date_format(date_today(), today);
+	ed.add.created = today;
 	ed.quiet = 1;
 	if ((rc = edit_file(o, &ed)) != 0)
 		goto out;

@@ -31,8 +31,13 @@ static long long log_checked_ms;
 static int log_reopen_failed;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
+#define LOG_STAMP_BUF	64
+
+static int log_stderr_stamp;
+
 static void	log_file_write(const char *);
 static void	log_file_check(void);
+static void	log_timestamp(char *, size_t);
 
 void
 log_init(const char *progname, int where, int verbose)
@@ -110,32 +115,62 @@ log_file_check(void)
 }
 
 /*
- * Writes "TIMESTAMP NAME[PID]: msg" and a newline with one write(2):
- * the timestamp RFC 3339 in local time with milliseconds and the UTC
- * offset, as 2026-12-06T04:35:12.123+01:00.
+ * The time now, RFC 3339 in local time with milliseconds and the UTC
+ * offset, as 2026-12-06T04:35:12.123+01:00, into buf (LOG_STAMP_BUF
+ * bytes).
  */
 static void
-log_file_write(const char *msg)
+log_timestamp(char *buf, size_t size)
 {
 	struct timespec ts;
 	struct tm tm;
-	char	 line[2304], stamp[40], zone[8];
-	int	 n;
+	char	 stamp[24], zone[8];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);	/* +0100 */
-	n = snprintf(line, sizeof(line), "%s.%03ld%.3s:%s %s[%ld]: %s\n",
-	    stamp, ts.tv_nsec / 1000000, zone, zone + 3, log_name,
-	    (long)getpid(), msg);
+	snprintf(buf, size, "%s.%03d%.3s:%.2s", stamp,
+	    (int)(ts.tv_nsec / 1000000) % 1000, zone, zone + 3);
+}
+
+void
+log_stamp_stderr(void)
+{
+	struct stat st;
+	unsigned long long dev, ino;
+	const char *js = getenv("JOURNAL_STREAM");
+
+	/* systemd's journal stamps the lines itself (systemd.exec(5)). */
+	if (js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev ==
+	    dev && (unsigned long long)st.st_ino == ino)
+		return;
+	log_stderr_stamp = 1;
+}
+
+/*
+ * Writes "TIMESTAMP NAME[PID]: msg" and a newline with one write(2), the
+ * timestamp as log_timestamp() writes it.
+ */
+static void
+log_file_write(const char *msg)
+{
+	char	 line[2304], stamp[LOG_STAMP_BUF];
+	int	 n;
+
+	log_timestamp(stamp, sizeof(stamp));
+	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s\n", stamp,
+	    log_name, (long)getpid(), msg);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	pthread_mutex_lock(&log_mu);
 	log_file_check();
-	(void)write(log_fd, line, (size_t)n);
+	if (write(log_fd, line, (size_t)n) == -1) {
+		/* Nowhere left to say so. */
+	}
 	pthread_mutex_unlock(&log_mu);
 }
 
@@ -165,6 +200,16 @@ log_vmsg(int pri, const char *fmt, va_list ap, int with_errno)
 			syslog(pri, "%s: %s", buf, strerror(saved));
 		else
 			syslog(pri, "%s", buf);
+	} else if (log_stderr_stamp) {
+		char	 stamp[LOG_STAMP_BUF];
+
+		log_timestamp(stamp, sizeof(stamp));
+		if (with_errno)
+			fprintf(stderr, "%s %s[%ld]: %s: %s\n", stamp, log_name,
+			    (long)getpid(), buf, strerror(saved));
+		else
+			fprintf(stderr, "%s %s[%ld]: %s\n", stamp, log_name,
+			    (long)getpid(), buf);
 	} else if (with_errno)
 		fprintf(stderr, "%s: %s: %s\n", log_name, buf, strerror(saved));
 	else

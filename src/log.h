@@ -27,6 +27,12 @@ const char *log_progname(void);
  * on to the old file (said once in it).  Returns 0, or -1 (errno).
  */
 int	log_to_file(const char *path);
+/*
+ * From now on, lines on stderr start as the log file's do, with an RFC
+ * 3339 timestamp and NAME[PID], unless stderr is systemd's journal,
+ * which stamps them itself (a daemon in the foreground, -d).
+ */
+void	log_stamp_stderr(void);
 /* Nonzero once log_to_file() succeeded. */
 int	log_has_file(void);
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -59,6 +59,7 @@
 #include "log.h"
 #include "lookupd.h"
 #include "mapview.h"
+#include "peer.h"
 #include "sockmap.h"
 #include "tcptable.h"
 #include "util.h"
@@ -69,11 +70,26 @@
 #define LISTEN_MAX	2
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE */
 #define WARN_EVERY_MS	60000
+/*
+ * Pairing (peer.h, PEER_PAIRED): the accepted aliases whose first lookup
+ * was counted and whose second is still due.  Postfix makes the second
+ * (cleanup's) within milliseconds of the first; a pairing older than
+ * PAIR_WINDOW seconds has lost its partner (a later restriction or a
+ * milter refused the recipient after smtpd's lookup) and is dropped.
+ * A fixed table: two aliases that share a slot cost at most one count.
+ */
+#define PAIR_SLOTS	4096		/* a power of two */
+#define PAIR_WINDOW	10		/* seconds */
+
+struct pair_slot {
+	uint64_t hash;			/* digest_of() the alias; 0: free */
+	time_t	 until;
+};
 
 struct conn {
 	int	 fd;
 	int	 proto;
-	int	 count;			/* count hits from this peer */
+	enum peer_kind peer;		/* whose lookups these are (peer.h) */
 	int	 sendmail;		/* asked a Sendmail map: never idle out */
 	int	 eof;			/* the peer shut down its side */
 	int	 closing;		/* close once the replies are sent */
@@ -104,6 +120,7 @@ struct lookupd {
 	long long warned_ms;
 	char	 reply[SOCKMAP_REPLY_WIRE_MAX];	/* one encoded reply */
 	char	 key[TCPTABLE_KEY_MAX + 1];	/* one decoded key */
+	struct pair_slot pairs[PAIR_SLOTS];
 };
 
 static void	fold(char *, const char *, size_t);
@@ -112,14 +129,14 @@ static int	propagate_ext(struct lookupd_answer *, const char *, size_t);
 static void	answer_domain(struct mapview *, const struct mapview_pair *,
 		    const char *, struct lookupd_answer *);
 static void	answer_address(struct mapview *, const struct mapview_pair *,
-		    struct stats *, const char *, unsigned, int32_t, time_t,
-		    struct lookupd_answer *);
+		    const char *, unsigned, int32_t, struct lookupd_answer *);
 static void	answer_sendmail_alias(struct mapview *,
 		    const struct mapview_pair *, const char *,
 		    struct lookupd_answer *);
 static void	sendmail_error(struct lookupd_answer *, const char *);
 static unsigned	map_flags(const struct sockmap_request *);
-static int	peer_is_cleanup(int);
+static void	count_answer(struct lookupd *, const struct conn *, unsigned,
+		    const struct lookupd_answer *, time_t);
 static void	conn_close(struct lookupd *, int);
 static void	conn_accept(struct lookupd *, const struct listener *,
 		    long long);
@@ -266,8 +283,7 @@ answer_domain(struct mapview *mv, const struct mapview_pair *pair,
  */
 static void
 answer_address(struct mapview *mv, const struct mapview_pair *pair,
-    struct stats *stats, const char *key, unsigned flags, int32_t today,
-    time_t now, struct lookupd_answer *a)
+    const char *key, unsigned flags, int32_t today, struct lookupd_answer *a)
 {
 	struct verdict_result r;
 	struct addr ak;
@@ -300,9 +316,8 @@ answer_address(struct mapview *mv, const struct mapview_pair *pair,
 	 * from the one at RCPT: only its refusals, which are never
 	 * delivered, are counted (alias-milter counts its hits).
 	 */
-	if (stats != NULL && (!(flags & LOOKUPD_SENDMAIL) ||
-	    verdict_refuses(r.verdict)))
-		verdict_count(stats, &r, now);
+	a->vr = r;
+	a->decided = !(flags & LOOKUPD_SENDMAIL) || verdict_refuses(r.verdict);
 	switch (r.verdict) {
 	case VERDICT_REVOKED:
 	case VERDICT_EXPIRED:
@@ -434,9 +449,8 @@ map_flags(const struct sockmap_request *sr)
 }
 
 void
-lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
-    size_t keylen, unsigned flags, int32_t today, time_t now,
-    struct lookupd_answer *a)
+lookupd_answer(struct mapview *mv, const char *key, size_t keylen,
+    unsigned flags, int32_t today, struct lookupd_answer *a)
 {
 	const struct mapview_pair *pair;
 	struct errbuf e;
@@ -447,6 +461,7 @@ lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
 	a->verdict = "not-ours";
 	a->len = 0;
 	a->value[0] = '\0';
+	a->decided = 0;
 	/* No key of the map is this long or holds a NUL: we know that. */
 	if (keylen == 0 || keylen > LOOKUPD_KEY_MAX ||
 	    memchr(key, '\0', keylen) != NULL) {
@@ -472,7 +487,7 @@ lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
 	} else {
 		memcpy(copy, key, keylen);
 		copy[keylen] = '\0';
-		answer_address(mv, pair, stats, copy, flags, today, now, a);
+		answer_address(mv, pair, copy, flags, today, a);
 	}
 	if (pair != NULL) {
 		mapview_read_end(pair);
@@ -486,31 +501,43 @@ lookupd_answer(struct mapview *mv, struct stats *stats, const char *key,
 }
 
 /*
- * Nonzero when the peer of the unix socket fd is Postfix's cleanup(8).
- * It looks up every recipient that smtpd(8) already looked up (and
- * counted) at RCPT time, so its lookups are not counted again.
+ * Counts the verdict of answer a to a lookup from c, as the asker's kind
+ * says (peer.h): a lookup that decides a delivery once.  Sendmail's
+ * maps are counted as lookupd_answer() says whoever asks: Sendmail runs
+ * as root, like an administrator.  For PEER_PAIRED, an accepted alias
+ * is counted on every other lookup within PAIR_WINDOW seconds: the
+ * first of smtpd's and cleanup's, whichever peer asks.  Refusals are
+ * asked only by smtpd and always counted.
  */
-static int
-peer_is_cleanup(int fd)
+static void
+count_answer(struct lookupd *d, const struct conn *c, unsigned flags,
+    const struct lookupd_answer *a, time_t now)
 {
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	char	 path[64], comm[32];
-	ssize_t	 n;
-	int	 cfd;
+	struct pair_slot *ps;
+	uint64_t h;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
-	    cr.pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)cr.pid);
-	if ((cfd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(cfd, comm, sizeof(comm) - 1);
-	close(cfd);
-	if (n <= 0)
-		return 0;
-	comm[n] = '\0';
-	return strcmp(comm, "cleanup\n") == 0;
+	if (d->cfg->stats == NULL || !a->decided)
+		return;
+	if (!(flags & LOOKUPD_SENDMAIL)) {
+		if (c->peer == PEER_REPEAT || c->peer == PEER_ADMIN)
+			return;
+		if (c->peer == PEER_PAIRED &&
+		    (a->vr.verdict == VERDICT_ACCEPT ||
+		    a->vr.verdict == VERDICT_POSTMASTER)) {
+			if ((h = digest_of(a->vr.alias,
+			    strlen(a->vr.alias))) == 0)
+				h = 1;
+			ps = &d->pairs[h & (PAIR_SLOTS - 1)];
+			if (ps->hash == h && ps->until >= now) {
+				ps->hash = 0;	/* the second of the pair */
+				return;
+			}
+			ps->hash = h;
+			ps->until = now + PAIR_WINDOW;
+		}
+	} else if (c->peer == PEER_REPEAT)
+		return;
+	verdict_count(d->cfg->stats, &a->vr, now);
 }
 
 struct lookupd *
@@ -580,6 +607,7 @@ static void
 conn_accept(struct lookupd *d, const struct listener *l, long long now)
 {
 	struct conn *c;
+	char	 who[64];
 	int	 fd;
 
 	for (;;) {
@@ -609,11 +637,16 @@ conn_accept(struct lookupd *d, const struct listener *l, long long now)
 		c->proto = l->proto;
 		c->id = ++d->seq;
 		c->last_ms = now;
-		c->count = d->cfg->stats != NULL && !peer_is_cleanup(fd);
+		c->peer = peer_classify(fd, d->cfg->mail_uid, who,
+		    sizeof(who));
 		d->conns[d->nconns++] = c;
-		log_debug("conn=%llu: %s connection%s", c->id,
+		log_debug("conn=%llu: %s connection from %s: %s", c->id,
 		    c->proto == LOOKUPD_SOCKMAP ? "socketmap" : "tcp_table",
-		    c->count ? "" : " from cleanup (hits not counted)");
+		    who, c->peer == PEER_RCPT ? "hits counted" :
+		    c->peer == PEER_PAIRED ? "accepted aliases counted once "
+		    "per pair of lookups" : c->peer == PEER_REPEAT ?
+		    "repeats smtpd's lookups, not counted" :
+		    "no delivery decision, not counted");
 	}
 }
 
@@ -730,8 +763,9 @@ log_request(const struct conn *c, const char *key, size_t keylen,
 	    a->status == LOOKUPD_FOUND ? "found " :
 	    a->status == LOOKUPD_TEMP ? "temp " : "notfound",
 	    a->status == LOOKUPD_FOUND ? a->value :
-	    a->status == LOOKUPD_TEMP ? a->reason : "", c->count ? "" :
-	    " (not counted)");
+	    a->status == LOOKUPD_TEMP ? a->reason : "",
+	    c->peer == PEER_REPEAT || c->peer == PEER_ADMIN ?
+	    " (not counted)" : "");
 }
 
 /*
@@ -790,10 +824,8 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 		if (c->proto == LOOKUPD_SOCKMAP && (flags |= map_flags(&sr)) &
 		    (LOOKUPD_SENDMAIL | LOOKUPD_SENDMAIL_ALIAS))
 			c->sendmail = 1;
-		/* Sendmail's alias expansions are not recipients. */
-		lookupd_answer(d->cfg->mv, c->count &&
-		    !(flags & LOOKUPD_SENDMAIL_ALIAS) ? d->cfg->stats : NULL,
-		    key, keylen, flags, today, now, &a);
+		lookupd_answer(d->cfg->mv, key, keylen, flags, today, &a);
+		count_answer(d, c, flags, &a, now);
 		if (d->cfg->verbose)
 			log_request(c, key, keylen, &a);
 		if (conn_reply(d, c, &a, NULL) == -1)

@@ -14,9 +14,12 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
 #include <time.h>
 
 #include "amap.h"
+#include "verdict.h"
 
 struct mapview;
 struct stats;
@@ -52,13 +55,22 @@ struct lookupd_answer {
 					   "domain", "not-ours", "too-long" */
 	size_t	 len;			/* of value */
 	char	 value[LOOKUPD_VALUE_MAX];	/* LOOKUPD_FOUND; NUL-ended */
+	/*
+	 * decided: the key was a recipient address and vr its verdict, to
+	 * be counted (verdict_count()) when the asker's lookups count:
+	 * every address of a Postfix map, only the refusals of Sendmail's
+	 * virtusertable (Sendmail asks again for the accepted ones at each
+	 * delivery attempt), never Sendmail's alias expansions.
+	 */
+	int	 decided;
+	struct verdict_result vr;
 };
 
 /*
  * Answers key (keylen bytes, as the client sent it) from the live map
- * mv on day today.  When stats is not NULL the verdict is counted at
- * now as alias-milter counts it (bare domain keys are not).  Fills *a;
- * never fails: an unreadable map is LOOKUPD_TEMP, never NOTFOUND.
+ * mv on day today.  Counts nothing: a->decided says whether the verdict
+ * is one to count (bare domain keys are not).  Fills *a; never fails: an
+ * unreadable map is LOOKUPD_TEMP, never NOTFOUND.
  * flags:
  *   LOOKUPD_PROPAGATE  append an unmatched subaddress to each target, as
  *                      Postfix's propagate_unmatched_extensions
@@ -87,9 +99,8 @@ struct lookupd_answer {
 /* The socketmap names of Sendmail's maps: its K line, its AliasFile. */
 #define LOOKUPD_SENDMAIL_MAP	"virtuser"
 #define LOOKUPD_SENDMAIL_ALIASES "Alias"	/* Alias0, Alias1, ... */
-void	lookupd_answer(struct mapview *mv, struct stats *stats,
-	    const char *key, size_t keylen, unsigned flags, int32_t today,
-	    time_t now, struct lookupd_answer *a);
+void	lookupd_answer(struct mapview *mv, const char *key, size_t keylen,
+	    unsigned flags, int32_t today, struct lookupd_answer *a);
 
 struct lookupd_config {
 	struct mapview *mv;
@@ -100,6 +111,8 @@ struct lookupd_config {
 	int	 io_ms;			/* a request, or sending replies, may
 					   take this long */
 	int	 verbose;		/* log every request (log_debug) */
+	uid_t	 mail_uid;		/* Postfix's user, or (uid_t)-1; see
+					   peer.h */
 };
 
 struct lookupd;

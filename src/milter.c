@@ -1,8 +1,10 @@
 /*
  * milter.c: alias-milter's libmilter callbacks.  Every recipient is
  * decided at RCPT time by verdict_decide() (verdict.h) over the live map
- * (mapview.h), counted (stats.h) and logged in one line; the rest of the
- * SMTP dialogue is negotiated away.  The message itself is never
+ * (mapview.h), counted (stats.h) and logged in one line; at DATA one
+ * more line gives the transaction's queue id and the recipients the
+ * message was accepted for.  The rest of the SMTP dialogue is
+ * negotiated away.  The message itself is never
  * changed, so the filter asks for no actions.
  *
  * State: the configuration handed over by milter_register() (set once,
@@ -33,6 +35,12 @@
 /* Room for a cleaned text: every byte may double ("%%"), plus "...". */
 #define CLEAN_BUF	(2 * MILTER_TEXT_MAX + 4)
 #define CLIENT_BUF	(CLEAN_BUF + INET6_ADDRSTRLEN + 2)
+/*
+ * The DATA line's lists of accepted recipients and their aliases:
+ * bounded, so that the line stays one syslog line; what does not fit
+ * ends the list with "..." (accepted= still counts every one).
+ */
+#define LIST_BUF	1024
 
 /*
  * Steps we turn off.  We ask for no "no reply" steps (SMFIP_NR_*) even
@@ -50,12 +58,28 @@
 #define PROTO_OFF	(SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | \
 			 SMFIP_NOBODY | SMFIP_NOUNKNOWN)
 
-/* One SMTP connection. */
+/* A bounded comma-separated list for one log line. */
+struct loglist {
+	char	 text[LIST_BUF];
+	size_t	 len;
+	int	 cut;			/* an item did not fit */
+};
+
+/*
+ * One SMTP connection, and its current transaction (from MAIL FROM on):
+ * Postfix names its queue file only after the first accepted recipient,
+ * so the first RCPT lines carry no queue id and the DATA line gives it
+ * with everything the message was accepted for.
+ */
 struct conn {
 	unsigned long long id;		/* from milter_config.conn_seq */
 	int	 null_sender;		/* MAIL FROM:<> in this transaction */
 	char	 client[CLIENT_BUF];	/* "name[address]" */
 	char	 from[CLEAN_BUF];	/* sender, cleaned, without <> */
+	unsigned accepted;		/* recipients of this transaction */
+	unsigned refused;
+	struct loglist to;		/* accepted: "<rcpt>,<rcpt>" */
+	struct loglist aliases;		/* their aliases, each once */
 };
 
 /* A reply for refused recipients: code, enhanced code, text. */
@@ -81,6 +105,10 @@ static const struct reply reply_tempfail = { "451", "4.3.0",
 static struct milter_config *cfg;	/* set once by milter_register() */
 
 static struct conn *conn_get(SMFICTX *);
+static void	 txn_reset(struct conn *);
+static void	 loglist_add(struct loglist *, const char *, int);
+static const char *loglist_text(struct loglist *);
+static const char *macro_qid(SMFICTX *);
 static void	 text_clean(const char *in, char *out, size_t outsize,
 		    int reply);
 static int	 sender_is_null(const char *);
@@ -121,6 +149,76 @@ conn_get(SMFICTX *ctx)
 		return NULL;
 	}
 	return c;
+}
+
+/* Forgets the transaction: MAIL FROM starts a new one. */
+static void
+txn_reset(struct conn *c)
+{
+	c->null_sender = 0;
+	c->from[0] = '\0';
+	c->accepted = c->refused = 0;
+	memset(&c->to, 0, sizeof(c->to));
+	memset(&c->aliases, 0, sizeof(c->aliases));
+}
+
+/*
+ * Appends item to l, comma-separated, in angle brackets when bracket is
+ * set; an item that does not fit is dropped and marks l cut, and with
+ * bracket unset an item already listed is not added again.
+ */
+static void
+loglist_add(struct loglist *l, const char *item, int bracket)
+{
+	char	 buf[CLEAN_BUF + 4];
+	size_t	 n, i;
+
+	snprintf(buf, sizeof(buf), bracket ? "<%s>" : "%s", item);
+	n = strlen(buf);
+	if (!bracket)
+		for (i = 0; i + n <= l->len; i++)
+			if ((i == 0 || l->text[i - 1] == ',') &&
+			    memcmp(l->text + i, buf, n) == 0 &&
+			    (i + n == l->len || l->text[i + n] == ','))
+				return;
+	/* Room for ",", the item, and ",..." with its NUL at the end. */
+	if (l->cut || l->len + 1 + n + 5 > sizeof(l->text)) {
+		l->cut = 1;
+		return;
+	}
+	if (l->len > 0)
+		l->text[l->len++] = ',';
+	memcpy(l->text + l->len, buf, n);
+	l->len += n;
+	l->text[l->len] = '\0';
+}
+
+/* The list for the log: "-" when empty, ",..." at the end when cut. */
+static const char *
+loglist_text(struct loglist *l)
+{
+	if (l->cut) {
+		memcpy(l->text + l->len, l->len > 0 ? ",..." : "...",
+		    l->len > 0 ? 5 : 4);
+		return l->text;
+	}
+	return l->len > 0 ? l->text : "-";
+}
+
+/*
+ * The queue id (macro "i") or "-": Postfix sets it only once it has a
+ * queue file, which is after the first accepted recipient.  Returns a
+ * string libmilter owns until the next callback.
+ */
+static const char *
+macro_qid(SMFICTX *ctx)
+{
+	char	 mac_qid[] = "i";
+	const char *qid;
+
+	if ((qid = smfi_getsymval(ctx, mac_qid)) == NULL || qid[0] == '\0')
+		return "-";
+	return qid;
 }
 
 /*
@@ -269,6 +367,7 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	char	 macros[] = MILTER_RCPT_MACROS;
+	char	 data_macros[] = MILTER_DATA_MACROS;
 
 	(void)f2;
 	(void)f3;
@@ -281,10 +380,11 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "refuses itself are not counted");
 	/*
 	 * Once a milter names any macro list, Postfix sends no macros at
-	 * the other steps: so this one list is all we receive.
+	 * the other steps: so these two lists are all we receive.
 	 */
 	if ((*pf0 & SMFIF_SETSYMLIST) != 0 &&
-	    smfi_setsymlist(ctx, SMFIM_ENVRCPT, macros) != MI_SUCCESS)
+	    (smfi_setsymlist(ctx, SMFIM_ENVRCPT, macros) != MI_SUCCESS ||
+	    smfi_setsymlist(ctx, SMFIM_DATA, data_macros) != MI_SUCCESS))
 		log_warnx("smfi_setsymlist failed");
 	return SMFIS_CONTINUE;
 }
@@ -312,16 +412,28 @@ milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	else
 		text_clean(hostname, name, sizeof(name), 0);
 	snprintf(c->client, sizeof(c->client), "%s[%s]", name, addr);
-	c->null_sender = 0;
-	c->from[0] = '\0';
+	txn_reset(c);
 	return SMFIS_CONTINUE;
 }
 
-/* DATA: only answered, see PROTO_OFF. */
+/*
+ * DATA (kept on, see PROTO_OFF): Postfix has its queue id now.  One line
+ * joins it to the transaction: what was accepted (to= the recipients,
+ * alias= their aliases) and how many were refused, so that a grep for
+ * the queue id in the mail log also finds the aliases the message came
+ * in for.
+ */
 static sfsistat
 milter_data(SMFICTX *ctx)
 {
-	(void)ctx;
+	struct conn *c;
+
+	if ((c = smfi_getpriv(ctx)) == NULL)
+		return SMFIS_CONTINUE;
+	log_info("conn=%llu qid=%s client=%s from=<%s> accepted=%u "
+	    "refused=%u to=%s alias=%s", c->id, macro_qid(ctx), c->client,
+	    c->from, c->accepted, c->refused, loglist_text(&c->to),
+	    loglist_text(&c->aliases));
 	return SMFIS_CONTINUE;
 }
 
@@ -333,6 +445,7 @@ milter_envfrom(SMFICTX *ctx, char **argv)
 
 	if ((c = conn_get(ctx)) == NULL)
 		return SMFIS_CONTINUE;	/* RCPT will answer 451 */
+	txn_reset(c);
 	c->null_sender = sender_is_null(from);
 	text_clean(from, c->from, sizeof(c->from), 0);
 	return SMFIS_CONTINUE;
@@ -354,7 +467,6 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn *c;
 	const char *rcpt, *qid, *action, *note, *learn = "";
 	char	 to_log[CLEAN_BUF], to_reply[CLEAN_BUF];
-	char	 mac_qid[] = "i";
 	sfsistat rc;
 	int	 refused, rejected;
 
@@ -362,8 +474,7 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 	rcpt = argv != NULL ? argv[0] : NULL;
 	text_clean(rcpt, to_log, sizeof(to_log), 0);
 	text_clean(rcpt, to_reply, sizeof(to_reply), 1);
-	if ((qid = smfi_getsymval(ctx, mac_qid)) == NULL || qid[0] == '\0')
-		qid = "-";
+	qid = macro_qid(ctx);
 	rejected = mta_refused(ctx);
 	note = rejected ? " note=postfix-rejected" : "";
 
@@ -405,6 +516,15 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 			action = "reject";
 			rc = SMFIS_REJECT;
 		}
+	}
+	if (c != NULL && (rejected || rc != SMFIS_CONTINUE))
+		c->refused++;
+	else if (c != NULL) {
+		/* The MTA takes it (learn mode: whatever we would say). */
+		c->accepted++;
+		loglist_add(&c->to, to_log, 1);
+		if (r.alias[0] != '\0')
+			loglist_add(&c->aliases, r.alias, 0);
 	}
 	log_info("conn=%llu qid=%s client=%s from=<%s> to=<%s> alias=%s "
 	    "verdict=%s action=%s%s%s", c != NULL ? c->id : 0ULL, qid,

@@ -14,7 +14,8 @@ struct mapview;
 struct stats;
 
 #define MILTER_NAME	"alias-milter"
-#define MILTER_RCPT_MACROS "i {rcpt_mailer} {rcpt_host}" /* all we ask for */
+#define MILTER_RCPT_MACROS "i {rcpt_mailer} {rcpt_host}" /* at RCPT */
+#define MILTER_DATA_MACROS "i"		/* at DATA: the queue id */
 #define MILTER_TEXT_MAX	256	/* longest address text in replies, logs */
 
 /*

@@ -30,7 +30,20 @@ static int	 open_maps(const char *mapbase, struct amap **map,
 static int	 query_explain(struct amap *policy, const char *key,
 		    const char *base, const char *domain, int managed,
 		    const char *found_key, const char *value);
-static int	 find_stats_file(const struct options *, char *, size_t);
+/* The stats files a view reads (see stats_files_find()). */
+#define STATS_FILES_MAX	3
+struct stats_files {
+	char	*path[STATS_FILES_MAX];	/* ours */
+	int	 found[STATS_FILES_MAX];	/* it exists and was read */
+	size_t	 n;
+};
+
+static int	 stats_files_find(const struct options *,
+		    struct stats_files *);
+static void	 stats_files_free(struct stats_files *);
+static int	 stats_files_read(struct stats_files *, int,
+		    struct stats_row **, size_t *);
+static void	 stats_files_print(const struct stats_files *, int);
 static int	 row_cmp_alias(const void *, const void *);
 static int	 row_cmp_unknown(const void *, const void *);
 static size_t	 vis_len(const char *);
@@ -41,8 +54,8 @@ static void	 time_utc(int64_t, char *);
 static size_t	 utf8_len(const unsigned char *);
 static void	 json_string(const char *);
 static void	 print_stats_table(const struct stats_row *, size_t, int);
-static void	 print_stats_json(const struct stats_row *, size_t, int);
-static int	 row_cmp_key(const void *, const void *);
+static void	 print_stats_json(const struct stats_row *, size_t, int,
+		    const struct stats_files *);
 static int	 row_find_key(const void *, const void *);
 
 int
@@ -251,23 +264,28 @@ ioerr:
 }
 
 /*
- * The stats file: -S, else MAP.stats.lmdb with MAP found as the other
- * commands find it (loading the alias file unless -m is given).
- * Returns 0, or a sysexits code.
+ * The stats files a view adds up: -S alone, else each daemon's own
+ * file (stats_default_path()) and MAP.stats.lmdb, where versions before
+ * 0.2 kept both daemons' counts; MAP is found as the other commands find
+ * it (loading the alias file unless -m is given).  Fills sf with paths
+ * in new memory (stats_files_free()).  Returns 0, or a sysexits code.
  */
 static int
-find_stats_file(const struct options *o, char *buf, size_t bufsize)
+stats_files_find(const struct options *o, struct stats_files *sf)
 {
 	struct aliasfile *af = NULL;
-	char	 base[4096];
-	int	 n, rc;
+	char	 base[4096], legacy[4096];
+	int	 rc;
 
+	memset(sf, 0, sizeof(*sf));
 	if (o->stats != NULL) {
-		n = snprintf(buf, bufsize, "%s", o->stats);
-		if (n <= 0 || (size_t)n >= bufsize) {
-			log_warnx("stats file path too long or empty");
+		if (o->stats[0] == '\0') {
+			log_warnx("empty stats file path");
 			return EX_USAGE;
 		}
+		if ((sf->path[0] = strdup(o->stats)) == NULL)
+			goto nomem;
+		sf->n = 1;
 		return 0;
 	}
 	if (o->mapbase == NULL && (rc = cli_load(o, &af)) != 0)
@@ -276,11 +294,85 @@ find_stats_file(const struct options *o, char *buf, size_t bufsize)
 	af_free(af);
 	if (rc != 0)
 		return rc;
-	if (path_suffix(buf, bufsize, base, STATS_SUFFIX) == -1) {
-		log_warnx("%s%s: path too long", base, STATS_SUFFIX);
+	if (path_suffix(legacy, sizeof(legacy), base, STATS_LEGACY_SUFFIX) ==
+	    -1) {
+		log_warnx("%s%s: path too long", base, STATS_LEGACY_SUFFIX);
 		return EX_CONFIG;
 	}
+	if ((sf->path[0] = stats_default_path(base, "milter")) == NULL ||
+	    (sf->path[1] = stats_default_path(base, "lookupd")) == NULL ||
+	    (sf->path[2] = strdup(legacy)) == NULL)
+		goto nomem;
+	sf->n = 3;
 	return 0;
+nomem:
+	log_warn("stats file path");
+	stats_files_free(sf);
+	return EX_OSERR;
+}
+
+static void
+stats_files_free(struct stats_files *sf)
+{
+	size_t	 i;
+
+	for (i = 0; i < STATS_FILES_MAX; i++)
+		free(sf->path[i]);
+	memset(sf, 0, sizeof(*sf));
+}
+
+/*
+ * Reads and adds up the rows of one table (unknown: the unknown
+ * recipients) of the files of sf, noting in sf which exist.  No file at
+ * all is no error: nothing was counted yet, which is said.  Returns 0
+ * with *rows and *n, or a sysexits code (said why).
+ */
+static int
+stats_files_read(struct stats_files *sf, int unknown,
+    struct stats_row **rows, size_t *n)
+{
+	struct errbuf e;
+	size_t	 i;
+
+	if (stats_read_all((const char *const *)sf->path, sf->n, unknown,
+	    rows, n, sf->found, &e) == -1) {
+		log_warnx("%s", e.msg);
+		return errno == EACCES ? EX_NOINPUT : EX_IOERR;
+	}
+	for (i = 0; i < sf->n; i++)
+		if (sf->found[i])
+			return 0;
+	if (sf->n == 1)
+		log_warnx("no hits recorded yet (%s does not exist)",
+		    sf->path[0]);
+	else
+		log_warnx("no hits recorded yet (none of %s, %s, %s exists)",
+		    sf->path[0], sf->path[1], sf->path[2]);
+	return 0;
+}
+
+/* Prints the files sf read, as text: "# counts from A + B" */
+static void
+stats_files_print(const struct stats_files *sf, int json)
+{
+	size_t	 i;
+	int	 first = 1;
+
+	printf("%s", json ? ",\"files\":[" : "# counts from");
+	for (i = 0; i < sf->n; i++) {
+		if (!sf->found[i])
+			continue;
+		if (json) {
+			printf("%s", first ? "" : ",");
+			json_string(sf->path[i]);
+		} else
+			printf("%s%s", first ? " " : " + ", sf->path[i]);
+		first = 0;
+	}
+	if (json)
+		printf("]");
+	else
+		printf("%s\n", first ? " no file yet" : "");
 }
 
 /* By hits, most first, then by key. */
@@ -496,11 +588,13 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 }
 
 /*
- * One JSON object with one member, "aliases" or "unknown", an array of
- * one object per row; times are ISO 8601 UTC strings, or null.
+ * One JSON object: "aliases" or "unknown", an array of one object per
+ * row, and "files", the stats files read; times are ISO 8601 UTC
+ * strings, or null.
  */
 static void
-print_stats_json(const struct stats_row *rows, size_t n, int unknown)
+print_stats_json(const struct stats_row *rows, size_t n, int unknown,
+    const struct stats_files *sf)
 {
 	const struct stats_row *r;
 	char	 first[TIME_BUF], last[TIME_BUF];
@@ -531,7 +625,9 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown)
 		    first[0] ? "\"" : "", last[0] ? "\"" : "",
 		    last[0] ? last : "null", last[0] ? "\"" : "");
 	}
-	printf("%s]}\n", n ? "\n" : "");
+	printf("%s]", n ? "\n" : "");
+	stats_files_print(sf, 1);
+	printf("}\n");
 }
 
 /*
@@ -542,9 +638,9 @@ int
 cmd_stats(const struct options *o, int argc, char **argv)
 {
 	struct stats_row *rows = NULL;
-	struct errbuf e;
+	struct stats_files sf;
 	unsigned long long top = 0;
-	char	 path[4096], *end;
+	char	 *end;
 	static const struct cli_opt opts[] = {
 		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
 		{NULL, NULL}
@@ -552,7 +648,7 @@ cmd_stats(const struct options *o, int argc, char **argv)
 	struct cli_args args;
 	const char *num;
 	size_t	 n = 0, shown;
-	int	 k, json = 0, unknown = 0, rc, serrno;
+	int	 k, json = 0, unknown = 0, rc;
 
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &num)) != CLI_DONE) {
@@ -575,35 +671,27 @@ cmd_stats(const struct options *o, int argc, char **argv)
 			return cli_usage();
 		}
 	}
-	if ((rc = find_stats_file(o, path, sizeof(path))) != 0)
+	if ((rc = stats_files_find(o, &sf)) != 0)
 		return rc;
-	if (stats_read(path, unknown, &rows, &n, &e) == -1) {
-		serrno = errno;
-		if (serrno != ENOENT) {
-			log_warnx("%s", e.msg);
-			return serrno == EACCES ? EX_NOINPUT : EX_IOERR;
-		}
-		log_warnx("no hits recorded yet (%s does not exist)", path);
+	if ((rc = stats_files_read(&sf, unknown, &rows, &n)) != 0) {
+		stats_files_free(&sf);
+		return rc;
 	}
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows),
 		    unknown ? row_cmp_unknown : row_cmp_alias);
 	shown = top != 0 && top < n ? (size_t)top : n;
 	if (json)
-		print_stats_json(rows, shown, unknown);
-	else
+		print_stats_json(rows, shown, unknown, &sf);
+	else {
+		/* -S names one file: saying so again would be noise. */
+		if (o->stats == NULL)
+			stats_files_print(&sf, 0);
 		print_stats_table(rows, shown, unknown);
+	}
 	stats_rows_free(rows, n);
+	stats_files_free(&sf);
 	return cli_flush();
-}
-
-/* By key, for bsearch. */
-static int
-row_cmp_key(const void *a, const void *b)
-{
-	const struct stats_row *x = a, *y = b;
-
-	return strcmp(x->key, y->key);
 }
 
 /* A key against a row, for bsearch. */
@@ -617,8 +705,8 @@ row_find_key(const void *key, const void *row)
 
 /*
  * list [--revoked] [--json]: every alias in file order (or only the
- * revoked ones) with state, hits and last seen from the stats file when
- * there is one, and note.
+ * revoked ones) with state, expiry date, hits, hits after revocation or
+ * expiry and last seen from the stats file when there is one, and note.
  */
 int
 cmd_list(const struct options *o, int argc, char **argv)
@@ -626,15 +714,17 @@ cmd_list(const struct options *o, int argc, char **argv)
 	struct aliasfile *af = NULL;
 	struct stats_row *rows = NULL, *hit;
 	const struct af_alias *a;
+	struct stats_files sf;
 	struct errbuf e;
-	char	 path[4096], state[64], day[DATE_BUF], last[TIME_BUF];
+	char	 state[64], day[DATE_BUF], last[TIME_BUF];
+	char	 exp[DATE_BUF];
 	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
 	static const struct cli_opt opts[] = {
 		{"--revoked", NULL}, {"--json", NULL}, {NULL, NULL}
 	};
 	struct cli_args args;
 	const char *v;
-	int	 k, revoked = 0, json = 0, hw = 4, rc, serrno;
+	int	 k, revoked = 0, json = 0, hw = 4, rw = 12, rc;
 	int32_t	 today = date_today();
 
 	cli_args_init(&args, argc, argv);
@@ -651,27 +741,24 @@ cmd_list(const struct options *o, int argc, char **argv)
 	}
 	if ((rc = cli_load(o, &af)) != 0)
 		return rc;
-	if ((rc = find_stats_file(o, path, sizeof(path))) != 0)
+	memset(&sf, 0, sizeof(sf));
+	if ((rc = stats_files_find(o, &sf)) != 0)
 		goto out;
-	if (stats_read(path, 0, &rows, &n, &e) == -1) {
-		serrno = errno;
-		if (serrno != ENOENT) {
-			log_warnx("%s", e.msg);
-			rc = serrno == EACCES ? EX_NOINPUT : EX_IOERR;
-			goto out;
-		}
-		rows = NULL;
-		n = 0;
+	/* stats_read_all() sorts by key, for the bsearch below. */
+	if (stats_read_all((const char *const *)sf.path, sf.n, 0, &rows, &n,
+	    sf.found, &e) == -1) {
+		log_warnx("%s", e.msg);
+		rc = errno == EACCES ? EX_NOINPUT : EX_IOERR;
+		goto out;
 	}
-	if (n > 1)
-		qsort(rows, n, sizeof(*rows), row_cmp_key);
 	/* Two passes: the widths, then the rows. */
 	for (; shown < 2; shown++) {
 		if (shown == 1 && json)
 			printf("[");
 		else if (shown == 1)
-			printf("%-*s  %-*s  %*s  %-16s  %s\n", (int)kw, "ALIAS",
-			    (int)sw, "STATE", hw, "HITS", "LAST-SEEN", "NOTE");
+			printf("%-*s  %-*s  %-10s  %*s  %*s  %-16s  %s\n",
+			    (int)kw, "ALIAS", (int)sw, "STATE", "EXPIRES", hw,
+			    "HITS", rw, "REVOKED-HITS", "LAST-SEEN", "NOTE");
 		for (i = 0; i < af->naliases; i++) {
 			a = &af->aliases[i];
 			if (revoked && !(a->flags & AF_REVOKED))
@@ -687,6 +774,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    day);
 			} else
 				snprintf(state, sizeof(state), "active");
+			if (a->expires != DATE_NONE)
+				date_format(a->expires, exp);
+			else
+				snprintf(exp, sizeof(exp), "-");
 			hit = n ? bsearch(a->key, rows, n, sizeof(*rows),
 			    row_find_key) : NULL;
 			if (shown == 0) {
@@ -696,8 +787,11 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    AF_RECEIVE_ONLY ? 13 : 0) > sw)
 					sw = strlen(state) + (a->flags &
 					    AF_RECEIVE_ONLY ? 13 : 0);
-				if (hit != NULL)
+				if (hit != NULL) {
 					hw = num_width(hit->a.hits, hw);
+					rw = num_width(hit->a.revoked_hits,
+					    rw);
+				}
 				continue;
 			}
 			if (json) {
@@ -710,6 +804,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 					printf("null");
 				else
 					printf("\"%s\"", day);
+				if (a->expires != DATE_NONE)
+					printf(",\"expires\":\"%s\"", exp);
+				else
+					printf(",\"expires\":null");
 				printf(",\"receive_only\":%s,\"note\":",
 				    a->flags & AF_RECEIVE_ONLY ?
 				    "true" : "false");
@@ -719,22 +817,26 @@ cmd_list(const struct options *o, int argc, char **argv)
 					printf("null");
 				time_utc(hit != NULL ? hit->a.last_seen : 0,
 				    last);
-				printf(",\"hits\":%llu,\"last_seen\":%s%s%s}",
-				    hit != NULL ?
+				printf(",\"hits\":%llu,\"revoked_hits\":%llu,"
+				    "\"last_seen\":%s%s%s}", hit != NULL ?
 				    (unsigned long long)hit->a.hits : 0ULL,
+				    hit != NULL ?
+				    (unsigned long long)hit->a.revoked_hits : 0ULL,
 				    last[0] ? "\"" : "",
 				    last[0] ? last : "null",
 				    last[0] ? "\"" : "");
 				continue;
 			}
 			vis_print(a->key, (int)kw);
-			printf("  %s%s%*s  %*llu  ", state,
+			printf("  %s%s%*s  %-10s  %*llu  %*llu  ", state,
 			    a->flags & AF_RECEIVE_ONLY ?
 			    " receive-only" : "",
 			    (int)(sw - strlen(state) - (a->flags &
-			    AF_RECEIVE_ONLY ? 13 : 0)), "", hw,
+			    AF_RECEIVE_ONLY ? 13 : 0)), "", exp, hw,
 			    hit != NULL ?
-			    (unsigned long long)hit->a.hits : 0ULL);
+			    (unsigned long long)hit->a.hits : 0ULL, rw,
+			    hit != NULL ?
+			    (unsigned long long)hit->a.revoked_hits : 0ULL);
 			time_local(hit != NULL ? hit->a.last_seen : 0, last);
 			if (a->note == NULL || a->note[0] == '\0')
 				printf("%s\n", last);
@@ -750,6 +852,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 	rc = cli_flush();
 out:
 	stats_rows_free(rows, n);
+	stats_files_free(&sf);
 	af_free(af);
 	return rc;
 }

@@ -45,6 +45,14 @@
  *   32..39 first_seen    i64
  *   40..47 last_seen     i64
  *
+ * The "meta" table holds one key, "daemon", 64 bytes: version (1),
+ * seven zero bytes, started i64, flushed i64, pid i64, the writer's
+ * name NUL-padded in 32 bytes.  It is rewritten with every flush, and
+ * the flusher writes it alone when nothing was counted for
+ * STATS_HEARTBEAT seconds, so that a reader (aliasctl doctor) can tell
+ * a running daemon from a file nobody writes.  A file without it (from
+ * before 0.2) gets it at the first flush.
+ *
  * Times are seconds since the epoch.  A record of another size or
  * version is refused by the reader; the writer, the only one, replaces
  * it rather than block every later flush on it.
@@ -132,12 +140,16 @@
 #define REC_VERSION		1
 #define REC_ALIAS_SIZE		48
 #define REC_UNKNOWN_SIZE	32
+#define REC_META_SIZE		64
+#define META_KEY		"daemon"
+#define STATS_MAXDBS		3	/* aliases, unknown, meta */
 
 /* Index of a table in struct stats, and the argument of stats_read(). */
 #define TAB_ALIASES		0
 #define TAB_UNKNOWN		1
 
 static const char *const tab_name[2] = { "aliases", "unknown" };
+static const char meta_name[] = "meta";
 
 /*
  * One counted key.  n[] is indexed by enum stats_kind for aliases; the
@@ -160,6 +172,9 @@ struct tab {
 struct stats {
 	MDB_env	*env;		/* NULL after a failed reopen */
 	MDB_dbi	 dbi[2];
+	MDB_dbi	 metadbi;
+	int64_t	 started;	/* stats_open()'s time, for the heartbeat */
+	int64_t	 beat;		/* the heartbeat's last commit; under flushmu */
 	char	*path;		/* ours */
 	size_t	 mapsize;	/* the environment's current map size */
 	/* The data file as our last open or commit left it; under flushmu. */
@@ -183,6 +198,10 @@ static void	 encode_alias(unsigned char *, const struct stats_alias *);
 static int	 decode_alias(const MDB_val *, struct stats_alias *);
 static void	 encode_unknown(unsigned char *, const struct stats_unknown *);
 static int	 decode_unknown(const MDB_val *, struct stats_unknown *);
+static void	 encode_meta(unsigned char *, const struct stats_meta *);
+static int	 decode_meta(const MDB_val *, struct stats_meta *);
+static int	 put_meta(struct stats *, MDB_txn *, struct errbuf *);
+static int	 row_key_cmp(const void *, const void *);
 static size_t	 tab_slot(const struct tab *, const char *, size_t,
 		    uint64_t);
 static int	 tab_grow(struct tab *);
@@ -338,6 +357,60 @@ decode_unknown(const MDB_val *v, struct stats_unknown *u)
 	u->first_seen = get_i64(p + 16);
 	u->last_seen = get_i64(p + 24);
 	return 0;
+}
+
+static void
+encode_meta(unsigned char *rec, const struct stats_meta *m)
+{
+	memset(rec, 0, REC_META_SIZE);
+	rec[0] = REC_VERSION;
+	put_u64(rec + 8, (uint64_t)m->started);
+	put_u64(rec + 16, (uint64_t)m->flushed);
+	put_u64(rec + 24, (uint64_t)m->pid);
+	memcpy(rec + 32, m->writer, strnlen(m->writer, sizeof(m->writer) - 1));
+}
+
+static int
+decode_meta(const MDB_val *v, struct stats_meta *m)
+{
+	const unsigned char *p = v->mv_data;
+
+	if (v->mv_size != REC_META_SIZE || p[0] != REC_VERSION)
+		return -1;
+	m->started = get_i64(p + 8);
+	m->flushed = get_i64(p + 16);
+	m->pid = get_i64(p + 24);
+	memcpy(m->writer, p + 32, sizeof(m->writer) - 1);
+	m->writer[sizeof(m->writer) - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Writes our heartbeat (now as the flush time) in txn.  Returns 0 or an
+ * LMDB error code with the reason in e.
+ */
+static int
+put_meta(struct stats *s, MDB_txn *txn, struct errbuf *e)
+{
+	struct stats_meta m;
+	unsigned char rec[REC_META_SIZE];
+	MDB_val	 k, v;
+	int	 rc;
+
+	memset(&m, 0, sizeof(m));
+	m.started = s->started;
+	m.flushed = (int64_t)time(NULL);
+	m.pid = (int64_t)getpid();
+	snprintf(m.writer, sizeof(m.writer), "%s", log_progname());
+	encode_meta(rec, &m);
+	k.mv_data = (void *)(uintptr_t)META_KEY;
+	k.mv_size = sizeof(META_KEY) - 1;
+	v.mv_data = rec;
+	v.mv_size = REC_META_SIZE;
+	if ((rc = mdb_put(txn, s->metadbi, &k, &v, 0)) != 0)
+		errbuf_set(e, "%s: %s: %s", s->path, meta_name,
+		    mdb_strerror(rc));
+	return rc;
 }
 
 /*
@@ -529,7 +602,7 @@ env_open(struct stats *s, struct errbuf *e)
 	int	 rc, dead, i;
 
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 2)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, STATS_MAXDBS)) != 0 ||
 	    (rc = mdb_env_open(s->env, s->path, MDB_NOSUBDIR, STATS_MODE)) != 0)
 		goto lmdb_fail;
 	if ((rc = env_check(s->env, s->path, e)) != 0)
@@ -545,17 +618,25 @@ env_open(struct stats *s, struct errbuf *e)
 	}
 	/* Slots left by readers that died keep old pages from reuse. */
 	(void)mdb_reader_check(s->env, &dead);
-	/* Both tables exist from the start, so readers find them. */
+	/*
+	 * The tables exist from the start, so readers find them, and so
+	 * does the heartbeat: the file says at once who writes it.
+	 */
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto lmdb_fail;
 	for (i = 0; i < 2; i++)
 		if ((rc = mdb_dbi_open(txn, tab_name[i], MDB_CREATE,
 		    &s->dbi[i])) != 0)
 			goto lmdb_fail;
+	if ((rc = mdb_dbi_open(txn, meta_name, MDB_CREATE, &s->metadbi)) != 0)
+		goto lmdb_fail;
+	if ((rc = put_meta(s, txn, e)) != 0)
+		goto fail;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0)
 		goto lmdb_fail;
+	s->beat = (int64_t)time(NULL);
 	file_mark(s);
 	return 0;
 lmdb_fail:
@@ -719,6 +800,7 @@ stats_open(const char *path, struct stats **sp, struct errbuf *e)
 		s->sipkey[0] = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 		s->sipkey[1] = (uint64_t)(uintptr_t)s;
 	}
+	s->started = (int64_t)time(NULL);
 	if ((rc = env_open(s, e)) != 0) {
 		serrno = amap_errno(rc);
 		goto fail;
@@ -857,6 +939,8 @@ flush_txn(struct stats *s, struct tab *t, struct errbuf *e)
 			if (t[k].slot[i] != NULL && (rc = flush_one(s, txn, k,
 			    t[k].slot[i], &nkeys, e)) != 0)
 				goto fail;
+	if ((rc = put_meta(s, txn, e)) != 0)
+		goto fail;
 	/* The commit frees the transaction whether it succeeds or not. */
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		errbuf_set(e, "%s: commit: %s", s->path, mdb_strerror(rc));
@@ -886,7 +970,8 @@ stats_flush(struct stats *s, struct errbuf *e)
 	memcpy(t, s->tab, sizeof(t));
 	memset(s->tab, 0, sizeof(s->tab));
 	pthread_mutex_unlock(&s->mu);
-	if (t[0].len == 0 && t[1].len == 0) {
+	if (t[0].len == 0 && t[1].len == 0 &&
+	    (int64_t)time(NULL) - s->beat < STATS_HEARTBEAT) {
 		pthread_mutex_unlock(&s->flushmu);
 		return 0;
 	}
@@ -914,6 +999,7 @@ stats_flush(struct stats *s, struct errbuf *e)
 		s->env = NULL;
 	}
 	if (rc == 0) {
+		s->beat = (int64_t)time(NULL);
 		tab_free(&t[0]);
 		tab_free(&t[1]);
 		pthread_mutex_unlock(&s->flushmu);
@@ -968,7 +1054,7 @@ read_open(const char *path, MDB_env **envp, struct errbuf *e)
 	if (stat(path, &st) == -1)
 		return errbuf_set(e, "%s: %s", path, strerror(errno));
 	if ((rc = mdb_env_create(&env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(env, 2)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, STATS_MAXDBS)) != 0 ||
 	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY,
 	    STATS_MODE)) != 0) {
 		serrno = amap_errno(rc);
@@ -1086,4 +1172,145 @@ stats_rows_free(struct stats_row *rows, size_t n)
 	for (i = 0; i < n; i++)
 		free(rows[i].key);
 	free(rows);
+}
+
+char *
+stats_default_path(const char *mapbase, const char *daemon)
+{
+	const char *slash = strrchr(mapbase, '/');
+	char	*p;
+	int	 dirlen = slash == NULL ? 0 : (int)(slash - mapbase + 1);
+
+	if (asprintf(&p, "%.*s%s/%s.%s.lmdb", dirlen, mapbase, STATS_DIR,
+	    mapbase + dirlen, daemon) == -1)
+		return NULL;
+	return p;
+}
+
+int
+stats_read_meta(const char *path, struct stats_meta *m, struct errbuf *e)
+{
+	MDB_env	*env = NULL;
+	MDB_txn	*txn = NULL;
+	MDB_dbi	 dbi;
+	MDB_val	 k, v;
+	int	 rc, serrno;
+
+	memset(m, 0, sizeof(*m));
+	if (read_open(path, &env, e) == -1)
+		return -1;
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) ==
+	    MDB_MAP_RESIZED && (rc = mdb_env_set_mapsize(env, 0)) == 0)
+		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	if (rc != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, meta_name, 0, &dbi)) == MDB_NOTFOUND) {
+		rc = 0;
+		goto done;
+	}
+	if (rc != 0)
+		goto fail;
+	k.mv_data = (void *)(uintptr_t)META_KEY;
+	k.mv_size = sizeof(META_KEY) - 1;
+	if ((rc = mdb_get(txn, dbi, &k, &v)) == MDB_NOTFOUND) {
+		rc = 0;
+		goto done;
+	}
+	if (rc != 0)
+		goto fail;
+	if (decode_meta(&v, m) == -1) {
+		memset(m, 0, sizeof(*m));
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+		errno = EINVAL;
+		return errbuf_set(e, "%s: %s: not a version %d record of %d "
+		    "bytes", path, meta_name, REC_VERSION, REC_META_SIZE);
+	}
+done:
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return 0;
+fail:
+	serrno = amap_errno(rc);
+	errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	errno = serrno;
+	return -1;
+}
+
+static int
+row_key_cmp(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+int
+stats_read_all(const char *const *paths, size_t npaths, int unknown,
+    struct stats_row **rowsp, size_t *np, int *found, struct errbuf *e)
+{
+	struct stats_row *all = NULL, *rows, *d, *x, *grown;
+	size_t	 n = 0, cnt, i, j, o;
+
+	*rowsp = NULL;
+	*np = 0;
+	for (i = 0; i < npaths; i++) {
+		if (found != NULL)
+			found[i] = 0;
+		if (stats_read(paths[i], unknown, &rows, &cnt, e) == -1) {
+			if (errno == ENOENT)
+				continue;
+			stats_rows_free(all, n);
+			return -1;
+		}
+		if (found != NULL)
+			found[i] = 1;
+		if (cnt == 0) {
+			free(rows);
+			continue;
+		}
+		if ((grown = reallocarray(all, n + cnt, sizeof(*all))) ==
+		    NULL) {
+			stats_rows_free(rows, cnt);
+			stats_rows_free(all, n);
+			errno = ENOMEM;
+			return errbuf_set(e, "%s: out of memory", paths[i]);
+		}
+		all = grown;
+		memcpy(all + n, rows, cnt * sizeof(*rows));
+		free(rows);		/* the keys moved to all */
+		n += cnt;
+	}
+	if (n > 1)
+		qsort(all, n, sizeof(*all), row_key_cmp);
+	/* Add up the rows of one key into the first of them. */
+	for (i = 0, o = 0; i < n; i = j) {
+		d = &all[o];
+		if (o != i)
+			*d = all[i];
+		for (j = i + 1; j < n && strcmp(all[j].key, d->key) == 0;
+		    j++) {
+			x = &all[j];
+			d->a.hits += x->a.hits;
+			d->a.revoked_hits += x->a.revoked_hits;
+			d->a.backscatter += x->a.backscatter;
+			if (x->a.first_seen < d->a.first_seen)
+				d->a.first_seen = x->a.first_seen;
+			if (x->a.last_seen > d->a.last_seen)
+				d->a.last_seen = x->a.last_seen;
+			d->u.count += x->u.count;
+			if (x->u.first_seen < d->u.first_seen)
+				d->u.first_seen = x->u.first_seen;
+			if (x->u.last_seen > d->u.last_seen)
+				d->u.last_seen = x->u.last_seen;
+			free(x->key);
+		}
+		o++;
+	}
+	*rowsp = all;
+	*np = o;
+	return 0;
 }

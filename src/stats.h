@@ -11,6 +11,9 @@
  * need to coordinate.  Two named databases:
  *   "aliases"  key alias address, value struct stats_alias
  *   "unknown"  key recipient address, value struct stats_unknown
+ *   "meta"     key "daemon", value the writer's heartbeat (struct
+ *              stats_meta), written at every flush and at least every
+ *              STATS_HEARTBEAT seconds while the daemon runs
  * Values are fixed-size little-endian records with a version byte.
  */
 #ifndef STATS_H
@@ -22,7 +25,17 @@
 
 #include "util.h"
 
-#define STATS_SUFFIX	".stats.lmdb"
+/*
+ * Where the counters are kept.  Each daemon has its own file in a
+ * directory it owns, beside the map's (see stats_default_path()): the
+ * map's directory is root's, so a daemon could not create its file
+ * again there after an administrator removed it to reset the counters.
+ * MAP.stats.lmdb is where versions before 0.2 kept both daemons' counts;
+ * aliasctl still reads it when it is there.
+ */
+#define STATS_DIR		"stats"
+#define STATS_LEGACY_SUFFIX	".stats.lmdb"
+#define STATS_HEARTBEAT		60	/* seconds between flushes at most */
 
 /* Kinds of hit, from the verdicts. */
 enum stats_kind {
@@ -49,7 +62,15 @@ struct stats_unknown {
 struct stats;
 
 /*
- * Opens (creating, mode 0640) the stats file at path for the daemon.
+ * Returns the default stats file of daemon ("milter", "lookupd") for the
+ * map base path mapbase, DIR/BASE: DIR/stats/BASE.DAEMON.lmdb, in new
+ * memory the caller frees, or NULL when out of memory.
+ */
+char	*stats_default_path(const char *mapbase, const char *daemon);
+
+/*
+ * Opens (creating, mode 0640) the stats file at path for the daemon,
+ * which is named in its heartbeat as log_progname() (log.h).
  * Returns 0 and a handle, or -1 with the reason in e.
  */
 int	stats_open(const char *path, struct stats **sp, struct errbuf *e);
@@ -68,7 +89,23 @@ int	stats_flush(struct stats *, struct errbuf *e);
 /* Flushes nothing; frees the handle. NULL ok. */
 void	stats_close(struct stats *);
 
-/* ---- reading (aliasctl stats) ---- */
+/* ---- reading (aliasctl stats, doctor) ---- */
+
+/* Who writes a stats file, and when it last did. */
+struct stats_meta {
+	int64_t	 started;		/* time_t: the daemon opened the file */
+	int64_t	 flushed;		/* its last flush; 0: no heartbeat */
+	int64_t	 pid;
+	char	 writer[32];		/* "alias-milter", NUL-ended */
+};
+
+/*
+ * Reads the heartbeat of the stats file at path into *m (all zero when
+ * the file has none: written by a daemon before 0.2).  Returns 0, or -1
+ * with errno (ENOENT: no file) and the reason in e.
+ */
+int	stats_read_meta(const char *path, struct stats_meta *m,
+	    struct errbuf *e);
 
 struct stats_row {
 	char	*key;			/* ours; freed by stats_rows_free() */
@@ -83,6 +120,17 @@ struct stats_row {
  */
 int	stats_read(const char *path, int unknown, struct stats_row **rows,
 	    size_t *n, struct errbuf *e);
+
+/*
+ * stats_read() of each of the npaths files, the rows of the same key
+ * added up (counts summed, the earliest first seen, the latest last
+ * seen), sorted by key.  A file that does not exist is skipped; found[i]
+ * says whether paths[i] was read (found may be NULL).  Returns 0 with
+ * *rows and *n (both empty when no file exists), or -1 with errno and
+ * the reason in e.
+ */
+int	stats_read_all(const char *const *paths, size_t npaths, int unknown,
+	    struct stats_row **rows, size_t *n, int *found, struct errbuf *e);
 void	stats_rows_free(struct stats_row *, size_t);
 
 #endif /* STATS_H */

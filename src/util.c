@@ -388,3 +388,41 @@ path_remove_temps(const char *path, const char *tag)
 	}
 	closedir(dp);
 }
+
+int
+str_distance(const char *a, size_t alen, const char *b, size_t blen,
+    int max)
+{
+	/* Three rows of the table: two back for a swap, the last, this. */
+	int	 rows[3][STR_DISTANCE_MAX + 1], *pp, *p, *c, *t, v;
+	size_t	 i, j;
+
+	if (alen > STR_DISTANCE_MAX || blen > STR_DISTANCE_MAX ||
+	    (alen > blen ? alen - blen : blen - alen) > (size_t)max)
+		return max + 1;
+	for (j = 0; j <= blen; j++)
+		rows[1][j] = (int)j;
+	pp = rows[0];
+	p = rows[1];
+	c = rows[2];
+	for (i = 1; i <= alen; i++) {
+		c[0] = (int)i;
+		for (j = 1; j <= blen; j++) {
+			v = p[j - 1] + (a[i - 1] != b[j - 1]);
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+		}
+		/* This row becomes the last one, the last one two back. */
+		t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[blen] > max ? max + 1 : p[blen];
+}

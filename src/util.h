@@ -86,6 +86,17 @@ uint64_t digest_final(const struct digest *);
 uint64_t digest_of(const void *p, size_t len);
 
 /*
+ * The optimal string alignment distance (Damerau-Levenshtein, each
+ * substring edited once) between a (alen bytes) and b (blen bytes):
+ * insertions, deletions, substitutions and swaps of two neighbours each
+ * cost 1.  Returns it, or max + 1 when it is larger than max or either
+ * string is longer than STR_DISTANCE_MAX bytes.  For "did you mean".
+ */
+#define STR_DISTANCE_MAX	64
+int	str_distance(const char *a, size_t alen, const char *b, size_t blen,
+	    int max);
+
+/*
  * An error message buffer filled by modules that cannot print (the
  * style's "say why through an error buffer").  errbuf_set() formats into
  * it and returns -1, so that "return errbuf_set(e, ...)" reads well.

@@ -308,18 +308,20 @@ stats_file() {
 
 test_stats_no_file() {
 	expect_exit 0 "$ALIASCTL" -m map stats
-	expect_in "$T/err" "no hits recorded yet (map.stats.lmdb does not exist)"
-	[ "$(cat "$T/out")" = "ALIAS  HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN" ] ||
-	    die "not an empty table: $(cat "$T/out")"
+	expect_in "$T/err" "no hits recorded yet (none of stats/map.milter.lmdb, stats/map.lookupd.lmdb, map.stats.lmdb exists)"
+	printf '%s\n' '# counts from no file yet' \
+	    'ALIAS  HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN' >want
+	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -m map stats --unknown --top 3
-	[ "$(cat "$T/out")" = "RECIPIENT  COUNT  FIRST-SEEN        LAST-SEEN" ] ||
-	    die "not an empty table: $(cat "$T/out")"
+	printf '%s\n' '# counts from no file yet' \
+	    'RECIPIENT  COUNT  FIRST-SEEN        LAST-SEEN' >want
+	expect_same want "$T/out"
 	# -S wins over -m; without either, MAP comes from the alias file.
 	expect_exit 0 "$ALIASCTL" -m map -S other.lmdb stats
 	expect_in "$T/err" "(other.lmdb does not exist)"
 	small_file
 	expect_exit 0 "$ALIASCTL" -f a.yaml stats
-	expect_in "$T/err" "(a.stats.lmdb does not exist)"
+	expect_in "$T/err" "(none of stats/a.milter.lmdb, stats/a.lookupd.lmdb, a.stats.lmdb exists)"
 	expect_exit 66 "$ALIASCTL" -f missing.yaml stats
 	# Looking creates nothing, no lock file either.
 	! ls ./*stats* 2>/dev/null || die "left files behind"
@@ -327,10 +329,10 @@ test_stats_no_file() {
 
 test_stats_json_no_file() {
 	expect_exit 0 "$ALIASCTL" -m map stats --json
-	[ "$(cat "$T/out")" = '{"aliases":[]}' ] || die "got $(cat "$T/out")"
+	[ "$(cat "$T/out")" = '{"aliases":[],"files":[]}' ] || die "got $(cat "$T/out")"
 	expect_in "$T/err" "no hits recorded yet"
 	expect_exit 0 "$ALIASCTL" -m map stats --unknown --json --top 1
-	[ "$(cat "$T/out")" = '{"unknown":[]}' ] || die "got $(cat "$T/out")"
+	[ "$(cat "$T/out")" = '{"unknown":[],"files":[]}' ] || die "got $(cat "$T/out")"
 }
 
 test_stats_usage() {
@@ -384,7 +386,7 @@ test_stats_json() {
 {"aliases":[
  {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
  {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"}
-]}
+],"files":["s.lmdb"]}
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --unknown --json
@@ -392,7 +394,7 @@ EOF
 {"unknown":[
  {"recipient":"info@example.com","count":310,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T01:00:00Z"},
  {"recipient":"q\"\\\u001b[31m\ufffd@example.com","count":2,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:00:00Z"}
-]}
+],"files":["s.lmdb"]}
 EOF
 	expect_same want "$T/out"
 	if command -v python3 >/dev/null; then
@@ -442,14 +444,17 @@ edit_setup() {
 
 test_edit_golden() {
 	# tests/golden/edit: a commented file and the expected text after
-	# each step; every untouched byte must stay.
+	# each step; every untouched byte must stay.  add writes today's
+	# date, which the expected files spell YYYY-MM-DD.
 	g="$TOP/tests/golden/edit"
 	cp "$g/commented.yaml" c.yaml
 	i=0
 	while IFS= read -r cmd; do
 		i=$((i + 1))
+		today=$(date +%Y-%m-%d)
 		eval "expect_exit 0 \"\$ALIASCTL\" -f c.yaml $cmd"
-		diff -u "$g/commented.$i.expect" c.yaml ||
+		sed "s/^\( *created: \)$today\$/\1YYYY-MM-DD/" c.yaml >c.got
+		diff -u "$g/commented.$i.expect" c.got ||
 			die "step $i ($cmd): output differs"
 	done <<'STEPS'
 add new@example.com
@@ -480,13 +485,16 @@ test_edit_add() {
 	expect_in "$T/out" "me@example.net, spouse@example.net"
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
 	expect_in "$T/out" "2 domains, 5 active, 1 revoked, 1 expired"
-	[ "$(tail -6 e/a.yaml)" = "$(printf '%s\n' \
+	today=$(date +%Y-%m-%d)
+	[ "$(tail -8 e/a.yaml)" = "$(printf '%s\n' \
 	    '  new@example.com:' \
 	    '    to: [a@example.net, b@example.net]' \
 	    '    note: "a: b"' \
+	    "    created: $today" \
 	    '    receive_only: true' \
 	    '    expires: 2099-01-01' \
-	    '  plain@example.org:')" ] || die "unexpected text: $(tail -6 e/a.yaml)"
+	    '  plain@example.org:' \
+	    "    created: $today")" ] || die "unexpected text: $(tail -8 e/a.yaml)"
 }
 
 test_edit_add_errors() {
@@ -662,6 +670,9 @@ test_new_shape() {
 	edit_setup
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml new Shop.Online --note vendor
 	addr=$(cat "$T/out")
+	[ "$(tail -3 e/a.yaml)" = "$(printf '%s\n' "  $addr:" \
+	    '    note: vendor' "    created: $(date +%Y-%m-%d)")" ] ||
+		die "unexpected text: $(tail -3 e/a.yaml)"
 	printf '%s\n' "$addr" |
 		grep -Eqx 'shop\.online\.[abcdefghjkmnpqrstuvwxyz23456789]{6}@example\.com' ||
 		die "bad shape: $addr"
@@ -750,18 +761,18 @@ test_list_table() {
 	small_file
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                HITS  LAST-SEEN         NOTE
-irs@example.com      active                  0  -                 accountant
-bestbuy@example.com  revoked 2026-11-01      0  -
-family@example.org   active                  0  -
-shop@example.com     active receive-only     0  -
-old@example.com      expired 2020-01-31      0  -
+ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
+irs@example.com      active               -              0             0  -                 accountant
+bestbuy@example.com  revoked 2026-11-01   -              0             0  -
+family@example.org   active               -              0             0  -
+shop@example.com     active receive-only  2099-06-30     0             0  -
+old@example.com      expired 2020-01-31   2020-01-31     0             0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml list --revoked
 	cat >want <<'EOF'
-ALIAS                STATE               HITS  LAST-SEEN         NOTE
-bestbuy@example.com  revoked 2026-11-01     0  -
+ALIAS                STATE               EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
+bestbuy@example.com  revoked 2026-11-01  -              0             0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 64 "$ALIASCTL" -f a.yaml list --bogus
@@ -772,15 +783,16 @@ test_list_hits() {
 	stats_file s.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                HITS  LAST-SEEN         NOTE
-irs@example.com      active                 12  2026-01-02 00:00  accountant
-bestbuy@example.com  revoked 2026-11-01      0  2026-01-03 00:00
-family@example.org   active                  1  2026-01-01 00:00
-shop@example.com     active receive-only    12  2026-01-01 00:01
-old@example.com      expired 2020-01-31      0  -
+ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
+irs@example.com      active               -             12             0  2026-01-02 00:00  accountant
+bestbuy@example.com  revoked 2026-11-01   -              0             5  2026-01-03 00:00
+family@example.org   active               -              1             0  2026-01-01 00:00
+shop@example.com     active receive-only  2099-06-30    12             0  2026-01-01 00:01
+old@example.com      expired 2020-01-31   2020-01-31     0             0  -
 EOF
 	expect_same want "$T/out"
-	# Without -S: MAP.stats.lmdb, as for stats.
+	# Without -S: the files of both daemons and the old MAP.stats.lmdb,
+	# added up, as for stats.
 	mv s.lmdb a.stats.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml list
 	expect_same want "$T/out"
@@ -792,18 +804,18 @@ test_list_json() {
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list --json
 	cat >want <<'EOF'
 [
- {"alias":"irs@example.com","state":"active","date":null,"receive_only":false,"note":"accountant","hits":12,"last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","receive_only":false,"note":null,"hits":0,"last_seen":"2026-01-03T00:00:00Z"},
- {"alias":"family@example.org","state":"active","date":null,"receive_only":false,"note":null,"hits":1,"last_seen":"2026-01-01T00:00:00Z"},
- {"alias":"shop@example.com","state":"active","date":null,"receive_only":true,"note":null,"hits":12,"last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"old@example.com","state":"expired","date":"2020-01-31","receive_only":false,"note":null,"hits":0,"last_seen":null}
+ {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"last_seen":"2026-01-03T00:00:00Z"},
+ {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"last_seen":"2026-01-01T00:00:00Z"},
+ {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list --revoked --json
 	cat >want <<'EOF'
 [
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","receive_only":false,"note":null,"hits":0,"last_seen":null}
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"

@@ -803,15 +803,15 @@ stats_wait_hits() {
 # feet").
 test_fault_stats_removed() {
 	stats_setup
-	rm "$T/map.stats.lmdb"
+	rm "$T/stats/map.milter.lmdb"
 	stats_irs 7
 	probe "$T/exp" "stats file removed"	# irs@ once more
 	stats_wait_hits 8
-	log_has 'map.stats.lmdb was removed while counting: starting a new file'
-	rm "$T/map.stats.lmdb" "$T/map.stats.lmdb-lock"
+	log_has 'stats/map.milter.lmdb was removed while counting: starting a new file'
+	rm "$T/stats/map.milter.lmdb" "$T/stats/map.milter.lmdb-lock"
 	# Nothing counted meanwhile: the file comes back all the same.
 	i=0
-	until [ -f "$T/map.stats.lmdb" ]; do
+	until [ -f "$T/stats/map.milter.lmdb" ]; do
 		i=$((i + 1))
 		[ $i -le 30 ] || die "no new stats file 3 s after it was removed"
 		sleep 0.1
@@ -825,7 +825,7 @@ test_fault_stats_removed() {
 }
 
 # Replaced by garbage (a broken restore), truncated and overwritten in
-# place: each time the file is moved to MAP.stats.lmdb.corrupt and a new
+# place: each time the file is moved to DIR/stats/BASE.milter.lmdb.corrupt and a new
 # one counts what comes after.  A truncated file used to kill the daemon
 # (LMDB reads its pages through a map: SIGBUS); garbage over its meta
 # pages used to stop every flush for good.
@@ -844,26 +844,26 @@ test_fault_stats_corrupt() {
 		stats_irs 1
 		total=$((total + 1))
 		stats_wait_hits "$total"
-		rm -f "$T/map.stats.lmdb.corrupt"
+		rm -f "$T/stats/map.milter.lmdb.corrupt"
 		case $fault in
 		replaced)
 			head -c 100000 /dev/urandom >"$T/garbage"
 			cp "$T/garbage" "$T/g.tmp"
-			mv "$T/g.tmp" "$T/map.stats.lmdb" ;;
+			mv "$T/g.tmp" "$T/stats/map.milter.lmdb" ;;
 		truncated)
-			truncate -s 8192 "$T/map.stats.lmdb" ;;
+			truncate -s 8192 "$T/stats/map.milter.lmdb" ;;
 		overwritten)
-			dd if=/dev/urandom of="$T/map.stats.lmdb" bs=4096 count=2 \
+			dd if=/dev/urandom of="$T/stats/map.milter.lmdb" bs=4096 count=2 \
 			    conv=notrunc 2>/dev/null ;;
 		esac
 		stats_irs 5
 		probe "$T/exp" "stats file $fault"	# irs@ once more
 		total=6
 		stats_wait_hits 6
-		[ -f "$T/map.stats.lmdb.corrupt" ] ||
+		[ -f "$T/stats/map.milter.lmdb.corrupt" ] ||
 		    die "$fault: the damaged file was not moved aside"
 		[ "$fault" != replaced ] ||
-		    cmp -s "$T/garbage" "$T/map.stats.lmdb.corrupt" ||
+		    cmp -s "$T/garbage" "$T/stats/map.milter.lmdb.corrupt" ||
 		    die "the garbage was not kept as it was"
 		milter_alive
 		note "$fault: $(grep -v 'verdict=' "$T/milter.log" | grep 'not a stats file' | tail -1 | sed 's/^alias-milter: //; s|'"$T"'/||g')"

@@ -130,7 +130,8 @@ load_run() {
 	n=$(grep -c 'verdict=' "$T/milter.log" || true)
 	[ "$n" -eq "$rcpts" ] || die "$rcpts RCPTs answered, $n verdict lines logged"
 	if grep -v 'verdict=' "$T/milter.log" | grep -v -e ': loaded$' \
-	    -e 'WARNING: running as root' -e ': starting: ' -e ': stopped$' |
+	    -e 'WARNING: running as root' -e ': starting: ' -e ': stopped$' \
+	    -e ': stats directory created$' |
 	    grep .; then
 		die "unexpected lines in the log (above)"
 	fi

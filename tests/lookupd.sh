@@ -87,10 +87,11 @@ lk_stop() {
 	[ ! -e "$SOCK" ] || die "the socket $SOCK was not removed"
 }
 
-# q MAP KEY: "rc=N value" from postmap -q (stderr in $T/q.err).
+# q MAP KEY: "rc=N value" from postmap -q (stderr in $T/q.err); run
+# as $QPOSTMAP when set (a copy of postmap under another name).
 q() {
 	set +e
-	v=$(timeout 30 postmap -q "$2" "$1" 2>"$T/q.err")
+	v=$(timeout 30 ${QPOSTMAP:-postmap} -q "$2" "$1" 2>"$T/q.err")
 	rc=$?
 	set -e
 	echo "rc=$rc $v"
@@ -405,27 +406,57 @@ test_lookupd_maxconn() {
 	expect_in "$T/lk.log" "closed to make room"
 }
 
+# A hit is a lookup that decides a delivery (peer.h): smtpd's at RCPT
+# counts, cleanup's repeat of it and an administrator's postmap -q do
+# not.  The asker is told by its name over a unix socket (copies of
+# postmap named smtpd and cleanup stand in for Postfix's daemons), by
+# its socket's user over loopback TCP: postfix's lookups come in pairs
+# for accepted aliases (smtpd, then cleanup) and count once per pair.
 test_lookupd_stats() {
 	lk_need
 	lk_file
+	chmod 755 "$T"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
-	lk_start
-	for k in irs@example.com irs@example.com IRS+x@example.com \
-	    bestbuy@example.com old@example.com nobody@example.com \
-	    nobody@example.com example.com example.org x@other.org \
-	    postmaster@example.com; do
+	lk_start -v
+	cp "$(command -v postmap)" "$T/smtpd"
+	cp "$(command -v postmap)" "$T/cleanup"
+	keys="irs@example.com irs@example.com IRS+x@example.com
+	    bestbuy@example.com old@example.com nobody@example.com
+	    nobody@example.com example.com example.org x@other.org
+	    postmaster@example.com"
+	for k in $keys; do
+		QPOSTMAP=$T/smtpd q "$SM" "$k" >/dev/null
+		QPOSTMAP=$T/cleanup q "$SM" "$k" >/dev/null
 		q "$SM" "$k" >/dev/null
+		q "$TCP" "$k" >/dev/null
 	done
-	q "$TCP" irs@example.com >/dev/null
-	q "$TCP" family@example.org >/dev/null
+	# Over TCP the name is not seen, only the user: root's is no MTA.
+	QPOSTMAP=$T/smtpd q "$TCP" family@example.org >/dev/null
+	hits_irs=3 hits_family=none nobody=2
+	if [ "$(id -u)" -eq 0 ] && id postfix >/dev/null 2>&1; then
+		# As Postfix over TCP: irs@ and family@ twice each (smtpd,
+		# cleanup), nobody@ once (refused: cleanup never asks).
+		for k in irs@example.com irs@example.com family@example.org \
+		    family@example.org nobody@example.com; do
+			setpriv --reuid=postfix --regid=postfix --clear-groups \
+			    postmap -q "$k" "$TCP" >/dev/null 2>&1 || true
+		done
+		hits_irs=4 hits_family=1 nobody=3
+	fi
 	lk_stop
+	grep -q "socketmap connection from pid [0-9]* smtpd: hits counted" \
+	    "$T/lk.log" || die "smtpd's connection: $(grep connection "$T/lk.log")"
+	grep -q "from pid [0-9]* cleanup: repeats smtpd's lookups" "$T/lk.log" ||
+	    die "cleanup's connection: $(grep connection "$T/lk.log")"
+	grep -q "from pid [0-9]* postmap: no delivery decision" "$T/lk.log" ||
+	    die "postmap's connection: $(grep connection "$T/lk.log")"
 	stats_json "$T/map"
-	expect_stat irs@example.com 4 hits
-	expect_stat family@example.org 1 hits
+	expect_stat irs@example.com $hits_irs hits
+	expect_stat family@example.org $hits_family hits
 	expect_stat postmaster@example.com 1 hits
 	expect_stat bestbuy@example.com 1 revoked
 	expect_stat old@example.com 1 revoked
-	expect_stat nobody@example.com 2 count
+	expect_stat nobody@example.com $nobody count
 	expect_stat bestbuy@example.com 0 hits
 	# Bare domains and other domains are not counted.
 	expect_stat example.com none hits
@@ -445,6 +476,8 @@ test_lookupd_privileges() {
 	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
 	LK_SOCKDIR=$T/run lk_start -u nobody
 	expect_q irs@example.com "rc=0 me@example.net"
+	cp "$(command -v postmap)" "$T/smtpd"
+	QPOSTMAP=$T/smtpd q "$SM" irs@example.com >/dev/null
 	uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$LPID/status")
 	gid=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$LPID/status")
 	nuid=$(id -u nobody)
@@ -453,10 +486,11 @@ test_lookupd_privileges() {
 	[ "$gid" = "$ngid $ngid $ngid $ngid" ] || die "gids: $gid"
 	[ "$(stat -c %U "$SOCK")" = nobody ] || die "socket owner: $(stat -c %U "$SOCK")"
 	[ "$(stat -c %a "$SOCK")" = 660 ] || die "socket mode: $(stat -c %a "$SOCK")"
-	[ "$(stat -c %U map.stats.lmdb)" = nobody ] || die "stats file owner"
+	[ "$(stat -c %U stats/map.lookupd.lmdb)" = nobody ] || die "stats file owner"
+	[ "$(stat -c %U stats)" = nobody ] || die "stats directory owner"
 	lk_stop
 	stats_json "$T/map"
-	expect_stat irs@example.com 2 hits
+	expect_stat irs@example.com 1 hits
 	expect_exit 67 "$BUILD/alias-lookupd" -d -u no-such-user-here -m map \
 	    -s "unix:$T/x.sock"
 }
@@ -501,6 +535,71 @@ test_lookupd_startup_errors() {
 	done
 	[ ! -e "$T/lk.pid" ] || die "pid file left behind"
 	[ ! -e "$T/bg.sock" ] || die "socket left behind"
+}
+
+# Every socket form of listen.h, served on loopback: tcp_table on each
+# TCP form (IPv4 and IPv6), socketmap on each unix form, each checked by
+# a request over the address the form names.
+test_lookupd_listen_forms() {
+	lk_need
+	lk_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	for form in unix local bare inet_port inet_host_port inet_v6 \
+	    inet_at inet_at_v6 inet6_at inet6_port; do
+		port=$(free_port)
+		sock="$T/$form.sock"
+		case $form in
+		unix)		spec="unix:$sock" addr="unix:$sock" ;;
+		local)		spec="local:$sock" addr="unix:$sock" ;;
+		bare)		spec="$sock" addr="unix:$sock" ;;
+		inet_port)	spec="inet:$port" addr="inet:127.0.0.1:$port" ;;
+		inet_host_port)	spec="inet:127.0.0.1:$port" addr="inet:127.0.0.1:$port" ;;
+		inet_v6)	spec="inet:[::1]:$port" addr="inet:[::1]:$port" ;;
+		inet_at)	spec="inet:$port@127.0.0.1" addr="inet:127.0.0.1:$port" ;;
+		inet_at_v6)	spec="inet:$port@::1" addr="inet:[::1]:$port" ;;
+		inet6_at)	spec="inet6:$port@::1" addr="inet:[::1]:$port" ;;
+		inet6_port)	spec="inet6:$port" addr="inet:[::1]:$port" ;;
+		esac
+		case $addr in
+		unix:*)	opt=-s req='23:aliases irs@example.com,'
+			want='17:OK me@example.net,' ;;
+		*)	opt=-t req='get irs@example.com\n'
+			want='200 me@example.net' ;;
+		esac
+		"$BUILD/alias-lookupd" -d -m "$T/map" $opt "$spec" \
+		    >"$T/lk.out" 2>"$T/lk.log" &
+		LPID=$!
+		i=0
+		until raw "$addr" send "$req" && [ "$(cat "$T/raw")" = "$want" ]; do
+			alive "$LPID" || {
+				sed 's/^/  lookupd: /' "$T/lk.log" >&2
+				die "$spec: alias-lookupd exited"
+			}
+			i=$((i + 1))
+			[ $i -le 100 ] || die "$spec: no answer on $addr after 10 s: $(cat "$T/raw")"
+			sleep 0.1
+		done
+		# Only loopback, never every address.
+		case $spec in
+		inet:$port|inet6:$port)
+			ss -Hltn "sport = :$port" >listening
+			n=$(wc -l <listening)
+			grep -Eq '(127\.0\.0\.1|\[::1\]):'"$port" listening &&
+			    [ "$n" -eq 1 ] || die "$spec: listens on $(cat listening)" ;;
+		esac
+		SOCK=$sock
+		lk_stop
+	done
+	# Bad forms: usage errors that name the form, before anything starts.
+	for bad in tcp:1 inet: inet:0 inet:65536 inet:::1:10 'inet:[::1]10' \
+	    'inet:[x]:1' inet:10@ unix: local:; do
+		expect_exit 64 "$BUILD/alias-lookupd" -d -m map -s "$bad"
+		expect_in "$T/err" "-s $bad: "
+	done
+	# The same socket in two spellings.
+	expect_exit 64 "$BUILD/alias-lookupd" -d -m map -s inet:10025 \
+	    -t inet:10025@127.0.0.1
+	expect_in "$T/err" "-s and -t name the same socket"
 }
 
 # -L: log lines (-v: one per request) in a file with RFC 3339
@@ -551,7 +650,11 @@ test_lookupd_help_matches_man_page() {
 }
 
 # A real Postfix on 127.0.0.1 with virtual_alias_maps = socketmap:...
-test_lookupd_postfix() {
+# lk_postfix_setup: for a test with a private Postfix (root only):
+# the alias file compiled into $M/map, in a directory of postfix's, and
+# alias-lookupd -v running as postfix with socketmap on $SOCK and
+# tcp_table on 127.0.0.1:$LPORT; $PF and $PPORT for the Postfix.
+lk_postfix_setup() {
 	[ "$(id -u)" -eq 0 ] ||
 	    skip "needs root: a private Postfix starts its daemons as user postfix"
 	for c in postfix postconf swaks; do
@@ -565,20 +668,26 @@ test_lookupd_postfix() {
 	lk_file
 	cp a.yaml "$M/a.yaml"
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
-	"$BUILD/alias-lookupd" -d -v -u postfix -m "$M/map" -s "unix:$M/lk.sock" \
+	LPORT=$(free_port)
+	"$BUILD/alias-lookupd" -d -v -u postfix -m "$M/map" \
+	    -s "unix:$M/lk.sock" -t "inet:127.0.0.1:$LPORT" \
 	    >"$T/lk.out" 2>"$T/lk.log" &
 	LPID=$!
 	i=0
-	until [ -S "$M/lk.sock" ]; do
+	until [ -S "$M/lk.sock" ] && ss -Hltn "sport = :$LPORT" | grep -q .; do
 		alive "$LPID" || die "alias-lookupd exited: $(cat "$T/lk.log")"
 		i=$((i + 1))
-		[ $i -le 100 ] || die "no socket after 10 s"
+		[ $i -le 100 ] || die "no sockets after 10 s"
 		sleep 0.1
 	done
 	SOCK=$M/lk.sock
 	PF=$T/pf
 	mkdir -p "$PF"
 	PPORT=$(free_port)
+}
+
+test_lookupd_postfix() {
+	lk_postfix_setup
 	VIRTUAL_ALIAS_MAPS="socketmap:unix:$M/lk.sock:aliases" \
 	    "$TOP/tools/private-postfix" start "$PF" "$PPORT" ||
 	    die "private Postfix did not start"
@@ -647,4 +756,71 @@ test_lookupd_postfix() {
 	expect_stat nobody@example.com 1 count
 	expect_stat bestbuy@example.com 1 revoked
 	note "deliveries via socketmap equal those via lmdb: $(tr '\n' ';' <via-socketmap)"
+}
+
+# Counting through a real Postfix where the lookups cannot be told
+# apart by process: tcp_table (only the socket's user is known) and
+# proxy:socketmap (proxymap asks for smtpd and cleanup alike).  Every
+# accepted RCPT is looked up twice (smtpd, then cleanup at once, even
+# when the client quits after RCPT), a refused one once; alias-lookupd
+# counts accepted aliases once per pair.  Measured here: the counts
+# must equal the RCPTs exactly; an administrator's postmap -q over TCP
+# (as root) counts nothing.
+test_lookupd_postfix_counts() {
+	lk_postfix_setup
+	VIRTUAL_ALIAS_MAPS="tcp:127.0.0.1:$LPORT" \
+	    "$TOP/tools/private-postfix" start "$PF" "$PPORT" ||
+	    die "private Postfix did not start"
+	# traffic: 3 messages to irs@ (one with irs+tax@ too), 2 sessions
+	# that quit after RCPT irs@, 2 RCPTs to nobody@, 1 message to
+	# family@; as an administrator, postmap -q of irs@ over TCP.
+	traffic() {
+		for to in irs@example.com irs@example.com,irs+tax@example.com \
+		    irs@example.com family@example.org; do
+			timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
+			    --helo client.test --from sender@example.net \
+			    --to "$to" >"$T/swaks.out" 2>&1 ||
+			    die "to $to: $(tail -5 "$T/swaks.out")"
+		done
+		for to in irs@example.com irs@example.com nobody@example.com \
+		    nobody@example.com; do
+			timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
+			    --helo client.test --from sender@example.net \
+			    --to "$to" --quit-after RCPT >"$T/swaks.out" 2>&1 || true
+		done
+		for i in 1 2 3; do
+			postmap -q irs@example.com "tcp:127.0.0.1:$LPORT" >/dev/null
+		done
+	}
+	# counts WANT_IRS WANT_FAMILY WANT_NOBODY: within 5 s.
+	counts() {
+		i=0
+		while :; do
+			stats_json "$M/map"
+			got="$(stat_of irs@example.com hits) $(stat_of family@example.org hits) $(stat_of nobody@example.com count)"
+			[ "$got" = "$*" ] && break
+			i=$((i + 1))
+			[ $i -le 25 ] || {
+				grep -E 'connection|irs|nobody|family' "$T/lk.log" | tail -40 >&2
+				die "counts irs family nobody: expected $*, got $got"
+			}
+			sleep 0.2
+		done
+	}
+	traffic
+	counts 6 1 2
+	tcp=$(grep -c 'tcp_table connection from uid' "$T/lk.log" || true)
+	# proxy:socketmap: proxymap asks for both.
+	postconf -c "$PF/etc" -e \
+	    "virtual_alias_maps = proxy:socketmap:unix:$M/lk.sock:aliases"
+	postfix -c "$PF/etc" reload >/dev/null 2>&1
+	sleep 1
+	traffic
+	counts 12 2 4
+	grep -q 'socketmap connection from pid [0-9]* proxymap: accepted aliases counted once per pair' \
+	    "$T/lk.log" || die "no proxymap connection: $(grep connection "$T/lk.log")"
+	"$TOP/tools/private-postfix" stop "$PF"
+	PF=
+	lk_stop
+	note "tcp_table ($tcp connections) and proxy:socketmap: 12 accepted RCPTs (24 lookups) counted 12, 4 refused counted 4, 6 postmap -q counted 0"
 }

@@ -211,13 +211,42 @@ test_milter_verdicts() {
 	mt_run verdicts.lua
 	milter_stop
 	expect_verdict_lines
-	[ -f "$T/map.stats.lmdb" ] || die "no stats file $T/map.stats.lmdb"
+	[ -f "$T/stats/map.milter.lmdb" ] || die "no stats file $T/stats/map.milter.lmdb"
 	expect_verdict_stats 1
 }
 
 # -L: the verdict lines in a file, each with an RFC 3339 timestamp, and
 # a new file after the old one was renamed (log rotation), as the
 # unprivileged -u user when root.
+# The DATA line joins the transaction to the queue id: qid= as Postfix
+# sends it at DATA, every accepted recipient and its alias, the counts;
+# the RCPT lines carry the queue id once the MTA has one.
+test_milter_data_line() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run data.lua
+	milter_stop
+	grep ' accepted=' "$T/milter.log" >data.lines || die "no DATA line"
+	[ "$(wc -l <data.lines)" -eq 2 ] || die "expected 2 DATA lines: $(cat data.lines)"
+	want='conn=1 qid=4XyZ1 client=client.test[192.0.2.10] from=<sender@example.net> accepted=3 refused=1 to=<irs+tax@example.com>,<irs@example.com>,<family@example.org> alias=irs@example.com,family@example.org'
+	[ "$(sed -n 1p data.lines | sed 's/.*\(conn=\)/\1/')" = "$want" ] ||
+	    die "first DATA line: $(sed -n 1p data.lines)"
+	grep -q 'qid=- .*to=<irs+tax@example.com> ' "$T/milter.log" ||
+	    die "the first RCPT line has a queue id"
+	grep -q 'qid=4XyZ1 .*to=<irs@example.com> ' "$T/milter.log" ||
+	    die "a later RCPT line has no queue id"
+	# The second transaction: its own counts, a bounded, cut list.
+	second=$(sed -n 2p data.lines)
+	case $second in
+	*" qid=5AbC2 client=client.test[192.0.2.10] from=<> accepted=30 refused=0 to=<aaa"*">,... alias=-") ;;
+	*) die "second DATA line: $second" ;;
+	esac
+	[ "${#second}" -lt 1200 ] || die "DATA line of ${#second} bytes"
+}
+
 test_milter_log_file() {
 	milter_need
 	milter_file
@@ -260,6 +289,30 @@ test_milter_log_file() {
 	expect_exit 73 "$BUILD/alias-milter" -d -L "$T/nodir/x.log" -m map \
 	    -s "unix:$T/other.sock"
 	expect_in "$T/err" "-L $T/nodir/x.log: No such file or directory"
+}
+
+# -d: the lines on stderr carry the same timestamp as -L's, unless
+# stderr is systemd's journal (JOURNAL_STREAM names it), which stamps
+# them itself.
+test_milter_stderr_timestamps() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run verdicts.lua
+	milter_stop
+	re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} alias-milter\[[0-9]+\]: '
+	bad=$(grep -Evc "$re" "$T/milter.log" || true)
+	[ "$bad" -eq 0 ] || die "$bad lines without a timestamp: $(head -3 "$T/milter.log")"
+	[ "$(grep -c 'to=<' "$T/milter.log")" -eq 13 ] || die "verdict lines"
+	# milter_start's 2> truncates the same file: same device and inode.
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$T/milter.log") \
+	    milter_start "unix:$T/milter.sock"
+	milter_stop
+	[ -s "$T/milter.log" ] || die "nothing logged"
+	bad=$(grep -vc '^alias-milter: ' "$T/milter.log" || true)
+	[ "$bad" -eq 0 ] || die "stamped for the journal: $(head -3 "$T/milter.log")"
 }
 
 # Without -L and -d on a host with no syslog socket, say so at startup.
@@ -400,6 +453,81 @@ test_milter_inet_parallel() {
 	expect_verdict_stats 8
 }
 
+# Every socket form of listen.h, on loopback: the milter negotiates
+# over the address the form names, and answers miltertest's verdicts
+# where miltertest can connect (unix and IPv4).
+test_milter_listen_forms() {
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	${CC:-cc} -O1 -o "$T/client" "$TOP/tests/lookupd/client.c" ||
+	    die "cannot build tests/lookupd/client.c"
+	trap 'milter_cleanup; cd /; rm -rf "$T"' EXIT
+	for form in unix local bare inet_port inet_host_port inet_v6 \
+	    inet_at inet_at_v6 inet6_at inet6_port; do
+		port=$(free_port)
+		sock="$T/$form.sock"
+		case $form in
+		unix)		spec="unix:$sock" MSOCK="unix:$sock" ;;
+		local)		spec="local:$sock" MSOCK="unix:$sock" ;;
+		bare)		spec="$sock" MSOCK="unix:$sock" ;;
+		inet_port)	spec="inet:$port" MSOCK="inet:$port@127.0.0.1" ;;
+		inet_host_port)	spec="inet:127.0.0.1:$port" MSOCK="inet:$port@127.0.0.1" ;;
+		inet_v6)	spec="inet:[::1]:$port" MSOCK="inet6:$port@::1" ;;
+		inet_at)	spec="inet:$port@127.0.0.1" MSOCK="inet:$port@127.0.0.1" ;;
+		inet_at_v6)	spec="inet:$port@::1" MSOCK="inet6:$port@::1" ;;
+		inet6_at)	spec="inet6:$port@::1" MSOCK="inet6:$port@::1" ;;
+		inet6_port)	spec="inet6:$port" MSOCK="inet6:$port@::1" ;;
+		esac
+		"$BUILD/alias-milter" -d -m "$T/map" -s "$spec" \
+		    >"$T/milter.out" 2>"$T/milter.log" &
+		MPID=$!
+		i=0
+		until case $MSOCK in
+		    unix:*) [ -S "$sock" ] ;;
+		    *)	ss -Hltn "sport = :$port" | grep -q . ;;
+		    esac; do
+			alive "$MPID" || {
+				sed 's/^/  milter: /' "$T/milter.log" >&2
+				die "$spec: alias-milter exited"
+			}
+			i=$((i + 1))
+			[ $i -le 100 ] || die "$spec: no socket after 10 s"
+			sleep 0.1
+		done
+		case $MSOCK in
+		inet*)	ss -Hltn "sport = :$port" >listening
+			grep -Eq '(127\.0\.0\.1|\[::1\]):'"$port" listening &&
+			    [ "$(wc -l <listening)" -eq 1 ] ||
+			    die "$spec: listens on $(cat listening)" ;;
+		esac
+		# A raw option negotiation (SMFIC_OPTNEG, then SMFIC_QUIT) on
+		# every form: miltertest cannot reach IPv6.
+		case $MSOCK in
+		unix:*)	addr=$MSOCK ;;
+		inet6:*) addr="inet:[::1]:$port" ;;
+		*)	addr="inet:127.0.0.1:$port" ;;
+		esac
+		printf '\000\000\000\015O\000\000\000\006\000\000\001\377\000\037\377\377\000\000\000\001Q' |
+		    "$T/client" -t 10 "$addr" send >negotiated ||
+		    die "$spec: no answer on $addr"
+		[ "$(od -An -c -j 4 -N 1 negotiated | tr -d ' ')" = O ] ||
+		    die "$spec: no SMFIC_OPTNEG reply: $(od -c negotiated | head -3)"
+		case $MSOCK in
+		inet6:*) ;;
+		*)	mt_run verdicts.lua ;;
+		esac
+		log_has "socket $MSOCK" || die "$spec: not started as $MSOCK"
+		milter_stop
+	done
+	for bad in tcp:1 inet: inet:0 inet:65536 inet:::1:10 'inet:[::1]10' \
+	    'inet:[x]:1' inet:10@ unix: local:; do
+		expect_exit 64 "$BUILD/alias-milter" -d -m map -s "$bad"
+		expect_in "$T/err" "$bad: "
+	done
+}
+
 # A socket left behind by a killed daemon does not stop the next one.
 test_milter_stale_socket() {
 	milter_need
@@ -429,6 +557,22 @@ test_milter_help_matches_man_page() {
 	[ "$n" -eq 10 ] || die "alias-milter.8 lists $n options, --help 10"
 	expect_exit 64 "$BUILD/alias-milter" -m map
 	expect_in "$T/err" "usage: alias-milter"
+}
+
+test_milter_listen_forms_documented_alike() {
+	# Both daemons take the same socket forms (listen.h): their usage
+	# texts and man pages say so in the same words.
+	[ -x "$BUILD/alias-lookupd" ] || die "$BUILD/alias-lookupd is missing"
+	"$BUILD/alias-milter" -h | sed -n '/^Sockets:/,$p' >m.help
+	"$BUILD/alias-lookupd" -h | sed -n '/^Sockets:/,$p' >l.help
+	[ -s m.help ] || die "alias-milter -h names no socket forms"
+	expect_same m.help l.help
+	for m in alias-milter alias-lookupd; do
+		sed -n '/^\.\\" The socket forms/,/^\.\\" End of the socket forms/p' \
+		    "$TOP/man/$m.8" >"$m.forms"
+		[ "$(wc -l <"$m.forms")" -gt 10 ] || die "$m.8: no socket forms"
+	done
+	expect_same alias-milter.forms alias-lookupd.forms
 }
 
 test_milter_revoke_takes_effect() {

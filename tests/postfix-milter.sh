@@ -262,3 +262,61 @@ test_postfix_with_milter() {
 	expect_stat nobody@example.com 1 count
 	note "message $qid discarded; milter verdicts: $(grep -c 'verdict=' "$T/milter.log")"
 }
+
+# The queue id joins the milter's lines to Postfix's: Postfix names its
+# queue file only after the first accepted recipient, so the first RCPT
+# line has qid=-, the later ones the queue id, and the DATA line gives
+# it with every recipient and alias the message was accepted for.
+test_postfix_milter_queue_id() {
+	pf_need
+	pf_file
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+	pf_milter_start
+	pf_start "unix:$M/milter.sock"
+	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
+	    --helo client.test --from sender@example.net \
+	    --to irs+tax@example.com,nobody@example.com,shop@example.com \
+	    --header "Subject: aliasctl queue id" >"$T/swaks.out" 2>&1 || {
+		sed 's/^/  swaks: /' "$T/swaks.out" >&2
+		die "the message was not accepted"
+	}
+	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
+	[ -n "$qid" ] || die "no queue id in the reply to the message"
+	i=0
+	until grep -Eq "postfix/cleanup\[[0-9]+\]: $qid: message-id=" \
+	    "$P/maillog" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || {
+			tail -20 "$P/maillog" >&2
+			die "no cleanup line for $qid in the maillog within 20 s"
+		}
+		sleep 0.2
+	done
+	milter_stop
+	# One DATA line, with Postfix's queue id.
+	n=$(grep -c ' accepted=' "$T/milter.log" || true)
+	[ "$n" -eq 1 ] || die "expected one DATA line, got $n"
+	data=$(grep ' accepted=' "$T/milter.log")
+	pfqid=$(printf '%s\n' "$data" | sed -n 's/.* qid=\([^ ]*\) .*/\1/p')
+	[ "$pfqid" = "$qid" ] ||
+	    die "DATA line qid=$pfqid, Postfix's queue id $qid: $data"
+	case $data in
+	*" client=localhost[127.0.0.1] from=<sender@example.net> accepted=2 refused=1 to=<irs+tax@example.com>,<shop@example.com> alias=irs@example.com,shop@example.com")
+		;;
+	*)	die "unexpected DATA line: $data" ;;
+	esac
+	# The RCPT lines: the first without a queue id, the later ones
+	# (the one Postfix refused too) with it.
+	grep ' verdict=' "$T/milter.log" >rcpt.lines
+	[ "$(wc -l <rcpt.lines)" -eq 3 ] || die "expected 3 RCPT lines: $(cat rcpt.lines)"
+	sed -n 1p rcpt.lines | grep -q ' qid=- .*to=<irs+tax@example.com>' ||
+	    die "first RCPT line: $(sed -n 1p rcpt.lines)"
+	sed -n 2p rcpt.lines | grep -q " qid=$qid .*to=<nobody@example.com> .*note=postfix-rejected" ||
+	    die "second RCPT line: $(sed -n 2p rcpt.lines)"
+	sed -n 3p rcpt.lines | grep -q " qid=$qid .*to=<shop@example.com>" ||
+	    die "third RCPT line: $(sed -n 3p rcpt.lines)"
+	# A grep for the queue id finds the alias the message came in for.
+	grep "$qid" "$T/milter.log" "$P/maillog" | grep -q 'alias=.*irs@example.com' ||
+	    die "grep $qid finds no alias"
+	note "DATA line: $(printf '%s\n' "$data" | sed 's/.*\(conn=\)/\1/')"
+}

@@ -294,8 +294,8 @@ SMTP
 	i=0
 	until [ "$(grep -c 'key=<irs@example.com>' "$T/lk.log")" -ge 2 ]; do
 		i=$((i + 1))
-		[ $i -le 100 ] ||
-		    die "Sendmail did not look irs@example.com up again at delivery"
+		[ $i -le 300 ] ||
+		    die "Sendmail did not look irs@example.com up again at delivery (30 s)"
 		sleep 0.1
 	done
 	sm_stop

@@ -10,7 +10,7 @@
  *                                  seconds, print how many the server
  *                                  closed: "open N closed M"
  *
- * ADDR is unix:/path or inet:HOST:PORT.  Reading stops at EOF (exit 0)
+ * ADDR is unix:/path, inet:HOST:PORT or inet:[IPV6]:PORT.  Reading stops at EOF (exit 0)
  * or after SECS seconds without EOF (default 10; exit 2).
  */
 #include <sys/socket.h>
@@ -32,6 +32,7 @@ dial(const char *addr)
 {
 	struct sockaddr_un sun;
 	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
 	char	 host[64];
 	const char *colon;
 	int	 fd;
@@ -52,6 +53,19 @@ dial(const char *addr)
 	memcpy(host, addr + 5, (size_t)(colon - addr - 5));
 	host[colon - addr - 5] = '\0';
 	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		/* inet:[IPV6]:PORT */
+		host[strlen(host) - 1] = '\0';
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((unsigned short)atoi(colon + 1));
+		if (inet_pton(AF_INET6, host + 1, &sin6.sin6_addr) != 1)
+			return -1;
+		if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
+		    connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1)
+			return -1;
+		return fd;
+	}
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)atoi(colon + 1));
 	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)

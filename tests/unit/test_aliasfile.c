@@ -458,7 +458,8 @@ static const struct err_case err_cases[] = {
 	{":1:1: expected a mapping at the top level, found a sequence"}},
     {"top-level scalar", "hello\n",
 	{":1:1: expected a mapping at the top level, found a scalar"}},
-    {"unknown top key", "alieses: {}\n" HDR, {":1:1: unknown key 'alieses'"}},
+    {"unknown top key", "alieses: {}\n" HDR,
+	{":1:1: unknown key 'alieses'; did you mean \"aliases\"?"}},
     {"missing domains", "# x\naliases:\n  a@example.com:\n",
 	{":2:1: missing key 'domains'"}},
     {"null domains", "domains:\naliases:\n",
@@ -549,7 +550,7 @@ static const struct err_case err_cases[] = {
 
     /* Alias settings. */
     {"unknown alias key", HDR "  a@example.com: {nots: x}\n",
-	{":6:19: unknown key 'nots'"}},
+	{":6:19: unknown key 'nots'; did you mean \"note\"?"}},
     {"duplicate alias key", HDR "  a@example.com: {note: x, note: y}\n",
 	{":6:28: duplicate key 'note' (first at line 6)"}},
     {"reason without revoked", HDR "  a@example.com:\n    reason: x\n",

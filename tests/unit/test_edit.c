@@ -251,6 +251,42 @@ test_rows(void **state)
 }
 
 /*
+ * add writes "created:" after the note and before the flags, in the
+ * settings' indentation; the result loads.
+ */
+static void
+test_add_created(void **state)
+{
+	static const char in[] = HDR "aliases:\n    a@example.com:\n";
+	static const char want[] = HDR "aliases:\n    a@example.com:\n"
+	    "    b@example.com:\n"
+	    "      note: shop\n"
+	    "      created: 2026-12-07\n"
+	    "      receive_only: true\n"
+	    "      expires: 2027-06-30\n";
+	struct af_new_alias na;
+	struct errbuf e;
+	char	*out;
+	size_t	 outlen;
+
+	(void)state;
+	memset(&na, 0, sizeof(na));
+	na.key = "b@example.com";
+	na.note = "shop";
+	na.created = "2026-12-07";
+	na.receive_only = 1;
+	na.expires = "2027-06-30";
+	if (af_edit_add(in, strlen(in), &na, &out, &outlen, &e) != 0)
+		fail_msg("%s", e.msg);
+	if (outlen != strlen(want) || memcmp(out, want, outlen) != 0)
+		fprintf(stderr, "got\n%s\n", out);
+	assert_int_equal(outlen, strlen(want));
+	assert_memory_equal(out, want, outlen);
+	assert_int_equal(loads(out, outlen), 0);
+	free(out);
+}
+
+/*
  * A bigger file: revoke then restore of every alias gives back the
  * input byte for byte, and every byte before the edited alias is the
  * same in the revoked text.
@@ -440,6 +476,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_add_created),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_head_map),
 		cmocka_unit_test(test_window_load),

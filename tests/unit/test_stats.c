@@ -1009,6 +1009,179 @@ test_file_reopen_fails(void **state)
 	expect_hits(f->path, "irs@example.com", 3);
 }
 
+/* stats_default_path(): DIR/stats/BASE.DAEMON.lmdb. */
+static void
+test_default_path(void **state)
+{
+	static const struct {
+		const char *map, *daemon, *want;
+	} t[] = {
+		{ "/var/lib/aliasctl/aliases", "milter",
+		  "/var/lib/aliasctl/stats/aliases.milter.lmdb" },
+		{ "/var/lib/aliasctl/aliases", "lookupd",
+		  "/var/lib/aliasctl/stats/aliases.lookupd.lmdb" },
+		{ "map", "milter", "stats/map.milter.lmdb" },
+		{ "a/b.c/map", "lookupd", "a/b.c/stats/map.lookupd.lmdb" },
+		{ "/map", "milter", "/stats/map.milter.lmdb" },
+	};
+	size_t	 i;
+	char	*p;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		p = stats_default_path(t[i].map, t[i].daemon);
+		assert_non_null(p);
+		assert_string_equal(p, t[i].want);
+		free(p);
+	}
+}
+
+/*
+ * The heartbeat: written when the file is opened, with the writer, its
+ * pid and the time; rewritten by a flush that writes counts; absent
+ * (all zero) in a file from before it existed.
+ */
+static void
+test_heartbeat(void **state)
+{
+	struct fixture *f = *state;
+	struct stats_meta m;
+	struct stats *s;
+	struct errbuf e;
+	time_t	 t0 = time(NULL);
+
+	errno = 0;
+	assert_int_equal(stats_read_meta(f->path, &m, &e), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	assert_int_equal(stats_read_meta(f->path, &m, &e), 0);
+	assert_true(m.started >= t0 && m.started <= time(NULL));
+	assert_true(m.flushed >= m.started && m.flushed <= time(NULL));
+	assert_int_equal(m.pid, getpid());
+	assert_string_equal(m.writer, "aliasctl");	/* log_progname() */
+	stats_hit(s, "irs@example.com", STATS_HIT, 1000);
+	sleep(1);
+	assert_int_equal(stats_flush(s, &e), 0);
+	assert_int_equal(stats_read_meta(f->path, &m, &e), 0);
+	assert_true(m.flushed > m.started);
+	stats_close(s);
+
+	/* A file with only the two tables, as before 0.2: no heartbeat. */
+	unlink(f->path);
+	{
+		char	 lock[160];
+
+		snprintf(lock, sizeof(lock), "%s-lock", f->path);
+		unlink(lock);
+	}
+	{
+		MDB_env	*env;
+		MDB_txn	*txn;
+		MDB_dbi	 dbi;
+
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+		assert_int_equal(mdb_env_open(env, f->path, MDB_NOSUBDIR,
+		    0640), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "aliases", MDB_CREATE,
+		    &dbi), 0);
+		assert_int_equal(mdb_dbi_open(txn, "unknown", MDB_CREATE,
+		    &dbi), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+	}
+	memset(&m, 0xff, sizeof(m));
+	assert_int_equal(stats_read_meta(f->path, &m, &e), 0);
+	assert_int_equal(m.flushed, 0);
+	assert_int_equal(m.pid, 0);
+	assert_string_equal(m.writer, "");
+	/* The daemon opening it adds the heartbeat. */
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	assert_int_equal(stats_read_meta(f->path, &m, &e), 0);
+	assert_int_equal(m.pid, getpid());
+	stats_close(s);
+}
+
+/*
+ * stats_read_all(): the rows of several files added up by key, sorted,
+ * a missing file skipped and said so in found[].
+ */
+static void
+test_read_all(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	char	 p2[160], p3[160];
+	const char *paths[3];
+	int	 found[3];
+	size_t	 n;
+
+	snprintf(p2, sizeof(p2), "%s/two.lmdb", f->dir);
+	snprintf(p3, sizeof(p3), "%s/missing.lmdb", f->dir);
+	paths[0] = f->path;
+	paths[1] = p3;
+	paths[2] = p2;
+	/* No file at all: nothing, no error. */
+	assert_int_equal(stats_read_all(paths, 3, 0, &rows, &n, found, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(found[0] + found[1] + found[2], 0);
+	free(rows);
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit(s, "irs@example.com", STATS_HIT, 1000);
+	stats_hit(s, "irs@example.com", STATS_HIT, 3000);
+	stats_hit(s, "shop@example.com", STATS_BACKSCATTER, 2000);
+	stats_hit(s, "guess@example.com", STATS_UNKNOWN, 500);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	assert_int_equal(stats_open(p2, &s, &e), 0);
+	stats_hit(s, "irs@example.com", STATS_REVOKED_HIT, 500);
+	stats_hit(s, "irs@example.com", STATS_HIT, 2000);
+	stats_hit(s, "bank@example.com", STATS_HIT, 100);
+	stats_hit(s, "guess@example.com", STATS_UNKNOWN, 9000);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+
+	assert_int_equal(stats_read_all(paths, 3, 0, &rows, &n, found, &e), 0);
+	assert_int_equal(found[0], 1);
+	assert_int_equal(found[1], 0);
+	assert_int_equal(found[2], 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].key, "bank@example.com");
+	assert_string_equal(rows[1].key, "irs@example.com");
+	assert_string_equal(rows[2].key, "shop@example.com");
+	r = &rows[1];
+	assert_int_equal(r->a.hits, 3);
+	assert_int_equal(r->a.revoked_hits, 1);
+	assert_int_equal(r->a.first_seen, 500);
+	assert_int_equal(r->a.last_seen, 3000);
+	assert_int_equal(rows[2].a.backscatter, 1);
+	stats_rows_free(rows, n);
+
+	assert_int_equal(stats_read_all(paths, 3, 1, &rows, &n, NULL, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].u.count, 2);
+	assert_int_equal(rows[0].u.first_seen, 500);
+	assert_int_equal(rows[0].u.last_seen, 9000);
+	stats_rows_free(rows, n);
+
+	/* A file that is there but unreadable fails the whole read. */
+	{
+		FILE	*fp = fopen(p3, "w");
+
+		assert_non_null(fp);
+		fputs("not lmdb", fp);
+		fclose(fp);
+	}
+	assert_int_equal(stats_read_all(paths, 3, 0, &rows, &n, found, &e),
+	    -1);
+	assert_non_null(strstr(e.msg, "missing.lmdb"));
+}
+
 int
 main(void)
 {
@@ -1024,6 +1197,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_while_writing, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test_setup_teardown(test_heartbeat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_layout, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_record, setup,

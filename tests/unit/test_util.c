@@ -107,6 +107,54 @@ test_dates(void **state)
 	assert_int_equal(date_parse("2023-1-01", 9, &d), -1);
 }
 
+/* str_distance(): a table of pairs, distances and bounds. */
+static void
+test_distance(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		int	 max, want;
+	} rows[] = {
+		{ "receive_only", "receive_only", 2, 0 },
+		{ "recieve_only", "receive_only", 2, 1 },	/* swap */
+		{ "delivr_to", "deliver_to", 2, 1 },		/* insert */
+		{ "expire", "expires", 2, 1 },
+		{ "nots", "note", 1, 1 },			/* substitute */
+		{ "notes", "note", 1, 1 },			/* delete */
+		{ "ab", "ba", 1, 1 },
+		{ "ca", "abc", 3, 3 },		/* OSA, not full Damerau: 3 */
+		{ "", "to", 2, 2 },
+		{ "", "", 0, 0 },
+		{ "revoked", "reason", 2, 3 },	/* 4 edits: cut at max + 1 */
+		{ "x", "deliver_to", 2, 3 },	/* lengths alone exceed max */
+		{ "subadress", "subaddress", 2, 1 },
+		{ "alieses", "aliases", 2, 1 },
+		{ "domians", "domains", 1, 1 },
+		{ "receiveonly", "receive_only", 2, 1 },
+		{ "RECEIVE_ONLY", "receive_only", 2, 3 },	/* bytes */
+	};
+	char	 longer[STR_DISTANCE_MAX + 2];
+	size_t	 i;
+	int	 got;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		got = str_distance(rows[i].a, strlen(rows[i].a), rows[i].b,
+		    strlen(rows[i].b), rows[i].max);
+		if (got != rows[i].want)
+			fail_msg("%s, %s: %d, want %d", rows[i].a, rows[i].b,
+			    got, rows[i].want);
+		/* Symmetric. */
+		assert_int_equal(str_distance(rows[i].b, strlen(rows[i].b),
+		    rows[i].a, strlen(rows[i].a), rows[i].max), got);
+	}
+	/* Longer than STR_DISTANCE_MAX: never near anything. */
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(str_distance(longer, strlen(longer), longer,
+	    strlen(longer), 2), 3);
+}
+
 int
 main(void)
 {
@@ -116,6 +164,7 @@ main(void)
 		cmocka_unit_test(test_digest_pieces),
 		cmocka_unit_test(test_arena_alignment),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_distance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

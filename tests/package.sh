@@ -1,0 +1,365 @@
+# tests/package.sh: the Debian package (debian/, make deb).  The first
+# test builds it and runs lintian; the second installs it on this
+# machine (root only), checks the file layout of docs/SETUP.md, runs
+# the installed programs the way the units do (the same command line,
+# capability bounding set and no_new_privs) through the stats reset and
+# a log rotation, then removes and purges it and checks that the
+# machine is as before.  It runs only where the package is not
+# installed and none of its paths exist, and leaves the machine so even
+# when it fails.  The other suites run $BUILD's programs by absolute
+# path, so the installed /usr/sbin ones never stand in for them.
+
+PKG_DEB=
+
+# pkg_deb: builds the package once per run of the suite (make deb)
+# unless build/ has one newer than every file of the tree; sets PKG_DEB.
+pkg_deb() {
+	PKG_DEB=$(ls "$TOP"/build/aliasctl_*_*.deb 2>/dev/null | tail -1)
+	if [ -n "$PKG_DEB" ] && [ -z "$(cd "$TOP" && find Makefile src man \
+	    debian -newer "$PKG_DEB" -type f | head -1)" ]; then
+		return 0
+	fi
+	command -v dpkg-buildpackage >/dev/null &&
+	    command -v dh >/dev/null || {
+		[ "$(id -u)" -eq 0 ] || skip "needs debhelper: run tools/deps deb"
+	}
+	start=$(date +%s)
+	make -C "$TOP" deb >"$T/make-deb.log" 2>&1 || {
+		tail -40 "$T/make-deb.log" >&2
+		die "make deb failed"
+	}
+	note "make deb took $(($(date +%s) - start)) s"
+	grep -E '(warning|error):' "$T/make-deb.log" >&2 &&
+	    die "compiler warnings in make deb"
+	PKG_DEB=$(ls "$TOP"/build/aliasctl_*_*.deb | tail -1)
+	[ -f "$PKG_DEB" ] || die "make deb left no .deb in build/"
+}
+
+test_package_build_lintian() {
+	rm -f "$TOP"/build/aliasctl_*_*.deb
+	pkg_deb
+	command -v lintian >/dev/null || skip "needs lintian: run tools/deps deb"
+	lintian --pedantic --display-info "$PKG_DEB" >"$T/lintian" 2>&1 || true
+	sed 's/^/  lintian: /' "$T/lintian" >&2
+	grep -q '^E: ' "$T/lintian" && die "lintian reports errors"
+	grep -q '^W: ' "$T/lintian" && die "lintian reports warnings"
+	# The tree stays clean: the build ran in a copy under build/.
+	[ ! -e "$TOP/debian/aliasctl" ] && [ ! -e "$TOP/debian/files" ] ||
+	    die "make deb wrote into the source tree's debian/"
+	dpkg-deb -c "$PKG_DEB" >"$T/contents"
+	for f in usr/sbin/aliasctl usr/sbin/alias-milter usr/sbin/alias-lookupd \
+	    usr/share/man/man8/aliasctl.8.gz usr/share/man/man5/aliases.yaml.5.gz \
+	    etc/aliasctl/aliases.yaml etc/default/alias-milter \
+	    etc/default/alias-lookupd etc/logrotate.d/aliasctl \
+	    lib/systemd/system/alias-milter.service \
+	    lib/systemd/system/alias-lookupd.service \
+	    lib/systemd/system/aliasctl-compile.service \
+	    lib/systemd/system/aliasctl-compile.timer; do
+		grep -q " \./$f\$" "$T/contents" || die "not in the package: /$f"
+	done
+	note "lintian: $(grep -c '^[EWIP]: ' "$T/lintian" || true) tags, none E: or W:"
+}
+
+# The paths the package creates or installs (not the programs).
+PKG_PATHS="/etc/aliasctl /var/lib/aliasctl /var/log/aliasctl
+    /var/spool/postfix/aliasctl /etc/default/alias-milter
+    /etc/default/alias-lookupd /etc/logrotate.d/aliasctl
+    /lib/systemd/system/alias-milter.service
+    /lib/systemd/system/alias-lookupd.service
+    /lib/systemd/system/aliasctl-compile.service
+    /lib/systemd/system/aliasctl-compile.timer
+    /usr/sbin/aliasctl /usr/sbin/alias-milter /usr/sbin/alias-lookupd"
+
+# pkg_state: what of the system the package may change, one line each.
+pkg_state() {
+	for p in $PKG_PATHS; do
+		[ -e "$p" ] && echo "exists $p"
+	done
+	find /etc/systemd/system /var/lib/systemd/deb-systemd-helper-enabled \
+	    /var/lib/systemd/deb-systemd-helper-masked 2>/dev/null | sort
+	dpkg-statoverride --list | sort
+	return 0
+}
+
+pkg_cleanup() {
+	for pid in ${MPID:-} ${LPID:-}; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	if dpkg-query -W -f='${Status}' aliasctl 2>/dev/null | grep -q .; then
+		dpkg --purge aliasctl >/dev/null 2>&1 || true
+	fi
+	if [ "${PKG_USER_NEW:-}" = 1 ]; then
+		deluser --quiet --system aliasctl >/dev/null 2>&1 || true
+		delgroup --quiet --system aliasctl >/dev/null 2>&1 || true
+	fi
+	cd /
+	rm -rf "$T"
+}
+
+# expect_owner PATH USER:GROUP MODE (octal, as stat %a).
+expect_owner() {
+	[ -e "$1" ] || die "missing: $1"
+	got=$(stat -c '%U:%G %a' "$1")
+	[ "$got" = "$2 $3" ] || die "$1: expected $2 $3, got $got"
+}
+
+# unit_exec UNIT: the unit's ExecStart= without $DAEMON_OPTS.
+unit_exec() {
+	sed -n 's/^ExecStart=//p' "/lib/systemd/system/$1" |
+	    sed 's/ \$DAEMON_OPTS$//'
+}
+
+# unit_caps UNIT: the unit's CapabilityBoundingSet= as setpriv(1)'s
+# --bounding-set argument.
+unit_caps() {
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "/lib/systemd/system/$1")
+	arg=-all
+	for c in $caps; do
+		arg="$arg,+$(echo "${c#CAP_}" | tr 'A-Z' 'a-z')"
+	done
+	echo "$arg"
+}
+
+# unit_setpriv UNIT: sets SETPRIV to the setpriv(1) options that run a
+# command as systemd runs the unit's ExecStart=: as root with the unit's
+# bounding set and no_new_privs.  (A variable, not a function: a daemon
+# started with "$SETPRIV ... &" is the background job itself.)
+unit_setpriv() {
+	grep -q '^NoNewPrivileges=yes$' "/lib/systemd/system/$1" ||
+	    die "$1: no NoNewPrivileges=yes"
+	SETPRIV="setpriv --no-new-privs --bounding-set $(unit_caps "$1") --"
+}
+
+# pkg_stats: the packaged milter stats file as JSON, in $T/stats.json.
+pkg_stats() {
+	expect_exit 0 /usr/sbin/aliasctl \
+	    -S /var/lib/aliasctl/stats/aliases.milter.lmdb stats --json
+	cp "$T/out" "$T/stats.json"
+	expect_exit 0 /usr/sbin/aliasctl \
+	    -S /var/lib/aliasctl/stats/aliases.milter.lmdb stats --json --unknown
+	cat "$T/out" >>"$T/stats.json"
+}
+
+test_package_install_purge() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to install the package"
+	command -v miltertest >/dev/null || skip "needs miltertest"
+	dpkg-query -W -f='${Status}' aliasctl 2>/dev/null | grep -q . &&
+	    skip "the aliasctl package is already on this machine"
+	for p in $PKG_PATHS; do
+		[ ! -e "$p" ] || skip "$p exists: not a machine to test the package on"
+	done
+	pkg_deb
+	PKG_USER_NEW=0
+	getent passwd aliasctl >/dev/null || PKG_USER_NEW=1
+	MPID=
+	LPID=
+	trap pkg_cleanup EXIT
+	pkg_state >"$T/state.before"
+
+	# Install: the user, the layout, the conffiles, the units.
+	# README.md's command (offline: every dependency is installed here).
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends "$PKG_DEB" >"$T/dpkg.log" 2>&1 || {
+		cat "$T/dpkg.log" >&2
+		die "apt-get install $PKG_DEB failed"
+	}
+	getent passwd aliasctl >"$T/pw" || die "no user aliasctl"
+	IFS=: read -r _ _ uid gid _ home shell <"$T/pw"
+	[ "$uid" -lt 1000 ] && [ "$home" = /nonexistent ] &&
+	    [ "$shell" = /usr/sbin/nologin ] || die "user aliasctl: $(cat "$T/pw")"
+	[ "$(getent group aliasctl | cut -d: -f3)" = "$gid" ] ||
+	    die "aliasctl's group is not aliasctl"
+	[ ! -e /nonexistent ] || die "/nonexistent exists"
+	expect_owner /etc/aliasctl root:root 755
+	expect_owner /etc/aliasctl/aliases.yaml root:root 644
+	expect_owner /var/lib/aliasctl root:root 755
+	expect_owner /var/lib/aliasctl/stats aliasctl:aliasctl 750
+	expect_owner /var/log/aliasctl aliasctl:adm 2750
+	if getent group postfix >/dev/null; then
+		expect_owner /var/spool/postfix/aliasctl aliasctl:postfix 2750
+	fi
+	dpkg-query -W -f='${Conffiles}\n' aliasctl >"$T/conffiles"
+	for f in /etc/aliasctl/aliases.yaml /etc/default/alias-milter \
+	    /etc/default/alias-lookupd /etc/logrotate.d/aliasctl; do
+		grep -q "^ $f " "$T/conffiles" || die "not a conffile: $f"
+	done
+	# The timer is enabled, the daemons are not.
+	[ -L /etc/systemd/system/timers.target.wants/aliasctl-compile.timer ] ||
+	    die "aliasctl-compile.timer is not enabled"
+	[ ! -e /etc/systemd/system/multi-user.target.wants/alias-milter.service ] &&
+	    [ ! -e /etc/systemd/system/multi-user.target.wants/alias-lookupd.service ] ||
+	    die "a daemon was enabled on install"
+	# What README.md, alias-milter(8) and the units' comments promise.
+	for l in 'alias-milter.service:EnvironmentFile=-/etc/default/alias-milter' \
+	    'alias-milter.service:SyslogIdentifier=alias-milter' \
+	    'alias-milter.service:SyslogFacility=mail' \
+	    'alias-milter.service:ExecStart=.* [$]DAEMON_OPTS$' \
+	    'alias-lookupd.service:EnvironmentFile=-/etc/default/alias-lookupd' \
+	    'alias-lookupd.service:SyslogFacility=mail' \
+	    'alias-lookupd.service:ExecStart=.* [$]DAEMON_OPTS$' \
+	    'aliasctl-compile.timer:OnCalendar=\*-\*-\* 00:05:00' \
+	    'aliasctl-compile.timer:Persistent=true' \
+	    'aliasctl-compile.service:ConditionPathExists=/var/lib/aliasctl/aliases.lmdb' \
+	    'aliasctl-compile.service:ReadWritePaths=/var/lib/aliasctl$'; do
+		grep -q "^${l#*:}" "/lib/systemd/system/${l%%:*}" ||
+		    die "${l%%:*}: no line ${l#*:}"
+	done
+	grep -q '^#DAEMON_OPTS=' /etc/default/alias-milter &&
+	    grep -q '^#DAEMON_OPTS=' /etc/default/alias-lookupd ||
+	    die "/etc/default: no commented DAEMON_OPTS"
+	if command -v systemd-analyze >/dev/null; then
+		systemd-analyze verify /lib/systemd/system/alias-milter.service \
+		    /lib/systemd/system/alias-lookupd.service \
+		    /lib/systemd/system/aliasctl-compile.service \
+		    /lib/systemd/system/aliasctl-compile.timer >"$T/verify" 2>&1 || true
+		# Without man(1) it cannot check Documentation=man:...
+		grep -v "Command 'man .*' failed" "$T/verify" >"$T/verify.bad" || true
+		[ ! -s "$T/verify.bad" ] || {
+			sed 's/^/  systemd-analyze: /' "$T/verify.bad" >&2
+			die "systemd-analyze verify complains"
+		}
+	fi
+	logrotate -d /etc/logrotate.d/aliasctl >"$T/lr.debug" 2>&1 || {
+		cat "$T/lr.debug" >&2
+		die "logrotate -d /etc/logrotate.d/aliasctl failed"
+	}
+
+	# The installed programs, the shipped example, the compile as the
+	# timer's service runs it.
+	expect_exit 0 /usr/sbin/aliasctl -h
+	expect_exit 0 /usr/sbin/aliasctl -f /etc/aliasctl/aliases.yaml check
+	expect_exit 0 /usr/sbin/alias-milter -h
+	expect_exit 0 /usr/sbin/alias-lookupd -h
+	cmd=$(unit_exec aliasctl-compile.service)
+	[ "$cmd" = "/usr/sbin/aliasctl compile" ] || die "compile unit runs: $cmd"
+	unit_setpriv aliasctl-compile.service
+	# shellcheck disable=SC2086
+	expect_exit 0 $SETPRIV /usr/sbin/aliasctl compile
+	for f in aliases.lmdb aliases.policy.lmdb aliases.lock; do
+		expect_owner "/var/lib/aliasctl/$f" root:root 644
+	done
+	expect_exit 0 /usr/sbin/aliasctl query irs@example.com
+	expect_in "$T/out" me@example.net
+
+	# alias-milter as its unit starts it (the unit's command line and
+	# capabilities), its socket where Postfix finds it, plus -L.
+	getent group postfix >/dev/null || skip "needs Postfix's group postfix"
+	cmd=$(unit_exec alias-milter.service)
+	case $cmd in
+	*" -S /var/lib/aliasctl/stats/aliases.milter.lmdb "*) ;;
+	*) die "alias-milter.service: not the packaged stats path: $cmd" ;;
+	esac
+	# The unit's ExecStartPre= makes the socket directory when Postfix
+	# came after the package (run here without systemd's "+" prefix).
+	rmdir /var/spool/postfix/aliasctl
+	pre=$(sed -n 's/^ExecStartPre=+//p' /lib/systemd/system/alias-milter.service)
+	[ -n "$pre" ] || die "alias-milter.service: no ExecStartPre=+"
+	eval "$pre" || die "ExecStartPre failed: $pre"
+	expect_owner /var/spool/postfix/aliasctl aliasctl:postfix 2750
+	MSOCK=unix:/var/spool/postfix/aliasctl/milter.sock
+	# shellcheck disable=SC2086
+	unit_setpriv alias-milter.service
+	# shellcheck disable=SC2086
+	$SETPRIV $cmd -L /var/log/aliasctl/milter.log \
+	    >"$T/milter.out" 2>"$T/milter.log" &
+	MPID=$!
+	wait_unix_socket /var/spool/postfix/aliasctl/milter.sock "$MPID" \
+	    alias-milter "$T/milter.log"
+	i=0
+	until grep -q 'starting: ' /var/log/aliasctl/milter.log 2>/dev/null; do
+		alive "$MPID" || die "alias-milter exited: $(cat "$T/milter.log")"
+		i=$((i + 1))
+		[ $i -le 100 ] || die "alias-milter: no starting line after 10 s"
+		sleep 0.1
+	done
+	expect_owner /var/spool/postfix/aliasctl/milter.sock aliasctl:postfix 660
+	stats=/var/lib/aliasctl/stats/aliases.milter.lmdb
+	expect_owner "$stats" aliasctl:aliasctl 640
+	expect_owner "$stats-lock" aliasctl:aliasctl 640
+	[ "$(ps -o user= -p "$MPID")" = aliasctl ] || die "alias-milter is not running as aliasctl"
+	# mt_run of tests/milter.sh (its hook is not used here).
+	. "$TOP/tests/milter.sh"
+	: >"$T/hook"
+	chmod +x "$T/hook"
+	mt_run package.lua
+	sleep 1.5	# one flush
+	pkg_stats
+	expect_stat irs@example.com 2 hits
+	expect_stat nobody@example.com 1 count
+	expect_stat irs+tax@example.com 1 count
+	expect_in /var/log/aliasctl/milter.log 'to=<nobody@example.com>'
+	expect_owner /var/log/aliasctl/milter.log root:adm 640
+
+	# logrotate renames the log; the milter opens the new file itself.
+	logrotate -f -s "$T/lr.state" /etc/logrotate.d/aliasctl ||
+	    die "logrotate failed"
+	[ -f /var/log/aliasctl/milter.log.1 ] || die "no milter.log.1 after logrotate"
+	expect_owner /var/log/aliasctl/milter.log aliasctl:adm 640
+
+	# The stats reset: remove the file under the running daemon.
+	rm "$stats"
+	sleep 1.2	# the log file's name is checked at most once a second
+	mt_run package.lua
+	i=0
+	until [ -f "$stats" ]; do
+		i=$((i + 1))
+		[ $i -le 20 ] || die "no new stats file 2 s after it was removed"
+		sleep 0.1
+	done
+	expect_owner "$stats" aliasctl:aliasctl 640
+	sleep 1.2
+	pkg_stats
+	expect_stat irs@example.com 2 hits
+	expect_stat nobody@example.com 1 count
+	grep -q 'to=<nobody@example.com>' /var/log/aliasctl/milter.log ||
+	    die "no verdict line in the new log file after rotation"
+
+	# The final flush at SIGTERM: a third run, then stop at once.
+	mt_run package.lua
+	daemon_stop "$MPID" "$T/milter.log" alias-milter 15
+	MPID=
+	pkg_stats
+	expect_stat irs@example.com 4 hits
+	expect_stat nobody@example.com 2 count
+	[ ! -e /var/spool/postfix/aliasctl/milter.sock ] ||
+	    die "alias-milter left its socket behind"
+
+	# alias-lookupd as its unit starts it, on a free port.
+	port=$(free_port)
+	cmd=$(unit_exec alias-lookupd.service)
+	case $cmd in
+	*" -S /var/lib/aliasctl/stats/aliases.lookupd.lmdb -s inet:127.0.0.1:10027") ;;
+	*) die "alias-lookupd.service: $cmd" ;;
+	esac
+	cmd=$(echo "$cmd" | sed "s/:10027\$/:$port/")
+	# shellcheck disable=SC2086
+	unit_setpriv alias-lookupd.service
+	# shellcheck disable=SC2086
+	$SETPRIV $cmd >"$T/lookupd.out" 2>"$T/lookupd.log" &
+	LPID=$!
+	i=0
+	until ss -Hltn "sport = :$port" | grep -q .; do
+		alive "$LPID" || { cat "$T/lookupd.log" >&2; die "alias-lookupd exited"; }
+		i=$((i + 1))
+		[ $i -le 100 ] || die "alias-lookupd: no socket after 10 s"
+		sleep 0.1
+	done
+	expect_owner /var/lib/aliasctl/stats/aliases.lookupd.lmdb aliasctl:aliasctl 640
+	[ "$(ps -o user= -p "$LPID")" = aliasctl ] || die "alias-lookupd is not running as aliasctl"
+	daemon_stop "$LPID" "$T/lookupd.log" alias-lookupd 15
+	LPID=
+
+	# remove keeps configuration and state; purge removes them.
+	apt-get remove -y -q aliasctl >"$T/dpkg.log" 2>&1 ||
+	    { cat "$T/dpkg.log" >&2; die "apt-get remove failed"; }
+	[ ! -e /usr/sbin/aliasctl ] || die "remove left /usr/sbin/aliasctl"
+	for f in /etc/aliasctl/aliases.yaml /var/lib/aliasctl/aliases.lmdb "$stats" \
+	    /var/log/aliasctl/milter.log /etc/default/alias-milter; do
+		[ -e "$f" ] || die "remove removed $f"
+	done
+	apt-get purge -y -q aliasctl >"$T/dpkg.log" 2>&1 ||
+	    { cat "$T/dpkg.log" >&2; die "apt-get purge failed"; }
+	getent passwd aliasctl >/dev/null || die "purge removed the user aliasctl"
+	pkg_state >"$T/state.after"
+	expect_same "$T/state.before" "$T/state.after"
+}
