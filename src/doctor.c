@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "doctor.h"
+#include "listen.h"
 #include "log.h"
 #include "postfix.h"
 #include "report.h"
@@ -46,12 +47,6 @@ struct check {
 };
 
 #define CHECKS_MAX	10
-/* A daemon flushes its stats at least this often while it runs. */
-#ifdef STATS_HEARTBEAT
-#define HEARTBEAT	STATS_HEARTBEAT
-#else
-#define HEARTBEAT	60
-#endif
 
 /* What doctor found out once and the checks share. */
 struct doctor {
@@ -641,7 +636,6 @@ check_stats_one(struct doctor *d, struct check *c, const char *daemon)
 	int64_t	 flushed;
 	time_t	 t, now = time(NULL);
 	struct tm tm;
-#ifdef STATS_HEARTBEAT
 	struct stats_meta m;
 	struct errbuf e;
 	char	*p;
@@ -664,31 +658,18 @@ check_stats_one(struct doctor *d, struct check *c, const char *daemon)
 		fix(c, "systemctl start %s", prog);
 		return;
 	}
-	flushed = m.flushed;
-#else
-	/*
-	 * Without the daemons' heartbeat record, the file's mtime: written
-	 * at each flush that had something to add.
-	 */
-	struct stat st;
-
-	if (d->o->stats != NULL)
-		snprintf(path, sizeof(path), "%s", d->o->stats);
-	else
-		snprintf(path, sizeof(path), "%s%s", d->base, STATS_SUFFIX);
-	if (stat(path, &st) == -1) {
-		say(c, ST_WARN, "%s: no stats file: is %s running?", path,
-		    prog);
-		fix(c, "systemctl start %s", prog);
+	if ((flushed = m.flushed) == 0) {
+		say(c, ST_WARN, "%s has no heartbeat: written by an older "
+		    "daemon, or by none since", path);
+		fix(c, "systemctl restart %s", prog);
 		return;
 	}
-	flushed = st.st_mtim.tv_sec;
-#endif
 	t = (time_t)flushed;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	if (now - flushed <= 3 * HEARTBEAT)
-		say(c, ST_OK, "%s written at %s", path, when);
+	if (now - flushed <= 3 * STATS_HEARTBEAT)
+		say(c, ST_OK, "%s written by %s (pid %lld) at %s", path,
+		    m.writer[0] ? m.writer : prog, (long long)m.pid, when);
 	else {
 		say(c, ST_WARN, "%s not written since %s: is %s running?",
 		    path, when, prog);
@@ -777,11 +758,11 @@ int
 doctor_milter_probe(const char *addr, int timeout_ms, struct errbuf *e)
 {
 	struct sockaddr_un sun;
+	struct listen_spec ls;
 	struct addrinfo hints, *res = NULL;
 	struct pollfd pfd;
 	unsigned char req[17], rep[5];
-	char	 host[256];
-	const char *colon;
+	char	 port[16];
 	long long deadline = now_ms() + timeout_ms;
 	size_t	 got = 0;
 	ssize_t	 r;
@@ -789,12 +770,12 @@ doctor_milter_probe(const char *addr, int timeout_ms, struct errbuf *e)
 	int	 fd = -1, err, rc = -1;
 	socklen_t elen = sizeof(err);
 
-	if (strncmp(addr, "unix:", 5) == 0) {
+	if (listen_parse(addr, &ls, e) == -1)
+		return -1;
+	if (ls.family == LISTEN_UNIX) {
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
-		if (strlen(addr + 5) >= sizeof(sun.sun_path))
-			return errbuf_set(e, "socket path too long");
-		strcpy(sun.sun_path, addr + 5);
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ls.path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		    0);
 		if (fd == -1)
@@ -804,14 +785,13 @@ doctor_milter_probe(const char *addr, int timeout_ms, struct errbuf *e)
 			errbuf_set(e, "connect: %s", strerror(errno));
 			goto out;
 		}
-	} else if (strncmp(addr, "inet:", 5) == 0 &&
-	    (colon = strrchr(addr + 5, ':')) != NULL) {
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - addr - 5),
-		    addr + 5);
+	} else {
+		snprintf(port, sizeof(port), "%u", ls.port);
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_socktype = SOCK_STREAM;
-		if ((err = getaddrinfo(host, colon + 1, &hints, &res)) != 0)
-			return errbuf_set(e, "%s: %s", host,
+		hints.ai_family = ls.family == LISTEN_INET6 ? AF_INET6 : AF_INET;
+		if ((err = getaddrinfo(ls.host, port, &hints, &res)) != 0)
+			return errbuf_set(e, "%s: %s", ls.host,
 			    gai_strerror(err));
 		fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC |
 		    SOCK_NONBLOCK, res->ai_protocol);
@@ -824,8 +804,7 @@ doctor_milter_probe(const char *addr, int timeout_ms, struct errbuf *e)
 			errbuf_set(e, "connect: %s", strerror(errno));
 			goto out;
 		}
-	} else
-		return errbuf_set(e, "%s: not a unix: or inet: socket", addr);
+	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	if (poll(&pfd, 1, (int)(deadline - now_ms())) != 1 ||

@@ -13,7 +13,8 @@
 #define DOCTOR_MILTER_MS	2000
 
 /*
- * Connects to addr ("unix:/path" or "inet:HOST:PORT") and sends a
+ * Connects to addr (a socket as listen.h spells it: "unix:/path",
+ * "inet:HOST:PORT", "inet:[IPV6]:PORT", ...) and sends a
  * milter option negotiation (SMFIC_OPTNEG, version 6).  Returns 0 when
  * an SMFIC_OPTNEG reply comes within timeout_ms, else -1 with the reason
  * in e.

@@ -22,6 +22,7 @@
 #include "aliasfile.h"
 #include "cli.h"
 #include "compile.h"
+#include "listen.h"
 #include "log.h"
 #include "postfix.h"
 #include "setup.h"
@@ -48,6 +49,7 @@ struct plan {
 	char	 same[512];	/* parameters already right, for the note */
 };
 
+static void	 spec_postfix(const struct listen_spec *, char *, size_t);
 static int	 expand_item(const struct postfix *, const char *item, char *buf,
 		    size_t bufsize);
 static void	 norm_domain(char *);
@@ -103,31 +105,25 @@ norm_domain(char *s)
 int
 setup_milter_entry(const struct postfix *pf, const char *sock, char **entry)
 {
+	struct listen_spec ls;
 	struct errbuf e;
-	const char *path, *at;
+	const char *path;
 	char	*qd = NULL, buf[4096];
 	size_t	 qlen;
 	int	 chroot, err, rc = EX_CONFIG;
 
 	*entry = NULL;
-	if (strncmp(sock, "inet:", 5) == 0) {
-		/* inet:PORT@HOST (libmilter) becomes inet:HOST:PORT. */
-		if ((at = strchr(sock + 5, '@')) != NULL)
-			snprintf(buf, sizeof(buf), "inet:%s:%.*s", at + 1,
-			    (int)(at - sock - 5), sock + 5);
-		else
-			snprintf(buf, sizeof(buf), "%s", sock);
+	if (listen_parse(sock, &ls, &e) == -1) {
+		log_warnx("--milter-socket %s", e.msg);
+		return EX_USAGE;
+	}
+	if (ls.family != LISTEN_UNIX) {
+		spec_postfix(&ls, buf, sizeof(buf));
 		goto done;
 	}
-	if (strncmp(sock, "unix:", 5) == 0)
-		path = sock + 5;
-	else if (strncmp(sock, "local:", 6) == 0)
-		path = sock + 6;
-	else
-		path = NULL;
-	if (path == NULL || path[0] != '/') {
-		log_warnx("milter socket '%s': want unix:/PATH or "
-		    "inet:PORT@HOST, as alias-milter -s takes it", sock);
+	path = ls.path;
+	if (path[0] != '/') {
+		log_warnx("milter socket '%s': give the socket's full path", sock);
 		return EX_USAGE;
 	}
 	if ((chroot = postfix_smtpd_chroot(pf, &e)) == -1) {
@@ -176,7 +172,9 @@ int
 setup_milter_resolve(const char *entry, int chroot, const char *queue_dir,
     char *buf, size_t bufsize)
 {
-	char	 one[4096], *p, *at;
+	struct listen_spec ls;
+	struct errbuf e;
+	char	 one[4096];
 	const char *path;
 	size_t	 len;
 
@@ -185,23 +183,14 @@ setup_milter_resolve(const char *entry, int chroot, const char *queue_dir,
 		entry++;
 	snprintf(one, sizeof(one), "%s", entry);
 	one[strcspn(one, ", \t}")] = '\0';
-	if (strncmp(one, "inet:", 5) == 0) {
-		p = one + 5;
-		if ((at = strchr(p, '@')) != NULL) {
-			*at = '\0';
-			snprintf(buf, bufsize, "inet:%s:%s", at + 1, p);
-		} else
-			snprintf(buf, bufsize, "%s", one);
-		return strchr(buf + 5, ':') != NULL ? 0 : -1;
+	/* Postfix's inet:HOST:PORT and libmilter's forms alike. */
+	if (one[0] == '/' || listen_parse(one, &ls, &e) == -1)
+		return -1;
+	if (ls.family != LISTEN_UNIX) {
+		spec_postfix(&ls, buf, bufsize);
+		return 0;
 	}
-	if (strncmp(one, "unix:", 5) == 0)
-		path = one + 5;
-	else if (strncmp(one, "local:", 6) == 0)
-		path = one + 6;
-	else
-		return -1;
-	if (path[0] == '\0')
-		return -1;
+	path = ls.path;
 	/* Postfix daemons chdir to queue_directory, and chroot there. */
 	if (chroot || path[0] != '/') {
 		len = strlen(queue_dir);
@@ -212,6 +201,14 @@ setup_milter_resolve(const char *entry, int chroot, const char *queue_dir,
 	} else
 		snprintf(buf, bufsize, "unix:%s", path);
 	return 0;
+}
+
+/* A TCP socket as Postfix names it: inet:HOST:PORT, inet:[IPV6]:PORT. */
+static void
+spec_postfix(const struct listen_spec *ls, char *buf, size_t bufsize)
+{
+	snprintf(buf, bufsize, ls->family == LISTEN_INET6 ? "inet:[%s]:%u" :
+	    "inet:%s:%u", ls->host, ls->port);
 }
 
 /*

@@ -32,23 +32,23 @@ extern const char *const setup_domain_params[];	/* NULL-terminated */
 int	setup_mailname(char *buf, size_t bufsize);
 
 /*
- * The smtpd_milters entry for the alias-milter socket sock (alias-milter
- * -s syntax: unix:PATH, local:PATH, inet:PORT@HOST) as Postfix names it
- * (unix:PATH, inet:HOST:PORT), in *entry (new memory): a unix: path
- * relative to queue_directory when smtpd runs chrooted.  Returns 0, or
- * a sysexits code after saying why (EX_CONFIG: the path is outside the
- * chroot, or master.cf disagrees with itself; EX_UNAVAILABLE: no
- * postconf; EX_USAGE: sock is not a socket).
+ * The smtpd_milters entry for the alias-milter socket sock (any form
+ * alias-milter -s takes, listen.h) as Postfix names it (unix:PATH,
+ * inet:HOST:PORT, inet:[IPV6]:PORT), in *entry (new memory): a unix:
+ * path relative to queue_directory when smtpd runs chrooted.  Returns 0,
+ * or a sysexits code after saying why (EX_CONFIG: the path is outside
+ * the chroot, or master.cf disagrees with itself; EX_UNAVAILABLE: no
+ * postconf; EX_USAGE: sock is not a socket, or a relative path).
  */
 int	setup_milter_entry(const struct postfix *pf, const char *sock,
 	    char **entry);
 
 /*
- * Where a milter entry of main.cf (unix:PATH, local:PATH, inet:HOST:PORT,
- * inet:PORT@HOST, "{ ENTRY, ... }") connects to, as "unix:/real/path" or
- * "inet:HOST:PORT", into buf: a unix: path made real against queue_dir
- * when chroot is set or the path is relative.  Returns 0, or -1 when the
- * entry is not one of these.
+ * Where a milter entry of main.cf (unix:PATH, inet:HOST:PORT, the forms
+ * of listen.h, "{ ENTRY, ... }") connects to, as "unix:/real/path",
+ * "inet:HOST:PORT" or "inet:[IPV6]:PORT", into buf: a unix: path made
+ * real against queue_dir when chroot is set or the path is relative.
+ * Returns 0, or -1 when the entry is not one of these.
  */
 int	setup_milter_resolve(const char *entry, int chroot,
 	    const char *queue_dir, char *buf, size_t bufsize);

@@ -142,6 +142,12 @@ EOF
 	dr_master n
 	setup_pf
 	expect_in "$T/out" "'smtpd_milters = inet:127.0.0.1:8891, unix:$Q/aliasctl/milter.sock'"
+	# A TCP socket, spelt as alias-milter -s takes it, as Postfix does.
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" setup postfix \
+	    --postfix-config "$C" --milter-socket inet:9999@127.0.0.1
+	expect_in "$T/out" "'smtpd_milters = inet:127.0.0.1:8891, inet:127.0.0.1:9999'"
+	expect_exit 64 "$ALIASCTL" -f "$M/a.yaml" setup postfix \
+	    --postfix-config "$C" --milter-socket tcp:9999
 	# Chrooted, a socket outside queue_directory cannot be reached.
 	dr_master y
 	expect_exit 78 "$ALIASCTL" -f "$M/a.yaml" setup postfix \
@@ -224,12 +230,15 @@ test_doctor_all_ok_chroot() {
 	done
 	[ "$(wc -l <"$T/out")" -eq 10 ] || die "not one line per check: $(cat "$T/out")"
 	expect_in "$T/out" "ok    milter: alias-milter answers on unix:/aliasctl/milter.sock (unix:$Q/aliasctl/milter.sock)"
+	expect_in "$T/out" "ok    stats: $M/stats/map.milter.lmdb written by alias-milter (pid $MPID)"
 	doctor 0 --json
 	jq -e '.checks | length == 10 and all(.status == "ok" and .fix == null)' \
 	    "$T/out" >/dev/null || die "doctor --json: $(cat "$T/out")"
 	milter_stop
 	# The milter is gone: nothing answers, every mail would wait.
+	rm -f "$M/stats/map.milter.lmdb" "$M/stats/map.milter.lmdb-lock"
 	doctor 78
+	expect_in "$T/out" "warn  stats: $M/stats/map.milter.lmdb: no stats file: is alias-milter running?"
 	expect_in "$T/out" "fail  milter: smtpd_milters names unix:/aliasctl/milter.sock, but nothing answers a milter negotiation on unix:$Q/aliasctl/milter.sock, in smtpd's chroot"
 	expect_in "$T/out" "      systemctl start alias-milter"
 	doctor 78 --json
@@ -505,4 +514,26 @@ test_doctor_lookupd_front_end() {
 	doctor 78
 	expect_in "$T/out" "fail  virtual_alias_maps: socketmap:inet:127.0.0.1:$port:aliases ("
 	expect_in "$T/out" "is alias-lookupd running?"
+}
+
+# alias-milter on TCP: doctor finds it in smtpd_milters however it is
+# spelt and negotiates with it.
+test_doctor_milter_inet() {
+	dr_init
+	port=$(free_port)
+	"$BUILD/alias-milter" -d -m "$M/map" -s "inet:$port@127.0.0.1" \
+	    >"$T/milter.out" 2>"$T/milter.log" &
+	MPID=$!
+	i=0
+	until ss -Hltn "sport = :$port" | grep -q .; do
+		alive "$MPID" || die "alias-milter exited: $(cat "$T/milter.log")"
+		i=$((i + 1))
+		[ $i -le 100 ] || die "alias-milter does not listen after 10 s"
+		sleep 0.1
+	done
+	dr_conf n "smtpd_milters = { inet:127.0.0.1:$port, connect_timeout=10s }"
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" doctor --postfix-config "$C" \
+	    --milter-socket "inet:$port@127.0.0.1"
+	expect_in "$T/out" "ok    milter: alias-milter answers on { inet:127.0.0.1:$port, connect_timeout=10s } (inet:127.0.0.1:$port)"
+	milter_stop
 }
