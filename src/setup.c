@@ -271,24 +271,28 @@ file_names_domain(const char *path, const struct aliasfile *af, char *found,
     size_t foundsize)
 {
 	FILE	*fp;
-	char	 word[512];
+	char	*line = NULL, *word, *save;
+	size_t	 size = 0;
+	int	 r = 0;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return 0;
-	while (fscanf(fp, " %511[^, \t\r\n]%*[, \t\r\n]", word) == 1) {
-		if (word[0] == '#') {
-			fscanf(fp, "%*[^\n]");
-			continue;
-		}
-		norm_domain(word);
-		if (af_find_domain(af, word) >= 0) {
-			snprintf(found, foundsize, "%s", word);
-			fclose(fp);
-			return 1;
+	/* Words separated by commas and white space; # to the line's end. */
+	while (r == 0 && getline(&line, &size, fp) != -1) {
+		line[strcspn(line, "#")] = '\0';
+		for (word = strtok_r(line, ", \t\r\n", &save); word != NULL;
+		    word = strtok_r(NULL, ", \t\r\n", &save)) {
+			norm_domain(word);
+			if (af_find_domain(af, word) >= 0) {
+				snprintf(found, foundsize, "%s", word);
+				r = 1;
+				break;
+			}
 		}
 	}
+	free(line);
 	fclose(fp);
-	return 0;
+	return r;
 }
 
 /* The items joined by ", " (new memory), or NULL when out of memory. */

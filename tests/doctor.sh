@@ -260,6 +260,14 @@ test_doctor_domains_and_mailname() {
 	doctor 78
 	expect_in "$T/out" "fail  domains: example.com is in mydestination (Debian's installer put /etc/mailname there): every system user name (root@, nobody@, www-data@) is accepted and unknown names get 'User unknown in local recipient table'"
 	expect_in "$T/out" "      postconf -c '$C' -e 'mydestination = localhost'"
+	# In a file that mydestination names: only the admin edits it.
+	printf '# local domains\nlocalhost, example.com\n' >"$C/domains"
+	dr_conf n "mydestination = $C/domains"
+	doctor 78
+	expect_in "$T/out" "fail  domains: a table or file named in mydestination lists a managed domain"
+	expect_exit 78 "$ALIASCTL" -f "$M/a.yaml" setup postfix --postfix-config "$C" \
+	    --milter-socket "unix:$Q/aliasctl/milter.sock"
+	expect_in "$T/err" "mydestination names the file $C/domains, which lists example.com: remove it there"
 	dr_conf n 'virtual_mailbox_domains = mbox.test, example.com'
 	doctor 78
 	expect_in "$T/out" "fail  domains: example.com is in virtual_mailbox_domains"
