@@ -378,6 +378,8 @@ main(int argc, char **argv)
 		goto done;
 	if ((rc = daemon_stats_dir(statspath, &user)) != 0)
 		goto done;
+	if (user.set && log_file_owner(user.uid) == -1)
+		log_warn("-L %s: chown to %s", o.logfile, user.name);
 	if ((rc = raise_nofile(&o.maxconn)) != 0)
 		goto done;
 

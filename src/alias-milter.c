@@ -254,6 +254,8 @@ main(int argc, char **argv)
 		goto done;
 	if ((rc = daemon_stats_dir(rt.statspath, &rt.user)) != 0)
 		goto done;
+	if (rt.user.set && log_file_owner(rt.user.uid) == -1)
+		log_warn("-L %s: chown to %s", o.logfile, rt.user.name);
 
 	config.learn = o.learn;
 	if ((rc = daemon_open_data(rt.mapbase, rt.statspath,

@@ -75,6 +75,17 @@ log_to_file(const char *path)
 }
 
 int
+log_file_owner(uid_t uid)
+{
+	struct stat st;
+
+	if (log_fd == -1 || fstat(log_fd, &st) == -1 || st.st_uid != 0 ||
+	    uid == 0)
+		return 0;
+	return fchown(log_fd, uid, (gid_t)-1);
+}
+
+int
 log_has_file(void)
 {
 	return log_fd != -1;

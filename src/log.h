@@ -10,6 +10,8 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 
 #define LOG_TO_STDERR	0
@@ -33,6 +35,13 @@ int	log_to_file(const char *path);
  * which stamps them itself (a daemon in the foreground, -d).
  */
 void	log_stamp_stderr(void);
+/*
+ * Gives the log file, when root owns it (we created it before dropping
+ * privileges), to uid, the user we are about to become, so that it is
+ * owned as the files opened after rotation are.  Its group stays.
+ * Returns 0, or -1 (errno).
+ */
+int	log_file_owner(uid_t uid);
 /* Nonzero once log_to_file() succeeded. */
 int	log_has_file(void);
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

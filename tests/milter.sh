@@ -285,6 +285,9 @@ test_milter_log_file() {
 	if [ -n "$user" ]; then
 		[ "$(stat -c %U "$T/logs/milter.log")" = nobody ] ||
 		    die "the new log file is not the -u user's"
+		# Opened as root at startup, then given to the -u user.
+		[ "$(stat -c %U "$T/logs/milter.log.1")" = nobody ] ||
+		    die "the first log file is not the -u user's"
 	fi
 	expect_exit 73 "$BUILD/alias-milter" -d -L "$T/nodir/x.log" -m map \
 	    -s "unix:$T/other.sock"
