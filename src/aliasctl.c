@@ -2,8 +2,9 @@
  * aliasctl: the global options and the command table.  The commands'
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
- * revoke, restore, new) and import.c; the alias file, the map and the
- * counters are the library's (aliasfile.c, compile.c, amap.c, stats.c).
+ * revoke, restore, new), import.c, setup.c (setup postfix) and doctor.c;
+ * the alias file, the map and the counters are the library's
+ * (aliasfile.c, compile.c, amap.c, stats.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,10 +12,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "doctor.h"
 #include "edit.h"
 #include "import.h"
 #include "log.h"
 #include "report.h"
+#include "setup.h"
 
 #define ALIASCTL_VERSION	"0.1.0"
 
@@ -33,6 +36,8 @@ static const struct command {
 	{ "restore", cmd_restore },
 	{ "new", cmd_new },
 	{ "list", cmd_list },
+	{ "setup", cmd_setup },
+	{ "doctor", cmd_doctor },
 	{ "help", NULL },
 };
 

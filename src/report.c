@@ -491,6 +491,13 @@ utf8_len(const unsigned char *p)
 	return 0;
 }
 
+/* The JSON string writer, for the other commands' --json (report.h). */
+void
+report_json_string(const char *s)
+{
+	json_string(s);
+}
+
 /*
  * Prints s as a JSON string.  Bytes that are not UTF-8 cannot be in
  * JSON text: each becomes U+FFFD.

@@ -16,4 +16,10 @@ int	cmd_stats(const struct options *, int argc, char **argv);
 /* list [--revoked] [--json]: every alias, its state, hits and note. */
 int	cmd_list(const struct options *, int argc, char **argv);
 
+/*
+ * Writes s to stdout as a JSON string: quoted, escaped, a byte that is
+ * not part of valid UTF-8 as U+FFFD.
+ */
+void	report_json_string(const char *s);
+
 #endif /* REPORT_H */
