@@ -876,6 +876,36 @@ test_revoke_one_key() {
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
 }
 
+test_revoke_one_key_locked() {
+	# A locked alias revoked as one key keeps its lock in the policy
+	# record (for restore), exactly as a compile writes it; the Postfix
+	# map never holds a lock.
+	edit_setup
+	cat >>e/a.yaml <<'YAML'
+  electronics@example.com:
+    senders: [BestBuy.com, alerts@bank.example]
+YAML
+	"$ALIASCTL" -f e/a.yaml compile >/dev/null
+	cp e/a.policy.lmdb p.copy
+	mdb_dump -p -n p.copy >pdump
+	grep -qxF ' electronics@example.com\00' pdump || die "no policy record"
+	grep -qxF ' a\09\09\09\09\09\09bestbuy.com alerts@bank.example\00' pdump ||
+	    die "policy record: $(grep -A1 electronics pdump)"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query electronics@example.com
+	expect_in "$T/out" "me@example.net"
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke electronics@example.com
+	expect_in "$T/err" "changing the keys of electronics@example.com only"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
+	expect_in "$T/err" "senders has no effect while electronics@example.com is revoked"
+	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null 2>&1
+	same_maps e/a full
+	cp e/a.policy.lmdb p.copy
+	mdb_dump -p -n p.copy >pdump
+	grep -qF 'bestbuy.com alerts@bank.example\00' pdump ||
+	    die "the lock was lost: $(grep -A1 electronics pdump)"
+	rm -f p.copy p.copy-lock
+}
+
 test_revoke_one_key_large_file() {
 	# Over 1 MiB: read by two threads, fingerprinted in two parts.
 	"$TOP/tools/gen-aliases" 20000 a.yaml virtual 7
