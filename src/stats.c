@@ -36,14 +36,20 @@
  * the machine's byte order; all integers are little-endian, signed ones
  * two's complement:
  *
- *   "aliases", 48 bytes            "unknown", 32 bytes
- *   0      version (1)             0      version (1)
+ *   "aliases", 56 bytes            "unknown", 32 bytes
+ *   0      version (2)             0      version (1)
  *   1..7   zero (reserved)         1..7   zero (reserved)
  *   8..15  hits          u64       8..15  count       u64
  *   16..23 revoked_hits  u64       16..23 first_seen  i64
  *   24..31 backscatter   u64       24..31 last_seen   i64
  *   32..39 first_seen    i64
  *   40..47 last_seen     i64
+ *   48..55 locked        u64
+ *
+ * An "aliases" record of version 1 (48 bytes, from before sender locks)
+ * is read as the same record with locked 0; the flusher writes every
+ * record it touches as version 2.  Readers from before version 2 refuse
+ * a version 2 record (aliasctl stats then says which).
  *
  * The "meta" table holds one key, "daemon", 64 bytes: version (1),
  * seven zero bytes, started i64, flushed i64, pid i64, the writer's
@@ -137,8 +143,10 @@
 #define STATS_CORRUPT_SUFFIX	".corrupt"	/* an unusable file moved aside */
 #define STATS_TAB_MIN		64	/* first slot array, a power of two */
 
-#define REC_VERSION		1
-#define REC_ALIAS_SIZE		48
+#define REC_VERSION		1	/* of "unknown" and "meta" records */
+#define REC_ALIAS_VERSION	2
+#define REC_ALIAS_SIZE		56
+#define REC_ALIAS_V1_SIZE	48	/* version 1: no locked */
 #define REC_UNKNOWN_SIZE	32
 #define REC_META_SIZE		64
 #define META_KEY		"daemon"
@@ -157,7 +165,7 @@ static const char meta_name[] = "meta";
  */
 struct ent {
 	uint64_t hash;
-	uint64_t n[3];
+	uint64_t n[STATS_UNKNOWN];
 	int64_t	 first;
 	int64_t	 last;
 	char	 key[];
@@ -312,27 +320,33 @@ static void
 encode_alias(unsigned char *rec, const struct stats_alias *a)
 {
 	memset(rec, 0, REC_ALIAS_SIZE);
-	rec[0] = REC_VERSION;
+	rec[0] = REC_ALIAS_VERSION;
 	put_u64(rec + 8, a->hits);
 	put_u64(rec + 16, a->revoked_hits);
 	put_u64(rec + 24, a->backscatter);
 	put_u64(rec + 32, (uint64_t)a->first_seen);
 	put_u64(rec + 40, (uint64_t)a->last_seen);
+	put_u64(rec + 48, a->locked);
 }
 
-/* Returns 0 with *a, or -1 when v is not a record we know. */
+/*
+ * Returns 0 with *a, or -1 when v is not a record we know: version 2,
+ * or version 1 (read with locked 0).
+ */
 static int
 decode_alias(const MDB_val *v, struct stats_alias *a)
 {
 	const unsigned char *p = v->mv_data;
 
-	if (v->mv_size != REC_ALIAS_SIZE || p[0] != REC_VERSION)
+	if (!(v->mv_size == REC_ALIAS_SIZE && p[0] == REC_ALIAS_VERSION) &&
+	    !(v->mv_size == REC_ALIAS_V1_SIZE && p[0] == 1))
 		return -1;
 	a->hits = get_u64(p + 8);
 	a->revoked_hits = get_u64(p + 16);
 	a->backscatter = get_u64(p + 24);
 	a->first_seen = get_i64(p + 32);
 	a->last_seen = get_i64(p + 40);
+	a->locked = v->mv_size == REC_ALIAS_SIZE ? get_u64(p + 48) : 0;
 	return 0;
 }
 
@@ -499,7 +513,7 @@ ent_merge(struct ent *a, const struct ent *b)
 {
 	int	 i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < STATS_UNKNOWN; i++)
 		a->n[i] += b->n[i];
 	if (b->first < a->first)
 		a->first = b->first;
@@ -881,6 +895,7 @@ flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
 		a.hits += x->n[STATS_HIT];
 		a.revoked_hits += x->n[STATS_REVOKED_HIT];
 		a.backscatter += x->n[STATS_BACKSCATTER];
+		a.locked += x->n[STATS_LOCKED];
 		if (x->first < a.first_seen)
 			a.first_seen = x->first;
 		if (x->last > a.last_seen)
@@ -1123,7 +1138,8 @@ stats_read(const char *path, int unknown, struct stats_row **rowsp,
 			errbuf_set(e, "%s: %s \"%.*s\": not a version %d "
 			    "record of %d bytes", path, tab_name[t],
 			    (int)(k.mv_size > 200 ? 200 : k.mv_size),
-			    (const char *)k.mv_data, REC_VERSION,
+			    (const char *)k.mv_data, t == TAB_UNKNOWN ?
+			    REC_VERSION : REC_ALIAS_VERSION,
 			    t == TAB_UNKNOWN ? REC_UNKNOWN_SIZE :
 			    REC_ALIAS_SIZE);
 			goto fail;
@@ -1297,6 +1313,7 @@ stats_read_all(const char *const *paths, size_t npaths, int unknown,
 			d->a.hits += x->a.hits;
 			d->a.revoked_hits += x->a.revoked_hits;
 			d->a.backscatter += x->a.backscatter;
+			d->a.locked += x->a.locked;
 			if (x->a.first_seen < d->a.first_seen)
 				d->a.first_seen = x->a.first_seen;
 			if (x->a.last_seen > d->a.last_seen)

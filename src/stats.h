@@ -42,6 +42,7 @@ enum stats_kind {
 	STATS_HIT,		/* accepted for an active alias */
 	STATS_REVOKED_HIT,	/* refused: revoked or expired alias */
 	STATS_BACKSCATTER,	/* refused: bounce to a receive-only alias */
+	STATS_LOCKED,		/* refused: sender not in the alias's lock */
 	STATS_UNKNOWN		/* refused: no such alias (unknown table) */
 };
 
@@ -49,6 +50,7 @@ struct stats_alias {
 	uint64_t hits;		/* accepted */
 	uint64_t revoked_hits;	/* after revocation or expiry */
 	uint64_t backscatter;	/* refused bounces */
+	uint64_t locked;	/* refused by the sender lock */
 	int64_t	 first_seen;	/* time_t of the first hit of any kind */
 	int64_t	 last_seen;
 };

@@ -582,13 +582,14 @@ test_record_layout(void **state)
 	struct errbuf e;
 	unsigned char buf[64];
 	size_t	 n, len;
-	static const unsigned char want_alias[48] = {
-		1, 0, 0, 0, 0, 0, 0, 0,
+	static const unsigned char want_alias[56] = {
+		2, 0, 0, 0, 0, 0, 0, 0,
 		2, 0, 0, 0, 0, 0, 0, 0,			/* hits */
 		1, 0, 0, 0, 0, 0, 0, 0,			/* revoked_hits */
 		0, 0, 0, 0, 0, 0, 0, 0,			/* backscatter */
 		0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* -5 */
 		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		3, 0, 0, 0, 0, 0, 0, 0,			/* locked */
 	};
 	static const unsigned char want_unknown[32] = {
 		1, 0, 0, 0, 0, 0, 0, 0,
@@ -602,6 +603,9 @@ test_record_layout(void **state)
 	stats_hit(s, "irs@example.com", STATS_REVOKED_HIT,
 	    (time_t)0x0706050403020100LL);
 	stats_hit(s, "irs@example.com", STATS_HIT, 0);
+	stats_hit(s, "irs@example.com", STATS_LOCKED, 0);
+	stats_hit(s, "irs@example.com", STATS_LOCKED, 0);
+	stats_hit(s, "irs@example.com", STATS_LOCKED, 0);
 	stats_hit(s, "Odd \"key\"\\@example.com", STATS_UNKNOWN,
 	    (time_t)INT64_MAX);
 	assert_int_equal(stats_flush(s, &e), 0);
@@ -623,6 +627,7 @@ test_record_layout(void **state)
 	assert_int_equal(rows[0].a.hits, 2);
 	assert_int_equal(rows[0].a.revoked_hits, 1);
 	assert_int_equal(rows[0].a.backscatter, 0);
+	assert_int_equal(rows[0].a.locked, 3);
 	assert_true(rows[0].a.first_seen == -5);
 	assert_true(rows[0].a.last_seen == 0x0706050403020100LL);
 	stats_rows_free(rows, n);
@@ -640,7 +645,8 @@ test_record_layout(void **state)
 	buf[39] = 0x80;					/* INT64_MIN */
 	memset(buf + 40, 0xff, 7);
 	buf[47] = 0x7f;					/* INT64_MAX */
-	raw_put(f->path, "aliases", "max@example.com", buf, 48);
+	memset(buf + 48, 0xff, 8);
+	raw_put(f->path, "aliases", "max@example.com", buf, 56);
 	read_table(f->path, 0, &rows, &n);
 	r = get(rows, n, "max@example.com");
 	assert_true(r->a.hits == UINT64_MAX);
@@ -648,6 +654,63 @@ test_record_layout(void **state)
 	assert_true(r->a.backscatter == UINT64_MAX);
 	assert_true(r->a.first_seen == INT64_MIN);
 	assert_true(r->a.last_seen == INT64_MAX);
+	assert_true(r->a.locked == UINT64_MAX);
+	stats_rows_free(rows, n);
+}
+
+/*
+ * A version 1 "aliases" record (48 bytes, before sender locks) reads
+ * with locked 0, and the next flush rewrites it as version 2 with its
+ * counts kept.
+ */
+static void
+test_record_v1(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	unsigned char rec[48], buf[64];
+	size_t	 n, len;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit(s, "ok@example.com", STATS_HIT, 1);
+	assert_int_equal(stats_flush(s, &e), 0);
+	memset(rec, 0, sizeof(rec));
+	rec[0] = 1;
+	rec[8] = 7;		/* hits */
+	rec[16] = 2;		/* revoked_hits */
+	rec[24] = 1;		/* backscatter */
+	rec[32] = 10;		/* first_seen */
+	rec[40] = 20;		/* last_seen */
+	raw_put(f->path, "aliases", "old@example.com", rec, sizeof(rec));
+	read_table(f->path, 0, &rows, &n);
+	assert_int_equal(n, 2);
+	r = get(rows, n, "old@example.com");
+	assert_int_equal(r->a.hits, 7);
+	assert_int_equal(r->a.revoked_hits, 2);
+	assert_int_equal(r->a.backscatter, 1);
+	assert_int_equal(r->a.locked, 0);
+	assert_true(r->a.first_seen == 10);
+	assert_true(r->a.last_seen == 20);
+	stats_rows_free(rows, n);
+
+	stats_hit(s, "old@example.com", STATS_LOCKED, 30);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	len = sizeof(buf);
+	raw_get(f->path, "aliases", "old@example.com", buf, &len);
+	assert_int_equal(len, 56);
+	assert_int_equal(buf[0], 2);
+	read_table(f->path, 0, &rows, &n);
+	r = get(rows, n, "old@example.com");
+	assert_int_equal(r->a.hits, 7);
+	assert_int_equal(r->a.revoked_hits, 2);
+	assert_int_equal(r->a.backscatter, 1);
+	assert_int_equal(r->a.locked, 1);
+	assert_true(r->a.first_seen == 10);
+	assert_true(r->a.last_seen == 30);
 	stats_rows_free(rows, n);
 }
 
@@ -668,7 +731,7 @@ test_bad_record(void **state)
 
 	/* A record of a version we do not know: the reader refuses it. */
 	memset(rec, 0, sizeof(rec));
-	rec[0] = 2;
+	rec[0] = 3;
 	rec[8] = 9;
 	raw_put(f->path, "aliases", "future@example.com", rec, sizeof(rec));
 	errno = 0;
@@ -1201,6 +1264,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_heartbeat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_layout, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_record_v1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_record, setup,
 		    teardown),
