@@ -542,7 +542,7 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 	const struct stats_row *r;
 	char	 first[TIME_BUF], last[TIME_BUF];
 	size_t	 i, kw;
-	int	 w1, w2 = 7, w3 = 11;
+	int	 w1, w2 = 7, w3 = 11, w4 = 6;
 
 	kw = strlen(unknown ? "RECIPIENT" : "ALIAS");
 	w1 = unknown ? 5 : 4;
@@ -553,14 +553,15 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 		w1 = num_width(unknown ? r->u.count : r->a.hits, w1);
 		w2 = num_width(r->a.revoked_hits, w2);
 		w3 = num_width(r->a.backscatter, w3);
+		w4 = num_width(r->a.locked, w4);
 	}
 	if (unknown)
 		printf("%-*s  %*s  %-16s  %s\n", (int)kw, "RECIPIENT", w1,
 		    "COUNT", "FIRST-SEEN", "LAST-SEEN");
 	else
-		printf("%-*s  %*s  %*s  %*s  %-16s  %s\n", (int)kw, "ALIAS",
-		    w1, "HITS", w2, "REVOKED", w3, "BACKSCATTER",
-		    "FIRST-SEEN", "LAST-SEEN");
+		printf("%-*s  %*s  %*s  %*s  %*s  %-16s  %s\n", (int)kw,
+		    "ALIAS", w1, "HITS", w2, "REVOKED", w3, "BACKSCATTER",
+		    w4, "LOCKED", "FIRST-SEEN", "LAST-SEEN");
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
 		vis_print(r->key, (int)kw);
@@ -571,10 +572,11 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 		} else {
 			time_local(r->a.first_seen, first);
 			time_local(r->a.last_seen, last);
-			printf("  %*llu  %*llu  %*llu", w1,
+			printf("  %*llu  %*llu  %*llu  %*llu", w1,
 			    (unsigned long long)r->a.hits, w2,
 			    (unsigned long long)r->a.revoked_hits, w3,
-			    (unsigned long long)r->a.backscatter);
+			    (unsigned long long)r->a.backscatter, w4,
+			    (unsigned long long)r->a.locked);
 		}
 		printf("  %-16s  %s\n", first, last);
 	}
@@ -606,10 +608,11 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 			time_utc(r->u.last_seen, last);
 		} else {
 			printf(",\"hits\":%llu,\"revoked\":%llu,"
-			    "\"backscatter\":%llu",
+			    "\"backscatter\":%llu,\"locked\":%llu",
 			    (unsigned long long)r->a.hits,
 			    (unsigned long long)r->a.revoked_hits,
-			    (unsigned long long)r->a.backscatter);
+			    (unsigned long long)r->a.backscatter,
+			    (unsigned long long)r->a.locked);
 			time_utc(r->a.first_seen, first);
 			time_utc(r->a.last_seen, last);
 		}
@@ -717,7 +720,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 	};
 	struct cli_args args;
 	const char *v;
-	int	 k, revoked = 0, json = 0, hw = 4, rw = 12, rc;
+	int	 k, revoked = 0, json = 0, hw = 4, rw = 12, lw = 6, rc;
 	int32_t	 today = date_today();
 
 	cli_args_init(&args, argc, argv);
@@ -749,9 +752,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 		if (shown == 1 && json)
 			printf("[");
 		else if (shown == 1)
-			printf("%-*s  %-*s  %-10s  %*s  %*s  %-16s  %s\n",
+			printf("%-*s  %-*s  %-10s  %*s  %*s  %*s  %-16s  %s\n",
 			    (int)kw, "ALIAS", (int)sw, "STATE", "EXPIRES", hw,
-			    "HITS", rw, "REVOKED-HITS", "LAST-SEEN", "NOTE");
+			    "HITS", rw, "REVOKED-HITS", lw, "LOCKED",
+			    "LAST-SEEN", "NOTE");
 		for (i = 0; i < af->naliases; i++) {
 			a = &af->aliases[i];
 			if (revoked && !(a->flags & AF_REVOKED))
@@ -784,6 +788,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 					hw = num_width(hit->a.hits, hw);
 					rw = num_width(hit->a.revoked_hits,
 					    rw);
+					lw = num_width(hit->a.locked, lw);
 				}
 				continue;
 			}
@@ -811,17 +816,20 @@ cmd_list(const struct options *o, int argc, char **argv)
 				time_utc(hit != NULL ? hit->a.last_seen : 0,
 				    last);
 				printf(",\"hits\":%llu,\"revoked_hits\":%llu,"
-				    "\"last_seen\":%s%s%s}", hit != NULL ?
+				    "\"locked\":%llu,\"last_seen\":%s%s%s}",
+				    hit != NULL ?
 				    (unsigned long long)hit->a.hits : 0ULL,
 				    hit != NULL ?
 				    (unsigned long long)hit->a.revoked_hits : 0ULL,
+				    hit != NULL ?
+				    (unsigned long long)hit->a.locked : 0ULL,
 				    last[0] ? "\"" : "",
 				    last[0] ? last : "null",
 				    last[0] ? "\"" : "");
 				continue;
 			}
 			vis_print(a->key, (int)kw);
-			printf("  %s%s%*s  %-10s  %*llu  %*llu  ", state,
+			printf("  %s%s%*s  %-10s  %*llu  %*llu  %*llu  ", state,
 			    a->flags & AF_RECEIVE_ONLY ?
 			    " receive-only" : "",
 			    (int)(sw - strlen(state) - (a->flags &
@@ -829,7 +837,9 @@ cmd_list(const struct options *o, int argc, char **argv)
 			    hit != NULL ?
 			    (unsigned long long)hit->a.hits : 0ULL, rw,
 			    hit != NULL ?
-			    (unsigned long long)hit->a.revoked_hits : 0ULL);
+			    (unsigned long long)hit->a.revoked_hits : 0ULL, lw,
+			    hit != NULL ?
+			    (unsigned long long)hit->a.locked : 0ULL);
 			time_local(hit != NULL ? hit->a.last_seen : 0, last);
 			if (a->note == NULL || a->note[0] == '\0')
 				printf("%s\n", last);

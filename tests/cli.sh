@@ -276,11 +276,23 @@ stats_rec() {
 	echo
 }
 
+# stats_rec2 N...: an "aliases" record of version 2 (with locked last).
+stats_rec2() {
+	printf '\\02\\00\\00\\00\\00\\00\\00\\00'
+	for n in "$@"; do
+		le64 "$n"
+	done
+	echo
+}
+
 # stats_file FILE: a stats file written with LMDB's own mdb_load, not
-# with stats.c, so that these tests also pin the record layout.
+# with stats.c, so that these tests also pin the record layout: version
+# 1 records (48 bytes, before locks) and one of version 2 (56 bytes).
 # 1767225600 is 2026-01-01 00:00 UTC.
 stats_file() {
 	{
+		echo electronics@example.com
+		stats_rec2 4 0 0 1767225600 1767225720 17
 		echo irs@example.com
 		stats_rec 12 0 0 1767225600 1767312000
 		echo bestbuy@example.com
@@ -305,7 +317,7 @@ test_stats_no_file() {
 	expect_exit 0 "$ALIASCTL" -m map stats
 	expect_in "$T/err" "no hits recorded yet (none of stats/map.milter.lmdb, stats/map.lookupd.lmdb, map.stats.lmdb exists)"
 	printf '%s\n' '# counts from no file yet' \
-	    'ALIAS  HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN' >want
+	    'ALIAS  HITS  REVOKED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN' >want
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -m map stats --unknown --top 3
 	printf '%s\n' '# counts from no file yet' \
@@ -352,17 +364,18 @@ test_stats_table() {
 	stats_file s.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats
 	cat >want <<'EOF'
-ALIAS                HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN
-irs@example.com        12        0            0  2026-01-01 00:00  2026-01-02 00:00
-shop@example.com       12        0            3  2026-01-01 00:00  2026-01-01 00:01
-family@example.org      1        0            0  2026-01-01 00:00  2026-01-01 00:00
-bestbuy@example.com     0        5            0  2026-01-01 00:00  2026-01-03 00:00
+ALIAS                    HITS  REVOKED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN
+irs@example.com            12        0            0       0  2026-01-01 00:00  2026-01-02 00:00
+shop@example.com           12        0            3       0  2026-01-01 00:00  2026-01-01 00:01
+electronics@example.com     4        0            0      17  2026-01-01 00:00  2026-01-01 00:02
+family@example.org          1        0            0       0  2026-01-01 00:00  2026-01-01 00:00
+bestbuy@example.com         0        5            0       0  2026-01-01 00:00  2026-01-03 00:00
 EOF
 	expect_same want "$T/out"
 	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
 	# Local time follows TZ; --top limits the rows.
 	TZ=Europe/Berlin expect_exit 0 "$ALIASCTL" -S s.lmdb stats --top 1
-	expect_in "$T/out" "irs@example.com    12        0            0  2026-01-01 01:00  2026-01-02 01:00"
+	expect_in "$T/out" "irs@example.com    12        0            0       0  2026-01-01 01:00  2026-01-02 01:00"
 	[ "$(wc -l <"$T/out")" -eq 2 ] || die "--top 1 printed $(cat "$T/out")"
 
 	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats --unknown
@@ -376,11 +389,12 @@ EOF
 
 test_stats_json() {
 	stats_file s.lmdb
-	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --json --top 2
+	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --json --top 3
 	cat >want <<'EOF'
 {"aliases":[
- {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"}
+ {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"electronics@example.com","hits":4,"revoked":0,"backscatter":0,"locked":17,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:02:00Z"}
 ],"files":["s.lmdb"]}
 EOF
 	expect_same want "$T/out"
@@ -756,18 +770,18 @@ test_list_table() {
 	small_file
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
-irs@example.com      active               -              0             0  -                 accountant
-bestbuy@example.com  revoked 2026-11-01   -              0             0  -
-family@example.org   active               -              0             0  -
-shop@example.com     active receive-only  2099-06-30     0             0  -
-old@example.com      expired 2020-01-31   2020-01-31     0             0  -
+ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LOCKED  LAST-SEEN         NOTE
+irs@example.com      active               -              0             0       0  -                 accountant
+bestbuy@example.com  revoked 2026-11-01   -              0             0       0  -
+family@example.org   active               -              0             0       0  -
+shop@example.com     active receive-only  2099-06-30     0             0       0  -
+old@example.com      expired 2020-01-31   2020-01-31     0             0       0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml list --revoked
 	cat >want <<'EOF'
-ALIAS                STATE               EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
-bestbuy@example.com  revoked 2026-11-01  -              0             0  -
+ALIAS                STATE               EXPIRES     HITS  REVOKED-HITS  LOCKED  LAST-SEEN         NOTE
+bestbuy@example.com  revoked 2026-11-01  -              0             0       0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 64 "$ALIASCTL" -f a.yaml list --bogus
@@ -775,15 +789,17 @@ EOF
 
 test_list_hits() {
 	small_file
+	printf '  electronics@example.com:\n    senders: [bestbuy.com]\n' >>a.yaml
 	stats_file s.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
-irs@example.com      active               -             12             0  2026-01-02 00:00  accountant
-bestbuy@example.com  revoked 2026-11-01   -              0             5  2026-01-03 00:00
-family@example.org   active               -              1             0  2026-01-01 00:00
-shop@example.com     active receive-only  2099-06-30    12             0  2026-01-01 00:01
-old@example.com      expired 2020-01-31   2020-01-31     0             0  -
+ALIAS                    STATE                EXPIRES     HITS  REVOKED-HITS  LOCKED  LAST-SEEN         NOTE
+irs@example.com          active               -             12             0       0  2026-01-02 00:00  accountant
+bestbuy@example.com      revoked 2026-11-01   -              0             5       0  2026-01-03 00:00
+family@example.org       active               -              1             0       0  2026-01-01 00:00
+shop@example.com         active receive-only  2099-06-30    12             0       0  2026-01-01 00:01
+old@example.com          expired 2020-01-31   2020-01-31     0             0       0  -
+electronics@example.com  active               -              4             0      17  2026-01-01 00:02
 EOF
 	expect_same want "$T/out"
 	# Without -S: the files of both daemons and the old MAP.stats.lmdb,
@@ -799,18 +815,18 @@ test_list_json() {
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list --json
 	cat >want <<'EOF'
 [
- {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"last_seen":"2026-01-03T00:00:00Z"},
- {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"last_seen":"2026-01-01T00:00:00Z"},
- {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
+ {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"locked":0,"last_seen":"2026-01-03T00:00:00Z"},
+ {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:00:00Z"},
+ {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list --revoked --json
 	cat >want <<'EOF'
 [
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"
