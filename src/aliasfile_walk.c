@@ -726,49 +726,25 @@ targets_start(struct loader *l)
 }
 
 /*
- * One entry of "senders:" (the scalar ev), normalised into buf
- * (ADDR_BUF bytes) and its length into *len: a domain (addr_domain()) or,
- * with an '@', an address (addr_parse(), case folded as Postfix folds
- * keys).  Returns 0, or -1 after saying why.
+ * One entry of "senders:" (the scalar ev), normalised by addr_sender()
+ * into buf (ADDR_BUF bytes) and its length into *len.  Returns 0, or -1
+ * after saying why.
  */
 static int
 sender_entry(struct loader *l, const yaml_event_t *ev, char *buf,
     size_t *len)
 {
 	struct pos pos = mark_pos(l, &ev->start_mark);
-	struct addr addr;
 	char q[QUOTE_BUF];
-	int err;
+	int err, domain;
 
-	if (memchr(scalar(ev), '@', scalar_len(ev)) == NULL) {
-		if ((err = addr_domain(scalar(ev), scalar_len(ev), buf)) ==
-		    ADDR_OK) {
-			*len = strlen(buf);
-			return 0;
-		}
-		diag_add(&l->msg, 0, &pos, "invalid domain '%s' in senders: %s",
-		    diag_quote(scalar(ev), scalar_len(ev), q),
-		    addr_strerror(err));
-		return -1;
-	}
-	err = addr_parse(scalar(ev), scalar_len(ev), 0, &addr);
-	if (err == ADDR_OK &&
-	    (*len = addr_format(&addr, buf, ADDR_BUF)) == (size_t)-1)
-		err = ADDR_PATH_LONG;
-	if (err != ADDR_OK) {
-		diag_add(&l->msg, 0, &pos, "invalid address '%s' in senders: %s",
-		    diag_quote(scalar(ev), scalar_len(ev), q),
-		    addr_strerror(err));
-		return -1;
-	}
-	/* The policy record separates entries with a space. */
-	if (memchr(buf, ' ', *len) != NULL) {
-		diag_add(&l->msg, 0, &pos, "invalid address '%s' in senders: "
-		    "a quoted local part with a blank cannot be listed",
-		    diag_quote(scalar(ev), scalar_len(ev), q));
-		return -1;
-	}
-	return 0;
+	if ((err = addr_sender(scalar(ev), scalar_len(ev), buf, len,
+	    &domain)) == ADDR_OK)
+		return 0;
+	diag_add(&l->msg, 0, &pos, "invalid %s '%s' in senders: %s",
+	    domain ? "domain" : "address",
+	    diag_quote(scalar(ev), scalar_len(ev), q), addr_strerror(err));
+	return -1;
 }
 
 /* Adds one target (a scalar) to the list being built for key k. */
