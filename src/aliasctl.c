@@ -2,7 +2,7 @@
  * aliasctl: the global options and the command table.  The commands'
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
- * revoke, restore, new) and import.c; the alias file, the map and the
+ * revoke, restore, lock, unlock, new) and import.c; the alias file, the map and the
  * counters are the library's (aliasfile.c, compile.c, amap.c, stats.c).
  */
 #include <getopt.h>
@@ -31,6 +31,8 @@ static const struct command {
 	{ "add", cmd_add },
 	{ "revoke", cmd_revoke },
 	{ "restore", cmd_restore },
+	{ "lock", cmd_lock },
+	{ "unlock", cmd_unlock },
 	{ "new", cmd_new },
 	{ "list", cmd_list },
 	{ "help", NULL },

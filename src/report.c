@@ -146,6 +146,11 @@ query_explain(struct amap *policy, const char *key, const char *base,
 			fprintf(stderr, "%s: expired after %s but still in the "
 			    "map: run aliasctl compile\n", key, day);
 		}
+		if (r == 1 && pa.senders != NULL)
+			fprintf(stderr, "%s: locked to senders %.*s "
+			    "(alias-milter refuses others; bounces are "
+			    "receive_only's)\n", key, (int)pa.senders_len,
+			    pa.senders);
 	} else if (r == 1 && (pa.flags & POLICY_REVOKED)) {
 		date_format(pa.revoked, day);
 		fprintf(stderr, "%s: revoked on %s%s%s%s\n", key, day,
