@@ -539,7 +539,7 @@ count_answer(struct lookupd *d, const struct conn *c, unsigned flags,
 		}
 	} else if (c->peer == PEER_REPEAT)
 		return;
-	verdict_count(d->cfg->stats, &a->vr, now);
+	verdict_count(d->cfg->stats, &a->vr, NULL, now);
 }
 
 struct lookupd *
