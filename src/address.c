@@ -60,6 +60,7 @@ static const char *const addr_errors[] = {
 	[ADDR_BAD_QUOTE] = "unterminated quoted string or trailing backslash",
 	[ADDR_BAD_DOMAIN] = "domain is not a host name",
 	[ADDR_BAD_ROUTE] = "malformed source route or angle brackets",
+	[ADDR_BLANK] = "a quoted local part with a blank cannot be listed",
 };
 
 static_assert(sizeof(addr_errors) / sizeof(addr_errors[0]) == ADDR_NERRORS,
@@ -535,4 +536,27 @@ addr_domain(const char *in, size_t len, char *out)
 	if ((err = scan_bytes(in, len)) != ADDR_OK)
 		return err;
 	return norm_domain(in, len, out, &n);
+}
+
+int
+addr_sender(const char *in, size_t len, char *out, size_t *outlen,
+    int *domain)
+{
+	struct addr a;
+	int	 err;
+
+	*domain = memchr(in, '@', len) == NULL;
+	if (*domain) {
+		if ((err = addr_domain(in, len, out)) == ADDR_OK)
+			*outlen = strlen(out);
+		return err;
+	}
+	if ((err = addr_parse(in, len, 0, &a)) != ADDR_OK)
+		return err;
+	if ((*outlen = addr_format(&a, out, ADDR_BUF)) == (size_t)-1)
+		return ADDR_PATH_LONG;
+	if (memchr(out, ' ', *outlen) != NULL || memchr(out, '\t', *outlen) !=
+	    NULL)
+		return ADDR_BLANK;
+	return ADDR_OK;
 }

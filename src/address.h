@@ -36,6 +36,8 @@ enum addr_error {
 	ADDR_BAD_QUOTE,		/* unterminated quote or trailing backslash */
 	ADDR_BAD_DOMAIN,	/* domain is not a host name */
 	ADDR_BAD_ROUTE,		/* malformed source route or angle brackets */
+	ADDR_BLANK,		/* addr_sender(): a quoted local part with
+				   a blank */
 	ADDR_NERRORS
 };
 
@@ -131,5 +133,18 @@ int	addr_always(const char *local, size_t len);
  * returns ADDR_OK or an error code.
  */
 int	addr_domain(const char *in, size_t len, char *out);
+
+/*
+ * Normalises one entry of a sender lock ("senders:", aliasctl lock
+ * --sender): without an '@' a domain name as addr_domain() writes it,
+ * else an address as addr_parse() (ASCII case folded in the local part
+ * too, as Postfix folds keys) and addr_format() write it.  Writes the
+ * result and a NUL into out (ADDR_BUF bytes), its length into *outlen
+ * and whether it is a domain into *domain.  Returns ADDR_OK or an error
+ * code: ADDR_BLANK for an address whose canonical form holds a blank (a
+ * quoted local part), which a lock's space-separated list cannot hold.
+ */
+int	addr_sender(const char *in, size_t len, char *out, size_t *outlen,
+	    int *domain);
 
 #endif /* ADDRESS_H */

@@ -2,9 +2,10 @@
  * aliasctl: the global options and the command table.  The commands'
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
- * revoke, restore, new), import.c, setup.c (setup postfix) and doctor.c;
- * the alias file, the map and the counters are the library's
- * (aliasfile.c, compile.c, amap.c, stats.c).
+ * revoke, restore, lock, unlock, new), evidence.c (senders, leaks),
+ * import.c, setup.c (setup postfix) and doctor.c; the alias file, the
+ * map and the counters are the library's (aliasfile.c, compile.c,
+ * amap.c, stats.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "cli.h"
 #include "doctor.h"
 #include "edit.h"
+#include "evidence.h"
 #include "import.h"
 #include "log.h"
 #include "report.h"
@@ -34,10 +36,14 @@ static const struct command {
 	{ "add", cmd_add },
 	{ "revoke", cmd_revoke },
 	{ "restore", cmd_restore },
+	{ "lock", cmd_lock },
+	{ "unlock", cmd_unlock },
 	{ "new", cmd_new },
 	{ "list", cmd_list },
 	{ "setup", cmd_setup },
 	{ "doctor", cmd_doctor },
+	{ "senders", cmd_senders },
+	{ "leaks", cmd_leaks },
 	{ "help", NULL },
 };
 

@@ -54,6 +54,9 @@ struct af_alias {
 				   for the domain's deliver_to */
 	const char *note;	/* NULL when absent */
 	const char *reason;	/* NULL when absent */
+	const char *senders;	/* the lock: normalised domains and
+				   addresses separated by one space (the
+				   policy record's field), or NULL */
 	int32_t	created;	/* days since 1970-01-01, or DATE_NONE */
 	int32_t	revoked;
 	int32_t	expires;	/* last day the alias is valid */

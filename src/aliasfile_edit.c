@@ -1,8 +1,8 @@
 /*
  * aliasfile_edit.c: the surgical editor of the alias file (see
  * aliasfile_edit.h): one change to the text, every other byte kept.
- * About 1,000 lines: one scan of the events and three edits that use
- * its marks, which no other file needs.
+ * About 1,200 lines: one scan of the events and the edits that use its
+ * marks (add, revoke, restore, lock, unlock), which no other file needs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +46,10 @@ struct ed_mark {
 struct ed_pair {
 	char	name[16];	/* the setting's key, truncated */
 	struct ed_mark kstart;	/* where its key starts */
+	struct ed_mark vstart;	/* where its value starts */
 	struct ed_mark vend;	/* where its value's last content ends */
+	enum ed_kind vkind;	/* V_EMPTY, V_NULL, V_BLOCK (a block
+				   sequence or mapping) or V_OTHER */
 };
 
 struct ed_scan {
@@ -117,11 +120,21 @@ static int ed_plain_ok(const char *, int);
 static int ed_scalar(struct ed_buf *, const char *, int);
 static int ed_apply(const char *, size_t, struct ed_splice *, size_t,
     char **, size_t *, struct errbuf *);
+static int ed_replace_apply(struct ed_buf *, size_t, size_t, const char *,
+    size_t, char **, size_t *, struct errbuf *);
 static int ed_insert_apply(struct ed_buf *, struct ed_splice *, size_t,
     size_t, const char *, size_t, char **, size_t *, struct errbuf *);
 static const struct ed_pair *ed_pair(const struct ed_scan *, const char *);
 static int ed_setup(struct ed_scan *, const char *, size_t, const char *,
     const char *, struct errbuf *);
+static int ed_setting_at(struct ed_scan *, struct ed_cursor *, const char *,
+    size_t, struct ed_splice *, size_t *, size_t *, size_t *,
+    struct errbuf *);
+static int ed_drop(struct ed_scan *, struct ed_cursor *, const char *,
+    size_t, const char *const *, char **, size_t *, struct errbuf *);
+static void ed_cursor_init(struct ed_cursor *, const char *, size_t);
+static int ed_find(struct ed_scan *, struct ed_cursor *, const char *,
+    size_t, const char *, struct errbuf *);
 
 static struct ed_mark
 ed_mark(const yaml_mark_t *m)
@@ -472,6 +485,17 @@ ed_alias(struct ed_scan *s, const yaml_event_t *ev)
 		yaml_event_delete(&k);
 		if (rc == -1 || ed_next(s, &v) == -1)
 			return -1;
+		p->vstart = ed_mark(&v.start_mark);
+		if (v.type == YAML_SCALAR_EVENT)
+			p->vkind = ed_scalar_kind(&v) == V_EMPTY ? V_EMPTY :
+			    ed_scalar_kind(&v) == V_NULL ? V_NULL : V_OTHER;
+		else if ((v.type == YAML_SEQUENCE_START_EVENT &&
+		    v.data.sequence_start.style == YAML_BLOCK_SEQUENCE_STYLE) ||
+		    (v.type == YAML_MAPPING_START_EVENT &&
+		    v.data.mapping_start.style == YAML_BLOCK_MAPPING_STYLE))
+			p->vkind = V_BLOCK;
+		else
+			p->vkind = V_OTHER;
 		rc = ed_skip(s, &v);
 		yaml_event_delete(&v);
 		if (rc == -1)
@@ -730,6 +754,28 @@ ed_insert_apply(struct ed_buf *b, struct ed_splice *sp, size_t n, size_t at,
 	return ed_apply(text, len, sp, n + 1, out, outlen, e);
 }
 
+/*
+ * Replaces the del bytes of text at offset at with the text b holds (b's
+ * buffer goes to ed_apply()).  Returns an AF_EDIT_* code.
+ */
+static int
+ed_replace_apply(struct ed_buf *b, size_t at, size_t del, const char *text,
+    size_t len, char **out, size_t *outlen, struct errbuf *e)
+{
+	struct ed_splice sp;
+
+	if (b->oom) {
+		errbuf_set(e, "out of memory");
+		return AF_EDIT_NOMEM;
+	}
+	sp.off = at;
+	sp.del = del;
+	sp.ins = b->p;
+	sp.inslen = b->len;
+	b->p = NULL;
+	return ed_apply(text, len, &sp, 1, out, outlen, e);
+}
+
 static int
 ed_apply(const char *text, size_t len, struct ed_splice *sp, size_t n,
     char **out, size_t *outlen, struct errbuf *e)
@@ -890,6 +936,73 @@ out:
 	return rc;
 }
 
+static void
+ed_cursor_init(struct ed_cursor *c, const char *text, size_t len)
+{
+	memset(c, 0, sizeof(*c));
+	c->t = (const unsigned char *)text;
+	c->len = len;
+	c->line = c->col = SIZE_MAX;	/* forces a reset */
+}
+
+/*
+ * Scans text for the alias key (ed_setup() and ed_scan()).  Returns
+ * AF_EDIT_OK, AF_EDIT_NOT_FOUND or another AF_EDIT_* code, with the
+ * reason in e; the caller deletes s->parser in every case but
+ * AF_EDIT_NOMEM.
+ */
+static int
+ed_find(struct ed_scan *s, struct ed_cursor *c, const char *text,
+    size_t len, const char *key, struct errbuf *e)
+{
+	ed_cursor_init(c, text, len);
+	if (ed_setup(s, text, len, key, NULL, e))
+		return AF_EDIT_NOMEM;
+	if (ed_scan(s) == -1)
+		return AF_EDIT_BAD;
+	if (!s->found) {
+		errbuf_set(e, "%s: no such alias", key);
+		return AF_EDIT_NOT_FOUND;
+	}
+	return AF_EDIT_OK;
+}
+
+/*
+ * Where a new setting of the alias found goes.  For a flow mapping: *at
+ * after its last entry (before any trailing comma), *col SIZE_MAX: the
+ * caller writes ", key: value".  Else *at is the start of a line and
+ * *col the column to indent the new "key: value" lines to; an empty
+ * value ("KEY:", "KEY: ~", "KEY: {}") becomes nothing through a splice
+ * added to sp (*n of them so far).  Returns 0, or -1 with the reason in
+ * e when the settings are not a mapping.
+ */
+static int
+ed_setting_at(struct ed_scan *s, struct ed_cursor *c, const char *text,
+    size_t len, struct ed_splice *sp, size_t *n, size_t *at, size_t *col,
+    struct errbuf *e)
+{
+	if (s->fkind == V_FLOW) {
+		*at = ed_offset(c, s->flast);
+		*col = SIZE_MAX;
+	} else if (s->fkind == V_BLOCK) {
+		*col = s->pairs[0].kstart.col;
+		*at = ed_next_line(text, len, ed_offset(c, s->flast));
+	} else if (s->fkind == V_EMPTY) {
+		*col = s->fkstart.col + 2;
+		*at = ed_next_line(text, len, ed_offset(c, s->fkend));
+	} else if (s->fkind == V_NULL || s->fkind == V_FLOW_EMPTY) {
+		*col = s->fkstart.col + 2;
+		sp[*n].off = ed_blanks_before(text, ed_offset(c, s->fvstart));
+		sp[*n].del = ed_offset(c, s->fvend) - sp[*n].off;
+		sp[*n].ins = NULL;
+		sp[(*n)++].inslen = 0;
+		*at = ed_next_line(text, len, ed_offset(c, s->fvend));
+	} else
+		return errbuf_set(e, "line %zu: the settings of %s are not a "
+		    "mapping", s->fkstart.line + 1, s->key);
+	return 0;
+}
+
 int
 af_edit_revoke(const char *text, size_t len, const char *key,
     const char *date, const char *reason, char **out, size_t *outlen,
@@ -901,32 +1014,24 @@ af_edit_revoke(const char *text, size_t len, const char *key,
 	struct ed_buf b;
 	const char *eol = ed_eol(text, len);
 	size_t	 n = 0, at, col;
-	int	 rc = AF_EDIT_BAD;
+	int	 rc;
 
 	*out = NULL;
 	memset(&b, 0, sizeof(b));
-	memset(&c, 0, sizeof(c));
-	c.t = (const unsigned char *)text;
-	c.len = len;
-	c.line = c.col = SIZE_MAX;
-	if (ed_setup(&s, text, len, key, NULL, e))
-		return AF_EDIT_NOMEM;
-	if (ed_scan(&s) == -1)
+	if ((rc = ed_find(&s, &c, text, len, key, e)) == AF_EDIT_NOMEM)
+		return rc;
+	if (rc != AF_EDIT_OK)
 		goto out;
-	if (!s.found) {
-		errbuf_set(e, "%s: no such alias", key);
-		rc = AF_EDIT_NOT_FOUND;
-		goto out;
-	}
+	rc = AF_EDIT_BAD;
 	if (ed_pair(&s, "revoked") != NULL) {
 		errbuf_set(e, "%s is already revoked (line %zu)", key,
 		    ed_pair(&s, "revoked")->kstart.line + 1);
 		rc = AF_EDIT_REVOKED;
 		goto out;
 	}
-	if (s.fkind == V_FLOW) {
-		/* After the last entry, before any trailing comma. */
-		at = ed_offset(&c, s.flast);
+	if (ed_setting_at(&s, &c, text, len, sp, &n, &at, &col, e) == -1)
+		goto out;
+	if (col == SIZE_MAX) {
 		ed_adds(&b, ", revoked: ");
 		ed_adds(&b, date);
 		if (reason != NULL) {
@@ -935,25 +1040,6 @@ af_edit_revoke(const char *text, size_t len, const char *key,
 				goto notutf8;
 		}
 	} else {
-		if (s.fkind == V_BLOCK) {
-			col = s.pairs[0].kstart.col;
-			at = ed_next_line(text, len, ed_offset(&c, s.flast));
-		} else if (s.fkind == V_EMPTY) {
-			col = s.fkstart.col + 2;
-			at = ed_next_line(text, len, ed_offset(&c, s.fkend));
-		} else if (s.fkind == V_NULL || s.fkind == V_FLOW_EMPTY) {
-			col = s.fkstart.col + 2;
-			sp[n].off = ed_blanks_before(text,
-			    ed_offset(&c, s.fvstart));
-			sp[n].del = ed_offset(&c, s.fvend) - sp[n].off;
-			sp[n].ins = NULL;
-			sp[n++].inslen = 0;
-			at = ed_next_line(text, len, ed_offset(&c, s.fvend));
-		} else {
-			errbuf_set(e, "line %zu: the settings of %s are not a "
-			    "mapping", s.fkstart.line + 1, key);
-			goto out;
-		}
 		if (at == len && len > 0 && text[len - 1] != '\n')
 			ed_adds(&b, eol);
 		ed_indent(&b, col);
@@ -978,58 +1064,45 @@ out:
 	return rc;
 }
 
-int
-af_edit_restore(const char *text, size_t len, const char *key, char **out,
-    size_t *outlen, struct errbuf *e)
+/*
+ * Removes the settings named in names (NULL-terminated) from the alias
+ * found by ed_find(); when no setting is left, "KEY:" stays with no
+ * value.  Returns an AF_EDIT_* code.
+ */
+static int
+ed_drop(struct ed_scan *s, struct ed_cursor *c, const char *text,
+    size_t len, const char *const *names, char **out, size_t *outlen,
+    struct errbuf *e)
 {
-	struct ed_scan s;
-	struct ed_cursor c;
 	struct ed_splice sp[ED_SPLICES];
 	const struct ed_pair *p;
-	size_t	 n = 0, i, kept = 0, first_kept = 0, end;
-	int	 rc = AF_EDIT_BAD, drop[ED_PAIRS_MAX];
+	size_t	 n = 0, i, j, kept = 0, first_kept = 0, end;
+	int	 drop[ED_PAIRS_MAX];
 
-	*out = NULL;
-	memset(&c, 0, sizeof(c));
-	c.t = (const unsigned char *)text;
-	c.len = len;
-	c.line = c.col = SIZE_MAX;
-	if (ed_setup(&s, text, len, key, NULL, e))
-		return AF_EDIT_NOMEM;
-	if (ed_scan(&s) == -1)
-		goto out;
-	if (!s.found) {
-		errbuf_set(e, "%s: no such alias", key);
-		rc = AF_EDIT_NOT_FOUND;
-		goto out;
-	}
-	if (ed_pair(&s, "revoked") == NULL) {
-		errbuf_set(e, "%s is not revoked", key);
-		rc = AF_EDIT_NOT_REVOKED;
-		goto out;
-	}
-	for (i = 0; i < s.npairs; i++) {
-		drop[i] = strcmp(s.pairs[i].name, "revoked") == 0 ||
-		    strcmp(s.pairs[i].name, "reason") == 0;
+	for (i = 0; i < s->npairs; i++) {
+		drop[i] = 0;
+		for (j = 0; names[j] != NULL; j++)
+			drop[i] |= strcmp(s->pairs[i].name, names[j]) == 0;
 		if (!drop[i] && kept++ == 0)
 			first_kept = i;
 	}
-	if (s.fkind == V_BLOCK) {
+	if (s->fkind == V_BLOCK) {
 		/* Whole lines, from the key to the end of the value. */
-		for (i = 0; i < s.npairs && n < ED_SPLICES; i++) {
+		for (i = 0; i < s->npairs && n < ED_SPLICES; i++) {
 			if (!drop[i])
 				continue;
-			p = &s.pairs[i];
-			sp[n].off = ed_line_begin(text, ed_offset(&c, p->kstart));
-			end = ed_next_line(text, len, ed_offset(&c, p->vend));
+			p = &s->pairs[i];
+			sp[n].off = ed_line_begin(text,
+			    ed_offset(c, p->kstart));
+			end = ed_next_line(text, len, ed_offset(c, p->vend));
 			sp[n].del = end - sp[n].off;
 			sp[n].ins = NULL;
 			sp[n++].inslen = 0;
 		}
 	} else if (kept == 0) {
 		/* "key: {revoked: ...}" becomes "key:". */
-		sp[n].off = ed_blanks_before(text, ed_offset(&c, s.fvstart));
-		sp[n].del = ed_offset(&c, s.fvend) - sp[n].off;
+		sp[n].off = ed_blanks_before(text, ed_offset(c, s->fvstart));
+		sp[n].del = ed_offset(c, s->fvend) - sp[n].off;
 		sp[n].ins = NULL;
 		sp[n++].inslen = 0;
 	} else {
@@ -1038,22 +1111,180 @@ af_edit_restore(const char *text, size_t len, const char *key, char **out,
 		 * later ones with the separator before them.
 		 */
 		if (first_kept > 0) {
-			sp[n].off = ed_offset(&c, s.pairs[0].kstart);
-			sp[n].del = ed_offset(&c, s.pairs[first_kept].kstart) -
+			sp[n].off = ed_offset(c, s->pairs[0].kstart);
+			sp[n].del = ed_offset(c, s->pairs[first_kept].kstart) -
 			    sp[n].off;
 			sp[n].ins = NULL;
 			sp[n++].inslen = 0;
 		}
-		for (i = first_kept + 1; i < s.npairs && n < ED_SPLICES; i++) {
+		for (i = first_kept + 1; i < s->npairs && n < ED_SPLICES; i++) {
 			if (!drop[i])
 				continue;
-			sp[n].off = ed_offset(&c, s.pairs[i - 1].vend);
-			sp[n].del = ed_offset(&c, s.pairs[i].vend) - sp[n].off;
+			sp[n].off = ed_offset(c, s->pairs[i - 1].vend);
+			sp[n].del = ed_offset(c, s->pairs[i].vend) - sp[n].off;
 			sp[n].ins = NULL;
 			sp[n++].inslen = 0;
 		}
 	}
-	rc = ed_apply(text, len, sp, n, out, outlen, e);
+	return ed_apply(text, len, sp, n, out, outlen, e);
+}
+
+int
+af_edit_restore(const char *text, size_t len, const char *key, char **out,
+    size_t *outlen, struct errbuf *e)
+{
+	static const char *const names[] = { "revoked", "reason", NULL };
+	struct ed_scan s;
+	struct ed_cursor c;
+	int	 rc;
+
+	*out = NULL;
+	if ((rc = ed_find(&s, &c, text, len, key, e)) == AF_EDIT_NOMEM)
+		return rc;
+	if (rc != AF_EDIT_OK)
+		goto out;
+	if (ed_pair(&s, "revoked") == NULL) {
+		errbuf_set(e, "%s is not revoked", key);
+		rc = AF_EDIT_NOT_REVOKED;
+		goto out;
+	}
+	rc = ed_drop(&s, &c, text, len, names, out, outlen, e);
+out:
+	yaml_parser_delete(&s.parser);
+	return rc;
+}
+
+int
+af_edit_lock(const char *text, size_t len, const char *key,
+    const char *const *senders, size_t nsenders, char **out, size_t *outlen,
+    struct errbuf *e)
+{
+	struct ed_scan s;
+	struct ed_cursor c;
+	struct ed_splice sp[ED_SPLICES];
+	struct ed_buf b;
+	const struct ed_pair *p;
+	const char *eol = ed_eol(text, len);
+	size_t	 n = 0, i, at, col, end;
+	int	 rc;
+
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	if (nsenders == 0) {
+		errbuf_set(e, "no senders to lock %s to", key);
+		return AF_EDIT_BAD;
+	}
+	if ((rc = ed_find(&s, &c, text, len, key, e)) == AF_EDIT_NOMEM)
+		return rc;
+	if (rc != AF_EDIT_OK)
+		goto out;
+	rc = AF_EDIT_BAD;
+	p = ed_pair(&s, "senders");
+	if (p != NULL && p->vkind == V_BLOCK) {
+		/* A block sequence stays one: its lines are replaced. */
+		at = ed_line_begin(text, ed_offset(&c, p->vstart));
+		for (i = 0; i < nsenders; i++) {
+			ed_indent(&b, p->vstart.col);
+			ed_adds(&b, "- ");
+			if (ed_scalar(&b, senders[i], 0) == -1)
+				goto notutf8;
+			ed_adds(&b, eol);
+		}
+		end = ed_next_line(text, len, ed_offset(&c, p->vend));
+		if (end == len && len > 0 && text[len - 1] != '\n' &&
+		    b.len >= strlen(eol))
+			b.len -= strlen(eol);	/* the file ended without one */
+		rc = ed_replace_apply(&b, at, end - at, text, len, out, outlen,
+		    e);
+		goto out;
+	}
+	if (p != NULL && (p->vkind == V_EMPTY || p->vkind == V_NULL)) {
+		errbuf_set(e, "line %zu: senders of %s has no value; write one "
+		    "or remove the key", p->kstart.line + 1, key);
+		goto out;
+	}
+	if (p == NULL && ed_setting_at(&s, &c, text, len, sp, &n, &at, &col,
+	    e) == -1)
+		goto out;
+	if (p == NULL && col == SIZE_MAX)
+		ed_adds(&b, ", senders: ");
+	else if (p == NULL) {
+		if (at == len && len > 0 && text[len - 1] != '\n')
+			ed_adds(&b, eol);
+		ed_indent(&b, col);
+		ed_adds(&b, "senders: ");
+	}
+	ed_adds(&b, "[");
+	for (i = 0; i < nsenders; i++) {
+		if (i > 0)
+			ed_adds(&b, ", ");
+		if (ed_scalar(&b, senders[i], 1) == -1)
+			goto notutf8;
+	}
+	ed_adds(&b, "]");
+	if (p != NULL) {
+		/* A flow sequence or a scalar: the value is replaced. */
+		at = ed_offset(&c, p->vstart);
+		rc = ed_replace_apply(&b, at, ed_offset(&c, p->vend) - at, text,
+		    len, out, outlen, e);
+		goto out;
+	}
+	if (col != SIZE_MAX)
+		ed_adds(&b, eol);
+	rc = ed_insert_apply(&b, sp, n, at, text, len, out, outlen, e);
+	goto out;
+notutf8:
+	errbuf_set(e, "text is not valid UTF-8");
+out:
+	free(b.p);
+	yaml_parser_delete(&s.parser);
+	return rc;
+}
+
+int
+af_edit_unlock(const char *text, size_t len, const char *key, char **out,
+    size_t *outlen, struct errbuf *e)
+{
+	static const char *const names[] = { "senders", NULL };
+	struct ed_scan s;
+	struct ed_cursor c;
+	int	 rc;
+
+	*out = NULL;
+	if ((rc = ed_find(&s, &c, text, len, key, e)) == AF_EDIT_NOMEM)
+		return rc;
+	if (rc != AF_EDIT_OK)
+		goto out;
+	if (ed_pair(&s, "senders") == NULL) {
+		errbuf_set(e, "%s is not locked", key);
+		rc = AF_EDIT_NOT_LOCKED;
+		goto out;
+	}
+	rc = ed_drop(&s, &c, text, len, names, out, outlen, e);
+out:
+	yaml_parser_delete(&s.parser);
+	return rc;
+}
+
+int
+af_edit_entry(const char *text, size_t len, const char *key, size_t *off,
+    size_t *elen, struct errbuf *e)
+{
+	struct ed_scan s;
+	struct ed_cursor c;
+	struct ed_mark last;
+	size_t	 end;
+	int	 rc;
+
+	if ((rc = ed_find(&s, &c, text, len, key, e)) == AF_EDIT_NOMEM)
+		return rc;
+	if (rc != AF_EDIT_OK)
+		goto out;
+	last = s.fkind == V_BLOCK ? s.flast : s.fkind == V_EMPTY ? s.fkend :
+	    s.fvend;
+	*off = ed_line_begin(text, ed_offset(&c, s.fkstart));
+	end = ed_next_line(text, len, ed_offset(&c, last));
+	*elen = end - *off;
 out:
 	yaml_parser_delete(&s.parser);
 	return rc;

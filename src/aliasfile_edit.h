@@ -26,6 +26,7 @@ enum af_edit_error {
 	AF_EDIT_NO_DOMAIN,	/* add: its domain is not under domains: */
 	AF_EDIT_REVOKED,	/* revoke: already revoked */
 	AF_EDIT_NOT_REVOKED,	/* restore: not revoked */
+	AF_EDIT_NOT_LOCKED,	/* unlock: no senders: */
 	AF_EDIT_NOMEM
 };
 
@@ -59,6 +60,32 @@ int	af_edit_revoke(const char *text, size_t len, const char *key,
  */
 int	af_edit_restore(const char *text, size_t len, const char *key,
 	    char **out, size_t *outlen, struct errbuf *e);
+
+/*
+ * Sets the senders: of the alias whose normalised key is key to the
+ * nsenders entries of senders (normalised, without duplicates: see
+ * addr_sender()).  An existing block sequence gets its lines replaced
+ * (same indentation), any other existing value becomes a flow sequence
+ * in place; without senders: a "senders: [...]" setting is added after
+ * the others.
+ */
+int	af_edit_lock(const char *text, size_t len, const char *key,
+	    const char *const *senders, size_t nsenders, char **out,
+	    size_t *outlen, struct errbuf *e);
+/*
+ * Removes "senders:" from the alias whose normalised key is key; when no
+ * setting is left, "KEY:" stays with no value.
+ */
+int	af_edit_unlock(const char *text, size_t len, const char *key,
+	    char **out, size_t *outlen, struct errbuf *e);
+/*
+ * Finds the entry of the alias whose normalised key is key: *off and
+ * *elen the bytes of its lines, from its key's line to the end of its
+ * value's last line.  Returns AF_EDIT_OK, AF_EDIT_NOT_FOUND, ... (no
+ * *out).
+ */
+int	af_edit_entry(const char *text, size_t len, const char *key,
+	    size_t *off, size_t *elen, struct errbuf *e);
 
 /*
  * The one YAML scalar writer, the editor's, for whoever writes alias

@@ -18,6 +18,8 @@
 #include "aliasfile.h"
 
 #define TARGETS_MAX  1000        /* Postfix's virtual_alias_expansion_limit */
+#define SENDERS_MAX  POLICY_SENDERS_MAX   /* entries of a lock */
+#define SENDERS_BYTES POLICY_SENDERS_BYTES /* a lock's list, spaces included */
 #define QUOTE_MAX    80          /* bytes of user text quoted in a message */
 #define QUOTE_BUF    (QUOTE_MAX * 4 + 4)
 #define SUBADDR_MAX  15         /* sizeof(af_domain.subaddress) - 1 */

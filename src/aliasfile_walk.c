@@ -44,6 +44,8 @@ static const struct keydef {
     [K_REASON] = {"reason", CTX_ALIAS, "a string"},
     [K_RECEIVE_ONLY] = {"receive_only", CTX_ALIAS, "true or false"},
     [K_EXPIRES] = {"expires", CTX_ALIAS, "a date"},
+    [K_SENDERS] = {"senders", CTX_ALIAS,
+	"a domain or an address, or a list of them"},
 };
 
 static const char *key_suggest(enum ctx, const char *, size_t);
@@ -65,6 +67,8 @@ static uint16_t domain_index(struct loader *, const struct addr *);
 static void alias_end(struct loader *, const struct frame *);
 static void targets_start(struct loader *);
 static void targets_add(struct loader *, enum key, const yaml_event_t *);
+static int sender_entry(struct loader *, const yaml_event_t *, char *,
+    size_t *);
 static void targets_end(struct loader *, enum key, const struct pos *);
 static void set_map(struct loader *, const yaml_event_t *);
 static void set_subaddress(struct loader *, const yaml_event_t *);
@@ -382,6 +386,7 @@ walk_value(struct loader *l, struct frame *f, const yaml_event_t *ev)
 		return;
 	case K_DELIVER_TO:
 	case K_TO:
+	case K_SENDERS:
 		if (ev->type == YAML_SEQUENCE_START_EVENT) {
 			targets_start(l);
 			push(l, CTX_TARGETS, k, ev);
@@ -441,7 +446,8 @@ walk_target(struct loader *l, struct frame *f, const yaml_event_t *ev)
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		if (is_null(ev)) {
-			diag_add(&l->msg, 0, &pos, "empty address in %s",
+			diag_add(&l->msg, 0, &pos, "empty %s in %s",
+			    f->key == K_SENDERS ? "entry" : "address",
 			    keydefs[f->key].name);
 			l->tbad = 1;
 		} else
@@ -452,7 +458,9 @@ walk_target(struct loader *l, struct frame *f, const yaml_event_t *ev)
 		pop(l);
 		break;
 	default:
-		wrong_kind(l, ev, "an address", keydefs[f->key].name);
+		wrong_kind(l, ev, f->key == K_SENDERS ?
+		    "a domain or an address" : "an address",
+		    keydefs[f->key].name);
 		break;
 	}
 }
@@ -661,7 +669,8 @@ domain_index(struct loader *l, const struct addr *addr)
 static void
 alias_end(struct loader *l, const struct frame *f)
 {
-	static const enum key never[] = {K_REVOKED, K_EXPIRES, K_RECEIVE_ONLY};
+	static const enum key never[] = {K_REVOKED, K_EXPIRES, K_RECEIVE_ONLY,
+	    K_SENDERS};
 	struct aliasfile *af = l->af;
 	struct af_alias *a;
 	size_t i, cap;
@@ -674,12 +683,22 @@ alias_end(struct loader *l, const struct frame *f)
 	if (l->alias.key == NULL)
 		return;
 	k = addr_always(l->alias.key, strcspn(l->alias.key, "@"));
-	for (i = 0; k != -1 && f != NULL && i < 3; i++)
+	for (i = 0; k != -1 && f != NULL && i < 4; i++)
 		if (f->seen[never[i]].line != 0)
 			diag_add(&l->msg, 0, &f->seen[never[i]],
 			    "%s@ is always accepted (%s) and cannot be "
-			    "revoked, expire or be receive-only",
+			    "revoked, expire, be receive-only or locked",
 			    addr_always_local[k], addr_always_rfc[k]);
+	/*
+	 * Kept, so that restore brings the lock back; but a revoked alias
+	 * refuses every sender, which the owner may not expect.
+	 */
+	if (f != NULL && f->seen[K_SENDERS].line != 0 &&
+	    (l->alias.flags & AF_REVOKED))
+		diag_add(&l->msg, 1, &f->seen[K_SENDERS],
+		    "senders has no effect while %s is revoked (every sender "
+		    "is refused; the lock applies again after restore)",
+		    l->alias.key);
 
 	if (af->naliases == l->acap) {
 		if (l->acap >= UINT32_MAX / 2) {
@@ -706,6 +725,28 @@ targets_start(struct loader *l)
 	l->tbad = 0;
 }
 
+/*
+ * One entry of "senders:" (the scalar ev), normalised by addr_sender()
+ * into buf (ADDR_BUF bytes) and its length into *len.  Returns 0, or -1
+ * after saying why.
+ */
+static int
+sender_entry(struct loader *l, const yaml_event_t *ev, char *buf,
+    size_t *len)
+{
+	struct pos pos = mark_pos(l, &ev->start_mark);
+	char q[QUOTE_BUF];
+	int err, domain;
+
+	if ((err = addr_sender(scalar(ev), scalar_len(ev), buf, len,
+	    &domain)) == ADDR_OK)
+		return 0;
+	diag_add(&l->msg, 0, &pos, "invalid %s '%s' in senders: %s",
+	    domain ? "domain" : "address",
+	    diag_quote(scalar(ev), scalar_len(ev), q), addr_strerror(err));
+	return -1;
+}
+
 /* Adds one target (a scalar) to the list being built for key k. */
 static void
 targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
@@ -713,25 +754,46 @@ targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 	struct pos pos = mark_pos(l, &ev->start_mark);
 	struct addr addr;
 	char buf[ADDR_BUF], q[QUOTE_BUF], *p;
-	size_t len = 0, i, plen, cap;
+	size_t len = 0, i, plen, cap, sep = k == K_SENDERS ? 1 : 2;
+	size_t max = k == K_SENDERS ? SENDERS_MAX : TARGETS_MAX;
 	int err;
 
-	err = addr_parse(scalar(ev), scalar_len(ev), ADDR_KEEP_CASE, &addr);
-	if (err == ADDR_OK &&
-	    (len = addr_format(&addr, buf, sizeof(buf))) == (size_t)-1)
-		err = ADDR_PATH_LONG;
-	if (err != ADDR_OK) {
-		diag_add(&l->msg, 0, &pos, "invalid address '%s' in %s: %s",
-		    diag_quote(scalar(ev), scalar_len(ev), q), keydefs[k].name,
-		    addr_strerror(err));
+	if (k == K_SENDERS) {
+		if (sender_entry(l, ev, buf, &len) == -1) {
+			l->tbad = 1;
+			return;
+		}
+	} else {
+		err = addr_parse(scalar(ev), scalar_len(ev), ADDR_KEEP_CASE,
+		    &addr);
+		if (err == ADDR_OK &&
+		    (len = addr_format(&addr, buf, sizeof(buf))) == (size_t)-1)
+			err = ADDR_PATH_LONG;
+		if (err != ADDR_OK) {
+			diag_add(&l->msg, 0, &pos,
+			    "invalid address '%s' in %s: %s",
+			    diag_quote(scalar(ev), scalar_len(ev), q),
+			    keydefs[k].name, addr_strerror(err));
+			l->tbad = 1;
+			return;
+		}
+	}
+	if (l->tcount == max) {
+		if (k == K_SENDERS)
+			diag_add(&l->msg, 0, &pos,
+			    "more than %d entries in senders", SENDERS_MAX);
+		else
+			diag_add(&l->msg, 0, &pos,
+			    "more than %d addresses in %s "
+			    "(Postfix's virtual_alias_expansion_limit)",
+			    TARGETS_MAX, keydefs[k].name);
 		l->tbad = 1;
 		return;
 	}
-	if (l->tcount == TARGETS_MAX) {
-		diag_add(&l->msg, 0, &pos,
-		    "more than %d addresses in %s "
-		    "(Postfix's virtual_alias_expansion_limit)",
-		    TARGETS_MAX, keydefs[k].name);
+	if (k == K_SENDERS && l->tlen + (l->tcount > 0) + len >
+	    SENDERS_BYTES) {
+		diag_add(&l->msg, 0, &pos, "senders is longer than %d bytes "
+		    "(entries and one space between each)", SENDERS_BYTES);
 		l->tbad = 1;
 		return;
 	}
@@ -741,11 +803,13 @@ targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 	 */
 	for (i = 0; i < l->tcount; i++) {
 		p = l->tbuf + l->toff[i];
-		plen = (i + 1 < l->tcount ? l->toff[i + 1] - 2 : l->tlen) -
+		plen = (i + 1 < l->tcount ? l->toff[i + 1] - sep : l->tlen) -
 		    l->toff[i];
 		if (plen == len && ascii_casecmp(p, buf, len) == 0) {
-			diag_add(&l->msg, 0, &pos, "duplicate address %s in %s", buf,
-			    keydefs[k].name);
+			diag_add(&l->msg, 0, &pos, "duplicate %s %s in %s",
+			    k != K_SENDERS ? "address" :
+			    memchr(buf, '@', len) != NULL ? "address" :
+			    "domain", buf, keydefs[k].name);
 			l->tbad = 1;
 			return;
 		}
@@ -762,8 +826,8 @@ targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 		l->tcap = cap;
 	}
 	if (l->tcount > 0) {
-		memcpy(l->tbuf + l->tlen, ", ", 2);
-		l->tlen += 2;
+		memcpy(l->tbuf + l->tlen, sep == 1 ? " " : ", ", sep);
+		l->tlen += sep;
 	}
 	l->toff[l->tcount++] = l->tlen;
 	memcpy(l->tbuf + l->tlen, buf, len);
@@ -779,8 +843,9 @@ targets_end(struct loader *l, enum key k, const struct pos *pos)
 	if (l->tbad)
 		return;
 	if (l->tcount == 0) {
-		diag_add(&l->msg, 0, pos, "%s needs at least one address",
-		    keydefs[k].name);
+		diag_add(&l->msg, 0, pos, "%s needs at least one %s",
+		    keydefs[k].name, k == K_SENDERS ? "domain or address" :
+		    "address");
 		return;
 	}
 	if ((s = arena_strndup(&l->af->arena, l->tbuf, l->tlen)) == NULL) {
@@ -789,6 +854,8 @@ targets_end(struct loader *l, enum key k, const struct pos *pos)
 	}
 	if (k == K_DELIVER_TO)
 		l->dom.deliver_to = s;
+	else if (k == K_SENDERS)
+		l->alias.senders = s;
 	else
 		l->alias.to = s;
 }

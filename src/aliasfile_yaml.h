@@ -35,7 +35,7 @@ enum ctx {
 	CTX_DOMAIN,  /* one domain's settings */
 	CTX_ALIASES, /* "aliases:" */
 	CTX_ALIAS,   /* one alias's settings */
-	CTX_TARGETS  /* a list of addresses (deliver_to, to) */
+	CTX_TARGETS  /* a list of addresses (deliver_to, to, senders) */
 };
 
 /* What the next node of a mapping is. */
@@ -55,6 +55,7 @@ enum key {
 	K_REASON,
 	K_RECEIVE_ONLY,
 	K_EXPIRES,
+	K_SENDERS,
 	K_COUNT
 };
 
@@ -116,7 +117,7 @@ struct loader {
 	size_t lastdom;        /* the domain of the last alias */
 	size_t unresolved;     /* aliases whose domain was not yet known */
 
-	/* A list of targets being built, "a, b, c". */
+	/* A list of targets being built, "a, b, c" (senders: "a b c"). */
 	char *tbuf;
 	size_t tlen;
 	size_t tcap;

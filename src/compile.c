@@ -17,7 +17,7 @@
 #include "compile.h"
 #include "policy.h"
 
-#define RECORD_MAX	(POLICY_REASON_MAX + 128)
+#define RECORD_MAX	POLICY_RECORD_MAX
 #define PREFETCH_AHEAD	16	/* aliases fetched ahead of the writer */
 
 /* Which file an iterator produces. */
@@ -237,7 +237,8 @@ next_alias(struct mapiter *it)
 		}
 		a = &it->af->aliases[sorted[it->ai]];
 		if (it->kind == ITER_MAP ? alias_active(a, it->today) :
-		    (a->flags != 0 || a->expires != DATE_NONE))
+		    (a->flags != 0 || a->expires != DATE_NONE ||
+		    a->senders != NULL))
 			return a;
 	}
 	return NULL;
@@ -256,6 +257,10 @@ compile_alias_policy(const struct af_alias *a, struct policy_alias *pa)
 	pa->created = a->created;
 	pa->revoked = a->revoked;
 	pa->expires = a->expires;
+	if (a->senders != NULL) {
+		pa->senders = a->senders;
+		pa->senders_len = strlen(a->senders);
+	}
 	/* The milter only logs the reason: cut an overlong one. */
 	snprintf(pa->reason, sizeof(pa->reason), "%s",
 	    a->reason != NULL ? a->reason : "");

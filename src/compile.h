@@ -47,7 +47,7 @@ void	mapiter_free(struct mapiter *);
 #define COMPILE_LINES_MAX	512
 #define COMPILE_LINES_BUF	(COMPILE_LINES_MAX * 11 + 1)
 
-/* The policy record of an alias (policy.h). */
+/* The policy record of an alias (policy.h); its senders point into a. */
 struct policy_alias;
 void	compile_alias_policy(const struct af_alias *, struct policy_alias *);
 

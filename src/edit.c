@@ -1,6 +1,6 @@
 /*
  * edit.c: the edit transaction (see edit.h) and the commands that edit
- * the alias file: add, revoke, restore and new.
+ * the alias file: add, revoke, restore, lock, unlock and new.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -21,12 +21,14 @@
 #include "cli.h"
 #include "compile.h"
 #include "edit.h"
+#include "evidence.h"
 #include "log.h"
 #include "update.h"
 #include "util.h"
 
 #define EDIT_LOCK_MS		10000	/* then EX_TEMPFAIL: another edit runs */
 #define EDIT_TO_MAX		100	/* --to options of one add */
+#define EDIT_SENDERS_MAX	POLICY_SENDERS_MAX	/* --sender per lock */
 #define NEW_LEN			6	/* random characters of a new alias */
 #define NEW_TRIES		100	/* then give up: the space is full */
 /* No look-alikes: no 0/o, 1/l/i. */
@@ -52,6 +54,7 @@ static int	 edit_adds(const char *, size_t, const struct edit *, char **,
 		    size_t *, struct errbuf *);
 static int	 edit_fast(const struct options *, const struct edit *,
 		    const char *, size_t, char *, size_t, struct update **);
+static int	 edit_dry_run(const char *, size_t, const char *);
 static int	 new_label(const char *, const char *, char *, size_t);
 static int	 new_random(char *);
 
@@ -236,6 +239,129 @@ cmd_restore(const struct options *o, int argc, char **argv)
 }
 
 /*
+ * lock ADDRESS [--sender S]... [--dry-run]: the alias's senders: become
+ * the senders named, normalised, each once; without --sender, the
+ * alias's established sender domains (evidence_lock_senders()).
+ */
+int
+cmd_lock(const struct options *o, int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{"--sender", "a domain or an address"}, {"--dry-run", NULL},
+		{NULL, NULL}
+	};
+	struct cli_args args;
+	struct edit ed;
+	const char *addr = NULL, *v, *list[EDIT_SENDERS_MAX];
+	char	 key[ADDR_BUF], (*buf)[ADDR_BUF] = NULL;
+	size_t	 n = 0, i, len;
+	int	 k, r, domain, rc = EX_USAGE;
+
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_LOCK;
+	/* One more: each --sender is normalised before it is counted. */
+	if ((buf = calloc(EDIT_SENDERS_MAX + 1, sizeof(*buf))) == NULL) {
+		log_warn("calloc");
+		return EX_OSERR;
+	}
+	cli_args_init(&args, argc, argv);
+	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
+		if (k == CLI_BAD)
+			goto out;
+		if (k == 1) {
+			ed.dry_run = 1;
+			continue;
+		}
+		if (k == CLI_OPERAND) {
+			if (addr != NULL) {
+				log_warnx("lock: unexpected argument '%s'", v);
+				goto out;
+			}
+			addr = v;
+			continue;
+		}
+		if ((r = addr_sender(v, strlen(v), buf[n], &len, &domain)) !=
+		    ADDR_OK) {
+			log_warnx("--sender: invalid %s '%s': %s", domain ?
+			    "domain" : "address", v, addr_strerror(r));
+			goto out;
+		}
+		/* The same sender twice is one entry. */
+		for (i = 0; i < n && strcmp(list[i], buf[n]) != 0; i++)
+			;
+		if (i < n)
+			continue;
+		if (n == EDIT_SENDERS_MAX) {
+			log_warnx("lock: at most %d senders", EDIT_SENDERS_MAX);
+			goto out;
+		}
+		list[n] = buf[n];
+		n++;
+	}
+	if (addr == NULL) {
+		log_warnx("lock: which address?");
+		goto out;
+	}
+	if ((rc = cli_address(addr, key)) != 0)
+		goto out;
+	if (addr_always(key, strcspn(key, "@")) != -1) {
+		log_warnx("%s cannot be locked: postmaster@ and abuse@ of "
+		    "every domain accept mail from everyone (RFC 5321 4.5.1, "
+		    "RFC 2142); nothing changed", key);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	/* No --sender: the established senders of the evidence. */
+	if (n == 0 && (rc = evidence_lock_senders(o, key, list, buf,
+	    EDIT_SENDERS_MAX, &n)) != 0)
+		goto out;
+	ed.key = key;
+	ed.senders = list;
+	ed.nsenders = n;
+	rc = edit_file(o, &ed);
+out:
+	free(buf);
+	return rc == EX_USAGE ? cli_usage() : rc;
+}
+
+/* unlock ADDRESS [--dry-run]: removes the alias's senders:. */
+int
+cmd_unlock(const struct options *o, int argc, char **argv)
+{
+	static const struct cli_opt opts[] = {
+		{"--dry-run", NULL}, {NULL, NULL}
+	};
+	struct cli_args args;
+	struct edit ed;
+	const char *addr = NULL, *v;
+	char	 key[ADDR_BUF];
+	int	 k;
+
+	memset(&ed, 0, sizeof(ed));
+	ed.op = EDIT_UNLOCK;
+	cli_args_init(&args, argc, argv);
+	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
+		if (k == CLI_BAD)
+			return cli_usage();
+		if (k == 0)
+			ed.dry_run = 1;
+		else if (addr != NULL) {
+			log_warnx("unlock: unexpected argument '%s'", v);
+			return cli_usage();
+		} else
+			addr = v;
+	}
+	if (addr == NULL) {
+		log_warnx("unlock: which address?");
+		return cli_usage();
+	}
+	if (cli_address(addr, key) != 0)
+		return cli_usage();
+	ed.key = key;
+	return edit_file(o, &ed);
+}
+
+/*
  * Reads the whole file open on fd into a new buffer (NUL-terminated,
  * the caller frees it).  Returns 0 or EX_IOERR/EX_OSERR.
  */
@@ -384,6 +510,13 @@ edit_file(const struct options *o, const struct edit *ed)
 		r = af_edit_revoke(text, len, ed->key, ed->date, ed->reason,
 		    &out, &outlen, &e);
 		break;
+	case EDIT_LOCK:
+		r = af_edit_lock(text, len, ed->key, ed->senders,
+		    ed->nsenders, &out, &outlen, &e);
+		break;
+	case EDIT_UNLOCK:
+		r = af_edit_unlock(text, len, ed->key, &out, &outlen, &e);
+		break;
 	default:
 		r = af_edit_restore(text, len, ed->key, &out, &outlen, &e);
 		break;
@@ -441,6 +574,10 @@ edit_file(const struct options *o, const struct edit *ed)
 		    "nothing changed", o->file);
 		goto fail;
 	}
+	if (ed->dry_run) {
+		rc = edit_dry_run(newtext, outlen, ed->key);
+		goto fail;	/* the temp file goes, nothing else changed */
+	}
 	if ((rc = cli_map_base(o, af->map, base, sizeof(base))) != 0)
 		goto fail;
 	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0) {
@@ -469,7 +606,9 @@ publish:
 		    ed->nadds == 1 ? "" : "es");
 	else
 		printf("%s %s\n", ed->op == EDIT_ADD ? "added" :
-		    ed->op == EDIT_REVOKE ? "revoked" : "restored", ed->key);
+		    ed->op == EDIT_REVOKE ? "revoked" :
+		    ed->op == EDIT_LOCK ? "locked" :
+		    ed->op == EDIT_UNLOCK ? "unlocked" : "restored", ed->key);
 	printf("%s%s: %zu entries (", base, COMPILE_SUFFIX_MAP, c.entries);
 	cli_print_counts(&c);
 	printf(")\n");
@@ -489,6 +628,27 @@ out:
 		close(fd);
 	close(lockfd);
 	return rc;
+}
+
+/*
+ * --dry-run: prints the entry of key in the edited text (len bytes) and
+ * "nothing changed" to stderr.  Returns 0 or a sysexits code.
+ */
+static int
+edit_dry_run(const char *text, size_t len, const char *key)
+{
+	struct errbuf e;
+	size_t	 off, elen;
+
+	if (af_edit_entry(text, len, key, &off, &elen, &e) != AF_EDIT_OK) {
+		log_warnx("%s", e.msg);
+		return EX_SOFTWARE;
+	}
+	fwrite(text + off, 1, elen, stdout);
+	if (elen > 0 && text[off + elen - 1] != '\n')
+		putchar('\n');
+	log_warnx("dry run: nothing changed");
+	return cli_flush();
 }
 
 /*

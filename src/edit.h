@@ -12,7 +12,7 @@
 #include "cli.h"
 
 /* One change to the alias file. */
-enum edit_op { EDIT_ADD, EDIT_REVOKE, EDIT_RESTORE };
+enum edit_op { EDIT_ADD, EDIT_REVOKE, EDIT_RESTORE, EDIT_LOCK, EDIT_UNLOCK };
 struct edit {
 	enum edit_op op;
 	const char *key;		/* normalised */
@@ -21,6 +21,9 @@ struct edit {
 	size_t	 nadds;
 	const char *date;		/* EDIT_REVOKE */
 	const char *reason;		/* EDIT_REVOKE, or NULL */
+	const char *const *senders;	/* EDIT_LOCK: normalised, distinct */
+	size_t	 nsenders;
+	int	 dry_run;		/* print the entry as it would be */
 	int	 quiet;			/* print no summary */
 };
 
@@ -28,7 +31,9 @@ struct edit {
  * Makes the change ed describes to o->file under the edit lock: the new
  * text is loaded and checked before it replaces the file, then the map
  * is updated (or compiled).  A failure leaves the file and the map as
- * they were.  Returns a sysexits code.
+ * they were.  With ed->dry_run the new text is loaded and checked, the
+ * alias's entry printed as it would be, and nothing changes.  Returns a
+ * sysexits code.
  */
 int	edit_file(const struct options *o, const struct edit *ed);
 
@@ -38,6 +43,10 @@ int	cmd_add(const struct options *, int argc, char **argv);
 int	cmd_revoke(const struct options *, int argc, char **argv);
 /* restore ADDRESS */
 int	cmd_restore(const struct options *, int argc, char **argv);
+/* lock ADDRESS --sender S [--sender S]... [--dry-run] */
+int	cmd_lock(const struct options *, int argc, char **argv);
+/* unlock ADDRESS [--dry-run] */
+int	cmd_unlock(const struct options *, int argc, char **argv);
 /* new LABEL [--domain DOMAIN] [--note TEXT] [--receive-only] [--expires DATE] */
 int	cmd_new(const struct options *, int argc, char **argv);
 

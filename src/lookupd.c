@@ -279,7 +279,9 @@ answer_domain(struct mapview *mv, const struct mapview_pair *pair,
  * aliases are not found (the map lacks them, or, for an alias expired
  * since the last compile, will); the others get the map's value for the
  * key that matched in Postfix's order, full address then subaddress
- * base, with the unmatched extension propagated.
+ * base, with the unmatched extension propagated.  A lookup carries no
+ * sender: receive_only and sender locks ("senders:") are the milter's,
+ * and an alias with a lock is found here like any active alias.
  */
 static void
 answer_address(struct mapview *mv, const struct mapview_pair *pair,
@@ -292,7 +294,7 @@ answer_address(struct mapview *mv, const struct mapview_pair *pair,
 	size_t	 blen;
 	int	 rc;
 
-	verdict_decide(mv, pair, key, 0, today, &r, a->value);
+	verdict_decide(mv, pair, key, NULL, today, &r, a->value);
 	a->verdict = verdict_name(r.verdict);
 	/*
 	 * Sendmail queues a recipient whose lookup failed and looks it up
@@ -537,7 +539,7 @@ count_answer(struct lookupd *d, const struct conn *c, unsigned flags,
 		}
 	} else if (c->peer == PEER_REPEAT)
 		return;
-	verdict_count(d->cfg->stats, &a->vr, now);
+	verdict_count(d->cfg->stats, &a->vr, NULL, now);
 }
 
 struct lookupd *

@@ -73,7 +73,13 @@ struct loglist {
  */
 struct conn {
 	unsigned long long id;		/* from milter_config.conn_seq */
-	int	 null_sender;		/* MAIL FROM:<> in this transaction */
+	/*
+	 * The sender as given to MAIL FROM, for the verdict: NULL before
+	 * MAIL FROM (no MTA sends RCPT first) and when it could not be
+	 * kept (sender_oom: RCPT then answers 451).
+	 */
+	char	*sender;
+	int	 sender_oom;
 	char	 client[CLIENT_BUF];	/* "name[address]" */
 	char	 from[CLEAN_BUF];	/* sender, cleaned, without <> */
 	unsigned accepted;		/* recipients of this transaction */
@@ -98,6 +104,9 @@ static const struct reply reply_unknown = { "550", "5.1.1",
 static const struct reply reply_backscatter = { "550", "5.7.1",
 	"Recipient address rejected: this address sends no mail, "
 	"so it accepts no bounces" };
+static const struct reply reply_locked = { "550", "5.7.1",
+	"Recipient address rejected: this address accepts mail only from "
+	"its correspondents" };
 static const struct reply reply_tempfail = { "451", "4.3.0",
 	"Recipient address rejected: alias map unavailable, "
 	"try again later" };
@@ -111,7 +120,6 @@ static const char *loglist_text(struct loglist *);
 static const char *macro_qid(SMFICTX *);
 static void	 text_clean(const char *in, char *out, size_t outsize,
 		    int reply);
-static int	 sender_is_null(const char *);
 static int	 is_dsn(const char *);
 static int	 mta_refused(SMFICTX *);
 static int	 set_reply(SMFICTX *, const struct reply *, const char *rcpt);
@@ -155,7 +163,9 @@ conn_get(SMFICTX *ctx)
 static void
 txn_reset(struct conn *c)
 {
-	c->null_sender = 0;
+	free(c->sender);
+	c->sender = NULL;
+	c->sender_oom = 0;
 	c->from[0] = '\0';
 	c->accepted = c->refused = 0;
 	memset(&c->to, 0, sizeof(c->to));
@@ -268,18 +278,6 @@ text_clean(const char *in, char *out, size_t outsize, int reply)
 	out[o] = '\0';
 }
 
-/* Nonzero for the null reverse path "<>" (blanks allowed). */
-static int
-sender_is_null(const char *s)
-{
-	if (s == NULL)
-		return 1;
-	for (; *s != '\0'; s++)
-		if (*s != '<' && *s != '>' && *s != ' ' && *s != '\t')
-			return 0;
-	return 1;
-}
-
 /* Nonzero for an enhanced status code alone: "5.1.1". */
 static int
 is_dsn(const char *s)
@@ -328,6 +326,8 @@ reply_for(enum verdict v)
 	switch (v) {
 	case VERDICT_BACKSCATTER:
 		return &reply_backscatter;
+	case VERDICT_LOCKED:
+		return &reply_locked;
 	case VERDICT_TEMPFAIL:
 		return &reply_tempfail;
 	default:
@@ -446,7 +446,10 @@ milter_envfrom(SMFICTX *ctx, char **argv)
 	if ((c = conn_get(ctx)) == NULL)
 		return SMFIS_CONTINUE;	/* RCPT will answer 451 */
 	txn_reset(c);
-	c->null_sender = sender_is_null(from);
+	if ((c->sender = strdup(from != NULL ? from : "")) == NULL) {
+		log_warn("sender");
+		c->sender_oom = 1;
+	}
 	text_clean(from, c->from, sizeof(c->from), 0);
 	return SMFIS_CONTINUE;
 }
@@ -480,10 +483,11 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	atomic_fetch_add(&cfg->inflight, 1);
-	if (atomic_load(&cfg->stopping) || c == NULL || rcpt == NULL) {
+	if (atomic_load(&cfg->stopping) || c == NULL || rcpt == NULL ||
+	    c->sender_oom) {
 		atomic_fetch_sub(&cfg->inflight, 1);
 		r.verdict = VERDICT_TEMPFAIL;
-		if (c == NULL)
+		if (c == NULL || c->sender_oom)
 			note = " note=out-of-memory";
 		else if (rcpt == NULL)
 			note = " note=no-recipient";
@@ -491,11 +495,11 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 			note = " note=stopping";
 	} else {
 		pair = mapview_get(cfg->mv);
-		verdict_decide(cfg->mv, pair, rcpt, c->null_sender,
-		    date_today(), &r, NULL);
+		verdict_decide(cfg->mv, pair, rcpt, c->sender, date_today(),
+		    &r, NULL);
 		if (pair != NULL)
 			mapview_put(cfg->mv, pair);
-		verdict_count(cfg->stats, &r, time(NULL));
+		verdict_count(cfg->stats, &r, c->sender, time(NULL));
 		atomic_fetch_sub(&cfg->inflight, 1);
 	}
 
@@ -542,6 +546,7 @@ milter_close(SMFICTX *ctx)
 
 	if ((c = smfi_getpriv(ctx)) != NULL) {
 		smfi_setpriv(ctx, NULL);
+		free(c->sender);
 		free(c);
 	}
 	return SMFIS_CONTINUE;

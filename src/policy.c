@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "policy.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ static int	 get_text(const char *s, const char *end, char *out,
 		    size_t outsize, int truncate);
 static int	 get_numbers(const char *s, const int *bases, uintmax_t *v,
 		    size_t n);
+static int	 check_sender(const char *s, size_t len);
 
 /*
  * Appends a tab (unless at the start of the record) and len bytes of s
@@ -75,6 +77,10 @@ policy_format_alias(const struct policy_alias *pa, char *buf,
 	    put_date(&p, end, pa->revoked) == -1 ||
 	    put_date(&p, end, pa->expires) == -1 ||
 	    put_field(&p, end, pa->reason, strlen(pa->reason)) == -1)
+		return -1;
+	if (pa->senders != NULL && (pa->senders_len == 0 ||
+	    policy_check_senders(pa->senders, pa->senders_len) == -1 ||
+	    put_field(&p, end, pa->senders, pa->senders_len) == -1))
 		return -1;
 	return 0;
 }
@@ -164,10 +170,59 @@ policy_parse_alias(const char *val, struct policy_alias *pa)
 	    (f = next_field(end, &end)) == NULL ||
 	    get_date(f, end, &pa->expires) == -1 ||
 	    (f = next_field(end, &end)) == NULL ||
-	    get_text(f, end, pa->reason, sizeof(pa->reason), 1) == -1 ||
-	    *end != '\0')
+	    get_text(f, end, pa->reason, sizeof(pa->reason), 1) == -1)
+		return -1;
+	if (*end == '\0')
+		return 0;
+	if ((f = next_field(end, &end)) == NULL || *end != '\0' ||
+	    policy_check_senders(f, (size_t)(end - f)) == -1)
+		return -1;
+	pa->senders = f;
+	pa->senders_len = (size_t)(end - f);
+	return 0;
+}
+
+/*
+ * One entry of a senders field: a domain as addr_domain() writes it, or
+ * an address as addr_parse() and addr_format() write it, without blanks.
+ * Returns 0 or -1.
+ */
+static int
+check_sender(const char *s, size_t len)
+{
+	struct addr a;
+	char	 buf[ADDR_BUF];
+
+	if (len == 0 || len >= sizeof(buf) || memchr(s, ' ', len) != NULL)
+		return -1;
+	if (memchr(s, '@', len) == NULL)
+		return addr_domain(s, len, buf) == ADDR_OK &&
+		    strlen(buf) == len && memcmp(buf, s, len) == 0 ? 0 : -1;
+	if (addr_parse(s, len, 0, &a) != ADDR_OK ||
+	    addr_format(&a, buf, sizeof(buf)) != len ||
+	    memcmp(buf, s, len) != 0)
 		return -1;
 	return 0;
+}
+
+int
+policy_check_senders(const char *s, size_t len)
+{
+	const char *end = s + len, *sp;
+	size_t	 n = 0;
+
+	if (len == 0 || len > POLICY_SENDERS_BYTES)
+		return -1;
+	for (;;) {
+		if ((sp = memchr(s, ' ', (size_t)(end - s))) == NULL)
+			sp = end;
+		if (++n > POLICY_SENDERS_MAX ||
+		    check_sender(s, (size_t)(sp - s)) == -1)
+			return -1;
+		if (sp == end)
+			return 0;
+		s = sp + 1;
+	}
 }
 
 int

@@ -15,14 +15,21 @@
  *                          DAY YYYY-MM-DD: expiry was applied as of it
  *   key DOMAIN       value "d" TAB subaddress TAB deliver_to
  *   key ADDRESS      value "a" TAB flags TAB created TAB revoked TAB
- *                          expires TAB reason
+ *                          expires TAB reason [TAB senders]
  *
  * flags is any of 'r' (revoked), 'o' (receive only) and 't' (a target
  * of another alias or of a deliver_to, which may not be revoked); absent dates and
- * empty fields are empty strings.  Metadata keys start with a space,
- * which no normalised address or domain can.  Only aliases with a flag
- * or an expiry date have a record: plain active aliases are found in
- * the Postfix map alone.
+ * empty fields are empty strings.  senders, the alias's sender lock
+ * ("senders:"), is its normalised domains and addresses separated by one
+ * space; the field is there only when the alias has a lock, so a file
+ * without locks is byte for byte what versions before locks wrote, and
+ * their records stay readable (no senders field: no lock).  A reader
+ * from before locks refuses a record with the field (its alias answers
+ * 451 there, never "accept"), which is why POLICY_VERSION did not
+ * change.  Metadata keys start with a space, which no normalised
+ * address or domain can.  Only aliases with a flag, an expiry date or a
+ * lock have a record: plain active aliases are found in the Postfix map
+ * alone.
  */
 #ifndef POLICY_H
 #define POLICY_H
@@ -40,6 +47,10 @@
 #define POLICY_KEY_LINES	" lines"
 #define POLICY_KEY_COUNTS	" counts"
 #define POLICY_REASON_MAX	512	/* longer reasons are cut */
+#define POLICY_SENDERS_MAX	64	/* entries of one lock */
+#define POLICY_SENDERS_BYTES	4096	/* the senders field, at most */
+/* Room for the longest alias record and its NUL. */
+#define POLICY_RECORD_MAX	(POLICY_REASON_MAX + POLICY_SENDERS_BYTES + 128)
 
 #define POLICY_REVOKED		0x01
 #define POLICY_RECEIVE_ONLY	0x02
@@ -51,6 +62,14 @@ struct policy_alias {
 	int32_t	revoked;
 	int32_t	expires;		/* last valid day */
 	char	reason[POLICY_REASON_MAX];
+	/*
+	 * The lock: normalised domains and addresses separated by one
+	 * space, senders_len bytes (not NUL-terminated after parsing), or
+	 * NULL when the alias has none.  policy_parse_alias() points it
+	 * into the record it parsed, which the caller keeps while using it.
+	 */
+	const char *senders;
+	size_t	senders_len;
 };
 
 struct policy_domain {
@@ -97,9 +116,21 @@ int	policy_format_alias(const struct policy_alias *, char *buf,
 int	policy_format_domain(const struct policy_domain *, char *buf,
 	    size_t bufsize);
 
-/* Decodes a record; returns 0, or -1 when val is not such a record. */
+/*
+ * Decodes a record; returns 0, or -1 when val is not such a record (for
+ * an alias record also when its senders field is empty, has an empty
+ * entry or more than POLICY_SENDERS_MAX, is longer than
+ * POLICY_SENDERS_BYTES, or holds an entry that is not a normalised
+ * domain or address).
+ */
 int	policy_parse_alias(const char *val, struct policy_alias *);
 int	policy_parse_domain(const char *val, struct policy_domain *);
+
+/*
+ * Checks the len bytes at s as a senders field.  Returns 0, or -1 (see
+ * policy_parse_alias()).
+ */
+int	policy_check_senders(const char *s, size_t len);
 
 /* Nonzero when an alias with this record is expired on day today. */
 int	policy_expired(const struct policy_alias *, int32_t today);

@@ -33,7 +33,7 @@ struct update {
 	struct policy_source source;	/* of text */
 	struct policy_counts counts;
 	int32_t	 day;			/* of the counts */
-	char	 record[POLICY_REASON_MAX + 128];	/* the key's */
+	char	 record[POLICY_RECORD_MAX];	/* the key's */
 	char	 lines[COMPILE_LINES_BUF];
 };
 
@@ -224,7 +224,8 @@ window_checks(const char *win, size_t wlen, const char *ed, size_t edlen,
 		y = &b->aliases[i];
 		if (strcmp(x->key, y->key) != 0 || !same_text(x->to, y->to) ||
 		    !same_text(x->note, y->note) || x->created != y->created ||
-		    x->expires != y->expires)
+		    x->expires != y->expires ||
+		    !same_text(x->senders, y->senders))
 			goto out;
 		if (strcmp(x->key, key) != 0) {
 			if (x->flags != y->flags || x->revoked != y->revoked ||

@@ -4,11 +4,11 @@
  *
  * The policy file says which domains are managed (a domain record, with
  * the domain's subaddress delimiters) and which aliases are revoked,
- * expiring or receive-only; the Postfix map says which aliases are
- * active.  Keys are tried in Postfix's order, the full address and then
- * the subaddress base: the first key known to either file decides, so
- * an explicitly listed irs+x@ is accepted even when irs@ is revoked,
- * exactly as Postfix would route it.
+ * expiring, receive-only or locked to their senders; the Postfix map
+ * says which aliases are active.  Keys are tried in Postfix's order, the
+ * full address and then the subaddress base: the first key known to
+ * either file decides, so an explicitly listed irs+x@ is accepted even
+ * when irs@ is revoked, exactly as Postfix would route it.
  */
 #include <string.h>
 
@@ -21,9 +21,10 @@
 
 static void	fallback_domain(const char *, char *);
 static void	decide_rcpt(const struct mapview_pair *, const struct addr *,
-		    int, int, int32_t, struct verdict_result *, char *);
-static int	decide_key(const struct mapview_pair *, const char *, int,
-		    int32_t, char *, struct verdict_result *);
+		    int, const char *, int32_t, struct verdict_result *,
+		    char *);
+static int	decide_key(const struct mapview_pair *, const char *,
+		    const char *, int32_t, char *, struct verdict_result *);
 
 /*
  * For a recipient addr_parse() refused: the bytes after the last '@',
@@ -59,7 +60,7 @@ fallback_domain(const char *rcpt, char *out)
  */
 static int
 decide_key(const struct mapview_pair *pair, const char *key,
-    int null_sender, int32_t today, char *val, struct verdict_result *r)
+    const char *sender, int32_t today, char *val, struct verdict_result *r)
 {
 	struct policy_alias pa;
 	struct errbuf e;
@@ -76,8 +77,14 @@ decide_key(const struct mapview_pair *pair, const char *key,
 			v = VERDICT_REVOKED;
 		else if (policy_expired(&pa, today))
 			v = VERDICT_EXPIRED;
-		else if ((pa.flags & POLICY_RECEIVE_ONLY) && null_sender)
-			v = VERDICT_BACKSCATTER;
+		else if (sender == NULL)
+			;	/* the lookup daemon: no sender to check */
+		else if (verdict_sender_null(sender)) {
+			if (pa.flags & POLICY_RECEIVE_ONLY)
+				v = VERDICT_BACKSCATTER;
+		} else if (pa.senders != NULL &&
+		    !verdict_sender_listed(pa.senders, pa.senders_len, sender))
+			v = VERDICT_LOCKED;
 	}
 	if (v == VERDICT_ACCEPT &&
 	    (rc = amap_get(pair->map, key, val, AMAP_VALUE_MAX, &e)) != 1)
@@ -89,21 +96,21 @@ decide_key(const struct mapview_pair *pair, const char *key,
 
 void
 verdict_rcpt(const struct mapview_pair *pair, const char *rcpt,
-    int null_sender, int32_t today, struct verdict_result *r)
+    const char *sender, int32_t today, struct verdict_result *r)
 {
 	char	 val[AMAP_VALUE_MAX];
 
-	verdict_rcpt_value(pair, rcpt, null_sender, today, r, val);
+	verdict_rcpt_value(pair, rcpt, sender, today, r, val);
 }
 
 void
 verdict_decide(struct mapview *mv, const struct mapview_pair *pair,
-    const char *rcpt, int null_sender, int32_t today,
+    const char *rcpt, const char *sender, int32_t today,
     struct verdict_result *r, char *val)
 {
 	char	 scratch[AMAP_VALUE_MAX];
 
-	verdict_rcpt_value(pair, rcpt, null_sender, today, r,
+	verdict_rcpt_value(pair, rcpt, sender, today, r,
 	    val != NULL ? val : scratch);
 	if (r->verdict == VERDICT_TEMPFAIL &&
 	    !verdict_missing_map(mv, r->domain))
@@ -118,7 +125,7 @@ verdict_missing_map(struct mapview *mv, const char *domain)
 
 void
 verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
-    int null_sender, int32_t today, struct verdict_result *r, char *val)
+    const char *sender, int32_t today, struct verdict_result *r, char *val)
 {
 	struct errbuf e;
 	struct addr a;
@@ -141,7 +148,7 @@ verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
 	/* Up to five lookups: one shared lock per file for all of them. */
 	if (mapview_read_begin(pair, &e) == -1)
 		return;
-	decide_rcpt(pair, &a, parsed, null_sender, today, r, val);
+	decide_rcpt(pair, &a, parsed, sender, today, r, val);
 	mapview_read_end(pair);
 }
 
@@ -151,7 +158,7 @@ verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
  */
 static void
 decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
-    int parsed, int null_sender, int32_t today, struct verdict_result *r,
+    int parsed, const char *sender, int32_t today, struct verdict_result *r,
     char *val)
 {
 	struct policy_domain pd;
@@ -183,9 +190,9 @@ decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
 		return;
 	}
 	/* The catch-all @domain is never written by aliasctl. */
-	if ((rc = decide_key(pair, k.full, null_sender, today, val, r)) == 0 &&
+	if ((rc = decide_key(pair, k.full, sender, today, val, r)) == 0 &&
 	    k.base[0] != '\0')
-		rc = decide_key(pair, k.base, null_sender, today, val, r);
+		rc = decide_key(pair, k.base, sender, today, val, r);
 	if (rc == -1) {
 		r->verdict = VERDICT_TEMPFAIL;
 		r->alias[0] = '\0';
@@ -195,6 +202,47 @@ decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
 		r->verdict = VERDICT_UNKNOWN;
 		strcpy(r->alias, k.full);
 	}
+}
+
+int
+verdict_sender_null(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s != '<' && *s != '>' && *s != ' ' && *s != '\t')
+			return 0;
+	return 1;
+}
+
+int
+verdict_sender_listed(const char *list, size_t len, const char *sender)
+{
+	struct addr a;
+	char	 full[ADDR_BUF];
+	const char *end = list + len, *sp;
+	size_t	 flen, n;
+
+	if (addr_parse(sender, strlen(sender), 0, &a) != ADDR_OK ||
+	    (flen = addr_format(&a, full, sizeof(full))) == (size_t)-1)
+		return 0;
+	while (list < end) {
+		if ((sp = memchr(list, ' ', (size_t)(end - list))) == NULL)
+			sp = end;
+		n = (size_t)(sp - list);
+		if (memchr(list, '@', n) != NULL) {
+			if (n == flen && memcmp(list, full, n) == 0)
+				return 1;
+		} else if (n == a.domain_len) {
+			if (memcmp(list, a.domain, n) == 0)
+				return 1;
+		} else if (n > 0 && n < a.domain_len &&
+		    a.domain[a.domain_len - n - 1] == '.' &&
+		    memcmp(a.domain + a.domain_len - n, list, n) == 0)
+			return 1;
+		list = sp + 1;
+	}
+	return 0;
 }
 
 const char *
@@ -209,6 +257,8 @@ verdict_name(enum verdict v)
 		return "postmaster";
 	case VERDICT_BACKSCATTER:
 		return "backscatter";
+	case VERDICT_LOCKED:
+		return "locked";
 	case VERDICT_REVOKED:
 		return "revoked";
 	case VERDICT_EXPIRED:
@@ -224,14 +274,30 @@ verdict_name(enum verdict v)
 int
 verdict_refuses(enum verdict v)
 {
-	return v == VERDICT_BACKSCATTER || v == VERDICT_REVOKED ||
+	return v == VERDICT_BACKSCATTER || v == VERDICT_LOCKED ||
+	    v == VERDICT_REVOKED ||
 	    v == VERDICT_EXPIRED || v == VERDICT_UNKNOWN;
 }
 
+const char *
+verdict_sender_domain(const char *sender, char *buf)
+{
+	struct addr a;
+
+	if (verdict_sender_null(sender))
+		return STATS_SENDER_NULL;
+	if (addr_parse(sender, strlen(sender), 0, &a) != ADDR_OK)
+		return "";
+	memcpy(buf, a.domain, a.domain_len + 1);
+	return buf;
+}
+
 void
-verdict_count(struct stats *stats, const struct verdict_result *r, time_t now)
+verdict_count(struct stats *stats, const struct verdict_result *r,
+    const char *sender, time_t now)
 {
 	enum stats_kind kind;
+	char	 dom[ADDR_DOMAIN_MAX + 1];
 
 	switch (r->verdict) {
 	case VERDICT_ACCEPT:
@@ -245,6 +311,9 @@ verdict_count(struct stats *stats, const struct verdict_result *r, time_t now)
 	case VERDICT_BACKSCATTER:
 		kind = STATS_BACKSCATTER;
 		break;
+	case VERDICT_LOCKED:
+		kind = STATS_LOCKED;
+		break;
 	case VERDICT_UNKNOWN:
 		kind = STATS_UNKNOWN;
 		break;
@@ -254,6 +323,9 @@ verdict_count(struct stats *stats, const struct verdict_result *r, time_t now)
 		return;
 	}
 	/* An unparsable recipient has no key worth keeping. */
-	if (r->alias[0] != '\0')
-		stats_hit(stats, r->alias, kind, now);
+	if (r->alias[0] == '\0')
+		return;
+	stats_hit_from(stats, r->alias, sender != NULL &&
+	    kind != STATS_UNKNOWN ? verdict_sender_domain(sender, dom) : NULL,
+	    kind, now);
 }

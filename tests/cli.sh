@@ -51,7 +51,7 @@ test_check_summary() {
 test_help_matches_man_page() {
 	# Every command and option in --help is documented in aliasctl(8).
 	"$ALIASCTL" help >help.txt
-	for word in check compile query export stats add revoke restore new list import setup doctor help -f -m -S -v -V -h; do
+	for word in check compile query export stats add revoke restore lock unlock new list senders leaks import setup doctor help -f -m -S -v -V -h; do
 		case $word in
 		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
 			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||
@@ -281,11 +281,23 @@ stats_rec() {
 	echo
 }
 
+# stats_rec2 N...: an "aliases" record of version 2 (with locked last).
+stats_rec2() {
+	printf '\\02\\00\\00\\00\\00\\00\\00\\00'
+	for n in "$@"; do
+		le64 "$n"
+	done
+	echo
+}
+
 # stats_file FILE: a stats file written with LMDB's own mdb_load, not
-# with stats.c, so that these tests also pin the record layout.
+# with stats.c, so that these tests also pin the record layout: version
+# 1 records (48 bytes, before locks) and one of version 2 (56 bytes).
 # 1767225600 is 2026-01-01 00:00 UTC.
 stats_file() {
 	{
+		echo electronics@example.com
+		stats_rec2 4 0 0 1767225600 1767225720 17
 		echo irs@example.com
 		stats_rec 12 0 0 1767225600 1767312000
 		echo bestbuy@example.com
@@ -306,11 +318,195 @@ stats_file() {
 	mdb_load -n -T -s unknown -f unknown.txt "$1"
 }
 
+# evidence_file FILE: the stats file of the evidence tests, written with
+# mdb_load so that the tests pin the "senders" layout too (stats.c: key
+# "ALIAS DOMAIN", the 56-byte record of "aliases"), for the aliases of
+# tests/data/evidence/aliases.yaml: a new domain after three months
+# (bestbuy@), a locked alias with refusals (electronics@), a revoked one
+# with hits (old@), a young one (young@: evidence of three days, from
+# $Y), backscatter only (ro@), none of a leak (quiet@).  No "unknown"
+# table: a file need not have every table.  1767225600 is 2026-01-01
+# 00:00 UTC; D is a day.
+evidence_file() {
+	D=86400
+	J=1767225600
+	now=$(date +%s)
+	Y=$((now - 3 * D))
+	{
+		echo bestbuy@example.com
+		stats_rec2 21 0 0 $((J + D)) $((J + 130 * D)) 0
+		echo electronics@example.com
+		stats_rec2 4 0 0 $J $((J + 70 * D)) 17
+		echo old@example.com
+		stats_rec2 2 9 0 $J $((J + 80 * D)) 0
+		echo young@example.com
+		stats_rec2 2 0 1 $Y $((Y + 2 * D)) 0
+		echo quiet@example.com
+		stats_rec2 5 0 0 $J $((J + 100 * D)) 0
+		echo ro@example.com
+		stats_rec2 2 0 6 $J $((J + 90 * D)) 0
+	} >aliases.txt
+	# Per sender domain: hits revoked backscatter first last locked.
+	{
+		echo 'bestbuy@example.com bestbuy.com'
+		stats_rec2 10 0 0 $((J + D)) $((J + 120 * D)) 0
+		echo 'bestbuy@example.com mail.bestbuy.com'
+		stats_rec2 3 0 0 $((J + 19 * D)) $((J + 110 * D)) 0
+		echo 'bestbuy@example.com spam.example'
+		stats_rec2 7 0 0 $((J + 90 * D)) $((J + 130 * D)) 0
+		echo 'bestbuy@example.com <>'
+		stats_rec2 1 0 0 $((J + 120 * D)) $((J + 120 * D)) 0
+		echo 'electronics@example.com bestbuy.com'
+		stats_rec2 4 0 0 $J $((J + 50 * D)) 0
+		echo 'electronics@example.com junk.example'
+		stats_rec2 0 0 0 $((J + 60 * D)) $((J + 70 * D)) 17
+		echo 'old@example.com shop.example'
+		stats_rec2 2 5 0 $J $((J + 80 * D)) 0
+		echo 'old@example.com leak.example'
+		stats_rec2 0 4 0 $((J + 64 * D)) $((J + 75 * D)) 0
+		echo 'young@example.com a.example'
+		stats_rec2 2 0 0 $Y $((Y + D)) 0
+		echo 'young@example.com <>'
+		stats_rec2 0 0 1 $((Y + 2 * D)) $((Y + 2 * D)) 0
+		echo 'quiet@example.com friend.example'
+		stats_rec2 5 0 0 $J $((J + 100 * D)) 0
+		echo 'ro@example.com <>'
+		stats_rec2 0 0 6 $J $((J + 90 * D)) 0
+		echo 'ro@example.com (other)'
+		stats_rec2 2 0 0 $((J + 5 * D)) $((J + 6 * D)) 0
+	} >senders.txt
+	mdb_load -n -T -s aliases -f aliases.txt "$1"
+	mdb_load -n -T -s senders -f senders.txt "$1"
+}
+
+# evidence_setup: the alias file and its stats file in $T, compiled.
+evidence_setup() {
+	cp "$TOP/tests/data/evidence/aliases.yaml" a.yaml
+	evidence_file s.lmdb
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+	young=$(date -u -d @$((Y + 30 * D)) +%Y-%m-%d)
+}
+
+# expect_evidence NAME: $T/out against tests/data/evidence/NAME, where
+# @YOUNG@ is the day young@example.com's verdict is due.
+expect_evidence() {
+	sed "s/@YOUNG@/$young/" "$TOP/tests/data/evidence/$1" >want
+	expect_same want "$T/out"
+}
+
+test_evidence_leaks() {
+	evidence_setup
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
+	expect_evidence leaks.expect
+	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks --json
+	expect_evidence leaks.json.expect
+	if command -v python3 >/dev/null; then
+		python3 -m json.tool "$T/out" >/dev/null || die "not JSON"
+	fi
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb leaks extra
+	expect_in "$T/err" "leaks: unexpected argument 'extra'"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb leaks --all
+	# No stats file yet: an empty ranking, and a note.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb leaks --json
+	[ "$(cat "$T/out")" = '{"leaks":[],"files":[]}' ] || die "got $(cat "$T/out")"
+	expect_in "$T/err" "no evidence recorded yet (no stats file exists)"
+}
+
+test_evidence_senders() {
+	evidence_setup
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders BestBuy@example.com
+	expect_evidence senders-bestbuy.expect
+	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders bestbuy@example.com --by count --json
+	expect_evidence senders-bestbuy-count.json.expect
+	if command -v python3 >/dev/null; then
+		python3 -m json.tool "$T/out" >/dev/null || die "not JSON"
+	fi
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders --by=last ro@example.com
+	expect_evidence senders-ro.expect
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders old@example.com
+	expect_evidence senders-old.expect
+	# No evidence yet: an empty table and a note.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders silent@example.com
+	echo 'DOMAIN  COUNT  REFUSED  LOCKED  BACKSCATTER  REVOKED  FIRST-SEEN        LAST-SEEN         CLASS' >want
+	expect_same want "$T/out"
+	expect_in "$T/err" "no sender evidence for silent@example.com yet (alias-milter has recorded none)"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb senders silent@example.com --json
+	[ "$(cat "$T/out")" = '{"alias":"silent@example.com","start":null,"new_after":null,"young":false,"senders":[],"files":[]}' ] ||
+	    die "got $(cat "$T/out")"
+	expect_in "$T/err" "(no stats file exists)"
+	expect_exit 67 "$ALIASCTL" -f a.yaml -S s.lmdb senders nosuch@example.com
+	expect_in "$T/err" "a.yaml: nosuch@example.com: no such alias"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders
+	expect_in "$T/err" "senders: which alias?"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders bestbuy@example.com --by hits
+	expect_in "$T/err" "senders: --by takes count or last, not 'hits'"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders a@example.com b@example.com
+	expect_in "$T/err" "senders: unexpected argument 'b@example.com'"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders not-an-address
+}
+
+# A stats file from before sender evidence (stats_file: no "senders"
+# table) reads as no evidence, and leaks still ranks its counters.
+test_evidence_old_file() {
+	stats_file s.lmdb
+	small_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders irs@example.com
+	expect_in "$T/err" "no sender evidence for irs@example.com yet (alias-milter has recorded none)"
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
+	cat >want <<'EOF'
+ALIAS                SCORE  NEW  NEW-MAIL  LOCKED  REVOKED  BACKSCATTER  ACTION
+bestbuy@example.com      5    0         0       0        5            0  none: revoked on 2026-11-01
+shop@example.com         3    0         0       0        0            3  revoke: aliasctl revoke shop@example.com
+EOF
+	expect_same want "$T/out"
+}
+
+# lock without --sender: the established senders of the evidence.
+test_evidence_lock() {
+	evidence_setup
+	sha256sum a.yaml a.lmdb a.policy.lmdb >before
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb lock bestbuy@example.com --dry-run
+	printf '%s\n' '  bestbuy@example.com:' \
+	    '    note: a new domain after three months' \
+	    '    created: 2026-01-01' \
+	    '    senders: [bestbuy.com, mail.bestbuy.com]' >want
+	expect_same want "$T/out"
+	expect_in "$T/err" "lock: bestbuy@example.com: the established senders (first seen by 2026-02-01 00:00): bestbuy.com mail.bestbuy.com"
+	expect_in "$T/err" "dry run: nothing changed"
+	sha256sum a.yaml a.lmdb a.policy.lmdb >after
+	expect_same before after
+	# Refused, each with its reason; nothing changes.
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb lock young@example.com
+	expect_in "$T/err" "lock: the evidence for young@example.com is younger than 30 days"
+	expect_in "$T/err" "name the senders with --sender"
+	TZ=UTC expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb lock ro@example.com
+	expect_in "$T/err" "lock: ro@example.com has no established sender domain (none first seen by 2026-01-31 00:00): name the senders with --sender, or revoke it"
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb lock silent@example.com
+	expect_in "$T/err" "lock: no sender evidence for silent@example.com yet: name the senders with --sender"
+	expect_exit 67 "$ALIASCTL" -f a.yaml -S s.lmdb lock nosuch@example.com
+	expect_exit 65 "$ALIASCTL" -f a.yaml -S s.lmdb lock postmaster@example.com
+	sha256sum a.yaml a.lmdb a.policy.lmdb >after
+	expect_same before after
+	# The lock itself, as leaks suggested it.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb lock bestbuy@example.com
+	expect_in "$T/out" "locked bestbuy@example.com"
+	grep -q '^    senders: \[bestbuy.com, mail.bestbuy.com\]$' a.yaml ||
+	    die "no senders: $(cat a.yaml)"
+	expect_exit 0 "$ALIASCTL" -f a.yaml query -v bestbuy@example.com
+	expect_in "$T/err" "locked to senders bestbuy.com mail.bestbuy.com"
+	# Locked now: leaks no longer suggests a lock but, as mail from the
+	# new domain keeps coming, revoke.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
+	expect_in "$T/out" "revoke: aliasctl revoke bestbuy@example.com"
+}
+
 test_stats_no_file() {
 	expect_exit 0 "$ALIASCTL" -m map stats
 	expect_in "$T/err" "no hits recorded yet (none of stats/map.milter.lmdb, stats/map.lookupd.lmdb, map.stats.lmdb exists)"
 	printf '%s\n' '# counts from no file yet' \
-	    'ALIAS  HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN' >want
+	    'ALIAS  HITS  REVOKED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN' >want
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -m map stats --unknown --top 3
 	printf '%s\n' '# counts from no file yet' \
@@ -357,17 +553,18 @@ test_stats_table() {
 	stats_file s.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats
 	cat >want <<'EOF'
-ALIAS                HITS  REVOKED  BACKSCATTER  FIRST-SEEN        LAST-SEEN
-irs@example.com        12        0            0  2026-01-01 00:00  2026-01-02 00:00
-shop@example.com       12        0            3  2026-01-01 00:00  2026-01-01 00:01
-family@example.org      1        0            0  2026-01-01 00:00  2026-01-01 00:00
-bestbuy@example.com     0        5            0  2026-01-01 00:00  2026-01-03 00:00
+ALIAS                    HITS  REVOKED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN
+irs@example.com            12        0            0       0  2026-01-01 00:00  2026-01-02 00:00
+shop@example.com           12        0            3       0  2026-01-01 00:00  2026-01-01 00:01
+electronics@example.com     4        0            0      17  2026-01-01 00:00  2026-01-01 00:02
+family@example.org          1        0            0       0  2026-01-01 00:00  2026-01-01 00:00
+bestbuy@example.com         0        5            0       0  2026-01-01 00:00  2026-01-03 00:00
 EOF
 	expect_same want "$T/out"
 	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
 	# Local time follows TZ; --top limits the rows.
 	TZ=Europe/Berlin expect_exit 0 "$ALIASCTL" -S s.lmdb stats --top 1
-	expect_in "$T/out" "irs@example.com    12        0            0  2026-01-01 01:00  2026-01-02 01:00"
+	expect_in "$T/out" "irs@example.com    12        0            0       0  2026-01-01 01:00  2026-01-02 01:00"
 	[ "$(wc -l <"$T/out")" -eq 2 ] || die "--top 1 printed $(cat "$T/out")"
 
 	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats --unknown
@@ -381,11 +578,12 @@ EOF
 
 test_stats_json() {
 	stats_file s.lmdb
-	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --json --top 2
+	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --json --top 3
 	cat >want <<'EOF'
 {"aliases":[
- {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"}
+ {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"electronics@example.com","hits":4,"revoked":0,"backscatter":0,"locked":17,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:02:00Z"}
 ],"files":["s.lmdb"]}
 EOF
 	expect_same want "$T/out"
@@ -469,6 +667,108 @@ STEPS
 	expect_same "$g/commented.1.expect" "$g/commented.3.expect"
 	expect_exit 0 "$ALIASCTL" -f c.yaml query family@example.com
 	expect_in "$T/out" "Me@example.net, spouse@example.net"
+}
+
+test_edit_golden_locks() {
+	# tests/golden/edit/locks.yaml: lock and unlock on block and flow
+	# entries, "x@y: {}", existing block and flow senders: lists.
+	g="$TOP/tests/golden/edit"
+	cp "$g/locks.yaml" c.yaml
+	i=0
+	while IFS= read -r cmd; do
+		i=$((i + 1))
+		eval "expect_exit 0 \"\$ALIASCTL\" -f c.yaml $cmd"
+		diff -u "$g/locks.$i.expect" c.yaml ||
+			die "step $i ($cmd): output differs"
+	done <<'STEPS'
+lock irs@example.com --sender BestBuy.com --sender alerts@Bank.Example --sender bestbuy.com.
+lock shop@example.com --sender shop.example
+lock empty@example.com --sender x.example
+lock vendor@example.com --sender new.example --sender '<Orders@New.Example>'
+lock flowvendor@example.com --sender a.example --sender b.example
+unlock IRS@example.com
+unlock shop@example.com
+unlock empty@example.com
+unlock vendor@example.com
+unlock flowvendor@example.com
+STEPS
+}
+
+test_edit_lock_unlock() {
+	edit_setup
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml lock irs@example.com \
+	    --sender BestBuy.com --sender=alerts@bank.example
+	expect_in "$T/out" "locked irs@example.com"
+	expect_in "$T/out" "a.lmdb: 9 entries (2 domains, 3 active, 1 revoked, 1 expired)"
+	grep -q '^    senders: \[bestbuy.com, alerts@bank.example\]$' e/a.yaml ||
+	    die "no senders: $(sed -n '/irs@/,/^  [^ ]/p' e/a.yaml)"
+	# The map is compiled at once (the milter reads it within its
+	# map check interval); a lock never changes the Postfix map.
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query -v irs@example.com
+	expect_in "$T/out" "me@example.net"
+	expect_in "$T/err" "locked to senders bestbuy.com alerts@bank.example"
+	snapshot e | grep ' \./a\.lmdb$' >e.after
+	grep ' \./a\.lmdb$' e.before | expect_same /dev/stdin e.after
+	# --dry-run prints the entry as it would be and changes nothing.
+	snapshot e >e.locked
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml lock irs@example.com \
+	    --sender x.example --dry-run
+	printf '%s\n' '  irs@example.com:' '    note: accountant' \
+	    '    senders: [x.example]' >want
+	expect_same want "$T/out"
+	expect_in "$T/err" "dry run: nothing changed"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml unlock irs@example.com --dry-run
+	printf '%s\n' '  irs@example.com:' '    note: accountant' >want
+	expect_same want "$T/out"
+	snapshot e >e.after
+	expect_same e.locked e.after
+	[ -z "$(find e -name '*.edit.*')" ] || die "temp file left"
+	# unlock gives back the file and the map as they were.
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml unlock irs@example.com
+	expect_in "$T/out" "unlocked irs@example.com"
+	snapshot e | grep -v policy >e.after
+	grep -v policy e.before | expect_same /dev/stdin e.after
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query -v irs@example.com
+	! grep -q locked "$T/err" || die "still locked: $(cat "$T/err")"
+}
+
+test_edit_lock_errors() {
+	edit_setup
+	expect_exit 66 "$ALIASCTL" -f e/a.yaml lock irs@example.com
+	expect_in "$T/err" "lock: no sender evidence for irs@example.com yet: name the senders with --sender"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock --sender x.example
+	expect_in "$T/err" "lock: which address?"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock irs@example.com --sender
+	expect_in "$T/err" "lock: --sender needs a domain or an address"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock irs@example.com --sender bad_domain
+	expect_in "$T/err" "--sender: invalid domain 'bad_domain': domain is not a host name"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock irs@example.com --sender '"a b"@x.example'
+	expect_in "$T/err" "a quoted local part with a blank cannot be listed"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock irs@example.com x@example.com --sender x.example
+	expect_in "$T/err" "lock: unexpected argument 'x@example.com'"
+	expect_exit 67 "$ALIASCTL" -f e/a.yaml lock nosuch@example.com --sender x.example
+	expect_in "$T/err" "nosuch@example.com: no such alias; nothing changed"
+	expect_exit 67 "$ALIASCTL" -f e/a.yaml unlock nosuch@example.com
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml unlock irs@example.com
+	expect_in "$T/err" "irs@example.com is not locked; nothing changed"
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml lock Postmaster@example.com --sender x.example
+	expect_in "$T/err" "postmaster@example.com cannot be locked"
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml unlock
+	expect_in "$T/err" "unlock: which address?"
+	expect_exit 66 "$ALIASCTL" -f e/missing.yaml lock irs@example.com --sender x.example
+	# 65 senders: one too many.
+	set --
+	i=0
+	while [ $i -lt 65 ]; do
+		set -- "$@" --sender "d$i.example"
+		i=$((i + 1))
+	done
+	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock irs@example.com "$@"
+	expect_in "$T/err" "lock: at most 64 senders"
+	edit_unchanged
+	# A revoked alias may be locked: kept for restore, with a warning.
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml lock bestbuy@example.com --sender bestbuy.com
+	expect_in "$T/err" "senders has no effect while bestbuy@example.com is revoked"
 }
 
 test_edit_add() {
@@ -761,18 +1061,18 @@ test_list_table() {
 	small_file
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
-irs@example.com      active               -              0             0  -                 accountant
-bestbuy@example.com  revoked 2026-11-01   -              0             0  -
-family@example.org   active               -              0             0  -
-shop@example.com     active receive-only  2099-06-30     0             0  -
-old@example.com      expired 2020-01-31   2020-01-31     0             0  -
+ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LOCKED  LAST-SEEN         NOTE
+irs@example.com      active               -              0             0       0  -                 accountant
+bestbuy@example.com  revoked 2026-11-01   -              0             0       0  -
+family@example.org   active               -              0             0       0  -
+shop@example.com     active receive-only  2099-06-30     0             0       0  -
+old@example.com      expired 2020-01-31   2020-01-31     0             0       0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml list --revoked
 	cat >want <<'EOF'
-ALIAS                STATE               EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
-bestbuy@example.com  revoked 2026-11-01  -              0             0  -
+ALIAS                STATE               EXPIRES     HITS  REVOKED-HITS  LOCKED  LAST-SEEN         NOTE
+bestbuy@example.com  revoked 2026-11-01  -              0             0       0  -
 EOF
 	expect_same want "$T/out"
 	expect_exit 64 "$ALIASCTL" -f a.yaml list --bogus
@@ -780,15 +1080,17 @@ EOF
 
 test_list_hits() {
 	small_file
+	printf '  electronics@example.com:\n    senders: [bestbuy.com]\n' >>a.yaml
 	stats_file s.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list
 	cat >want <<'EOF'
-ALIAS                STATE                EXPIRES     HITS  REVOKED-HITS  LAST-SEEN         NOTE
-irs@example.com      active               -             12             0  2026-01-02 00:00  accountant
-bestbuy@example.com  revoked 2026-11-01   -              0             5  2026-01-03 00:00
-family@example.org   active               -              1             0  2026-01-01 00:00
-shop@example.com     active receive-only  2099-06-30    12             0  2026-01-01 00:01
-old@example.com      expired 2020-01-31   2020-01-31     0             0  -
+ALIAS                    STATE                EXPIRES     HITS  REVOKED-HITS  LOCKED  LAST-SEEN         NOTE
+irs@example.com          active               -             12             0       0  2026-01-02 00:00  accountant
+bestbuy@example.com      revoked 2026-11-01   -              0             5       0  2026-01-03 00:00
+family@example.org       active               -              1             0       0  2026-01-01 00:00
+shop@example.com         active receive-only  2099-06-30    12             0       0  2026-01-01 00:01
+old@example.com          expired 2020-01-31   2020-01-31     0             0       0  -
+electronics@example.com  active               -              4             0      17  2026-01-01 00:02
 EOF
 	expect_same want "$T/out"
 	# Without -S: the files of both daemons and the old MAP.stats.lmdb,
@@ -804,18 +1106,18 @@ test_list_json() {
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list --json
 	cat >want <<'EOF'
 [
- {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"last_seen":"2026-01-03T00:00:00Z"},
- {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"last_seen":"2026-01-01T00:00:00Z"},
- {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
+ {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"locked":0,"last_seen":"2026-01-03T00:00:00Z"},
+ {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:00:00Z"},
+ {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list --revoked --json
 	cat >want <<'EOF'
 [
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"last_seen":null}
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"
@@ -824,7 +1126,7 @@ EOF
 test_command_help() {
 	# COMMAND --help and -h print that command's entry of the help text.
 	"$ALIASCTL" help >help.txt
-	for cmd in check compile query export stats add revoke restore new list import setup doctor help; do
+	for cmd in check compile query export stats add revoke restore lock unlock new list senders leaks import setup doctor help; do
 		for opt in --help -h; do
 			expect_exit 0 "$ALIASCTL" "$cmd" "$opt"
 			head -1 "$T/out" | grep -Eq "^  $cmd( |\$)" ||
@@ -879,6 +1181,36 @@ test_revoke_one_key() {
 	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null
 	same_maps e/a full
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
+}
+
+test_revoke_one_key_locked() {
+	# A locked alias revoked as one key keeps its lock in the policy
+	# record (for restore), exactly as a compile writes it; the Postfix
+	# map never holds a lock.
+	edit_setup
+	cat >>e/a.yaml <<'YAML'
+  electronics@example.com:
+    senders: [BestBuy.com, alerts@bank.example]
+YAML
+	"$ALIASCTL" -f e/a.yaml compile >/dev/null
+	cp e/a.policy.lmdb p.copy
+	mdb_dump -p -n p.copy >pdump
+	grep -qxF ' electronics@example.com\00' pdump || die "no policy record"
+	grep -qxF ' a\09\09\09\09\09\09bestbuy.com alerts@bank.example\00' pdump ||
+	    die "policy record: $(grep -A1 electronics pdump)"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query electronics@example.com
+	expect_in "$T/out" "me@example.net"
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke electronics@example.com
+	expect_in "$T/err" "changing the keys of electronics@example.com only"
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml check
+	expect_in "$T/err" "senders has no effect while electronics@example.com is revoked"
+	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null 2>&1
+	same_maps e/a full
+	cp e/a.policy.lmdb p.copy
+	mdb_dump -p -n p.copy >pdump
+	grep -qF 'bestbuy.com alerts@bank.example\00' pdump ||
+	    die "the lock was lost: $(grep -A1 electronics pdump)"
+	rm -f p.copy p.copy-lock
 }
 
 test_revoke_one_key_large_file() {

@@ -417,6 +417,108 @@ YAML
 	expect_stat newbie@example.com 5 hits
 }
 
+# The alias file with locks for locks.lua.
+milter_lock_file() {
+	milter_file
+	cat >>"$T/a.yaml" <<'YAML'
+  electronics@example.com:
+    senders: [bestbuy.com, alerts@bank.example]
+  ro@example.com:
+    receive_only: true
+    senders: [shop.example]
+YAML
+}
+
+# locks.lua's log lines and counts; $1 "learn": nothing refused.
+expect_lock_results() {
+	IFS_SAVE=$IFS
+	IFS='	'
+	for from in orders@bestbuy.com News@Mail.BestBuy.COM \
+	    @relay.example:alerts@bank.example; do
+		log_has "from=<$from>" 'alias=electronics@example.com' \
+		    'verdict=accept' 'action=continue'
+	done
+	if [ "${1:-}" = learn ]; then
+		act='action=continue	(learn mode: would reject)'
+	else
+		act='action=reject'
+	fi
+	for from in spam@evilbestbuy.com spam@bestbuy.com.evil.example \
+	    other@bank.example alerts+x@bank.example; do
+		log_has "from=<$from>" 'to=<electronics@example.com>' \
+		    'alias=electronics@example.com' 'verdict=locked' $act
+	done
+	log_has 'from=<x@stranger.example>' 'alias=ro@example.com' \
+	    'verdict=locked' $act
+	log_has 'from=<x@shop.example>' 'alias=ro@example.com' 'verdict=accept'
+	log_has 'from=<>' 'alias=electronics@example.com' 'verdict=accept'
+	log_has 'from=<>' 'alias=ro@example.com' 'verdict=backscatter'
+	IFS=$IFS_SAVE
+	[ "$(log_count 'verdict=locked')" -eq 5 ] ||
+	    die "expected 5 locked lines, got $(log_count 'verdict=locked')"
+	stats_json "$T/map"
+	expect_stat electronics@example.com 4 hits
+	expect_stat electronics@example.com 4 locked
+	expect_stat electronics@example.com 0 backscatter
+	expect_stat ro@example.com 1 hits
+	expect_stat ro@example.com 1 locked
+	expect_stat ro@example.com 1 backscatter
+	expect_stat irs@example.com 1 hits
+	expect_stat irs@example.com 0 locked
+	# The sender evidence of the same verdicts, per domain: domain,
+	# count, refused, locked, backscatter, revoked, class.  Every
+	# domain is new to the alias: young, all established.
+	expect_senders electronics@example.com <<'EOF'
+<> 1 0 0 0 0 null
+bank.example 3 2 2 0 0 established
+bestbuy.com 1 0 0 0 0 established
+bestbuy.com.evil.example 1 1 1 0 0 established
+evilbestbuy.com 1 1 1 0 0 established
+mail.bestbuy.com 1 0 0 0 0 established
+EOF
+	expect_senders ro@example.com <<'EOF'
+<> 1 1 0 1 0 null
+shop.example 1 0 0 0 0 established
+stranger.example 1 1 1 0 0 established
+EOF
+	expect_senders irs@example.com <<'EOF'
+bestbuy.com 1 0 0 0 0 established
+EOF
+}
+
+# expect_senders ALIAS: aliasctl senders --json for ALIAS, one line per
+# domain as expect_lock_results lists them, sorted, is standard input.
+expect_senders() {
+	expect_exit 0 "$ALIASCTL" -f "$T/a.yaml" -m "$T/map" senders "$1" --json
+	[ "$(jq -r .young "$T/out")" = true ] || die "$1: not young: $(cat "$T/out")"
+	jq -r '.senders[] | "\(.domain) \(.count) \(.refused) \(.locked) \(.backscatter) \(.revoked) \(.class)"' \
+	    "$T/out" | LC_ALL=C sort >"$T/senders.got"
+	LC_ALL=C sort >"$T/senders.want"
+	expect_same "$T/senders.want" "$T/senders.got" || die "$1: senders differ"
+}
+
+test_milter_locks() {
+	milter_need
+	milter_lock_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run locks.lua
+	milter_stop
+	expect_lock_results
+}
+
+test_milter_locks_learn_mode() {
+	milter_need
+	milter_lock_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock" -l
+	mt_run locks.lua -D learn=1
+	milter_stop
+	expect_lock_results learn
+}
+
 test_milter_learn_mode() {
 	milter_need
 	milter_file

@@ -163,11 +163,13 @@ expect_rcpt() {
 	}
 }
 
+# pf_milter_start [OPTION...]: alias-milter -d on $M/milter.sock, with
+# OPTIONs (-l) added.
 pf_milter_start() {
 	[ -x "$BUILD/alias-milter" ] ||
 	    die "$BUILD/alias-milter is missing: make $BUILD/alias-milter"
 	"$BUILD/alias-milter" -d -u postfix -m "$M/map" -s "unix:$M/milter.sock" \
-	    >"$T/milter.out" 2>"$T/milter.log" &
+	    "$@" >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
 	i=0
 	until [ -S "$M/milter.sock" ]; do
@@ -319,4 +321,110 @@ test_postfix_milter_queue_id() {
 	grep "$qid" "$T/milter.log" "$P/maillog" | grep -q 'alias=.*irs@example.com' ||
 	    die "grep $qid finds no alias"
 	note "DATA line: $(printf '%s\n' "$data" | sed 's/.*\(conn=\)/\1/')"
+}
+
+LOCKED_REPLY='Recipient address rejected: this address accepts mail only from its correspondents'
+
+# pf_lock_file: pf_file with electronics@ locked and ro@ locked and
+# receive-only; open@ is locked later by the test, live.
+pf_lock_file() {
+	pf_file
+	cat >>"$M/a.yaml" <<'YAML'
+  electronics@example.com:
+    senders: [bestbuy.com, alerts@bank.example]
+  ro@example.com:
+    receive_only: true
+    senders: [shop.example]
+  open@example.com:
+    note: locked by the test
+YAML
+}
+
+# The lock cases through a real Postfix: $1 "learn" when alias-milter
+# runs with -l (nothing refused, every line says would reject).
+pf_lock_cases() {
+	if [ "${1:-}" = learn ]; then
+		lk() { echo "250 2.1.5 Ok"; }
+		bs() { echo "250 2.1.5 Ok"; }
+	else
+		lk() { echo "550 5.7.1 <$1>: $LOCKED_REPLY"; }
+		bs() { echo "550 5.7.1 <$1>: Recipient address rejected: this address sends no mail, so it accepts no bounces"; }
+	fi
+	e=electronics@example.com
+	# A listed domain, a subdomain, an exact address.
+	expect_rcpt $e orders@bestbuy.com "250 2.1.5 Ok"
+	expect_rcpt electronics+tv@example.com News@Mail.BestBuy.com "250 2.1.5 Ok"
+	expect_rcpt $e alerts@bank.example "250 2.1.5 Ok"
+	# Look-alikes, another address at the listed address's domain.
+	expect_rcpt $e spam@evilbestbuy.com "$(lk $e)"
+	note "RCPT reply: $got"
+	expect_rcpt $e spam@bestbuy.com.evil.example "$(lk $e)"
+	expect_rcpt $e other@bank.example "$(lk $e)"
+	# The null sender: never refused by a lock, only by receive_only.
+	expect_rcpt $e '<>' "250 2.1.5 Ok"
+	expect_rcpt ro@example.com '<>' "$(bs ro@example.com)"
+	expect_rcpt ro@example.com x@shop.example "250 2.1.5 Ok"
+	expect_rcpt ro@example.com x@stranger.example "$(lk ro@example.com)"
+	# Postfix's own answer for an unknown recipient comes first.
+	expect_rcpt nobody@example.com spam@evilbestbuy.com \
+	    "550 5.1.1 <nobody@example.com>: $UNKNOWN_PF"
+	# aliasctl lock while the milter runs: live at its next map check.
+	expect_rcpt open@example.com x@stranger.example "250 2.1.5 Ok"
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" lock \
+	    open@example.com --sender vendor.example
+	sleep 0.5
+	expect_rcpt open@example.com x@stranger.example "$(lk open@example.com)"
+	expect_rcpt open@example.com x@mx.vendor.example "250 2.1.5 Ok"
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" unlock \
+	    open@example.com
+	sleep 0.5
+	expect_rcpt open@example.com x@stranger.example "250 2.1.5 Ok"
+
+	milter_stop
+	if [ "${1:-}" = learn ]; then
+		act='action=continue (learn mode: would reject)'
+	else
+		act='action=reject'
+	fi
+	for from in spam@evilbestbuy.com spam@bestbuy.com.evil.example \
+	    other@bank.example; do
+		grep -F "from=<$from> to=<$e> alias=$e verdict=locked $act" \
+		    "$T/milter.log" >/dev/null ||
+		    die "no locked line for $from: $(grep -F "$from" "$T/milter.log")"
+	done
+	grep -F 'from=<x@stranger.example> to=<open@example.com> alias=open@example.com verdict=locked' \
+	    "$T/milter.log" >/dev/null || die "the live lock was not logged"
+	grep -F "from=<> to=<$e> alias=$e verdict=accept action=continue" \
+	    "$T/milter.log" >/dev/null || die "the null sender was not accepted"
+	[ "$(grep -c 'verdict=locked' "$T/milter.log")" -eq 5 ] ||
+	    die "expected 5 locked lines: $(grep 'verdict=locked' "$T/milter.log")"
+	stats_json "$M/map"
+	expect_stat $e 4 hits
+	expect_stat $e 3 locked
+	expect_stat ro@example.com 1 hits
+	expect_stat ro@example.com 1 locked
+	expect_stat ro@example.com 1 backscatter
+	expect_stat open@example.com 1 locked
+	expect_stat open@example.com 3 hits
+	note "$(grep -m1 "from=<spam@evilbestbuy.com>" "$T/milter.log" | sed 's/.*\(conn=\)/\1/')"
+}
+
+test_postfix_milter_locks() {
+	pf_need
+	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
+	pf_lock_file
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+	pf_milter_start
+	pf_start "unix:$M/milter.sock"
+	pf_lock_cases
+}
+
+test_postfix_milter_locks_learn_mode() {
+	pf_need
+	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
+	pf_lock_file
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+	pf_milter_start -l
+	pf_start "unix:$M/milter.sock"
+	pf_lock_cases learn
 }

@@ -32,6 +32,11 @@ function backscatter(addr)
 	    text = "<" .. bare(addr) .. ">: Recipient address rejected: " ..
 	    "this address sends no mail, so it accepts no bounces" }
 end
+function locked(addr)
+	return { code = "550", xcode = "5.7.1",
+	    text = "<" .. bare(addr) .. ">: Recipient address rejected: " ..
+	    "this address accepts mail only from its correspondents" }
+end
 function unavailable(addr)
 	return { code = "451", xcode = "4.3.0",
 	    text = "<" .. bare(addr) .. ">: Recipient address rejected: " ..
@@ -104,7 +109,7 @@ function mail(conn, from, again)
 end
 
 -- RCPT TO:addr must get want: CONTINUE or a table from unknown(),
--- backscatter(), unavailable().
+-- backscatter(), locked(), unavailable().
 function rcpt(conn, addr, want)
 	local err = mt.rcptto(conn, addr)
 	if err ~= nil then

@@ -551,10 +551,54 @@ test_always(void **state)
 	assert_int_equal(addr_always("", 0), -1);
 }
 
+/* addr_sender(): the entries of a sender lock. */
+static void
+test_sender(void **state)
+{
+	static const struct {
+		const char *in;
+		int	 err;
+		int	 domain;
+		const char *out;
+	} t[] = {
+		{ "BestBuy.COM", ADDR_OK, 1, "bestbuy.com" },
+		{ "bestbuy.com.", ADDR_OK, 1, "bestbuy.com" },
+		{ "Alerts@Bank.Example.", ADDR_OK, 0, "alerts@bank.example" },
+		{ "<alerts@bank.example>", ADDR_OK, 0, "alerts@bank.example" },
+		{ "\"alerts\"@bank.example", ADDR_OK, 0,
+		    "alerts@bank.example" },
+		{ "\"a..b\"@bank.example", ADDR_OK, 0,
+		    "\"a..b\"@bank.example" },
+		{ "\"a b\"@bank.example", ADDR_BLANK, 0, NULL },
+		{ "@bank.example", ADDR_LOCAL_EMPTY, 0, NULL },
+		{ "bank..example", ADDR_BAD_DOMAIN, 1, NULL },
+		{ "[192.0.2.1]", ADDR_BAD_DOMAIN, 1, NULL },
+		{ "", ADDR_DOMAIN_EMPTY, 1, NULL },
+		{ "b\xc3\xa4r.example", ADDR_NON_ASCII, 1, NULL },
+	};
+	char	 out[ADDR_BUF];
+	size_t	 i, len;
+	int	 err, domain;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		err = addr_sender(t[i].in, strlen(t[i].in), out, &len,
+		    &domain);
+		if (err != t[i].err || domain != t[i].domain ||
+		    (err == ADDR_OK && (strcmp(out, t[i].out) != 0 ||
+		    len != strlen(out)))) {
+			print_error("\"%s\": got %d %d \"%s\"\n", t[i].in, err,
+			    domain, err == ADDR_OK ? out : "");
+			fail();
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sender),
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_parse_count),
 		cmocka_unit_test(test_parse_null),

@@ -587,13 +587,13 @@ static const struct err_case err_cases[] = {
 	    "    receive_only: false\n"
 	    "  ABUSE@example.org: {receive_only: true}\n",
 	{":7:5: postmaster@ is always accepted (RFC 5321 4.5.1) and "
-	 "cannot be revoked, expire or be receive-only",
+	 "cannot be revoked, expire, be receive-only or locked",
 	    ":8:5: postmaster@ is always accepted (RFC 5321 4.5.1) and "
-	    "cannot be revoked, expire or be receive-only",
+	    "cannot be revoked, expire, be receive-only or locked",
 	    ":9:5: postmaster@ is always accepted (RFC 5321 4.5.1) and "
-	    "cannot be revoked, expire or be receive-only",
+	    "cannot be revoked, expire, be receive-only or locked",
 	    ":10:23: abuse@ is always accepted (RFC 2142) and cannot be "
-	    "revoked, expire or be receive-only"}},
+	    "revoked, expire, be receive-only or locked"}},
     {"bad to",
 	HDR "  a@example.com: {to: me@}\n"
 	    "  b@example.com: {to: [x@y.org, X@Y.org]}\n"
@@ -676,7 +676,7 @@ static const struct err_case err_cases[] = {
 	    ":8:3: alias outside the listed domains: y@other.org",
 	    ":9:3: duplicate alias z@example.com (first at line 7)",
 	    ":10:28: postmaster@ is always accepted (RFC 5321 4.5.1) and "
-	    "cannot be revoked, expire or be receive-only",
+	    "cannot be revoked, expire, be receive-only or locked",
 	    ":11:28: bad date for created: '2026-13-01' (expected "
 	    "YYYY-MM-DD, a real calendar day)",
 	    ":11:40: unknown key 'colour'"}},
@@ -825,6 +825,71 @@ test_unreadable(void **state)
 }
 
 /* Warnings do not fail the load. */
+/*
+ * senders: normalised into one space-separated list (the policy
+ * record's field), in file order; at most 64 entries and 4096 bytes.
+ */
+static void
+test_senders(void **state)
+{
+	static const struct {
+		const char *yaml;
+		const char *key;
+		const char *senders;
+	} t[] = {
+	    {HDR "  a@example.com: {senders: [BestBuy.COM., x@Bank.Example]}\n",
+		"a@example.com", "bestbuy.com x@bank.example"},
+	    {HDR "  a@example.com:\n    senders:\n      - <Y@B.example>\n"
+		"      - '\"z\"@b.example'\n      - b.example\n",
+		"a@example.com", "y@b.example z@b.example b.example"},
+	    {HDR "  a@example.com:\n    senders: bank.example\n",
+		"a@example.com", "bank.example"},
+	    {HDR "  a@example.com:\n    to: b@x.org\n", "a@example.com", NULL},
+	};
+	const struct af_alias *a;
+	struct aliasfile *af;
+	struct af_diag d;
+	char *yaml, *p, label[64];
+	size_t i, nbad = 0;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(load(t[i].yaml, &af, &d), 0);
+		assert_non_null(a = af_find_alias(af, t[i].key));
+		if (!str_eq(a->senders, t[i].senders)) {
+			print_error("case %zu: senders \"%s\"\n", i,
+			    a->senders ? a->senders : "(null)");
+			nbad++;
+		}
+		af_free(af);
+		af_diag_free(&d);
+	}
+	assert_int_equal(nbad, 0);
+
+	/* 64 entries load; the byte bound holds for fewer, longer ones. */
+	assert_non_null(yaml = malloc(32768));
+	p = yaml + sprintf(yaml, HDR "  a@example.com:\n    senders:\n");
+	for (n = 0; n < 64; n++)
+		p += sprintf(p, "      - d%d.example\n", n);
+	assert_int_equal(load(yaml, &af, &d), 0);
+	assert_non_null(a = af_find_alias(af, "a@example.com"));
+	assert_non_null(strstr(a->senders, "d0.example d1.example "));
+	af_free(af);
+	af_diag_free(&d);
+	p = yaml + sprintf(yaml, HDR "  a@example.com:\n    senders:\n");
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	for (n = 0; n < 21; n++)	/* 21 * 203 + 20 bytes */
+		p += sprintf(p, "      - d%02d.%s.%s.%s.example\n", n, label,
+		    label, label);
+	assert_int_equal(load(yaml, &af, &d), -1);
+	assert_int_equal(d.nerrors, 1);
+	assert_non_null(strstr(d.msgs[0], "senders is longer than 4096 bytes"));
+	af_diag_free(&d);
+	free(yaml);
+}
+
 static void
 test_warnings(void **state)
 {
@@ -1352,6 +1417,7 @@ main(void)
 	    cmocka_unit_test(test_err_table),
 	    cmocka_unit_test(test_bad_bytes),
 	    cmocka_unit_test(test_unreadable),
+	    cmocka_unit_test(test_senders),
 	    cmocka_unit_test(test_warnings),
 	    cmocka_unit_test(test_diag_cap),
 	    cmocka_unit_test(test_too_many_targets),

@@ -1,6 +1,7 @@
 /*
  * test_edit.c: tests for the surgical editor in aliasfile.c
- * (af_edit_add, af_edit_revoke, af_edit_restore).
+ * (af_edit_add, af_edit_revoke, af_edit_restore, af_edit_lock,
+ * af_edit_unlock, af_edit_entry).
  *
  * Each row is an input text, an edit and the exact expected output, so
  * byte identity of everything untouched is checked by comparing the
@@ -26,7 +27,7 @@
 
 #define HDR "domains:\n  example.com:\n    deliver_to: me@example.net\n"
 
-enum op { ADD, REVOKE, RESTORE };
+enum op { ADD, REVOKE, RESTORE, LOCK, UNLOCK };
 
 struct row {
 	const char *name;
@@ -34,12 +35,90 @@ struct row {
 	const char *in;
 	const char *key;
 	const char *date;	/* revoke; expires for add */
-	const char *text;	/* reason; note for add */
+	const char *text;	/* reason; note for add; senders for lock,
+				   separated by one space */
 	int	 rc;		/* AF_EDIT_* */
 	const char *out;	/* expected when rc == 0 */
 };
 
 static const struct row rows[] = {
+	{ "lock block", LOCK,
+	    HDR "aliases:\n  a@example.com:\n    note: x   # c\n# end\n",
+	    "a@example.com", NULL, "bestbuy.com alerts@bank.example", 0,
+	    HDR "aliases:\n  a@example.com:\n    note: x   # c\n"
+	    "    senders: [bestbuy.com, alerts@bank.example]\n# end\n" },
+	{ "lock flow", LOCK,
+	    HDR "aliases:\n  a@example.com: {note: x, }  # c\n",
+	    "a@example.com", NULL, "bestbuy.com", 0,
+	    HDR "aliases:\n  a@example.com: {note: x, senders: [bestbuy.com], }"
+	    "  # c\n" },
+	{ "lock {}", LOCK, HDR "aliases:\n  a@example.com: {}  # c\n",
+	    "a@example.com", NULL, "bestbuy.com", 0,
+	    HDR "aliases:\n  a@example.com:  # c\n"
+	    "    senders: [bestbuy.com]\n" },
+	{ "lock empty", LOCK, HDR "aliases:\n  a@example.com:",
+	    "a@example.com", NULL, "bestbuy.com", 0,
+	    HDR "aliases:\n  a@example.com:\n    senders: [bestbuy.com]\n" },
+	{ "lock ~", LOCK,
+	    HDR "aliases:\n  a@example.com: ~\n  b@example.com:\n",
+	    "a@example.com", NULL, "bestbuy.com", 0,
+	    HDR "aliases:\n  a@example.com:\n    senders: [bestbuy.com]\n"
+	    "  b@example.com:\n" },
+	{ "lock replaces a flow list", LOCK,
+	    HDR "aliases:\n  a@example.com:\n    senders: [old.example] # c\n"
+	    "    note: n\n",
+	    "a@example.com", NULL, "new.example x@y.example", 0,
+	    HDR "aliases:\n  a@example.com:\n"
+	    "    senders: [new.example, x@y.example] # c\n    note: n\n" },
+	{ "lock replaces a scalar in a flow map", LOCK,
+	    HDR "aliases:\n  a@example.com: {senders: old.example, note: n}\n",
+	    "a@example.com", NULL, "new.example", 0,
+	    HDR "aliases:\n"
+	    "  a@example.com: {senders: [new.example], note: n}\n" },
+	{ "lock replaces a block list", LOCK,
+	    HDR "aliases:\n  a@example.com:\n    senders:   # vendors\n"
+	    "    - old.example  # old\n\n    - x@old.example\n    note: n\n",
+	    "a@example.com", NULL, "new.example \"q.\"@y.example", 0,
+	    HDR "aliases:\n  a@example.com:\n    senders:   # vendors\n"
+	    "    - new.example\n    - \"\\\"q.\\\"@y.example\"\n"
+	    "    note: n\n" },
+	{ "lock replaces a block list at the end", LOCK,
+	    HDR "aliases:\n  a@example.com:\n    senders:\n      - old.example",
+	    "a@example.com", NULL, "new.example", 0,
+	    HDR "aliases:\n  a@example.com:\n    senders:\n"
+	    "      - new.example" },
+	{ "lock CRLF", LOCK,
+	    "domains:\r\n  example.com:\r\n    deliver_to: me@example.net\r\n"
+	    "aliases:\r\n  a@example.com:\r\n    note: x\r\n",
+	    "a@example.com", NULL, "bestbuy.com", 0,
+	    "domains:\r\n  example.com:\r\n    deliver_to: me@example.net\r\n"
+	    "aliases:\r\n  a@example.com:\r\n    note: x\r\n"
+	    "    senders: [bestbuy.com]\r\n" },
+	{ "lock no such alias", LOCK, HDR "aliases:\n  a@example.com:\n",
+	    "b@example.com", NULL, "bestbuy.com", AF_EDIT_NOT_FOUND, NULL },
+	{ "lock senders without a value", LOCK,
+	    HDR "aliases:\n  a@example.com:\n    senders:\n",
+	    "a@example.com", NULL, "bestbuy.com", AF_EDIT_BAD, NULL },
+	{ "lock settings not a mapping", LOCK,
+	    HDR "aliases:\n  a@example.com: [x]\n",
+	    "a@example.com", NULL, "bestbuy.com", AF_EDIT_BAD, NULL },
+	{ "unlock block", UNLOCK,
+	    HDR "aliases:\n  a@example.com:   # k\n    senders:\n"
+	    "      - old.example  # c\n    note: n\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com:   # k\n    note: n\n" },
+	{ "unlock flow", UNLOCK,
+	    HDR "aliases:\n  a@example.com: {note: n, senders: [x.example]}\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com: {note: n}\n" },
+	{ "unlock the only setting", UNLOCK,
+	    HDR "aliases:\n  a@example.com: {senders: [x.example]}  # c\n",
+	    "a@example.com", NULL, NULL, 0,
+	    HDR "aliases:\n  a@example.com:  # c\n" },
+	{ "unlock not locked", UNLOCK, HDR "aliases:\n  a@example.com: {}\n",
+	    "a@example.com", NULL, NULL, AF_EDIT_NOT_LOCKED, NULL },
+	{ "unlock no such alias", UNLOCK, HDR "aliases:\n  a@example.com: {}\n",
+	    "b@example.com", NULL, NULL, AF_EDIT_NOT_FOUND, NULL },
 	{ "add to block", ADD, HDR "aliases:\n  a@example.com:\n",
 	    "b@example.com", NULL, NULL, 0,
 	    HDR "aliases:\n  a@example.com:\n  b@example.com:\n" },
@@ -197,6 +276,9 @@ static int
 run(const struct row *r, char **out, size_t *outlen, struct errbuf *e)
 {
 	struct af_new_alias na;
+	const char *list[8];
+	char	 buf[512], *p;
+	size_t	 n;
 
 	switch (r->op) {
 	case ADD:
@@ -208,6 +290,17 @@ run(const struct row *r, char **out, size_t *outlen, struct errbuf *e)
 	case REVOKE:
 		return af_edit_revoke(r->in, strlen(r->in), r->key, r->date,
 		    r->text, out, outlen, e);
+	case LOCK:
+		/* r->text: the senders, one space between each. */
+		snprintf(buf, sizeof(buf), "%s", r->text);
+		for (n = 0, p = strtok(buf, " "); p != NULL && n < NELEM(list);
+		    p = strtok(NULL, " "))
+			list[n++] = p;
+		return af_edit_lock(r->in, strlen(r->in), r->key, list, n,
+		    out, outlen, e);
+	case UNLOCK:
+		return af_edit_unlock(r->in, strlen(r->in), r->key, out,
+		    outlen, e);
 	default:
 		return af_edit_restore(r->in, strlen(r->in), r->key, out,
 		    outlen, e);
@@ -423,6 +516,49 @@ test_window_load(void **state)
  * come, quoting for indicators, the words YAML reads as null or a
  * boolean, and buffers of every size that matters.
  */
+/* af_edit_entry(): the lines of one alias, as lock --dry-run prints. */
+static void
+test_entry(void **state)
+{
+	static const char text[] = HDR "aliases:\n"
+	    "  a@example.com: {note: x}   # c\n"
+	    "  # between\n"
+	    "  b@example.com:\n"
+	    "    senders:\n"
+	    "      - x.example\n"
+	    "    note: y\n"
+	    "\n"
+	    "  c@example.com:\n"
+	    "  d@example.com:\n"
+	    "    note: last";
+	static const struct {
+		const char *key;
+		const char *entry;
+	} t[] = {
+		{ "a@example.com", "  a@example.com: {note: x}   # c\n" },
+		{ "b@example.com", "  b@example.com:\n    senders:\n"
+		    "      - x.example\n    note: y\n" },
+		{ "c@example.com", "  c@example.com:\n" },
+		{ "d@example.com", "  d@example.com:\n    note: last" },
+	};
+	struct errbuf e;
+	size_t	 i, off, len;
+
+	(void)state;
+	for (i = 0; i < NELEM(t); i++) {
+		assert_int_equal(af_edit_entry(text, strlen(text), t[i].key,
+		    &off, &len, &e), AF_EDIT_OK);
+		if (len != strlen(t[i].entry) ||
+		    memcmp(text + off, t[i].entry, len) != 0) {
+			fprintf(stderr, "%s: got \"%.*s\"\n", t[i].key,
+			    (int)len, text + off);
+			fail();
+		}
+	}
+	assert_int_equal(af_edit_entry(text, strlen(text), "x@example.com",
+	    &off, &len, &e), AF_EDIT_NOT_FOUND);
+}
+
 static void
 test_yaml_scalar(void **state)
 {
@@ -480,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_head_map),
 		cmocka_unit_test(test_window_load),
+		cmocka_unit_test(test_entry),
 		cmocka_unit_test(test_yaml_scalar),
 	};
 

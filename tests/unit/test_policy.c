@@ -19,7 +19,7 @@ static void
 test_alias_round_trip(void **state)
 {
 	struct policy_alias pa, back;
-	char	 buf[POLICY_REASON_MAX + 128];
+	char	 buf[POLICY_RECORD_MAX];
 
 	(void)state;
 	memset(&pa, 0, sizeof(pa));
@@ -38,6 +38,121 @@ test_alias_round_trip(void **state)
 	assert_int_equal(back.expires, DATE_NONE);
 	assert_string_equal(back.reason, "leaked to spam");
 	assert_int_equal(policy_format_alias(&pa, buf, 10), -1);
+}
+
+/*
+ * The senders field: written only for a lock, read back pointing into
+ * the record; a record without it (every record before locks) has none.
+ */
+static void
+test_alias_senders(void **state)
+{
+	struct policy_alias pa, back;
+	char	 buf[POLICY_RECORD_MAX];
+	const char *list = "bestbuy.com alerts@bank.example";
+
+	(void)state;
+	memset(&pa, 0, sizeof(pa));
+	pa.flags = POLICY_RECEIVE_ONLY;
+	pa.created = pa.revoked = pa.expires = DATE_NONE;
+	assert_int_equal(policy_format_alias(&pa, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a\to\t\t\t\t");
+	assert_int_equal(policy_parse_alias(buf, &back), 0);
+	assert_null(back.senders);
+	assert_int_equal(back.senders_len, 0);
+
+	pa.senders = list;
+	pa.senders_len = strlen(list);
+	assert_int_equal(policy_format_alias(&pa, buf, sizeof(buf)), 0);
+	assert_string_equal(buf,
+	    "a\to\t\t\t\t\tbestbuy.com alerts@bank.example");
+	assert_int_equal(policy_parse_alias(buf, &back), 0);
+	assert_int_equal(back.flags, POLICY_RECEIVE_ONLY);
+	assert_string_equal(back.reason, "");
+	assert_ptr_equal(back.senders, buf + 8);
+	assert_int_equal(back.senders_len, strlen(list));
+	assert_memory_equal(back.senders, list, strlen(list));
+	/* A record with a reason and a lock. */
+	assert_int_equal(policy_parse_alias("a\tr\t\t2026-01-01\t\tleaked"
+	    "\tx.example", &back), 0);
+	assert_string_equal(back.reason, "leaked");
+	assert_int_equal(back.senders_len, 9);
+	/* A writer never writes a bad lock. */
+	pa.senders = "Bestbuy.com";
+	pa.senders_len = 11;
+	assert_int_equal(policy_format_alias(&pa, buf, sizeof(buf)), -1);
+	pa.senders_len = 0;
+	assert_int_equal(policy_format_alias(&pa, buf, sizeof(buf)), -1);
+}
+
+/* policy_check_senders(): what a senders field may hold. */
+static void
+test_check_senders(void **state)
+{
+	static const struct {
+		const char *s;
+		int	 ok;
+	} t[] = {
+		{ "bestbuy.com", 0 },
+		{ "bestbuy.com alerts@bank.example", 0 },
+		{ "a.b.c.example x@y.example \"a.b\"@z.example", -1 },
+		{ "\"a..b\"@z.example", 0 },		/* quoted, normalised */
+		{ "com", 0 },				/* one label */
+		{ "", -1 },
+		{ " bestbuy.com", -1 },			/* empty entry */
+		{ "bestbuy.com ", -1 },
+		{ "bestbuy.com  x.example", -1 },
+		{ "BestBuy.com", -1 },			/* not normalised */
+		{ "bestbuy.com.", -1 },
+		{ "Alerts@bank.example", -1 },
+		{ "<alerts@bank.example>", -1 },
+		{ "@bank.example", -1 },
+		{ "alerts@", -1 },
+		{ "-bad.example", -1 },
+		{ "under_score.example", -1 },
+		{ "[192.0.2.1]", -1 },
+		{ "b\xc3\xa4r.example", -1 },
+		{ "a\tb.example", -1 },
+	};
+	char	 big[POLICY_SENDERS_BYTES + 64];
+	size_t	 i, o;
+	int	 nbad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (policy_check_senders(t[i].s, strlen(t[i].s)) != t[i].ok) {
+			print_error("\"%s\": expected %d\n", t[i].s, t[i].ok);
+			nbad++;
+		}
+	assert_int_equal(nbad, 0);
+	/* POLICY_SENDERS_MAX entries, not one more. */
+	for (i = o = 0; i < POLICY_SENDERS_MAX; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o,
+		    "%sd%zu.example", i > 0 ? " " : "", i);
+	assert_int_equal(policy_check_senders(big, o), 0);
+	o += (size_t)snprintf(big + o, sizeof(big) - o, " x.example");
+	assert_int_equal(policy_check_senders(big, o), -1);
+	/*
+	 * POLICY_SENDERS_BYTES, not one more: 17 domains of 240 bytes and
+	 * 16 spaces make 4096.
+	 */
+	for (i = o = 0; i < 17; i++) {
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "%sd%02zu.",
+		    i > 0 ? " " : "", i);
+		memset(big + o, 'a', 63);
+		big[o + 63] = '.';
+		memset(big + o + 64, 'a', 63);
+		big[o + 127] = '.';
+		memset(big + o + 128, 'a', 63);
+		big[o + 191] = '.';
+		memset(big + o + 192, 'a', 44);
+		o += 236;
+		big[o] = '\0';
+	}
+	assert_int_equal(o, POLICY_SENDERS_BYTES);
+	assert_int_equal(policy_check_senders(big, o), 0);
+	big[o++] = 'a';
+	assert_int_equal(policy_check_senders(big, o), -1);
 }
 
 static void
@@ -59,7 +174,8 @@ test_domain_round_trip(void **state)
 
 static const char *const bad_records[] = {
 	"", "x", "a", "a\tq\t\t\t\t", "a\t\t\t\t", "a\t\tnot-a-date\t\t\t",
-	"a\t\t\t\t\t\textra", "d", "d\t", "d\tthis-delimiter-set-is-too-long\tx",
+	"a\t\t\t\t\t\t", "a\t\t\t\t\tr\tx.example\ty", "d",
+	"d\t", "d\tthis-delimiter-set-is-too-long\tx",
 	"d\t+\tx\tmore",
 };
 
@@ -192,6 +308,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alias_round_trip),
+		cmocka_unit_test(test_alias_senders),
+		cmocka_unit_test(test_check_senders),
 		cmocka_unit_test(test_domain_round_trip),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_ident),

@@ -395,7 +395,8 @@ expect(const struct mapview_pair *pair, const char *rcpt, int null_sender,
 {
 	struct verdict_result r;
 
-	verdict_rcpt(pair, rcpt, null_sender, today, &r);
+	verdict_rcpt(pair, rcpt, null_sender ? "<>" : "<sender@example.net>",
+	    today, &r);
 	if (r.verdict != v || strcmp(r.alias, alias) != 0) {
 		print_error("%s: got %s \"%s\", expected %s \"%s\"\n", rcpt,
 		    verdict_name(r.verdict), r.alias, verdict_name(v), alias);
@@ -419,7 +420,8 @@ test_verdict_table(void **state)
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		t = &table[i];
 		memset(&r, 'x', sizeof(r));
-		verdict_rcpt(pair, t->rcpt, t->null_sender,
+		verdict_rcpt(pair, t->rcpt,
+		    t->null_sender ? "<>" : "<sender@example.net>",
 		    t->today == NULL ? f->today : day(t->today), &r);
 		if (r.verdict != t->verdict || strcmp(r.alias, t->alias) != 0 ||
 		    strcmp(r.domain, t->domain) != 0) {
@@ -443,16 +445,192 @@ test_verdict_no_map(void **state)
 	struct verdict_result r;
 
 	(void)state;
-	verdict_rcpt(NULL, "<IRS@Example.COM>", 0, 0, &r);
+	verdict_rcpt(NULL, "<IRS@Example.COM>", "a@example.net", 0, &r);
 	assert_int_equal(r.verdict, VERDICT_TEMPFAIL);
 	assert_string_equal(r.domain, "example.com");
 	assert_string_equal(r.alias, "");
-	verdict_rcpt(NULL, "j\xc3\xb6rg@example.org.", 0, 0, &r);
+	verdict_rcpt(NULL, "j\xc3\xb6rg@example.org.", NULL, 0, &r);
 	assert_int_equal(r.verdict, VERDICT_TEMPFAIL);
 	assert_string_equal(r.domain, "example.org");
-	verdict_rcpt(NULL, "garbage", 1, 0, &r);
+	verdict_rcpt(NULL, "garbage", "<>", 0, &r);
 	assert_int_equal(r.verdict, VERDICT_TEMPFAIL);
 	assert_string_equal(r.domain, "");
+}
+
+/*
+ * The rule of a lock, verdict_sender_listed(): domains match themselves
+ * and their subdomains at a label boundary, addresses match whole; the
+ * sender is normalised first.
+ */
+/* The domain sender evidence records, from MAIL FROM as given. */
+static void
+test_sender_domain(void **state)
+{
+	char	 buf[256];
+
+	(void)state;
+	assert_string_equal(verdict_sender_domain("<>", buf), "<>");
+	assert_string_equal(verdict_sender_domain("", buf), "<>");
+	assert_string_equal(verdict_sender_domain("<News@Mail.BestBuy.COM.>",
+	    buf), "mail.bestbuy.com");
+	assert_string_equal(verdict_sender_domain(
+	    "<@relay.example:alerts@bank.example>", buf), "bank.example");
+	assert_string_equal(verdict_sender_domain("<nodomain>", buf), "");
+	assert_string_equal(verdict_sender_domain("<a@-bad-.example>", buf),
+	    "");
+}
+
+static void
+test_sender_listed(void **state)
+{
+	static const char list[] =
+	    "bestbuy.com alerts@bank.example \"a..b\"@quoted.example";
+	static const struct {
+		const char *sender;
+		int	 listed;
+	} t[] = {
+		{ "bestbuy.com@x.example", 0 },	/* the domain is what counts */
+		{ "orders@bestbuy.com", 1 },
+		{ "<orders@bestbuy.com>", 1 },
+		{ " <orders@bestbuy.com> ", 1 },
+		{ "orders@mail.bestbuy.com", 1 },	/* subdomains */
+		{ "orders@a.b.mail.bestbuy.com", 1 },
+		{ "orders@BestBuy.COM", 1 },		/* case */
+		{ "ORDERS@MAIL.BESTBUY.COM", 1 },
+		{ "orders@bestbuy.com.", 1 },		/* trailing dot */
+		{ "<@relay.example:orders@bestbuy.com>", 1 },	/* route */
+		{ "<@a.example,@b.example:orders@mail.bestbuy.com>", 1 },
+		{ "orders@notbestbuy.com", 0 },		/* look-alikes */
+		{ "orders@evilbestbuy.com", 0 },
+		{ "orders@bestbuy.com.evil.example", 0 },
+		{ "orders@bestbuy.co", 0 },
+		{ "orders@estbuy.com", 0 },
+		{ "orders@bestbuy-com.example", 0 },
+		{ "orders@.bestbuy.com", 0 },		/* not an address */
+		{ "orders@bestbuy.com..", 0 },
+		{ "alerts@bank.example", 1 },		/* addresses: exact */
+		{ "<Alerts@Bank.Example.>", 1 },
+		{ "\"alerts\"@bank.example", 1 },	/* needless quotes */
+		{ "other@bank.example", 0 },
+		{ "alerts@mail.bank.example", 0 },	/* not a domain entry */
+		{ "alerts+x@bank.example", 0 },		/* not split */
+		{ "alert@bank.example", 0 },
+		{ "xalerts@bank.example", 0 },
+		{ "\"a..b\"@quoted.example", 1 },
+		{ "\"A..B\"@Quoted.Example", 1 },
+		{ "a..b@quoted.example", 0 },		/* not an address */
+		{ "bestbuy.com", 0 },			/* no local part */
+		{ "@bestbuy.com", 0 },
+		{ "j\xc3\xb6rg@bestbuy.com", 0 },	/* non-ASCII */
+		{ "orders@bestbuy.com\r\n", 0 },
+		{ "<orders@bestbuy.com", 0 },
+		{ "", 0 },
+	};
+	size_t	 i, nbad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (verdict_sender_listed(list, strlen(list), t[i].sender) !=
+		    t[i].listed) {
+			print_error("\"%s\": expected %d\n", t[i].sender,
+			    t[i].listed);
+			nbad++;
+		}
+	/* A list of one entry; the top-level domain alone. */
+	if (!verdict_sender_listed("com", 3, "x@bestbuy.com") ||
+	    verdict_sender_listed("com", 3, "x@bestbuy.org") ||
+	    verdict_sender_listed("x.example", 9, "a@xx.example"))
+		nbad++;
+	assert_int_equal(nbad, 0);
+	assert_false(verdict_sender_null(NULL));
+	assert_true(verdict_sender_null(""));
+	assert_true(verdict_sender_null("<>"));
+	assert_true(verdict_sender_null(" < > "));
+	assert_false(verdict_sender_null("<a@b.example>"));
+}
+
+/* Locks over a compiled map: the verdict table's "senders:" row. */
+static void
+test_verdict_locks(void **state)
+{
+	static const char yaml[] =
+	    "domains:\n"
+	    "  example.com:\n"
+	    "    deliver_to: me@example.net\n"
+	    "    subaddress: \"+\"\n"
+	    "aliases:\n"
+	    "  electronics@example.com:\n"
+	    "    senders: [bestbuy.com, alerts@bank.example]\n"
+	    "  shop@example.com:\n"
+	    "    receive_only: true\n"
+	    "    senders: [shop.example]\n"
+	    "  gone@example.com:\n"
+	    "    revoked: 2026-01-01\n"
+	    "    senders: [bestbuy.com]\n"
+	    "  promo@example.com:\n"
+	    "    expires: 2030-01-01\n"
+	    "    senders: [bestbuy.com]\n"
+	    "  open@example.com: {}\n";
+	static const struct {
+		const char *rcpt;
+		const char *sender;	/* NULL: the lookup daemon's */
+		enum verdict verdict;
+	} t[] = {
+		{ "electronics@example.com", "<orders@bestbuy.com>",
+		    VERDICT_ACCEPT },
+		{ "electronics@example.com", "orders@mail.bestbuy.com",
+		    VERDICT_ACCEPT },
+		{ "Electronics+tv@Example.com", "alerts@BANK.example",
+		    VERDICT_ACCEPT },
+		{ "electronics@example.com", "<spam@evilbestbuy.com>",
+		    VERDICT_LOCKED },
+		{ "electronics+x@example.com", "spam@bestbuy.com.evil.example",
+		    VERDICT_LOCKED },
+		{ "electronics@example.com", "other@bank.example",
+		    VERDICT_LOCKED },
+		{ "electronics@example.com", "not an address",
+		    VERDICT_LOCKED },
+		/* The null sender: receive_only's business, never a lock's. */
+		{ "electronics@example.com", "<>", VERDICT_ACCEPT },
+		{ "electronics@example.com", "", VERDICT_ACCEPT },
+		{ "shop@example.com", "<>", VERDICT_BACKSCATTER },
+		{ "shop@example.com", "a@shop.example", VERDICT_ACCEPT },
+		{ "shop@example.com", "a@other.example", VERDICT_LOCKED },
+		/* The lookup daemon does not know the sender. */
+		{ "electronics@example.com", NULL, VERDICT_ACCEPT },
+		{ "shop@example.com", NULL, VERDICT_ACCEPT },
+		/* Revoked and expired win over a lock. */
+		{ "gone@example.com", "a@bestbuy.com", VERDICT_REVOKED },
+		{ "gone@example.com", "a@other.example", VERDICT_REVOKED },
+		{ "promo@example.com", "a@other.example", VERDICT_EXPIRED },
+		{ "open@example.com", "a@other.example", VERDICT_ACCEPT },
+		{ "nobody@example.com", "a@bestbuy.com", VERDICT_UNKNOWN },
+	};
+	struct fixture *f = *state;
+	const struct mapview_pair *pair;
+	struct verdict_result r;
+	struct mapview *mv;
+	size_t	 i, nbad = 0;
+
+	assert_int_equal(compile_yaml(f->base, yaml, "locks", f->today), 0);
+	assert_non_null(mv = mapview_new(f->base));
+	assert_non_null(pair = mapview_get(mv));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		verdict_rcpt(pair, t[i].rcpt, t[i].sender, f->today, &r);
+		if (r.verdict != t[i].verdict) {
+			print_error("%s from %s: got %s, expected %s\n",
+			    t[i].rcpt, t[i].sender ? t[i].sender : "(unknown)",
+			    verdict_name(r.verdict),
+			    verdict_name(t[i].verdict));
+			nbad++;
+		}
+	}
+	verdict_rcpt(pair, "electronics+tv@example.com", "x@other.example",
+	    f->today, &r);
+	assert_string_equal(r.alias, "electronics@example.com");
+	mapview_put(mv, pair);
+	mapview_free(mv);
+	assert_int_equal(nbad, 0);
 }
 
 static void
@@ -467,6 +645,7 @@ test_verdict_names(void **state)
 		{ VERDICT_ACCEPT, "accept", 0 },
 		{ VERDICT_POSTMASTER, "postmaster", 0 },
 		{ VERDICT_BACKSCATTER, "backscatter", 1 },
+		{ VERDICT_LOCKED, "locked", 1 },
 		{ VERDICT_REVOKED, "revoked", 1 },
 		{ VERDICT_EXPIRED, "expired", 1 },
 		{ VERDICT_UNKNOWN, "unknown", 1 },
@@ -639,7 +818,7 @@ expect_decide(struct mapview *mv, const char *rcpt, enum verdict v)
 {
 	struct verdict_result r;
 
-	verdict_decide(mv, NULL, rcpt, 0, 0, &r, NULL);
+	verdict_decide(mv, NULL, rcpt, "<>", 0, &r, NULL);
 	if (r.verdict != v) {
 		print_error("%s: got %s, expected %s\n", rcpt,
 		    verdict_name(r.verdict), verdict_name(v));
@@ -669,9 +848,11 @@ test_verdict_decide_missing(void **state)
 
 	assert_int_equal(compile_yaml(f->base, yaml_v1, "v1", f->today), 0);
 	assert_non_null(p = get_after_check(mv));
-	verdict_decide(mv, p, "irs@example.com", 0, f->today, &r, NULL);
+	verdict_decide(mv, p, "irs@example.com", "a@example.net", f->today,
+	    &r, NULL);
 	assert_int_equal(r.verdict, VERDICT_ACCEPT);
-	verdict_decide(mv, p, "x@example.net", 0, f->today, &r, NULL);
+	verdict_decide(mv, p, "x@example.net", "a@example.net", f->today, &r,
+	    NULL);
 	assert_int_equal(r.verdict, VERDICT_NOT_OURS);
 	mapview_put(mv, p);
 
@@ -776,11 +957,13 @@ hammer_thread(void *arg)
 			atomic_fetch_add(&h->bad, 1);
 			continue;
 		}
-		verdict_rcpt(pair, rcpts[i++ % 4], 0, h->today, &r);
+		verdict_rcpt(pair, rcpts[i++ % 4], "a@example.net", h->today,
+		    &r);
 		if (r.verdict != VERDICT_ACCEPT)
 			atomic_fetch_add(&h->bad, 1);
 		/* Present in one version only: either answer, no other. */
-		verdict_rcpt(pair, "new@example.com", 0, h->today, &r);
+		verdict_rcpt(pair, "new@example.com", "a@example.net", h->today,
+		    &r);
 		if (r.verdict == VERDICT_ACCEPT)
 			atomic_fetch_add(&h->newseen, 1);
 		else if (r.verdict == VERDICT_UNKNOWN)
@@ -884,7 +1067,7 @@ test_mapview_policy_page_zeroed(void **state)
 			loaded++;
 		for (i = 0; i < 600; i += 7) {
 			snprintf(key, sizeof(key), "r%04d@example.com", i);
-			verdict_rcpt(p, key, 0, f->today, &r);
+			verdict_rcpt(p, key, "a@example.net", f->today, &r);
 			if (r.verdict == VERDICT_TEMPFAIL)
 				tempfails++;
 			else if (r.verdict == VERDICT_REVOKED)
@@ -914,6 +1097,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_verdict_table,
 		    setup, teardown),
 		cmocka_unit_test(test_verdict_no_map),
+		cmocka_unit_test(test_sender_domain),
+		cmocka_unit_test(test_sender_listed),
+		cmocka_unit_test_setup_teardown(test_verdict_locks,
+		    setup, teardown),
 		cmocka_unit_test(test_verdict_names),
 		cmocka_unit_test_setup_teardown(test_mapview_get_put,
 		    setup, teardown),
