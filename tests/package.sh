@@ -82,6 +82,7 @@ pkg_state() {
 }
 
 pkg_cleanup() {
+	[ -z "${made_main_cf:-}" ] || rm -f /etc/postfix/main.cf
 	for pid in ${MPID:-} ${LPID:-}; do
 		kill -KILL "$pid" 2>/dev/null || true
 	done
@@ -350,9 +351,23 @@ test_package_install_purge() {
 	daemon_stop "$LPID" "$T/lookupd.log" alias-lookupd 15
 	LPID=
 
-	# remove keeps configuration and state; purge removes them.
+	# remove keeps configuration and state; purge removes them.  A
+	# main.cf that still names alias-milter is warned about (and left
+	# as it is: it is the admin's); the machine has none of its own.
+	made_main_cf=
+	if [ ! -e /etc/postfix/main.cf ] && [ -d /etc/postfix ]; then
+		echo 'smtpd_milters = unix:/aliasctl/milter.sock' >/etc/postfix/main.cf
+		made_main_cf=1
+	fi
 	apt-get remove -y -q aliasctl >"$T/dpkg.log" 2>&1 ||
 	    { cat "$T/dpkg.log" >&2; die "apt-get remove failed"; }
+	if [ -n "$made_main_cf" ]; then
+		grep -q 'main.cf still uses aliasctl' "$T/dpkg.log" ||
+		    { cat "$T/dpkg.log" >&2; die "remove did not warn about main.cf"; }
+		grep -q 'unix:/aliasctl/milter.sock' /etc/postfix/main.cf ||
+		    die "remove changed main.cf"
+		rm -f /etc/postfix/main.cf
+	fi
 	[ ! -e /usr/sbin/aliasctl ] || die "remove left /usr/sbin/aliasctl"
 	for f in /etc/aliasctl/aliases.yaml /var/lib/aliasctl/aliases.lmdb "$stats" \
 	    /var/log/aliasctl/milter.log /etc/default/alias-milter; do
