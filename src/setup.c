@@ -56,6 +56,9 @@ static void	 norm_domain(char *);
 static int	 file_names_domain(const char *path, const struct aliasfile *,
 		    char *found, size_t foundsize);
 static char	*join(char **items, size_t n);
+static int	 is_table(const char *);
+static int	 is_expr(const char *);
+static int	 push(char ***, size_t *, size_t *, char *);
 static int	 plan_param(struct plan *, const struct postfix *,
 		    const char *name, const char *want, const char *why);
 static void	 plan_free(struct plan *);
@@ -315,14 +318,68 @@ join(char **items, size_t n)
 	return s;
 }
 
+/*
+ * Whether item is a table, "type:name": a type of letters, digits, '_'
+ * and '-', then a non-empty name.  Only these are given to postmap.
+ */
+static int
+is_table(const char *item)
+{
+	const char *p;
+
+	for (p = item; isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+	    p++)
+		;
+	return p != item && *p == ':' && p[1] != '\0';
+}
+
+/*
+ * Whether item is one of Postfix's expressions, ${name?value},
+ * ${name:value} or ${{...} op {...} ? {...} : {...}} (or with "$("):
+ * more than a plain ${name}.
+ */
+static int
+is_expr(const char *item)
+{
+	const char *p;
+
+	if (item[0] != '$' || (item[1] != '{' && item[1] != '('))
+		return 0;
+	for (p = item + 2; isalnum((unsigned char)*p) || *p == '_'; p++)
+		;
+	return p == item + 2 || p[0] != (item[1] == '{' ? '}' : ')') ||
+	    p[1] != '\0';
+}
+
+/* Appends s (new memory, or NULL: out of memory) to *v.  Returns 0/-1. */
+static int
+push(char ***v, size_t *n, size_t *cap, char *s)
+{
+	char	**nv;
+
+	if (s == NULL)
+		return -1;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		if ((nv = realloc(*v, *cap * sizeof(**v))) == NULL) {
+			free(s);
+			return -1;
+		}
+		*v = nv;
+	}
+	(*v)[(*n)++] = s;
+	return 0;
+}
+
 int
 setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
     const char *param, char **val, char *why, size_t whybufsize)
 {
 	struct errbuf e;
-	char	*raw = NULL, **items = NULL, exp[4096], dom[512];
-	size_t	 n = 0, i, j, kept = 0;
-	int	 r, err, rc = EX_CONFIG, dropped = 0;
+	char	*raw = NULL, **items = NULL, **out = NULL, **sub = NULL;
+	char	*x = NULL, exp[4096], dom[512];
+	size_t	 n = 0, nout = 0, cap = 0, nsub = 0, i, j;
+	int	 r, err, rc = EX_CONFIG, dropped = 0, managed;
 
 	*val = NULL;
 	why[0] = '\0';
@@ -331,11 +388,8 @@ setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
 		log_warnx("%s", e.msg);
 		return postfix_sysexit(err);
 	}
-	if (postfix_list_split(raw, &items, &n) == -1) {
-		log_warnx("out of memory");
-		rc = EX_OSERR;
-		goto out;
-	}
+	if (postfix_list_split(raw, &items, &n) == -1)
+		goto nomem;
 	for (i = 0; i < n; i++) {
 		if (items[i][0] == '/') {
 			if (file_names_domain(items[i], af, dom, sizeof(dom))) {
@@ -344,7 +398,49 @@ setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
 				    dom);
 				goto out;
 			}
-		} else if (strchr(items[i], ':') != NULL &&
+		} else if (is_expr(items[i])) {
+			/*
+			 * Postfix decides what it names (Debian's default
+			 * relay_domains is one): the expansion counts, and
+			 * when that names a managed domain, its other
+			 * elements replace it.
+			 */
+			if (postfix_expand(pf, param, items[i], &x, &e) == -1) {
+				err = errno;
+				log_warnx("%s", e.msg);
+				rc = postfix_sysexit(err);
+				goto out;
+			}
+			if (postfix_list_split(x, &sub, &nsub) == -1)
+				goto nomem;
+			for (managed = 0, j = 0; j < nsub && !managed; j++) {
+				snprintf(dom, sizeof(dom), "%s", sub[j]);
+				norm_domain(dom);
+				managed = af_find_domain(af, dom) >= 0;
+			}
+			if (managed) {
+				snprintf(why + strlen(why),
+				    whybufsize - strlen(why), "%s%s (= %s)",
+				    why[0] ? ", " : "", items[i], x);
+				dropped = 1;
+				for (j = 0; j < nsub; j++) {
+					snprintf(dom, sizeof(dom), "%s",
+					    sub[j]);
+					norm_domain(dom);
+					if (af_find_domain(af, dom) < 0 &&
+					    push(&out, &nout, &cap,
+					    strdup(sub[j])) == -1)
+						goto nomem;
+				}
+			}
+			postfix_list_free(sub, nsub);
+			sub = NULL;
+			nsub = 0;
+			free(x);
+			x = NULL;
+			if (managed)
+				continue;
+		} else if (is_table(items[i]) &&
 		    strchr(items[i], '$') == NULL) {
 			for (j = 0; j < af->ndomains; j++) {
 				r = postfix_query(pf, af->domains[j].name,
@@ -374,23 +470,25 @@ setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
 				    strcmp(items[i], exp) ? " (= " : "",
 				    strcmp(items[i], exp) ? exp : "",
 				    strcmp(items[i], exp) ? ")" : "");
-				free(items[i]);
-				items[i] = NULL;
 				dropped = 1;
 				continue;
 			}
 		}
-		items[kept++] = items[i];
+		if (push(&out, &nout, &cap, strdup(items[i])) == -1)
+			goto nomem;
 	}
-	n = kept;
-	if (dropped && (*val = join(items, n)) == NULL) {
-		log_warnx("out of memory");
-		rc = EX_OSERR;
-		goto out;
-	}
+	if (dropped && (*val = join(out, nout)) == NULL)
+		goto nomem;
 	rc = 0;
+	goto out;
+nomem:
+	log_warnx("out of memory");
+	rc = EX_OSERR;
 out:
+	postfix_list_free(sub, nsub);
+	postfix_list_free(out, nout);
 	postfix_list_free(items, n);
+	free(x);
 	free(raw);
 	return rc;
 }

@@ -545,3 +545,36 @@ test_doctor_milter_inet() {
 	expect_in "$T/out" "ok    milter: alias-milter answers on { inet:127.0.0.1:$port, connect_timeout=10s } (inet:127.0.0.1:$port)"
 	milter_stop
 }
+
+# Debian 12's default relay_domains is one conditional expression, not
+# a list of tables: setup and doctor decide on what Postfix expands it
+# to, say nothing on stderr and run no postmap on its pieces.
+test_doctor_relay_domains_expression() {
+	dr_init
+	debian='${{$compatibility_level} <level {2} ? {$mydestination} : {}}'
+	for level in 3.6 2; do
+		dr_conf n "compatibility_level = $level" \
+		    "relay_domains = $debian" 'mydestination = example.com, localhost'
+		setup_pf
+		[ ! -s "$T/err" ] || die "setup, level $level, said: $(cat "$T/err")"
+		grep -q relay_domains "$T/out" && die "relay_domains changed: $(cat "$T/out")"
+		expect_in "$T/out" "'mydestination = localhost'"
+		doctor 78
+		[ ! -s "$T/err" ] || die "doctor, level $level, said: $(cat "$T/err")"
+	done
+	# Below level 2 it is $mydestination: its other elements stay.
+	dr_conf n 'compatibility_level = 1' "relay_domains = $debian" \
+	    'mydestination = example.com, localhost'
+	setup_pf
+	expect_in "$T/out" "# relay_domains: removed $debian (= example.com, localhost)"
+	expect_in "$T/out" "'relay_domains = localhost'"
+	# Other expressions are one element too, and kept when they name
+	# no managed domain.
+	dr_conf n 'relay_domains = ${mydomain?relay.test}, ${nothing:other.test}'
+	setup_pf
+	[ ! -s "$T/err" ] || die "setup said: $(cat "$T/err")"
+	grep -q relay_domains "$T/out" && die "relay_domains changed: $(cat "$T/out")"
+	dr_conf n 'relay_domains = ${mydomain?example.com}, relay.test'
+	setup_pf
+	expect_in "$T/out" "'relay_domains = relay.test'"
+}
