@@ -4,8 +4,9 @@
  * it, and checks it against the alias file; the fixes it prints are
  * setup.c's lines, so doctor and setup postfix never disagree.  Checks,
  * in order, each with its stable name:
- *   virtual_alias_maps, domains, catch_all, recipient_delimiter, milter,
- *   milter_default_action, map_age, daily_compile, stats, srs.
+ *   virtual_alias_maps, domains, myorigin, catch_all,
+ *   recipient_delimiter, milter, milter_default_action, map_age,
+ *   daily_compile, stats, srs.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,7 +47,7 @@ struct check {
 	char	 fix[4096];	/* lines, "" for none */
 };
 
-#define CHECKS_MAX	10
+#define CHECKS_MAX	11
 
 /* What doctor found out once and the checks share. */
 struct doctor {
@@ -85,6 +86,7 @@ static const char *unproxy(const char *table);
 static int	 in_list(char **items, size_t n, const char *domain);
 static void	 check_map(struct doctor *);
 static void	 check_domains(struct doctor *);
+static void	 check_myorigin(struct doctor *);
 static void	 check_catchall(struct doctor *);
 static void	 check_delimiter(struct doctor *);
 static void	 check_milter(struct doctor *);
@@ -345,6 +347,42 @@ check_domains(struct doctor *d)
 	if (c->status == ST_OK)
 		say(c, ST_OK, "no managed domain in mydestination, "
 		    "virtual_mailbox_domains or relay_domains");
+}
+
+/*
+ * b2. myorigin, the domain of local mail (root, cron, apt), is not a
+ * managed domain: the map alone answers there, and such mail bounces,
+ * then its bounce to root@ bounces too.
+ */
+static void
+check_myorigin(struct doctor *d)
+{
+	struct check *c = add(d, "myorigin");
+	struct errbuf e;
+	char	 origin[512], *raw = NULL, *host = NULL;
+
+	if (setup_myorigin(&d->pf, origin, sizeof(origin), &e) == -1 ||
+	    postfix_param(&d->pf, "myorigin", 0, &raw, &e) == -1) {
+		say(c, ST_FAIL, "%s", e.msg);
+		goto out;
+	}
+	if (!setup_managed(d->af, origin)) {
+		say(c, ST_OK, "local mail is addressed to @%s, not a managed "
+		    "domain", origin[0] ? origin : "(none)");
+		goto out;
+	}
+	say(c, ST_FAIL, "myorigin = %s names %s, a managed domain: local "
+	    "mail (root, cron, apt) is addressed to @%s, which only the map "
+	    "answers, and bounces, and so does its bounce", raw, origin,
+	    origin);
+	if (postfix_param(&d->pf, "myhostname", 1, &host, &e) == 0 &&
+	    setup_managed(d->af, host))
+		fix(c, "give myhostname this host's own name (such as mx.%s), "
+		    "then:", origin);
+	fix_line(d, c, "myorigin", "$myhostname");
+out:
+	free(raw);
+	free(host);
 }
 
 /* c. No other table answers @domain, nor the map itself. */
@@ -964,6 +1002,7 @@ cmd_doctor(const struct options *o, int argc, char **argv)
 	}
 	check_map(&d);
 	check_domains(&d);
+	check_myorigin(&d);
 	check_catchall(&d);
 	check_delimiter(&d);
 	check_milter(&d);

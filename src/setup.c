@@ -53,6 +53,9 @@ static void	 spec_postfix(const struct listen_spec *, char *, size_t);
 static int	 expand_item(const struct postfix *, const char *item, char *buf,
 		    size_t bufsize);
 static void	 norm_domain(char *);
+static int	 first_name(const char *path, char *buf, size_t bufsize);
+static int	 plan_myorigin(struct plan *, const struct postfix *,
+		    const struct aliasfile *);
 static int	 file_names_domain(const char *path, const struct aliasfile *,
 		    char *found, size_t foundsize);
 static char	*join(char **items, size_t n);
@@ -78,19 +81,63 @@ int
 setup_mailname(char *buf, size_t bufsize)
 {
 	const char *path = getenv("ALIASCTL_MAILNAME");
-	FILE	*fp;
 
-	buf[0] = '\0';
 	if (path == NULL || path[0] == '\0')
 		path = SETUP_MAILNAME;
+	return first_name(path, buf, bufsize);
+}
+
+/*
+ * The first word of the first line of path, normalised, into buf.
+ * Returns 1, or 0 when there is none (buf "").
+ */
+static int
+first_name(const char *path, char *buf, size_t bufsize)
+{
+	FILE	*fp;
+	size_t	 lead;
+
+	buf[0] = '\0';
 	if ((fp = fopen(path, "r")) == NULL)
 		return 0;
 	if (fgets(buf, (int)bufsize, fp) == NULL)
 		buf[0] = '\0';
 	fclose(fp);
+	lead = strspn(buf, " \t");
+	memmove(buf, buf + lead, strlen(buf + lead) + 1);
 	buf[strcspn(buf, " \t\r\n")] = '\0';
 	norm_domain(buf);
 	return buf[0] != '\0';
+}
+
+int
+setup_myorigin(const struct postfix *pf, char *buf, size_t bufsize,
+    struct errbuf *e)
+{
+	char	*v;
+
+	buf[0] = '\0';
+	if (postfix_param(pf, "myorigin", 1, &v, e) == -1)
+		return -1;
+	/* Postfix's rule: a value starting with '/' names a file. */
+	if (v[0] == '/')
+		first_name(v, buf, bufsize);
+	else {
+		snprintf(buf, bufsize, "%s", v);
+		norm_domain(buf);
+	}
+	free(v);
+	return 0;
+}
+
+int
+setup_managed(const struct aliasfile *af, const char *name)
+{
+	char	 buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	norm_domain(buf);
+	return buf[0] != '\0' && af_find_domain(af, buf) >= 0;
 }
 
 /* Lowercase, without one trailing dot: as the alias file's domains. */
@@ -746,6 +793,46 @@ out:
 }
 
 /*
+ * myorigin = $myhostname when myorigin names a managed domain: local
+ * mail (root, cron, apt) is addressed to @myorigin, which the map alone
+ * answers, and bounces.  Returns as plan_param(); EX_CONFIG when
+ * myhostname is a managed domain too.
+ */
+static int
+plan_myorigin(struct plan *p, const struct postfix *pf,
+    const struct aliasfile *af)
+{
+	struct errbuf e;
+	char	 origin[512], why[WHY_BUF], *host = NULL;
+	int	 err, rc;
+
+	if (setup_myorigin(pf, origin, sizeof(origin), &e) == -1 ||
+	    postfix_param(pf, "myhostname", 1, &host, &e) == -1) {
+		err = errno;
+		log_warnx("%s", e.msg);
+		return postfix_sysexit(err);
+	}
+	rc = 0;
+	if (!setup_managed(af, origin))
+		goto out;
+	if (setup_managed(af, host)) {
+		log_warnx("myorigin is %s and so is myhostname, a managed "
+		    "domain: local mail would be addressed to the alias-only "
+		    "domain and bounce; give myhostname this host's own name "
+		    "(such as mx.%s), then run setup again", origin, origin);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	snprintf(why, sizeof(why), "it is %s, a managed domain: local mail "
+	    "(root, cron, apt) would otherwise be addressed to the "
+	    "alias-only domain and bounce", origin);
+	rc = plan_param(p, pf, "myorigin", "$myhostname", why);
+out:
+	free(host);
+	return rc;
+}
+
+/*
  * Every change main.cf needs for the front end (lookupd, or the milter
  * on sock); the milter's entry in *entry (new memory, NULL for lookupd).
  * Returns 0 or a sysexits code (said why).
@@ -833,7 +920,7 @@ plan_build(struct plan *p, const struct postfix *pf,
 		    "destination", why);
 		p->n++;
 	}
-	rc = 0;
+	rc = plan_myorigin(p, pf, af);
 out:
 	free(cur);
 	free(qd);

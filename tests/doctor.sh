@@ -172,7 +172,7 @@ test_doctor_setup_apply_backup_and_again() {
 	dr_init
 	# Debian's installer: the host name is the mail name.
 	echo example.com >"$ALIASCTL_MAILNAME"
-	dr_conf y 'myhostname = example.com' \
+	dr_conf y 'myhostname = example.com' 'myorigin = $mydomain' \
 	    'mydestination = $myhostname, localhost.$mydomain, localhost' \
 	    'smtpd_milters = inet:127.0.0.1:8891' \
 	    'non_smtpd_milters = $smtpd_milters'
@@ -221,18 +221,18 @@ test_doctor_all_ok_chroot() {
 	# alias-milter where a chrooted smtpd finds unix:/aliasctl/milter.sock.
 	dr_milter "$Q/aliasctl/milter.sock"
 	doctor 0
-	for c in virtual_alias_maps domains catch_all recipient_delimiter \
+	for c in virtual_alias_maps domains myorigin catch_all recipient_delimiter \
 	    milter milter_default_action map_age daily_compile stats srs; do
 		grep -q "^ok    $c: " "$T/out" || {
 			sed 's/^/  | /' "$T/out" >&2
 			die "check $c is not ok"
 		}
 	done
-	[ "$(wc -l <"$T/out")" -eq 10 ] || die "not one line per check: $(cat "$T/out")"
+	[ "$(wc -l <"$T/out")" -eq 11 ] || die "not one line per check: $(cat "$T/out")"
 	expect_in "$T/out" "ok    milter: alias-milter answers on unix:/aliasctl/milter.sock (unix:$Q/aliasctl/milter.sock)"
 	expect_in "$T/out" "ok    stats: $M/stats/map.milter.lmdb written by alias-milter (pid $MPID)"
 	doctor 0 --json
-	jq -e '.checks | length == 10 and all(.status == "ok" and .fix == null)' \
+	jq -e '.checks | length == 11 and all(.status == "ok" and .fix == null)' \
 	    "$T/out" >/dev/null || die "doctor --json: $(cat "$T/out")"
 	milter_stop
 	# The milter is gone: nothing answers, every mail would wait.
@@ -489,7 +489,7 @@ EOF
 	# doctor agrees: everything is right, alias-milter answers.
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" doctor --postfix-config "$P/etc" \
 	    --milter-socket "unix:$M/milter.sock"
-	[ "$(grep -c '^ok ' "$T/out")" -eq 10 ] || die "doctor: $(cat "$T/out")"
+	[ "$(grep -c '^ok ' "$T/out")" -eq 11 ] || die "doctor: $(cat "$T/out")"
 	note "setup --apply: $(grep -c '^changed:' setup.out) settings changed, a message delivered to $(ls "$T/mail/me/new" | head -1 | cut -c1-10)..."
 	milter_stop
 }
@@ -577,4 +577,43 @@ test_doctor_relay_domains_expression() {
 	dr_conf n 'relay_domains = ${mydomain?example.com}, relay.test'
 	setup_pf
 	expect_in "$T/out" "'relay_domains = relay.test'"
+}
+
+# Debian's myorigin = /etc/mailname, the mail name a managed domain:
+# after setup, local mail (root, cron) would go to @example.com, which
+# only the map answers, and bounce.  setup sets myorigin = $myhostname,
+# doctor fails until then; a myhostname in the managed domain itself
+# stops setup.
+test_doctor_myorigin() {
+	dr_init
+	echo example.com >"$T/mailname"
+	dr_conf n "myorigin = $T/mailname"
+	doctor 78
+	expect_in "$T/out" "fail  myorigin: myorigin = $T/mailname names example.com, a managed domain: local mail (root, cron, apt) is addressed to @example.com"
+	expect_in "$T/out" "      postconf -c '$C' -e 'myorigin = \$myhostname'"
+	setup_pf
+	expect_in "$T/out" "# myorigin: it is example.com, a managed domain: local mail (root, cron, apt) would otherwise be addressed to the alias-only domain and bounce"
+	expect_in "$T/out" "postconf -c '$C' -e 'myorigin = \$myhostname'"
+	setup_pf --apply
+	expect_in "$T/out" "changed: myorigin = \$myhostname (was: $T/mailname)"
+	doctor 78	# no alias-milter runs here
+	expect_in "$T/out" "ok    myorigin: local mail is addressed to @mx.test.invalid, not a managed domain"
+	# Spelt directly, in another case, with a trailing dot.
+	dr_conf n 'myorigin = Example.COM.'
+	doctor 78
+	expect_in "$T/out" "fail  myorigin: myorigin = Example.COM. names example.com"
+	# myhostname is the managed domain: $myhostname would not help.
+	dr_conf n "myorigin = $T/mailname" 'myhostname = example.com'
+	expect_exit 78 "$ALIASCTL" -f "$M/a.yaml" setup postfix \
+	    --postfix-config "$C" --milter-socket "unix:$Q/aliasctl/milter.sock"
+	expect_in "$T/err" "myorigin is example.com and so is myhostname, a managed domain"
+	doctor 78
+	expect_in "$T/out" "      give myhostname this host's own name (such as mx.example.com), then:"
+	# Another mail name: nothing to do.
+	echo other.test >"$T/mailname"
+	dr_conf n "myorigin = $T/mailname"
+	setup_pf
+	grep -q myorigin "$T/out" && die "myorigin changed: $(cat "$T/out")"
+	doctor 78	# no alias-milter runs here
+	expect_in "$T/out" "ok    myorigin: local mail is addressed to @other.test"
 }
