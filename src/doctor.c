@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -661,8 +662,12 @@ check_stats(struct doctor *d)
 		check_stats_one(d, c, "milter");
 	if (d->lookupd[0] != '\0')
 		check_stats_one(d, c, "lookupd");
-	if (d->milter[0] == '\0' && d->lookupd[0] == '\0')
-		say(c, ST_OK, "no daemon configured: nothing counts hits");
+	if (d->milter[0] == '\0' && d->lookupd[0] == '\0') {
+		say(c, ST_WARN, "no daemon configured: nothing counts hits");
+		fix(c, "aliasctl -f %s setup postfix --apply%s%s", d->o->file,
+		    d->pf.config ? " --postfix-config " : "",
+		    d->pf.config ? d->pf.config : "");
+	}
 }
 
 static void
@@ -705,7 +710,13 @@ check_stats_one(struct doctor *d, struct check *c, const char *daemon)
 	t = (time_t)flushed;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	if (now - flushed <= 3 * STATS_HEARTBEAT)
+	/* A recent heartbeat from a daemon that has stopped since. */
+	if (m.pid > 0 && kill((pid_t)m.pid, 0) == -1 && errno == ESRCH) {
+		say(c, ST_WARN, "%s: %s (pid %lld) is no longer running; last "
+		    "write at %s", path, m.writer[0] ? m.writer : prog,
+		    (long long)m.pid, when);
+		fix(c, "systemctl start %s", prog);
+	} else if (now - flushed <= 3 * STATS_HEARTBEAT)
 		say(c, ST_OK, "%s written by %s (pid %lld) at %s", path,
 		    m.writer[0] ? m.writer : prog, (long long)m.pid, when);
 	else {

@@ -234,7 +234,11 @@ test_doctor_all_ok_chroot() {
 	doctor 0 --json
 	jq -e '.checks | length == 11 and all(.status == "ok" and .fix == null)' \
 	    "$T/out" >/dev/null || die "doctor --json: $(cat "$T/out")"
+	pid=$MPID
 	milter_stop
+	# Stopped a moment ago: its heartbeat is recent, its pid gone.
+	doctor 78
+	expect_in "$T/out" "warn  stats: $M/stats/map.milter.lmdb: alias-milter (pid $pid) is no longer running; last write at "
 	# The milter is gone: nothing answers, every mail would wait.
 	rm -f "$M/stats/map.milter.lmdb" "$M/stats/map.milter.lmdb-lock"
 	doctor 78
@@ -313,6 +317,7 @@ test_doctor_wrong_settings() {
 	doctor 0
 	expect_in "$T/out" "warn  milter: smtpd_milters names no alias-milter"
 	expect_in "$T/out" "ok    milter_default_action: not used"
+	expect_in "$T/out" "warn  stats: no daemon configured: nothing counts hits"
 	# The file edited after the compile.
 	dr_conf n
 	touch -d '+1 minute' "$M/a.yaml"
