@@ -22,6 +22,7 @@
 #include "aliasfile.h"
 #include "cli.h"
 #include "compile.h"
+#include "doctor.h"
 #include "listen.h"
 #include "log.h"
 #include "postfix.h"
@@ -1006,6 +1007,7 @@ cmd_setup(const struct options *o, int argc, char **argv)
 	struct cli_args args;
 	struct postfix pf = { NULL };
 	struct aliasfile *af = NULL;
+	struct errbuf e;
 	struct plan p;
 	struct stat st;
 	char	 base[4096], mapfile[4200], *entry = NULL;
@@ -1090,12 +1092,23 @@ cmd_setup(const struct options *o, int argc, char **argv)
 	}
 	if ((rc = apply(&pf, &p)) != 0)
 		goto out;
-	if (postfix_running(&pf)) {
-		printf("Postfix is running: run 'postfix%s%s reload' once %s "
-		    "answers%s%s\n", pf.config ? " -c " : "",
-		    pf.config ? pf.config : "",
-		    lookupd ? "alias-lookupd" : "alias-milter",
-		    lookupd ? "" : " on ", lookupd ? "" : sock);
+	if (postfix_running(&pf) && lookupd)
+		printf("Postfix is running: run 'postfix%s%s reload' once "
+		    "alias-lookupd answers\n", pf.config ? " -c " : "",
+		    pf.config ? pf.config : "");
+	else if (postfix_running(&pf)) {
+		/* A reload before alias-milter answers defers all mail. */
+		if (doctor_milter_probe(sock, DOCTOR_MILTER_MS, &e) == 0)
+			printf("Postfix is running and alias-milter answers on "
+			    "%s: run 'postfix%s%s reload' now\n", sock,
+			    pf.config ? " -c " : "",
+			    pf.config ? pf.config : "");
+		else
+			printf("Postfix is running, but alias-milter does not "
+			    "answer on %s (%s): start it, then run "
+			    "'postfix%s%s reload'\n", sock, e.msg,
+			    pf.config ? " -c " : "",
+			    pf.config ? pf.config : "");
 	} else
 		printf("Postfix is not running: the settings apply when it "
 		    "starts\n");

@@ -452,7 +452,7 @@ EOF
 	expect_in setup.out "changed: smtpd_milters = unix:$M/milter.sock (was: empty)"
 	expect_in setup.out "changed: recipient_delimiter = + (was: empty)"
 	expect_in setup.out "changed: mydestination = localhost (was: example.com, localhost)"
-	expect_in setup.out "Postfix is running: run 'postfix -c $P/etc reload'"
+	expect_in setup.out "Postfix is running and alias-milter answers on unix:$M/milter.sock: run 'postfix -c $P/etc reload' now"
 	backup=$(sed -n 's/^backup: //p' setup.out)
 	[ -n "$backup" ] || die "no backup named: $(cat setup.out)"
 	expect_same old.cf "$backup"
@@ -497,6 +497,13 @@ EOF
 	[ "$(grep -c '^ok ' "$T/out")" -eq 11 ] || die "doctor: $(cat "$T/out")"
 	note "setup --apply: $(grep -c '^changed:' setup.out) settings changed, a message delivered to $(ls "$T/mail/me/new" | head -1 | cut -c1-10)..."
 	milter_stop
+	# With alias-milter stopped, setup says to start it before the reload.
+	postconf -c "$P/etc" -e 'milter_protocol = 2'
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" setup postfix --apply \
+	    --postfix-config "$P/etc" --milter-socket "unix:$M/milter.sock"
+	expect_in "$T/out" "changed: milter_protocol = 6 (was: 2)"
+	expect_in "$T/out" "Postfix is running, but alias-milter does not answer on unix:$M/milter.sock ("
+	expect_in "$T/out" "): start it, then run 'postfix -c $P/etc reload'"
 }
 
 # The lookup daemon as the front end: a real alias-lookupd answering
