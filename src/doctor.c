@@ -4,8 +4,9 @@
  * it, and checks it against the alias file; the fixes it prints are
  * setup.c's lines, so doctor and setup postfix never disagree.  Checks,
  * in order, each with its stable name:
- *   virtual_alias_maps, domains, catch_all, recipient_delimiter, milter,
- *   milter_default_action, map_age, daily_compile, stats, srs.
+ *   virtual_alias_maps, domains, myorigin, catch_all,
+ *   recipient_delimiter, milter, milter_default_action, map_age,
+ *   daily_compile, stats, srs.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,7 +48,7 @@ struct check {
 	char	 fix[4096];	/* lines, "" for none */
 };
 
-#define CHECKS_MAX	10
+#define CHECKS_MAX	11
 
 /* What doctor found out once and the checks share. */
 struct doctor {
@@ -85,6 +87,7 @@ static const char *unproxy(const char *table);
 static int	 in_list(char **items, size_t n, const char *domain);
 static void	 check_map(struct doctor *);
 static void	 check_domains(struct doctor *);
+static void	 check_myorigin(struct doctor *);
 static void	 check_catchall(struct doctor *);
 static void	 check_delimiter(struct doctor *);
 static void	 check_milter(struct doctor *);
@@ -345,6 +348,42 @@ check_domains(struct doctor *d)
 	if (c->status == ST_OK)
 		say(c, ST_OK, "no managed domain in mydestination, "
 		    "virtual_mailbox_domains or relay_domains");
+}
+
+/*
+ * b2. myorigin, the domain of local mail (root, cron, apt), is not a
+ * managed domain: the map alone answers there, and such mail bounces,
+ * then its bounce to root@ bounces too.
+ */
+static void
+check_myorigin(struct doctor *d)
+{
+	struct check *c = add(d, "myorigin");
+	struct errbuf e;
+	char	 origin[512], *raw = NULL, *host = NULL;
+
+	if (setup_myorigin(&d->pf, origin, sizeof(origin), &e) == -1 ||
+	    postfix_param(&d->pf, "myorigin", 0, &raw, &e) == -1) {
+		say(c, ST_FAIL, "%s", e.msg);
+		goto out;
+	}
+	if (!setup_managed(d->af, origin)) {
+		say(c, ST_OK, "local mail is addressed to @%s, not a managed "
+		    "domain", origin[0] ? origin : "(none)");
+		goto out;
+	}
+	say(c, ST_FAIL, "myorigin = %s names %s, a managed domain: local "
+	    "mail (root, cron, apt) is addressed to @%s, which only the map "
+	    "answers, and bounces, and so does its bounce", raw, origin,
+	    origin);
+	if (postfix_param(&d->pf, "myhostname", 1, &host, &e) == 0 &&
+	    setup_managed(d->af, host))
+		fix(c, "give myhostname this host's own name (such as mx.%s), "
+		    "then:", origin);
+	fix_line(d, c, "myorigin", "$myhostname");
+out:
+	free(raw);
+	free(host);
 }
 
 /* c. No other table answers @domain, nor the map itself. */
@@ -623,8 +662,12 @@ check_stats(struct doctor *d)
 		check_stats_one(d, c, "milter");
 	if (d->lookupd[0] != '\0')
 		check_stats_one(d, c, "lookupd");
-	if (d->milter[0] == '\0' && d->lookupd[0] == '\0')
-		say(c, ST_OK, "no daemon configured: nothing counts hits");
+	if (d->milter[0] == '\0' && d->lookupd[0] == '\0') {
+		say(c, ST_WARN, "no daemon configured: nothing counts hits");
+		fix(c, "aliasctl -f %s setup postfix --apply%s%s", d->o->file,
+		    d->pf.config ? " --postfix-config " : "",
+		    d->pf.config ? d->pf.config : "");
+	}
 }
 
 static void
@@ -667,7 +710,13 @@ check_stats_one(struct doctor *d, struct check *c, const char *daemon)
 	t = (time_t)flushed;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	if (now - flushed <= 3 * STATS_HEARTBEAT)
+	/* A recent heartbeat from a daemon that has stopped since. */
+	if (m.pid > 0 && kill((pid_t)m.pid, 0) == -1 && errno == ESRCH) {
+		say(c, ST_WARN, "%s: %s (pid %lld) is no longer running; last "
+		    "write at %s", path, m.writer[0] ? m.writer : prog,
+		    (long long)m.pid, when);
+		fix(c, "systemctl start %s", prog);
+	} else if (now - flushed <= 3 * STATS_HEARTBEAT)
 		say(c, ST_OK, "%s written by %s (pid %lld) at %s", path,
 		    m.writer[0] ? m.writer : prog, (long long)m.pid, when);
 	else {
@@ -964,6 +1013,7 @@ cmd_doctor(const struct options *o, int argc, char **argv)
 	}
 	check_map(&d);
 	check_domains(&d);
+	check_myorigin(&d);
 	check_catchall(&d);
 	check_delimiter(&d);
 	check_milter(&d);

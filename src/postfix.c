@@ -280,6 +280,34 @@ postfix_param(const struct postfix *pf, const char *name, int expand,
 }
 
 int
+postfix_expand(const struct postfix *pf, const char *name, const char *item,
+    char **val, struct errbuf *e)
+{
+	const char *args[] = { "-xh", "-o", NULL, name, NULL };
+	char	*o;
+	int	 rc;
+
+	*val = NULL;
+	if (asprintf(&o, "%s=%s", name, item) == -1) {
+		errno = ENOMEM;
+		return errbuf_set(e, "out of memory");
+	}
+	args[2] = o;
+	rc = postfix_run(pf, "postconf", args, val, e);
+	free(o);
+	if (rc == -1)
+		return -1;
+	if (rc != 0) {
+		free(*val);
+		*val = NULL;
+		errno = EINVAL;
+		return -1;
+	}
+	trim(*val);
+	return 0;
+}
+
+int
 postfix_smtpd_chroot(const struct postfix *pf, struct errbuf *e)
 {
 	static const char *const args[] = { "-F", NULL };
@@ -428,6 +456,31 @@ postfix_running(const struct postfix *pf)
 	return postfix_run(pf, "postfix", args, NULL, &e) == 0;
 }
 
+/*
+ * Past the character at p, or past all of "${...}" or "$(...)" when p
+ * starts one: Postfix's ${name?value}, ${name:value} and
+ * ${{text} op {text} ? {a} : {b}} hold white space and commas, and are
+ * one element of a list.  An unclosed one runs to the end.
+ */
+static const char *
+skip_expr(const char *p)
+{
+	char	 open, close;
+	int	 depth = 0;
+
+	if (p[0] != '$' || (p[1] != '{' && p[1] != '('))
+		return p + 1;
+	open = p[1];
+	close = open == '{' ? '}' : ')';
+	for (p++; *p != '\0'; p++) {
+		if (*p == open)
+			depth++;
+		else if (*p == close && --depth == 0)
+			return p + 1;
+	}
+	return p;
+}
+
 int
 postfix_list_split(const char *value, char ***items, size_t *n)
 {
@@ -456,7 +509,7 @@ postfix_list_split(const char *value, char ***items, size_t *n)
 		} else
 			while (*p != '\0' && *p != ',' &&
 			    !isspace((unsigned char)*p))
-				p++;
+				p = skip_expr(p);
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)

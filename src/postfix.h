@@ -42,6 +42,15 @@ int	postfix_param(const struct postfix *pf, const char *name, int expand,
 	    char **val, struct errbuf *e);
 
 /*
+ * One element item of parameter name's list (such as "$myhostname" or
+ * "${{$compatibility_level} <level {2} ? {$mydestination} : {}}") as
+ * Postfix expands it there (postconf -x -h -o name=item name), trimmed,
+ * in *val (new memory).  Returns 0, or -1 with the reason in e.
+ */
+int	postfix_expand(const struct postfix *pf, const char *name,
+	    const char *item, char **val, struct errbuf *e);
+
+/*
  * Whether smtpd runs chrooted, from master.cf (postconf -F): every
  * service of type inet or pass whose command is smtpd.  "-" is Postfix
  * 3's default, n.  Returns 1 (all chrooted), 0 (none, or no smtpd at
@@ -80,7 +89,8 @@ int	postfix_running(const struct postfix *pf);
 
 /*
  * Splits a Postfix list (commas and white space separate; "{ ... }"
- * stays one item, braces included) into *items (a new array of new
+ * stays one item, braces included, and so do "${...}" and "$(...)",
+ * Postfix's conditional expressions) into *items (a new array of new
  * strings, n of them; free with postfix_list_free()).  Returns 0, or -1
  * when out of memory.
  */

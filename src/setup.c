@@ -22,6 +22,7 @@
 #include "aliasfile.h"
 #include "cli.h"
 #include "compile.h"
+#include "doctor.h"
 #include "listen.h"
 #include "log.h"
 #include "postfix.h"
@@ -53,9 +54,15 @@ static void	 spec_postfix(const struct listen_spec *, char *, size_t);
 static int	 expand_item(const struct postfix *, const char *item, char *buf,
 		    size_t bufsize);
 static void	 norm_domain(char *);
+static int	 first_name(const char *path, char *buf, size_t bufsize);
+static int	 plan_myorigin(struct plan *, const struct postfix *,
+		    const struct aliasfile *);
 static int	 file_names_domain(const char *path, const struct aliasfile *,
 		    char *found, size_t foundsize);
 static char	*join(char **items, size_t n);
+static int	 is_table(const char *);
+static int	 is_expr(const char *);
+static int	 push(char ***, size_t *, size_t *, char *);
 static int	 plan_param(struct plan *, const struct postfix *,
 		    const char *name, const char *want, const char *why);
 static void	 plan_free(struct plan *);
@@ -75,19 +82,63 @@ int
 setup_mailname(char *buf, size_t bufsize)
 {
 	const char *path = getenv("ALIASCTL_MAILNAME");
-	FILE	*fp;
 
-	buf[0] = '\0';
 	if (path == NULL || path[0] == '\0')
 		path = SETUP_MAILNAME;
+	return first_name(path, buf, bufsize);
+}
+
+/*
+ * The first word of the first line of path, normalised, into buf.
+ * Returns 1, or 0 when there is none (buf "").
+ */
+static int
+first_name(const char *path, char *buf, size_t bufsize)
+{
+	FILE	*fp;
+	size_t	 lead;
+
+	buf[0] = '\0';
 	if ((fp = fopen(path, "r")) == NULL)
 		return 0;
 	if (fgets(buf, (int)bufsize, fp) == NULL)
 		buf[0] = '\0';
 	fclose(fp);
+	lead = strspn(buf, " \t");
+	memmove(buf, buf + lead, strlen(buf + lead) + 1);
 	buf[strcspn(buf, " \t\r\n")] = '\0';
 	norm_domain(buf);
 	return buf[0] != '\0';
+}
+
+int
+setup_myorigin(const struct postfix *pf, char *buf, size_t bufsize,
+    struct errbuf *e)
+{
+	char	*v;
+
+	buf[0] = '\0';
+	if (postfix_param(pf, "myorigin", 1, &v, e) == -1)
+		return -1;
+	/* Postfix's rule: a value starting with '/' names a file. */
+	if (v[0] == '/')
+		first_name(v, buf, bufsize);
+	else {
+		snprintf(buf, bufsize, "%s", v);
+		norm_domain(buf);
+	}
+	free(v);
+	return 0;
+}
+
+int
+setup_managed(const struct aliasfile *af, const char *name)
+{
+	char	 buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	norm_domain(buf);
+	return buf[0] != '\0' && af_find_domain(af, buf) >= 0;
 }
 
 /* Lowercase, without one trailing dot: as the alias file's domains. */
@@ -315,14 +366,68 @@ join(char **items, size_t n)
 	return s;
 }
 
+/*
+ * Whether item is a table, "type:name": a type of letters, digits, '_'
+ * and '-', then a non-empty name.  Only these are given to postmap.
+ */
+static int
+is_table(const char *item)
+{
+	const char *p;
+
+	for (p = item; isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+	    p++)
+		;
+	return p != item && *p == ':' && p[1] != '\0';
+}
+
+/*
+ * Whether item is one of Postfix's expressions, ${name?value},
+ * ${name:value} or ${{...} op {...} ? {...} : {...}} (or with "$("):
+ * more than a plain ${name}.
+ */
+static int
+is_expr(const char *item)
+{
+	const char *p;
+
+	if (item[0] != '$' || (item[1] != '{' && item[1] != '('))
+		return 0;
+	for (p = item + 2; isalnum((unsigned char)*p) || *p == '_'; p++)
+		;
+	return p == item + 2 || p[0] != (item[1] == '{' ? '}' : ')') ||
+	    p[1] != '\0';
+}
+
+/* Appends s (new memory, or NULL: out of memory) to *v.  Returns 0/-1. */
+static int
+push(char ***v, size_t *n, size_t *cap, char *s)
+{
+	char	**nv;
+
+	if (s == NULL)
+		return -1;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		if ((nv = realloc(*v, *cap * sizeof(**v))) == NULL) {
+			free(s);
+			return -1;
+		}
+		*v = nv;
+	}
+	(*v)[(*n)++] = s;
+	return 0;
+}
+
 int
 setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
     const char *param, char **val, char *why, size_t whybufsize)
 {
 	struct errbuf e;
-	char	*raw = NULL, **items = NULL, exp[4096], dom[512];
-	size_t	 n = 0, i, j, kept = 0;
-	int	 r, err, rc = EX_CONFIG, dropped = 0;
+	char	*raw = NULL, **items = NULL, **out = NULL, **sub = NULL;
+	char	*x = NULL, exp[4096], dom[512];
+	size_t	 n = 0, nout = 0, cap = 0, nsub = 0, i, j;
+	int	 r, err, rc = EX_CONFIG, dropped = 0, managed;
 
 	*val = NULL;
 	why[0] = '\0';
@@ -331,11 +436,8 @@ setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
 		log_warnx("%s", e.msg);
 		return postfix_sysexit(err);
 	}
-	if (postfix_list_split(raw, &items, &n) == -1) {
-		log_warnx("out of memory");
-		rc = EX_OSERR;
-		goto out;
-	}
+	if (postfix_list_split(raw, &items, &n) == -1)
+		goto nomem;
 	for (i = 0; i < n; i++) {
 		if (items[i][0] == '/') {
 			if (file_names_domain(items[i], af, dom, sizeof(dom))) {
@@ -344,7 +446,49 @@ setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
 				    dom);
 				goto out;
 			}
-		} else if (strchr(items[i], ':') != NULL &&
+		} else if (is_expr(items[i])) {
+			/*
+			 * Postfix decides what it names (Debian's default
+			 * relay_domains is one): the expansion counts, and
+			 * when that names a managed domain, its other
+			 * elements replace it.
+			 */
+			if (postfix_expand(pf, param, items[i], &x, &e) == -1) {
+				err = errno;
+				log_warnx("%s", e.msg);
+				rc = postfix_sysexit(err);
+				goto out;
+			}
+			if (postfix_list_split(x, &sub, &nsub) == -1)
+				goto nomem;
+			for (managed = 0, j = 0; j < nsub && !managed; j++) {
+				snprintf(dom, sizeof(dom), "%s", sub[j]);
+				norm_domain(dom);
+				managed = af_find_domain(af, dom) >= 0;
+			}
+			if (managed) {
+				snprintf(why + strlen(why),
+				    whybufsize - strlen(why), "%s%s (= %s)",
+				    why[0] ? ", " : "", items[i], x);
+				dropped = 1;
+				for (j = 0; j < nsub; j++) {
+					snprintf(dom, sizeof(dom), "%s",
+					    sub[j]);
+					norm_domain(dom);
+					if (af_find_domain(af, dom) < 0 &&
+					    push(&out, &nout, &cap,
+					    strdup(sub[j])) == -1)
+						goto nomem;
+				}
+			}
+			postfix_list_free(sub, nsub);
+			sub = NULL;
+			nsub = 0;
+			free(x);
+			x = NULL;
+			if (managed)
+				continue;
+		} else if (is_table(items[i]) &&
 		    strchr(items[i], '$') == NULL) {
 			for (j = 0; j < af->ndomains; j++) {
 				r = postfix_query(pf, af->domains[j].name,
@@ -374,23 +518,25 @@ setup_without_domains(const struct postfix *pf, const struct aliasfile *af,
 				    strcmp(items[i], exp) ? " (= " : "",
 				    strcmp(items[i], exp) ? exp : "",
 				    strcmp(items[i], exp) ? ")" : "");
-				free(items[i]);
-				items[i] = NULL;
 				dropped = 1;
 				continue;
 			}
 		}
-		items[kept++] = items[i];
+		if (push(&out, &nout, &cap, strdup(items[i])) == -1)
+			goto nomem;
 	}
-	n = kept;
-	if (dropped && (*val = join(items, n)) == NULL) {
-		log_warnx("out of memory");
-		rc = EX_OSERR;
-		goto out;
-	}
+	if (dropped && (*val = join(out, nout)) == NULL)
+		goto nomem;
 	rc = 0;
+	goto out;
+nomem:
+	log_warnx("out of memory");
+	rc = EX_OSERR;
 out:
+	postfix_list_free(sub, nsub);
+	postfix_list_free(out, nout);
 	postfix_list_free(items, n);
+	free(x);
 	free(raw);
 	return rc;
 }
@@ -648,6 +794,46 @@ out:
 }
 
 /*
+ * myorigin = $myhostname when myorigin names a managed domain: local
+ * mail (root, cron, apt) is addressed to @myorigin, which the map alone
+ * answers, and bounces.  Returns as plan_param(); EX_CONFIG when
+ * myhostname is a managed domain too.
+ */
+static int
+plan_myorigin(struct plan *p, const struct postfix *pf,
+    const struct aliasfile *af)
+{
+	struct errbuf e;
+	char	 origin[512], why[WHY_BUF], *host = NULL;
+	int	 err, rc;
+
+	if (setup_myorigin(pf, origin, sizeof(origin), &e) == -1 ||
+	    postfix_param(pf, "myhostname", 1, &host, &e) == -1) {
+		err = errno;
+		log_warnx("%s", e.msg);
+		return postfix_sysexit(err);
+	}
+	rc = 0;
+	if (!setup_managed(af, origin))
+		goto out;
+	if (setup_managed(af, host)) {
+		log_warnx("myorigin is %s and so is myhostname, a managed "
+		    "domain: local mail would be addressed to the alias-only "
+		    "domain and bounce; give myhostname this host's own name "
+		    "(such as mx.%s), then run setup again", origin, origin);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	snprintf(why, sizeof(why), "it is %s, a managed domain: local mail "
+	    "(root, cron, apt) would otherwise be addressed to the "
+	    "alias-only domain and bounce", origin);
+	rc = plan_param(p, pf, "myorigin", "$myhostname", why);
+out:
+	free(host);
+	return rc;
+}
+
+/*
  * Every change main.cf needs for the front end (lookupd, or the milter
  * on sock); the milter's entry in *entry (new memory, NULL for lookupd).
  * Returns 0 or a sysexits code (said why).
@@ -735,7 +921,7 @@ plan_build(struct plan *p, const struct postfix *pf,
 		    "destination", why);
 		p->n++;
 	}
-	rc = 0;
+	rc = plan_myorigin(p, pf, af);
 out:
 	free(cur);
 	free(qd);
@@ -821,6 +1007,7 @@ cmd_setup(const struct options *o, int argc, char **argv)
 	struct cli_args args;
 	struct postfix pf = { NULL };
 	struct aliasfile *af = NULL;
+	struct errbuf e;
 	struct plan p;
 	struct stat st;
 	char	 base[4096], mapfile[4200], *entry = NULL;
@@ -905,12 +1092,23 @@ cmd_setup(const struct options *o, int argc, char **argv)
 	}
 	if ((rc = apply(&pf, &p)) != 0)
 		goto out;
-	if (postfix_running(&pf)) {
-		printf("Postfix is running: run 'postfix%s%s reload' once %s "
-		    "answers%s%s\n", pf.config ? " -c " : "",
-		    pf.config ? pf.config : "",
-		    lookupd ? "alias-lookupd" : "alias-milter",
-		    lookupd ? "" : " on ", lookupd ? "" : sock);
+	if (postfix_running(&pf) && lookupd)
+		printf("Postfix is running: run 'postfix%s%s reload' once "
+		    "alias-lookupd answers\n", pf.config ? " -c " : "",
+		    pf.config ? pf.config : "");
+	else if (postfix_running(&pf)) {
+		/* A reload before alias-milter answers defers all mail. */
+		if (doctor_milter_probe(sock, DOCTOR_MILTER_MS, &e) == 0)
+			printf("Postfix is running and alias-milter answers on "
+			    "%s: run 'postfix%s%s reload' now\n", sock,
+			    pf.config ? " -c " : "",
+			    pf.config ? pf.config : "");
+		else
+			printf("Postfix is running, but alias-milter does not "
+			    "answer on %s (%s): start it, then run "
+			    "'postfix%s%s reload'\n", sock, e.msg,
+			    pf.config ? " -c " : "",
+			    pf.config ? pf.config : "");
 	} else
 		printf("Postfix is not running: the settings apply when it "
 		    "starts\n");

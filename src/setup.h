@@ -31,6 +31,19 @@ extern const char *const setup_domain_params[];	/* NULL-terminated */
  */
 int	setup_mailname(char *buf, size_t bufsize);
 
+/* Returns 1 when name (any case, a trailing dot) is a managed domain. */
+int	setup_managed(const struct aliasfile *af, const char *name);
+
+/*
+ * The domain local mail is addressed to: myorigin, expanded, or the
+ * first line of the file it names when it starts with '/' (Postfix's
+ * rule; Debian writes /etc/mailname), normalised, into buf ("" when
+ * none).  Returns 0, or -1 with the reason in e (errno as
+ * postfix_param()).
+ */
+int	setup_myorigin(const struct postfix *pf, char *buf, size_t bufsize,
+	    struct errbuf *e);
+
 /*
  * The smtpd_milters entry for the alias-milter socket sock (any form
  * alias-milter -s takes, listen.h) as Postfix names it (unix:PATH,

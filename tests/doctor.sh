@@ -172,7 +172,7 @@ test_doctor_setup_apply_backup_and_again() {
 	dr_init
 	# Debian's installer: the host name is the mail name.
 	echo example.com >"$ALIASCTL_MAILNAME"
-	dr_conf y 'myhostname = example.com' \
+	dr_conf y 'myhostname = example.com' 'myorigin = $mydomain' \
 	    'mydestination = $myhostname, localhost.$mydomain, localhost' \
 	    'smtpd_milters = inet:127.0.0.1:8891' \
 	    'non_smtpd_milters = $smtpd_milters'
@@ -221,20 +221,24 @@ test_doctor_all_ok_chroot() {
 	# alias-milter where a chrooted smtpd finds unix:/aliasctl/milter.sock.
 	dr_milter "$Q/aliasctl/milter.sock"
 	doctor 0
-	for c in virtual_alias_maps domains catch_all recipient_delimiter \
+	for c in virtual_alias_maps domains myorigin catch_all recipient_delimiter \
 	    milter milter_default_action map_age daily_compile stats srs; do
 		grep -q "^ok    $c: " "$T/out" || {
 			sed 's/^/  | /' "$T/out" >&2
 			die "check $c is not ok"
 		}
 	done
-	[ "$(wc -l <"$T/out")" -eq 10 ] || die "not one line per check: $(cat "$T/out")"
+	[ "$(wc -l <"$T/out")" -eq 11 ] || die "not one line per check: $(cat "$T/out")"
 	expect_in "$T/out" "ok    milter: alias-milter answers on unix:/aliasctl/milter.sock (unix:$Q/aliasctl/milter.sock)"
 	expect_in "$T/out" "ok    stats: $M/stats/map.milter.lmdb written by alias-milter (pid $MPID)"
 	doctor 0 --json
-	jq -e '.checks | length == 10 and all(.status == "ok" and .fix == null)' \
+	jq -e '.checks | length == 11 and all(.status == "ok" and .fix == null)' \
 	    "$T/out" >/dev/null || die "doctor --json: $(cat "$T/out")"
+	pid=$MPID
 	milter_stop
+	# Stopped a moment ago: its heartbeat is recent, its pid gone.
+	doctor 78
+	expect_in "$T/out" "warn  stats: $M/stats/map.milter.lmdb: alias-milter (pid $pid) is no longer running; last write at "
 	# The milter is gone: nothing answers, every mail would wait.
 	rm -f "$M/stats/map.milter.lmdb" "$M/stats/map.milter.lmdb-lock"
 	doctor 78
@@ -313,6 +317,7 @@ test_doctor_wrong_settings() {
 	doctor 0
 	expect_in "$T/out" "warn  milter: smtpd_milters names no alias-milter"
 	expect_in "$T/out" "ok    milter_default_action: not used"
+	expect_in "$T/out" "warn  stats: no daemon configured: nothing counts hits"
 	# The file edited after the compile.
 	dr_conf n
 	touch -d '+1 minute' "$M/a.yaml"
@@ -447,7 +452,7 @@ EOF
 	expect_in setup.out "changed: smtpd_milters = unix:$M/milter.sock (was: empty)"
 	expect_in setup.out "changed: recipient_delimiter = + (was: empty)"
 	expect_in setup.out "changed: mydestination = localhost (was: example.com, localhost)"
-	expect_in setup.out "Postfix is running: run 'postfix -c $P/etc reload'"
+	expect_in setup.out "Postfix is running and alias-milter answers on unix:$M/milter.sock: run 'postfix -c $P/etc reload' now"
 	backup=$(sed -n 's/^backup: //p' setup.out)
 	[ -n "$backup" ] || die "no backup named: $(cat setup.out)"
 	expect_same old.cf "$backup"
@@ -489,9 +494,16 @@ EOF
 	# doctor agrees: everything is right, alias-milter answers.
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" doctor --postfix-config "$P/etc" \
 	    --milter-socket "unix:$M/milter.sock"
-	[ "$(grep -c '^ok ' "$T/out")" -eq 10 ] || die "doctor: $(cat "$T/out")"
+	[ "$(grep -c '^ok ' "$T/out")" -eq 11 ] || die "doctor: $(cat "$T/out")"
 	note "setup --apply: $(grep -c '^changed:' setup.out) settings changed, a message delivered to $(ls "$T/mail/me/new" | head -1 | cut -c1-10)..."
 	milter_stop
+	# With alias-milter stopped, setup says to start it before the reload.
+	postconf -c "$P/etc" -e 'milter_protocol = 2'
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" setup postfix --apply \
+	    --postfix-config "$P/etc" --milter-socket "unix:$M/milter.sock"
+	expect_in "$T/out" "changed: milter_protocol = 6 (was: 2)"
+	expect_in "$T/out" "Postfix is running, but alias-milter does not answer on unix:$M/milter.sock ("
+	expect_in "$T/out" "): start it, then run 'postfix -c $P/etc reload'"
 }
 
 # The lookup daemon as the front end: a real alias-lookupd answering
@@ -544,4 +556,76 @@ test_doctor_milter_inet() {
 	    --milter-socket "inet:$port@127.0.0.1"
 	expect_in "$T/out" "ok    milter: alias-milter answers on { inet:127.0.0.1:$port, connect_timeout=10s } (inet:127.0.0.1:$port)"
 	milter_stop
+}
+
+# Debian 12's default relay_domains is one conditional expression, not
+# a list of tables: setup and doctor decide on what Postfix expands it
+# to, say nothing on stderr and run no postmap on its pieces.
+test_doctor_relay_domains_expression() {
+	dr_init
+	debian='${{$compatibility_level} <level {2} ? {$mydestination} : {}}'
+	for level in 3.6 2; do
+		dr_conf n "compatibility_level = $level" \
+		    "relay_domains = $debian" 'mydestination = example.com, localhost'
+		setup_pf
+		[ ! -s "$T/err" ] || die "setup, level $level, said: $(cat "$T/err")"
+		grep -q relay_domains "$T/out" && die "relay_domains changed: $(cat "$T/out")"
+		expect_in "$T/out" "'mydestination = localhost'"
+		doctor 78
+		[ ! -s "$T/err" ] || die "doctor, level $level, said: $(cat "$T/err")"
+	done
+	# Below level 2 it is $mydestination: its other elements stay.
+	dr_conf n 'compatibility_level = 1' "relay_domains = $debian" \
+	    'mydestination = example.com, localhost'
+	setup_pf
+	expect_in "$T/out" "# relay_domains: removed $debian (= example.com, localhost)"
+	expect_in "$T/out" "'relay_domains = localhost'"
+	# Other expressions are one element too, and kept when they name
+	# no managed domain.
+	dr_conf n 'relay_domains = ${mydomain?relay.test}, ${nothing:other.test}'
+	setup_pf
+	[ ! -s "$T/err" ] || die "setup said: $(cat "$T/err")"
+	grep -q relay_domains "$T/out" && die "relay_domains changed: $(cat "$T/out")"
+	dr_conf n 'relay_domains = ${mydomain?example.com}, relay.test'
+	setup_pf
+	expect_in "$T/out" "'relay_domains = relay.test'"
+}
+
+# Debian's myorigin = /etc/mailname, the mail name a managed domain:
+# after setup, local mail (root, cron) would go to @example.com, which
+# only the map answers, and bounce.  setup sets myorigin = $myhostname,
+# doctor fails until then; a myhostname in the managed domain itself
+# stops setup.
+test_doctor_myorigin() {
+	dr_init
+	echo example.com >"$T/mailname"
+	dr_conf n "myorigin = $T/mailname"
+	doctor 78
+	expect_in "$T/out" "fail  myorigin: myorigin = $T/mailname names example.com, a managed domain: local mail (root, cron, apt) is addressed to @example.com"
+	expect_in "$T/out" "      postconf -c '$C' -e 'myorigin = \$myhostname'"
+	setup_pf
+	expect_in "$T/out" "# myorigin: it is example.com, a managed domain: local mail (root, cron, apt) would otherwise be addressed to the alias-only domain and bounce"
+	expect_in "$T/out" "postconf -c '$C' -e 'myorigin = \$myhostname'"
+	setup_pf --apply
+	expect_in "$T/out" "changed: myorigin = \$myhostname (was: $T/mailname)"
+	doctor 78	# no alias-milter runs here
+	expect_in "$T/out" "ok    myorigin: local mail is addressed to @mx.test.invalid, not a managed domain"
+	# Spelt directly, in another case, with a trailing dot.
+	dr_conf n 'myorigin = Example.COM.'
+	doctor 78
+	expect_in "$T/out" "fail  myorigin: myorigin = Example.COM. names example.com"
+	# myhostname is the managed domain: $myhostname would not help.
+	dr_conf n "myorigin = $T/mailname" 'myhostname = example.com'
+	expect_exit 78 "$ALIASCTL" -f "$M/a.yaml" setup postfix \
+	    --postfix-config "$C" --milter-socket "unix:$Q/aliasctl/milter.sock"
+	expect_in "$T/err" "myorigin is example.com and so is myhostname, a managed domain"
+	doctor 78
+	expect_in "$T/out" "      give myhostname this host's own name (such as mx.example.com), then:"
+	# Another mail name: nothing to do.
+	echo other.test >"$T/mailname"
+	dr_conf n "myorigin = $T/mailname"
+	setup_pf
+	grep -q myorigin "$T/out" && die "myorigin changed: $(cat "$T/out")"
+	doctor 78	# no alias-milter runs here
+	expect_in "$T/out" "ok    myorigin: local mail is addressed to @other.test"
 }
