@@ -36,7 +36,8 @@ enum addr_error {
 	ADDR_BAD_QUOTE,		/* unterminated quote or trailing backslash */
 	ADDR_BAD_DOMAIN,	/* domain is not a host name */
 	ADDR_BAD_ROUTE,		/* malformed source route or angle brackets */
-	ADDR_BLANK,		/* addr_sender(): a blank in a quoted local part */
+	ADDR_BLANK,		/* addr_sender(): a quoted local part with
+				   a blank */
 	ADDR_NERRORS
 };
 

@@ -2,8 +2,9 @@
  * aliasctl: the global options and the command table.  The commands'
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
- * revoke, restore, lock, unlock, new) and import.c; the alias file, the map and the
- * counters are the library's (aliasfile.c, compile.c, amap.c, stats.c).
+ * revoke, restore, lock, unlock, new) and import.c; the alias file, the
+ * map and the counters are the library's (aliasfile.c, compile.c,
+ * amap.c, stats.c).
  */
 #include <getopt.h>
 #include <stdio.h>

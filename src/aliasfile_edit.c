@@ -1092,7 +1092,8 @@ ed_drop(struct ed_scan *s, struct ed_cursor *c, const char *text,
 			if (!drop[i])
 				continue;
 			p = &s->pairs[i];
-			sp[n].off = ed_line_begin(text, ed_offset(c, p->kstart));
+			sp[n].off = ed_line_begin(text,
+			    ed_offset(c, p->kstart));
 			end = ed_next_line(text, len, ed_offset(c, p->vend));
 			sp[n].del = end - sp[n].off;
 			sp[n].ins = NULL;

@@ -770,8 +770,9 @@ targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 		    (len = addr_format(&addr, buf, sizeof(buf))) == (size_t)-1)
 			err = ADDR_PATH_LONG;
 		if (err != ADDR_OK) {
-			diag_add(&l->msg, 0, &pos, "invalid address '%s' in %s: "
-			    "%s", diag_quote(scalar(ev), scalar_len(ev), q),
+			diag_add(&l->msg, 0, &pos,
+			    "invalid address '%s' in %s: %s",
+			    diag_quote(scalar(ev), scalar_len(ev), q),
 			    keydefs[k].name, addr_strerror(err));
 			l->tbad = 1;
 			return;

@@ -27,7 +27,7 @@
 
 #define EDIT_LOCK_MS		10000	/* then EX_TEMPFAIL: another edit runs */
 #define EDIT_TO_MAX		100	/* --to options of one add */
-#define EDIT_SENDERS_MAX	POLICY_SENDERS_MAX	/* --sender of one lock */
+#define EDIT_SENDERS_MAX	POLICY_SENDERS_MAX	/* --sender per lock */
 #define NEW_LEN			6	/* random characters of a new alias */
 #define NEW_TRIES		100	/* then give up: the space is full */
 /* No look-alikes: no 0/o, 1/l/i. */

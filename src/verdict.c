@@ -4,11 +4,11 @@
  *
  * The policy file says which domains are managed (a domain record, with
  * the domain's subaddress delimiters) and which aliases are revoked,
- * expiring, receive-only or locked to their senders; the Postfix map says which aliases are
- * active.  Keys are tried in Postfix's order, the full address and then
- * the subaddress base: the first key known to either file decides, so
- * an explicitly listed irs+x@ is accepted even when irs@ is revoked,
- * exactly as Postfix would route it.
+ * expiring, receive-only or locked to their senders; the Postfix map
+ * says which aliases are active.  Keys are tried in Postfix's order, the
+ * full address and then the subaddress base: the first key known to
+ * either file decides, so an explicitly listed irs+x@ is accepted even
+ * when irs@ is revoked, exactly as Postfix would route it.
  */
 #include <string.h>
 
@@ -208,7 +208,7 @@ int
 verdict_sender_null(const char *s)
 {
 	if (s == NULL)
-		return 1;
+		return 0;
 	for (; *s != '\0'; s++)
 		if (*s != '<' && *s != '>' && *s != ' ' && *s != '\t')
 			return 0;

@@ -100,8 +100,9 @@ void	verdict_decide(struct mapview *mv, const struct mapview_pair *pair,
 int	verdict_missing_map(struct mapview *mv, const char *domain);
 
 /*
- * Nonzero for the null reverse path: sender NULL, "", or only angle
- * brackets and blanks ("<>", " < > ").
+ * Nonzero for the null reverse path: "", or only angle brackets and
+ * blanks ("<>", " < > "); 0 for any other sender and for NULL (not
+ * known).
  */
 int	verdict_sender_null(const char *sender);
 

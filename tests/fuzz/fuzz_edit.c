@@ -1,13 +1,16 @@
 /*
  * fuzz_edit.c: libFuzzer target for the surgical editor in aliasfile.c
- * (af_edit_add, af_edit_revoke, af_edit_restore).
+ * (af_edit_add, af_edit_revoke, af_edit_restore, af_edit_lock,
+ * af_edit_unlock).
  *
  * Input: four parameter bytes, then aux bytes, then the alias file:
- *   op	   0 revoke, 1 restore, 2 add, 3 revoke then restore; with bit
- *	   7 set, the rest of the input makes the file (gen_file())
+ *   op	   0 revoke, 1 restore, 2 add, 3 revoke then restore, 4 lock
+ *	   then unlock; with bit 7 set, the rest of the input makes the
+ *	   file (gen_file())
  *   pick  which alias (revoke, restore) or domain (add)
  *   flags bit 0: a reason (revoke) or note (add); bit 1: receive_only;
- *	   bit 2: expires; bits 3-4: how many targets; bits 5-7: the date
+ *	   bit 2: expires; bits 3-4: how many targets (lock: which
+ *	   senders); bits 5-7: the date
  *   aux   its length (mod 64); up to a NUL, the local part of the alias
  *	   to add, after it (or all of it without a NUL) the reason or note
  *
@@ -16,7 +19,9 @@
  * file that loads, the result of a successful edit must load and give
  * the expected aliases: the same map, domains and aliases in the same
  * order, except that the edited alias is revoked or restored as asked,
- * or the added one is last with exactly what was given; its bytes must
+ * or the added one is last with exactly what was given, or the locked
+ * one has exactly the senders given and unlocking it takes them away
+ * again (and gives the input back when it had none); its bytes must
  * be the input's with one block inserted (add, revoke: an empty value,
  * "{}" or "~", may go) or only bytes taken out (restore); and revoking
  * then restoring gives the input back byte for byte when the revoke
@@ -41,7 +46,18 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-enum { OP_REVOKE, OP_RESTORE, OP_ADD, OP_ROUNDTRIP, NOPS };
+enum { OP_REVOKE, OP_RESTORE, OP_ADD, OP_ROUNDTRIP, OP_LOCK, NOPS };
+
+/*
+ * Senders as a user gives them to lock, and as the loader keeps them;
+ * a lock takes two of them (flags bits 3-4 pick the pair).
+ */
+static const char *const senders[4][2] = {
+	{ "BestBuy.COM.", "bestbuy.com" },
+	{ "<Alerts@Bank.Example>", "alerts@bank.example" },
+	{ "\"a..b\"@x.example", "\"a..b\"@x.example" },
+	{ "mail.vendor-1.example", "mail.vendor-1.example" },
+};
 
 static const char *const dates[8] = {
 	"2026-11-01", "1970-01-01", "2000-02-29", "9999-12-31",
@@ -55,7 +71,7 @@ static const char *const targets[3] = {
 };
 
 static const char *const op_names[NOPS] = {
-	"revoke", "restore", "add", "revoke+restore"
+	"revoke", "restore", "add", "revoke+restore", "lock+unlock"
 };
 
 /* Per op: tried on a file that loads, succeeded, refused as AF_EDIT_BAD. */
@@ -424,6 +440,102 @@ do_roundtrip(const char *in, size_t len, const struct aliasfile *af,
 	free(r);
 }
 
+/*
+ * Nonzero when every error of a failed load is one that a lock may
+ * rightly cause: locking postmaster@ or abuse@.
+ */
+static int
+lock_may_fail(const struct af_diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nmsgs; i++)
+		if (strstr(d->msgs[i], "warning: ") == NULL &&
+		    strstr(d->msgs[i], "be receive-only or locked") == NULL)
+			return 0;
+	return d->nmsgs > 0;
+}
+
+/*
+ * Locks alias i of af (loaded from in) to two senders, then unlocks
+ * the result: the lock has exactly those senders, the unlock none, and
+ * everything else stays.
+ */
+static void
+do_lock(const char *in, size_t len, const struct aliasfile *af, size_t i,
+    const struct edit *ed)
+{
+	const struct af_alias *a = &af->aliases[i];
+	const char *given[2], *want_senders;
+	char joined[128], *out = NULL, *back = NULL;
+	struct af_alias want;
+	struct aliasfile *af2 = NULL, *af3 = NULL;
+	struct af_diag d, d3;
+	struct errbuf e;
+	size_t outlen = 0, blen = 0, k = ed->nto;
+	int rc, pure;
+
+	memset(&d, 0, sizeof(d));
+	memset(&d3, 0, sizeof(d3));
+	given[0] = senders[k][1];
+	given[1] = senders[(k + 1) % 4][1];
+	snprintf(joined, sizeof(joined), "%s %s", given[0], given[1]);
+	rc = af_edit_lock(in, len, a->key, given, 2, &out, &outlen, &e);
+	check_result(rc, out, outlen, &e);
+	nbad[OP_LOCK] += rc == AF_EDIT_BAD;
+	expect(rc, AF_EDIT_OK, &e, "lock", a->key);
+	if (rc != AF_EDIT_OK)
+		return;
+	pure = inserted(in, len, out, outlen);
+	FUZZ_CHECK(a->senders != NULL || inserted_after_empty(in, len, out,
+	    outlen), "lock of %s changed more than it inserted:\n%s", a->key,
+	    out);
+	if ((af2 = load_text(out, outlen, &d)) == NULL) {
+		if (!lock_may_fail(&d))
+			print_diag("after lock", &d);
+		FUZZ_CHECK(lock_may_fail(&d), "lock of %s: the result does "
+		    "not load:\n%s", a->key, out);
+		goto out;
+	}
+	nok[OP_LOCK]++;
+	fuzz_same_file(af, af2, i, 0);
+	want = *a;
+	want.senders = joined;
+	fuzz_same_alias(af, &want, af2, &af2->aliases[i], 0);
+
+	rc = af_edit_unlock(out, outlen, a->key, &back, &blen, &e);
+	check_result(rc, back, blen, &e);
+	FUZZ_CHECK(rc == AF_EDIT_OK, "unlock refuses what lock made: %d "
+	    "(%s):\n%s", rc, e.msg, out);
+	FUZZ_CHECK(only_removed(out, outlen, back, blen),
+	    "unlock of %s did more than take bytes out:\n%s", a->key, back);
+	af3 = load_text(back, blen, &d3);
+	if (af3 == NULL)
+		print_diag("after unlock", &d3);
+	FUZZ_CHECK(af3 != NULL, "unlock of %s: the result does not load:\n%s",
+	    a->key, back);
+	fuzz_same_file(af, af3, i, 0);
+	want_senders = NULL;
+	want.senders = want_senders;
+	fuzz_same_alias(af, &want, af3, &af3->aliases[i], 0);
+	/* A file without a final line break gets one. */
+	if (pure && a->senders == NULL)
+		FUZZ_CHECK((blen == len && memcmp(back, in, len) == 0) ||
+		    (len > 0 && in[len - 1] != '\n' && blen > len &&
+		    memcmp(back, in, len) == 0 &&
+		    (strcmp(back + len, "\n") == 0 ||
+		    strcmp(back + len, "\r\n") == 0)),
+		    "lock then unlock of %s:\n%s\nbecame\n%s", a->key, in,
+		    back);
+out:
+	af_free(af2);
+	af_free(af3);
+	af_diag_free(&d);
+	af_diag_free(&d3);
+	free(out);
+	free(back);
+}
+
 /* Adds an alias at domain ed->pick of af. */
 static void
 do_add(const char *in, size_t len, const struct aliasfile *af,
@@ -537,6 +649,14 @@ edit_unloadable(const char *in, size_t len, const struct edit *ed,
 	case OP_RESTORE:
 		rc = af_edit_restore(in, len, key, &out, &outlen, &e);
 		break;
+	case OP_LOCK:
+		rc = af_edit_lock(in, len, key, &senders[ed->nto][1], 1, &out,
+		    &outlen, &e);
+		check_result(rc, out, outlen, &e);
+		free(out);
+		out = NULL;
+		rc = af_edit_unlock(in, len, key, &out, &outlen, &e);
+		break;
 	default:
 		memset(&na, 0, sizeof(na));
 		na.key = key;
@@ -618,8 +738,15 @@ gen_alias(struct gen *g, size_t i, const char *domain, size_t ind)
 		{ "a", "", "" }, { "'A", "", "'" }, { "\"a", "", ".\"" },
 		{ "'\"a", "\"", "'" }
 	};
-	char key[128], set[8][96];
+	static const char *const gen_senders[4] = {
+		"senders: [bestbuy.com, Alerts@Bank.Example]",
+		"senders: mail.vendor-1.example.",
+		"senders: ['\"a..b\"@x.example']",
+		"senders: [<x@y.example>]",
+	};
+	char key[128], set[9][96];
 	uint8_t b = fuzz_byte(&g->in), which = fuzz_byte(&g->in);
+	uint8_t sb = fuzz_byte(&g->in);
 	size_t n = 0, k, sub;
 
 	snprintf(key, sizeof(key), "%s%zu%s@%s%s", keyfmt[b & 3][0], i,
@@ -644,6 +771,8 @@ gen_alias(struct gen *g, size_t i, const char *domain, size_t ind)
 		    "x@example.net");
 	if ((which & 128) && n > 1)
 		snprintf(set[n - 1], sizeof(set[0]), "expires: 2027-06-30");
+	if (sb & 4)
+		snprintf(set[n++], sizeof(set[0]), "%s", gen_senders[sb & 3]);
 	gen_indent(g, ind);
 	gen_add(g, key);
 	gen_add(g, ":");
@@ -850,6 +979,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case OP_ADD:
 		do_add(in, len, af, &ed);
+		break;
+	case OP_LOCK:
+		do_lock(in, len, af, ed.pick % af->naliases, &ed);
 		break;
 	default:
 		do_roundtrip(in, len, af, ed.pick % af->naliases, &ed);

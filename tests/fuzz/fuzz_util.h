@@ -141,6 +141,8 @@ fuzz_same_alias(const struct aliasfile *ax, const struct af_alias *x,
 	    x->key, fuzz_str(x->note), fuzz_str(y->note));
 	FUZZ_CHECK(fuzz_streq(x->reason, y->reason), "%s: reason %s != %s",
 	    x->key, fuzz_str(x->reason), fuzz_str(y->reason));
+	FUZZ_CHECK(fuzz_streq(x->senders, y->senders), "%s: senders %s != %s",
+	    x->key, fuzz_str(x->senders), fuzz_str(y->senders));
 	FUZZ_CHECK(x->created == y->created && x->revoked == y->revoked &&
 	    x->expires == y->expires, "%s: dates differ", x->key);
 	if (what & FUZZ_NO_DOMAIN) {

@@ -849,7 +849,7 @@ test_senders(void **state)
 	const struct af_alias *a;
 	struct aliasfile *af;
 	struct af_diag d;
-	char *yaml, *p;
+	char *yaml, *p, label[64];
 	size_t i, nbad = 0;
 	int n;
 
@@ -878,11 +878,11 @@ test_senders(void **state)
 	af_free(af);
 	af_diag_free(&d);
 	p = yaml + sprintf(yaml, HDR "  a@example.com:\n    senders:\n");
+	memset(label, 'a', 63);
+	label[63] = '\0';
 	for (n = 0; n < 21; n++)	/* 21 * 203 + 20 bytes */
-		p += sprintf(p, "      - d%02d.%s.%s.%s.example\n", n,
-		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+		p += sprintf(p, "      - d%02d.%s.%s.%s.example\n", n, label,
+		    label, label);
 	assert_int_equal(load(yaml, &af, &d), -1);
 	assert_int_equal(d.nerrors, 1);
 	assert_non_null(strstr(d.msgs[0], "senders is longer than 4096 bytes"));

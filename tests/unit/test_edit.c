@@ -59,7 +59,8 @@ static const struct row rows[] = {
 	{ "lock empty", LOCK, HDR "aliases:\n  a@example.com:",
 	    "a@example.com", NULL, "bestbuy.com", 0,
 	    HDR "aliases:\n  a@example.com:\n    senders: [bestbuy.com]\n" },
-	{ "lock ~", LOCK, HDR "aliases:\n  a@example.com: ~\n  b@example.com:\n",
+	{ "lock ~", LOCK,
+	    HDR "aliases:\n  a@example.com: ~\n  b@example.com:\n",
 	    "a@example.com", NULL, "bestbuy.com", 0,
 	    HDR "aliases:\n  a@example.com:\n    senders: [bestbuy.com]\n"
 	    "  b@example.com:\n" },
@@ -72,17 +73,20 @@ static const struct row rows[] = {
 	{ "lock replaces a scalar in a flow map", LOCK,
 	    HDR "aliases:\n  a@example.com: {senders: old.example, note: n}\n",
 	    "a@example.com", NULL, "new.example", 0,
-	    HDR "aliases:\n  a@example.com: {senders: [new.example], note: n}\n" },
+	    HDR "aliases:\n"
+	    "  a@example.com: {senders: [new.example], note: n}\n" },
 	{ "lock replaces a block list", LOCK,
 	    HDR "aliases:\n  a@example.com:\n    senders:   # vendors\n"
 	    "    - old.example  # old\n\n    - x@old.example\n    note: n\n",
 	    "a@example.com", NULL, "new.example \"q.\"@y.example", 0,
 	    HDR "aliases:\n  a@example.com:\n    senders:   # vendors\n"
-	    "    - new.example\n    - \"\\\"q.\\\"@y.example\"\n    note: n\n" },
+	    "    - new.example\n    - \"\\\"q.\\\"@y.example\"\n"
+	    "    note: n\n" },
 	{ "lock replaces a block list at the end", LOCK,
 	    HDR "aliases:\n  a@example.com:\n    senders:\n      - old.example",
 	    "a@example.com", NULL, "new.example", 0,
-	    HDR "aliases:\n  a@example.com:\n    senders:\n      - new.example" },
+	    HDR "aliases:\n  a@example.com:\n    senders:\n"
+	    "      - new.example" },
 	{ "lock CRLF", LOCK,
 	    "domains:\r\n  example.com:\r\n    deliver_to: me@example.net\r\n"
 	    "aliases:\r\n  a@example.com:\r\n    note: x\r\n",

@@ -127,8 +127,8 @@ test_check_senders(void **state)
 	assert_int_equal(nbad, 0);
 	/* POLICY_SENDERS_MAX entries, not one more. */
 	for (i = o = 0; i < POLICY_SENDERS_MAX; i++)
-		o += (size_t)snprintf(big + o, sizeof(big) - o, "%sd%zu.example",
-		    i > 0 ? " " : "", i);
+		o += (size_t)snprintf(big + o, sizeof(big) - o,
+		    "%sd%zu.example", i > 0 ? " " : "", i);
 	assert_int_equal(policy_check_senders(big, o), 0);
 	o += (size_t)snprintf(big + o, sizeof(big) - o, " x.example");
 	assert_int_equal(policy_check_senders(big, o), -1);
@@ -174,7 +174,8 @@ test_domain_round_trip(void **state)
 
 static const char *const bad_records[] = {
 	"", "x", "a", "a\tq\t\t\t\t", "a\t\t\t\t", "a\t\tnot-a-date\t\t\t",
-	"a\t\t\t\t\t\t", "a\t\t\t\t\tr\tx.example\ty", "d", "d\t", "d\tthis-delimiter-set-is-too-long\tx",
+	"a\t\t\t\t\t\t", "a\t\t\t\t\tr\tx.example\ty", "d",
+	"d\t", "d\tthis-delimiter-set-is-too-long\tx",
 	"d\t+\tx\tmore",
 };
 

@@ -421,7 +421,8 @@ test_verdict_table(void **state)
 		t = &table[i];
 		memset(&r, 'x', sizeof(r));
 		verdict_rcpt(pair, t->rcpt,
-		    t->null_sender ? "<>" : "<sender@example.net>", t->today == NULL ? f->today : day(t->today), &r);
+		    t->null_sender ? "<>" : "<sender@example.net>",
+		    t->today == NULL ? f->today : day(t->today), &r);
 		if (r.verdict != t->verdict || strcmp(r.alias, t->alias) != 0 ||
 		    strcmp(r.domain, t->domain) != 0) {
 			print_error("row %zu \"%s\"%s: got %s \"%s\" \"%s\", "
@@ -523,7 +524,7 @@ test_sender_listed(void **state)
 	    verdict_sender_listed("x.example", 9, "a@xx.example"))
 		nbad++;
 	assert_int_equal(nbad, 0);
-	assert_true(verdict_sender_null(NULL));
+	assert_false(verdict_sender_null(NULL));
 	assert_true(verdict_sender_null(""));
 	assert_true(verdict_sender_null("<>"));
 	assert_true(verdict_sender_null(" < > "));
@@ -601,7 +602,8 @@ test_verdict_locks(void **state)
 		if (r.verdict != t[i].verdict) {
 			print_error("%s from %s: got %s, expected %s\n",
 			    t[i].rcpt, t[i].sender ? t[i].sender : "(unknown)",
-			    verdict_name(r.verdict), verdict_name(t[i].verdict));
+			    verdict_name(r.verdict),
+			    verdict_name(t[i].verdict));
 			nbad++;
 		}
 	}
