@@ -398,3 +398,67 @@ test_policy_postfix_learn_mode_unix() {
 	pol_lock_logs learn 2 1
 }
 
+
+# pc_dir NAME LINES: a Postfix configuration directory $T/NAME with
+# LINES as main.cf (postconf -c reads it without a running Postfix).
+pc_dir() {
+	mkdir -p "$T/$1"
+	printf '%s\n' "$2" >"$T/$1/main.cf"
+}
+
+# aliasctl check warns when sender locks exist and Postfix runs neither
+# front end that sees the sender; says nothing when it cannot tell.
+test_policy_check_warning() {
+	M=$T
+	pol_file
+	warn='warning: 2 aliases have a sender lock (senders:), but Postfix'
+	vam='virtual_alias_maps = lmdb:/var/lib/aliasctl/aliases'
+	pc_dir map-only "$vam"
+	expect_exit 0 "$ALIASCTL" -f a.yaml check --postfix-config "$T/map-only"
+	expect_in "$T/out" 'a.yaml: 1 domain,'
+	expect_in "$T/err" "$warn in $T/map-only runs neither alias-milter (smtpd_milters) nor alias-lookupd's policy service"
+	expect_in "$T/err" 'virtual_alias_maps (lmdb:/var/lib/aliasctl/aliases) knows no sender'
+	expect_in "$T/err" 'add "check_policy_service { inet:127.0.0.1:10028, default_action=DEFER }"'
+	note "$(cat "$T/err")"
+	# $MAIL_CONFIG, as postconf reads it, when no option is given.
+	MAIL_CONFIG="$T/map-only" expect_exit 0 "$ALIASCTL" -f a.yaml check
+	expect_in "$T/err" "$warn runs neither"
+	# Another milter over a unix socket, SPF's policy service: not ours.
+	pc_dir others "$vam
+smtpd_milters = unix:/opendkim/opendkim.sock
+smtpd_recipient_restrictions = reject_unauth_destination,
+    check_policy_service unix:private/policyd-spf"
+	expect_exit 0 "$ALIASCTL" -f a.yaml check --postfix-config "$T/others"
+	expect_in "$T/err" "$warn in $T/others runs neither"
+	# Configured: alias-milter, or the policy service, as documented.
+	for cf in "smtpd_milters = unix:/aliasctl/milter.sock" \
+	    "smtpd_recipient_restrictions = reject_unauth_destination,
+    check_policy_service { unix:aliasctl/policy.sock, default_action=DEFER }" \
+	    "smtpd_relay_restrictions = permit_mynetworks,
+    reject_unauth_destination, check_policy_service unix:aliasctl/policy.sock"; do
+		pc_dir ok "$vam
+$cf"
+		expect_exit 0 "$ALIASCTL" -f a.yaml check --postfix-config "$T/ok"
+		[ ! -s "$T/err" ] || die "warned with $cf: $(cat "$T/err")"
+	done
+	# Cannot tell: a TCP endpoint, a restriction class; postconf fails.
+	for cf in "smtpd_recipient_restrictions = reject_unauth_destination,
+    check_policy_service { inet:127.0.0.1:10028, default_action=DEFER }" \
+	    "smtpd_milters = inet:127.0.0.1:8891" \
+	    "smtpd_restriction_classes = vendors
+vendors = check_policy_service unix:aliasctl/policy.sock
+smtpd_recipient_restrictions = reject_unauth_destination, vendors"; do
+		pc_dir unsure "$vam
+$cf"
+		expect_exit 0 "$ALIASCTL" -f a.yaml check --postfix-config "$T/unsure"
+		[ ! -s "$T/err" ] || die "warned with $cf: $(cat "$T/err")"
+	done
+	expect_exit 0 "$ALIASCTL" -f a.yaml check --postfix-config "$T/none"
+	[ ! -s "$T/err" ] || die "warned without a configuration: $(cat "$T/err")"
+	# No lock in the file: nothing to warn about.
+	pf_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml check --postfix-config "$T/map-only"
+	[ ! -s "$T/err" ] || die "warned without locks: $(cat "$T/err")"
+	expect_exit 64 "$ALIASCTL" -f a.yaml check --postfix-config
+	expect_exit 64 "$ALIASCTL" -f a.yaml check extra
+}
