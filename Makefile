@@ -54,7 +54,7 @@ build/san/%.o: src/%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -c -o $@ $<
 
 # aliasctl's commands: options and loading, output, edits, import.
-CTLSRC	= aliasctl cli report edit import
+CTLSRC	= aliasctl cli report evidence edit import
 
 build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
 	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "edit.h"
+#include "evidence.h"
 #include "import.h"
 #include "log.h"
 #include "report.h"
@@ -36,6 +37,8 @@ static const struct command {
 	{ "unlock", cmd_unlock },
 	{ "new", cmd_new },
 	{ "list", cmd_list },
+	{ "senders", cmd_senders },
+	{ "leaks", cmd_leaks },
 	{ "help", NULL },
 };
 

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "edit.h"
+#include "evidence.h"
 #include "log.h"
 #include "update.h"
 #include "util.h"
@@ -238,8 +239,9 @@ cmd_restore(const struct options *o, int argc, char **argv)
 }
 
 /*
- * lock ADDRESS --sender S [--sender S]... [--dry-run]: the alias's
- * senders: become the senders named, normalised, each once.
+ * lock ADDRESS [--sender S]... [--dry-run]: the alias's senders: become
+ * the senders named, normalised, each once; without --sender, the
+ * alias's established sender domains (evidence_lock_senders()).
  */
 int
 cmd_lock(const struct options *o, int argc, char **argv)
@@ -300,12 +302,6 @@ cmd_lock(const struct options *o, int argc, char **argv)
 		log_warnx("lock: which address?");
 		goto out;
 	}
-	if (n == 0) {
-		log_warnx("lock: name the senders with --sender; a lock from "
-		    "the recorded sender domains needs sender evidence, which "
-		    "this version does not record");
-		goto out;
-	}
 	if ((rc = cli_address(addr, key)) != 0)
 		goto out;
 	if (addr_always(key, strcspn(key, "@")) != -1) {
@@ -315,6 +311,10 @@ cmd_lock(const struct options *o, int argc, char **argv)
 		rc = EX_DATAERR;
 		goto out;
 	}
+	/* No --sender: the established senders of the evidence. */
+	if (n == 0 && (rc = evidence_lock_senders(o, key, list, buf,
+	    EDIT_SENDERS_MAX, &n)) != 0)
+		goto out;
 	ed.key = key;
 	ed.senders = list;
 	ed.nsenders = n;

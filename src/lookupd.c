@@ -561,7 +561,7 @@ count_answer(struct lookupd *d, const struct conn *c, unsigned flags,
 		}
 	} else if (c->peer == PEER_REPEAT)
 		return;
-	verdict_count(d->cfg->stats, &a->vr, now);
+	verdict_count(d->cfg->stats, &a->vr, NULL, now);
 }
 
 struct lookupd *
@@ -885,7 +885,7 @@ policy_answer(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
 	if (pair != NULL)
 		mapview_put(d->cfg->mv, pair);
 	if (d->cfg->stats != NULL)
-		verdict_count(d->cfg->stats, &r, now);
+		verdict_count(d->cfg->stats, &r, d->psender, now);
 
 	refused = r.verdict == VERDICT_TEMPFAIL || verdict_refuses(r.verdict);
 	if (refused) {

@@ -463,7 +463,7 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 		    &r, NULL);
 		if (pair != NULL)
 			mapview_put(cfg->mv, pair);
-		verdict_count(cfg->stats, &r, time(NULL));
+		verdict_count(cfg->stats, &r, c->sender, time(NULL));
 		atomic_fetch_sub(&cfg->inflight, 1);
 	}
 

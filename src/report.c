@@ -1,6 +1,7 @@
 /*
  * report.c: the aliasctl commands that print what the map and the hit
- * counters hold: export, query, stats and list.
+ * counters hold: export, query, stats and list; and the output helpers
+ * and the stats files' discovery that evidence.c shares (report.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -22,40 +23,20 @@
 #include "util.h"
 
 #define EX_NOTFOUND		1	/* query: like postmap -q */
-/* Room for the times we print, "YYYY-MM-DDTHH:MM:SSZ" and a NUL. */
-#define TIME_BUF	32
 
 static int	 open_maps(const char *mapbase, struct amap **map,
 		    struct amap **policy);
 static int	 query_explain(struct amap *policy, const char *key,
 		    const char *base, const char *domain, int managed,
 		    const char *found_key, const char *value);
-/* The stats files a view reads (see stats_files_find()). */
-#define STATS_FILES_MAX	3
-struct stats_files {
-	char	*path[STATS_FILES_MAX];	/* ours */
-	int	 found[STATS_FILES_MAX];	/* it exists and was read */
-	size_t	 n;
-};
-
-static int	 stats_files_find(const struct options *,
-		    struct stats_files *);
-static void	 stats_files_free(struct stats_files *);
-static int	 stats_files_read(struct stats_files *, int,
+static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
-static void	 stats_files_print(const struct stats_files *, int);
 static int	 row_cmp_alias(const void *, const void *);
 static int	 row_cmp_unknown(const void *, const void *);
-static size_t	 vis_len(const char *);
-static void	 vis_print(const char *, int);
-static int	 num_width(uint64_t, int);
-static void	 time_local(int64_t, char *);
-static void	 time_utc(int64_t, char *);
 static size_t	 utf8_len(const unsigned char *);
-static void	 json_string(const char *);
 static void	 print_stats_table(const struct stats_row *, size_t, int);
 static void	 print_stats_json(const struct stats_row *, size_t, int,
-		    const struct stats_files *);
+		    const struct report_files *);
 static int	 row_find_key(const void *, const void *);
 
 int
@@ -273,10 +254,10 @@ ioerr:
  * file (stats_default_path()) and MAP.stats.lmdb, where versions before
  * 0.2 kept both daemons' counts; MAP is found as the other commands find
  * it (loading the alias file unless -m is given).  Fills sf with paths
- * in new memory (stats_files_free()).  Returns 0, or a sysexits code.
+ * in new memory (report_files_free()).  Returns 0, or a sysexits code.
  */
-static int
-stats_files_find(const struct options *o, struct stats_files *sf)
+int
+report_files_find(const struct options *o, struct report_files *sf)
 {
 	struct aliasfile *af = NULL;
 	char	 base[4096], legacy[4096];
@@ -312,16 +293,16 @@ stats_files_find(const struct options *o, struct stats_files *sf)
 	return 0;
 nomem:
 	log_warn("stats file path");
-	stats_files_free(sf);
+	report_files_free(sf);
 	return EX_OSERR;
 }
 
-static void
-stats_files_free(struct stats_files *sf)
+void
+report_files_free(struct report_files *sf)
 {
 	size_t	 i;
 
-	for (i = 0; i < STATS_FILES_MAX; i++)
+	for (i = 0; i < REPORT_FILES_MAX; i++)
 		free(sf->path[i]);
 	memset(sf, 0, sizeof(*sf));
 }
@@ -333,7 +314,7 @@ stats_files_free(struct stats_files *sf)
  * with *rows and *n, or a sysexits code (said why).
  */
 static int
-stats_files_read(struct stats_files *sf, int unknown,
+report_files_read(struct report_files *sf, int unknown,
     struct stats_row **rows, size_t *n)
 {
 	struct errbuf e;
@@ -357,8 +338,8 @@ stats_files_read(struct stats_files *sf, int unknown,
 }
 
 /* Prints the files sf read, as text: "# counts from A + B" */
-static void
-stats_files_print(const struct stats_files *sf, int json)
+void
+report_files_print(const struct report_files *sf, int json)
 {
 	size_t	 i;
 	int	 first = 1;
@@ -369,7 +350,7 @@ stats_files_print(const struct stats_files *sf, int json)
 			continue;
 		if (json) {
 			printf("%s", first ? "" : ",");
-			json_string(sf->path[i]);
+			report_json_string(sf->path[i]);
 		} else
 			printf("%s%s", first ? " " : " + ", sf->path[i]);
 		first = 0;
@@ -406,8 +387,8 @@ row_cmp_unknown(const void *a, const void *b)
  * every byte that is not printable ASCII, and backslash, as \xHH, so
  * that it cannot drive the terminal or shift the columns.
  */
-static size_t
-vis_len(const char *s)
+size_t
+report_vis_len(const char *s)
 {
 	const unsigned char *p;
 	size_t	 len = 0;
@@ -417,9 +398,9 @@ vis_len(const char *s)
 	return len;
 }
 
-/* Prints s as vis_len() counts it, padded with blanks to width. */
-static void
-vis_print(const char *s, int width)
+/* Prints s as report_vis_len() counts it, padded with blanks to width. */
+void
+report_vis_print(const char *s, int width)
 {
 	const unsigned char *p;
 
@@ -428,12 +409,12 @@ vis_print(const char *s, int width)
 			putchar(*p);
 		else
 			printf("\\x%02x", *p);
-	printf("%*s", width - (int)vis_len(s), "");
+	printf("%*s", width - (int)report_vis_len(s), "");
 }
 
 /* The larger of width and the number of digits of v. */
-static int
-num_width(uint64_t v, int width)
+int
+report_num_width(uint64_t v, int width)
 {
 	int	 d = 1;
 
@@ -445,8 +426,8 @@ num_width(uint64_t v, int width)
 }
 
 /* "YYYY-MM-DD HH:MM" in local time, "-" for never (0). */
-static void
-time_local(int64_t t, char *buf)
+void
+report_time_local(int64_t t, char *buf)
 {
 	struct tm tm;
 	time_t	 tt = (time_t)t;
@@ -454,19 +435,19 @@ time_local(int64_t t, char *buf)
 	if (t == 0)
 		strcpy(buf, "-");
 	else if (localtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, TIME_BUF, "%Y-%m-%d %H:%M", &tm) == 0)
+	    strftime(buf, REPORT_TIME_BUF, "%Y-%m-%d %H:%M", &tm) == 0)
 		strcpy(buf, "?");
 }
 
 /* ISO 8601 in UTC, "YYYY-MM-DDTHH:MM:SSZ", or "" for never (0). */
-static void
-time_utc(int64_t t, char *buf)
+void
+report_time_utc(int64_t t, char *buf)
 {
 	struct tm tm;
 	time_t	 tt = (time_t)t;
 
 	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, TIME_BUF, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	    strftime(buf, REPORT_TIME_BUF, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		buf[0] = '\0';
 }
 
@@ -500,8 +481,8 @@ utf8_len(const unsigned char *p)
  * Prints s as a JSON string.  Bytes that are not UTF-8 cannot be in
  * JSON text: each becomes U+FFFD.
  */
-static void
-json_string(const char *s)
+void
+report_json_string(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 len;
@@ -545,7 +526,7 @@ static void
 print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 {
 	const struct stats_row *r;
-	char	 first[TIME_BUF], last[TIME_BUF];
+	char	 first[REPORT_TIME_BUF], last[REPORT_TIME_BUF];
 	size_t	 i, kw;
 	int	 w1, w2 = 7, w3 = 11, w4 = 6;
 
@@ -553,12 +534,12 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 	w1 = unknown ? 5 : 4;
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
-		if (vis_len(r->key) > kw)
-			kw = vis_len(r->key);
-		w1 = num_width(unknown ? r->u.count : r->a.hits, w1);
-		w2 = num_width(r->a.revoked_hits, w2);
-		w3 = num_width(r->a.backscatter, w3);
-		w4 = num_width(r->a.locked, w4);
+		if (report_vis_len(r->key) > kw)
+			kw = report_vis_len(r->key);
+		w1 = report_num_width(unknown ? r->u.count : r->a.hits, w1);
+		w2 = report_num_width(r->a.revoked_hits, w2);
+		w3 = report_num_width(r->a.backscatter, w3);
+		w4 = report_num_width(r->a.locked, w4);
 	}
 	if (unknown)
 		printf("%-*s  %*s  %-16s  %s\n", (int)kw, "RECIPIENT", w1,
@@ -569,14 +550,14 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 		    w4, "LOCKED", "FIRST-SEEN", "LAST-SEEN");
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
-		vis_print(r->key, (int)kw);
+		report_vis_print(r->key, (int)kw);
 		if (unknown) {
-			time_local(r->u.first_seen, first);
-			time_local(r->u.last_seen, last);
+			report_time_local(r->u.first_seen, first);
+			report_time_local(r->u.last_seen, last);
 			printf("  %*llu", w1, (unsigned long long)r->u.count);
 		} else {
-			time_local(r->a.first_seen, first);
-			time_local(r->a.last_seen, last);
+			report_time_local(r->a.first_seen, first);
+			report_time_local(r->a.last_seen, last);
 			printf("  %*llu  %*llu  %*llu  %*llu", w1,
 			    (unsigned long long)r->a.hits, w2,
 			    (unsigned long long)r->a.revoked_hits, w3,
@@ -594,10 +575,10 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
  */
 static void
 print_stats_json(const struct stats_row *rows, size_t n, int unknown,
-    const struct stats_files *sf)
+    const struct report_files *sf)
 {
 	const struct stats_row *r;
-	char	 first[TIME_BUF], last[TIME_BUF];
+	char	 first[REPORT_TIME_BUF], last[REPORT_TIME_BUF];
 	size_t	 i;
 
 	printf("{\"%s\":[", unknown ? "unknown" : "aliases");
@@ -605,12 +586,12 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 		r = &rows[i];
 		printf("%s\n {\"%s\":", i ? "," : "",
 		    unknown ? "recipient" : "alias");
-		json_string(r->key);
+		report_json_string(r->key);
 		if (unknown) {
 			printf(",\"count\":%llu",
 			    (unsigned long long)r->u.count);
-			time_utc(r->u.first_seen, first);
-			time_utc(r->u.last_seen, last);
+			report_time_utc(r->u.first_seen, first);
+			report_time_utc(r->u.last_seen, last);
 		} else {
 			printf(",\"hits\":%llu,\"revoked\":%llu,"
 			    "\"backscatter\":%llu,\"locked\":%llu",
@@ -618,8 +599,8 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 			    (unsigned long long)r->a.revoked_hits,
 			    (unsigned long long)r->a.backscatter,
 			    (unsigned long long)r->a.locked);
-			time_utc(r->a.first_seen, first);
-			time_utc(r->a.last_seen, last);
+			report_time_utc(r->a.first_seen, first);
+			report_time_utc(r->a.last_seen, last);
 		}
 		printf(",\"first_seen\":%s%s%s,\"last_seen\":%s%s%s}",
 		    first[0] ? "\"" : "", first[0] ? first : "null",
@@ -627,7 +608,7 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 		    last[0] ? last : "null", last[0] ? "\"" : "");
 	}
 	printf("%s]", n ? "\n" : "");
-	stats_files_print(sf, 1);
+	report_files_print(sf, 1);
 	printf("}\n");
 }
 
@@ -639,7 +620,7 @@ int
 cmd_stats(const struct options *o, int argc, char **argv)
 {
 	struct stats_row *rows = NULL;
-	struct stats_files sf;
+	struct report_files sf;
 	unsigned long long top = 0;
 	char	 *end;
 	static const struct cli_opt opts[] = {
@@ -672,10 +653,10 @@ cmd_stats(const struct options *o, int argc, char **argv)
 			return cli_usage();
 		}
 	}
-	if ((rc = stats_files_find(o, &sf)) != 0)
+	if ((rc = report_files_find(o, &sf)) != 0)
 		return rc;
-	if ((rc = stats_files_read(&sf, unknown, &rows, &n)) != 0) {
-		stats_files_free(&sf);
+	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0) {
+		report_files_free(&sf);
 		return rc;
 	}
 	if (n > 1)
@@ -687,11 +668,11 @@ cmd_stats(const struct options *o, int argc, char **argv)
 	else {
 		/* -S names one file: saying so again would be noise. */
 		if (o->stats == NULL)
-			stats_files_print(&sf, 0);
+			report_files_print(&sf, 0);
 		print_stats_table(rows, shown, unknown);
 	}
 	stats_rows_free(rows, n);
-	stats_files_free(&sf);
+	report_files_free(&sf);
 	return cli_flush();
 }
 
@@ -715,9 +696,9 @@ cmd_list(const struct options *o, int argc, char **argv)
 	struct aliasfile *af = NULL;
 	struct stats_row *rows = NULL, *hit;
 	const struct af_alias *a;
-	struct stats_files sf;
+	struct report_files sf;
 	struct errbuf e;
-	char	 state[64], day[DATE_BUF], last[TIME_BUF];
+	char	 state[64], day[DATE_BUF], last[REPORT_TIME_BUF];
 	char	 exp[DATE_BUF];
 	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
 	static const struct cli_opt opts[] = {
@@ -743,7 +724,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 	if ((rc = cli_load(o, &af)) != 0)
 		return rc;
 	memset(&sf, 0, sizeof(sf));
-	if ((rc = stats_files_find(o, &sf)) != 0)
+	if ((rc = report_files_find(o, &sf)) != 0)
 		goto out;
 	/* stats_read_all() sorts by key, for the bsearch below. */
 	if (stats_read_all((const char *const *)sf.path, sf.n, 0, &rows, &n,
@@ -783,24 +764,24 @@ cmd_list(const struct options *o, int argc, char **argv)
 			hit = n ? bsearch(a->key, rows, n, sizeof(*rows),
 			    row_find_key) : NULL;
 			if (shown == 0) {
-				if (vis_len(a->key) > kw)
-					kw = vis_len(a->key);
+				if (report_vis_len(a->key) > kw)
+					kw = report_vis_len(a->key);
 				if (strlen(state) + (a->flags &
 				    AF_RECEIVE_ONLY ? 13 : 0) > sw)
 					sw = strlen(state) + (a->flags &
 					    AF_RECEIVE_ONLY ? 13 : 0);
 				if (hit != NULL) {
-					hw = num_width(hit->a.hits, hw);
-					rw = num_width(hit->a.revoked_hits,
+					hw = report_num_width(hit->a.hits, hw);
+					rw = report_num_width(hit->a.revoked_hits,
 					    rw);
-					lw = num_width(hit->a.locked, lw);
+					lw = report_num_width(hit->a.locked, lw);
 				}
 				continue;
 			}
 			if (json) {
 				printf("%s\n {\"alias\":", json++ > 1 ?
 				    "," : "");
-				json_string(a->key);
+				report_json_string(a->key);
 				printf(",\"state\":\"%.7s\",\"date\":",
 				    state);
 				if (strcmp(state, "active") == 0)
@@ -815,10 +796,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    a->flags & AF_RECEIVE_ONLY ?
 				    "true" : "false");
 				if (a->note != NULL)
-					json_string(a->note);
+					report_json_string(a->note);
 				else
 					printf("null");
-				time_utc(hit != NULL ? hit->a.last_seen : 0,
+				report_time_utc(hit != NULL ? hit->a.last_seen : 0,
 				    last);
 				printf(",\"hits\":%llu,\"revoked_hits\":%llu,"
 				    "\"locked\":%llu,\"last_seen\":%s%s%s}",
@@ -833,7 +814,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    last[0] ? "\"" : "");
 				continue;
 			}
-			vis_print(a->key, (int)kw);
+			report_vis_print(a->key, (int)kw);
 			printf("  %s%s%*s  %-10s  %*llu  %*llu  %*llu  ", state,
 			    a->flags & AF_RECEIVE_ONLY ?
 			    " receive-only" : "",
@@ -845,12 +826,12 @@ cmd_list(const struct options *o, int argc, char **argv)
 			    (unsigned long long)hit->a.revoked_hits : 0ULL, lw,
 			    hit != NULL ?
 			    (unsigned long long)hit->a.locked : 0ULL);
-			time_local(hit != NULL ? hit->a.last_seen : 0, last);
+			report_time_local(hit != NULL ? hit->a.last_seen : 0, last);
 			if (a->note == NULL || a->note[0] == '\0')
 				printf("%s\n", last);
 			else {
 				printf("%-16s  ", last);
-				vis_print(a->note, (int)vis_len(a->note));
+				report_vis_print(a->note, (int)report_vis_len(a->note));
 				printf("\n");
 			}
 		}
@@ -860,7 +841,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 	rc = cli_flush();
 out:
 	stats_rows_free(rows, n);
-	stats_files_free(&sf);
+	report_files_free(&sf);
 	af_free(af);
 	return rc;
 }

@@ -5,7 +5,50 @@
 #ifndef REPORT_H
 #define REPORT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "cli.h"
+#include "stats.h"
+
+/* Room for the times we print, "YYYY-MM-DDTHH:MM:SSZ" and a NUL. */
+#define REPORT_TIME_BUF	32
+
+/* The stats files a view adds up (see report_files_find()). */
+#define REPORT_FILES_MAX	3
+struct report_files {
+	char	*path[REPORT_FILES_MAX];	/* ours */
+	int	 found[REPORT_FILES_MAX];	/* it exists and was read */
+	size_t	 n;
+};
+
+/*
+ * The stats files a view adds up: -S alone, else each daemon's own
+ * file and MAP.stats.lmdb (versions before 0.2), MAP found as the other
+ * commands find it.  Fills sf (free with report_files_free()).  Returns
+ * 0, or a sysexits code (said why).
+ */
+int	report_files_find(const struct options *o, struct report_files *sf);
+void	report_files_free(struct report_files *sf);
+/* Prints the files sf read: "# counts from A + B\n", or with json
+ * ",\"files\":[...]". */
+void	report_files_print(const struct report_files *sf, int json);
+
+/*
+ * Text that came from the network is printed with every byte that is
+ * not printable ASCII, and backslash, as \xHH: report_vis_len() is its
+ * printed width, report_vis_print() prints it padded to width.
+ */
+size_t	report_vis_len(const char *s);
+void	report_vis_print(const char *s, int width);
+/* The larger of width and the number of digits of v. */
+int	report_num_width(uint64_t v, int width);
+/* "YYYY-MM-DD HH:MM" local time, "-" for 0, into buf (REPORT_TIME_BUF). */
+void	report_time_local(int64_t t, char *buf);
+/* "YYYY-MM-DDTHH:MM:SSZ", "" for 0, into buf (REPORT_TIME_BUF). */
+void	report_time_utc(int64_t t, char *buf);
+/* Prints s as a JSON string, bytes that are not UTF-8 as U+FFFD. */
+void	report_json_string(const char *s);
 
 /* export: the map as virtual(5) text for postmap(1). */
 int	cmd_export(const struct options *, int argc, char **argv);

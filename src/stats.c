@@ -29,8 +29,28 @@
  * A hit that cannot be counted for lack of memory is dropped: counters
  * are evidence for the owner, never worth failing a verdict for.
  *
- * The file.  LMDB with its own lock file (path-lock), MDB_NOSUBDIR, two
- * named databases.  Keys are the address bytes without a NUL (this is
+ * Sender evidence.  stats_hit_from() also counts an alias's hit under
+ * the pair (alias, sender domain), so that the owner can see who writes
+ * to an alias and who leaked it.  Only aliases get evidence: never an
+ * unknown recipient, nor a key the aliases table counts as "(other)".
+ * The domain is what verdict_sender_domain() makes of MAIL FROM: the
+ * normalised domain, "<>" for the null sender (bounces are evidence
+ * too: someone uses the address as a sender), or none for a sender
+ * without a usable domain, counted as the alias's "(other)".  The
+ * pairs are bounded twice.  In memory, a flush interval holds at most
+ * STATS_SENDERS_INTERVAL_MAX distinct pairs; the hits of a further new
+ * pair are counted under "ALIAS (other)" (one per alias, so bounded by
+ * the map).  In the file, an alias keeps at most STATS_SENDERS_MAX
+ * domains: what is kept is each domain that got a row while the alias
+ * had fewer (the first 64 the flusher wrote, in the order it wrote
+ * them), and that row keeps counting for ever; the hits of every other
+ * domain are added to the one row "ALIAS (other)", which keeps its
+ * counts by kind and its first and last seen but not the domains'
+ * names.  The flusher counts the alias's rows with a cursor over the
+ * keys "ALIAS " (at most 65 steps) before it gives a domain a new row.
+ *
+ * The file.  LMDB with its own lock file (path-lock), MDB_NOSUBDIR, three
+ * named databases of counts and "meta".  Keys are the address bytes without a NUL (this is
  * not a Postfix map).  Values are fixed-size records, encoded byte by
  * byte, so the file does not depend on the compiler's struct layout or
  * the machine's byte order; all integers are little-endian, signed ones
@@ -45,6 +65,15 @@
  *   32..39 first_seen    i64
  *   40..47 last_seen     i64
  *   48..55 locked        u64
+ *
+ * "senders" holds the same 56-byte record as "aliases" (version 2), the
+ * counts of one alias's hits from one sender domain, under the key
+ * "ALIAS DOMAIN": the alias, one blank, the domain ("<>", "(other)").
+ * A domain never holds a blank, so the last blank splits the key, and
+ * the keys of one alias are the range that starts with "ALIAS " (no
+ * other alias's key starts so: an alias's domain holds no blank).  A
+ * file from before sender evidence has no such table: its readers see
+ * no evidence, and the flusher creates the table.
  *
  * An "aliases" record of version 1 (48 bytes, from before sender locks)
  * is read as the same record with locked 0; the flusher writes every
@@ -110,7 +139,11 @@
  * the first one's), so the daemon never calls stats_read() on its own
  * file.
  *
- * Size.  About 1,100 lines: the table, the codecs and the file's
+ * Privacy.  The file now says who writes to whom: it is created 0640
+ * (STATS_MODE), in the daemon's own directory (0750), readable by root
+ * and the daemon's group only, like the hits.
+ *
+ * Size.  About 1,500 lines: the table, the codecs and the file's
  * checks all serve the one flush, which needs every one of them.
  */
 #include <sys/random.h>
@@ -139,7 +172,7 @@
 #define STATS_UNKNOWN_MAX	100000	/* distinct unknown keys per flush */
 #define STATS_UNKNOWN_FILE_MAX	1000000	/* distinct unknown keys in the file */
 #define STATS_KEY_MAX		256	/* RFC 5321 path limit */
-#define STATS_OTHER		"(other)"
+#define STATS_SENDER_KEY_MAX	511	/* LMDB's longest key */
 #define STATS_CORRUPT_SUFFIX	".corrupt"	/* an unusable file moved aside */
 #define STATS_TAB_MIN		64	/* first slot array, a power of two */
 
@@ -150,13 +183,16 @@
 #define REC_UNKNOWN_SIZE	32
 #define REC_META_SIZE		64
 #define META_KEY		"daemon"
-#define STATS_MAXDBS		3	/* aliases, unknown, meta */
+#define STATS_MAXDBS		4	/* aliases, unknown, senders, meta */
 
-/* Index of a table in struct stats, and the argument of stats_read(). */
+/* Index of a table in struct stats (stats_read(): 0 or 1). */
 #define TAB_ALIASES		0
 #define TAB_UNKNOWN		1
+#define TAB_SENDERS		2
+#define TAB_N			3
 
-static const char *const tab_name[2] = { "aliases", "unknown" };
+static const char *const tab_name[TAB_N] = { "aliases", "unknown",
+	"senders" };
 static const char meta_name[] = "meta";
 
 /*
@@ -179,7 +215,7 @@ struct tab {
 
 struct stats {
 	MDB_env	*env;		/* NULL after a failed reopen */
-	MDB_dbi	 dbi[2];
+	MDB_dbi	 dbi[TAB_N];
 	MDB_dbi	 metadbi;
 	int64_t	 started;	/* stats_open()'s time, for the heartbeat */
 	int64_t	 beat;		/* the heartbeat's last commit; under flushmu */
@@ -194,7 +230,7 @@ struct stats {
 	uint64_t sipkey[2];
 	pthread_mutex_t mu;	/* guards tab */
 	pthread_mutex_t flushmu; /* serialises stats_flush() */
-	struct tab tab[2];
+	struct tab tab[TAB_N];
 };
 
 static void	 put_u64(unsigned char *, uint64_t);
@@ -213,14 +249,22 @@ static int	 row_key_cmp(const void *, const void *);
 static size_t	 tab_slot(const struct tab *, const char *, size_t,
 		    uint64_t);
 static int	 tab_grow(struct tab *);
-static struct ent *tab_get(const struct stats *, struct tab *, const char *,
-		    size_t, size_t);
+static size_t	 tab_max(int);
+static size_t	 other_key(int, const char *, size_t, char *);
+static struct ent *tab_get(const struct stats *, struct tab *, int,
+		    const char *, size_t);
 static void	 tab_take(const struct stats *, struct tab *, struct tab *,
-		    size_t);
+		    int);
+static int	 sender_count(MDB_txn *, MDB_dbi, const char *, size_t,
+		    size_t *);
 static void	 tab_free(struct tab *);
 static void	 ent_merge(struct ent *, const struct ent *);
 static int	 flush_one(struct stats *, MDB_txn *, int, const struct ent *,
 		    size_t *, struct errbuf *);
+static int	 read_table(const char *, int, const char *,
+		    struct stats_row **, size_t *, struct errbuf *);
+static int	 read_all(const char *const *, size_t, int, const char *,
+		    struct stats_row **, size_t *, int *, struct errbuf *);
 static int	 flush_txn(struct stats *, struct tab *, struct errbuf *);
 static int	 read_open(const char *, MDB_env **, struct errbuf *);
 static int	 env_check(MDB_env *, const char *, struct errbuf *);
@@ -469,28 +513,72 @@ tab_grow(struct tab *t)
 	return 0;
 }
 
+/* The most distinct keys table which holds per flush interval; 0: no bound. */
+static size_t
+tab_max(int which)
+{
+	if (which == TAB_UNKNOWN)
+		return STATS_UNKNOWN_MAX;
+	if (which == TAB_SENDERS)
+		return STATS_SENDERS_INTERVAL_MAX;
+	return 0;
+}
+
 /*
- * Returns key's entry in t, inserting a zero one if needed.  When t has
- * max entries already (max 0: no limit), a new key is counted as
- * STATS_OTHER instead.  Returns NULL when out of memory.
+ * Writes into buf (STATS_SENDER_KEY_MAX + 1 bytes) the key that counts
+ * what the key of len bytes in table which cannot keep: "(other)", or in
+ * the senders table "ALIAS (other)" (its keys are "ALIAS DOMAIN", and
+ * no domain holds a blank).  Returns its length.
+ */
+static size_t
+other_key(int which, const char *key, size_t len, char *buf)
+{
+	const char *sp;
+	size_t	 alen = 0;
+
+	if (which == TAB_SENDERS && (sp = memrchr(key, ' ', len)) != NULL)
+		alen = (size_t)(sp - key) + 1;
+	memcpy(buf, key, alen);
+	memcpy(buf + alen, STATS_OTHER, sizeof(STATS_OTHER));
+	return alen + sizeof(STATS_OTHER) - 1;
+}
+
+/*
+ * Returns key's entry in t, table which, inserting a zero one if needed.
+ * When t has tab_max(which) entries already, a new key is counted as its
+ * other_key() instead.  Returns NULL when out of memory, or for a key
+ * of the senders table that is empty or too long (stats_hit_from()
+ * never makes one).
  */
 static struct ent *
-tab_get(const struct stats *s, struct tab *t, const char *key, size_t len,
-    size_t max)
+tab_get(const struct stats *s, struct tab *t, int which, const char *key,
+    size_t len)
 {
 	struct ent *e;
 	uint64_t hash;
-	size_t	 i;
+	size_t	 i, max = tab_max(which), olen;
+	char	 other[STATS_SENDER_KEY_MAX + 1];
 
-	if (len == 0 || len > STATS_KEY_MAX) {
+	if (which == TAB_SENDERS && (len == 0 || len > STATS_SENDER_KEY_MAX))
+		return NULL;
+	if (which != TAB_SENDERS && (len == 0 || len > STATS_KEY_MAX)) {
 		key = STATS_OTHER;
 		len = sizeof(STATS_OTHER) - 1;
 	}
 	hash = siphash(s->sipkey, key, len);
 	if (t->cap != 0 && (e = t->slot[tab_slot(t, key, len, hash)]) != NULL)
 		return e;
-	if (max != 0 && t->len >= max && strcmp(key, STATS_OTHER) != 0)
-		return tab_get(s, t, STATS_OTHER, sizeof(STATS_OTHER) - 1, 0);
+	if (max != 0 && t->len >= max) {
+		olen = other_key(which, key, len, other);
+		/* The other key itself is never refused: it is the bound. */
+		if (olen != len || memcmp(other, key, len) != 0) {
+			key = other;
+			len = olen;
+			hash = siphash(s->sipkey, key, len);
+			if ((e = t->slot[tab_slot(t, key, len, hash)]) != NULL)
+				return e;
+		}
+	}
 	if ((t->len + 1) * 4 > t->cap * 3 && tab_grow(t) == -1)
 		return NULL;
 	if ((e = malloc(sizeof(*e) + len + 1)) == NULL)
@@ -522,15 +610,15 @@ ent_merge(struct ent *a, const struct ent *b)
 }
 
 /*
- * Moves every count of src into dst (max as for tab_get()) and empties
- * src.  Entries are moved, not copied, when dst has no such key yet;
- * counts that find no memory are dropped.
+ * Moves every count of src into dst, both of table which (bounded as
+ * tab_get() bounds it) and empties src.  Entries are moved, not copied,
+ * when dst has no such key yet; counts that find no memory are dropped.
  */
 static void
-tab_take(const struct stats *s, struct tab *dst, struct tab *src, size_t max)
+tab_take(const struct stats *s, struct tab *dst, struct tab *src, int which)
 {
 	struct ent *e, *d;
-	size_t	 i, len;
+	size_t	 i, len, max = tab_max(which);
 	int	 fresh;
 
 	for (i = 0; i < src->cap; i++) {
@@ -546,7 +634,7 @@ tab_take(const struct stats *s, struct tab *dst, struct tab *src, size_t max)
 			dst->len++;
 			continue;
 		}
-		if ((d = tab_get(s, dst, e->key, len, max)) != NULL)
+		if ((d = tab_get(s, dst, which, e->key, len)) != NULL)
 			ent_merge(d, e);
 		free(e);
 	}
@@ -638,7 +726,7 @@ env_open(struct stats *s, struct errbuf *e)
 	 */
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto lmdb_fail;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < TAB_N; i++)
 		if ((rc = mdb_dbi_open(txn, tab_name[i], MDB_CREATE,
 		    &s->dbi[i])) != 0)
 			goto lmdb_fail;
@@ -838,29 +926,100 @@ void
 stats_hit(struct stats *s, const char *key, enum stats_kind kind,
     time_t now)
 {
-	struct ent *e;
+	stats_hit_from(s, key, NULL, kind, now);
+}
+
+/* Adds one hit of kind at now to e (NULL: not counted). */
+static void
+ent_add(struct ent *e, int kind, time_t now)
+{
+	if (e == NULL)
+		return;
+	e->n[kind]++;
+	if ((int64_t)now < e->first)
+		e->first = now;
+	if ((int64_t)now > e->last)
+		e->last = now;
+}
+
+void
+stats_hit_from(struct stats *s, const char *key, const char *domain,
+    enum stats_kind kind, time_t now)
+{
+	char	 pair[STATS_SENDER_KEY_MAX + 1];
+	size_t	 klen, dlen, plen = 0;
 	int	 t;
 
 	if (s == NULL || (unsigned)kind > STATS_UNKNOWN)
 		return;
 	t = kind == STATS_UNKNOWN ? TAB_UNKNOWN : TAB_ALIASES;
-	pthread_mutex_lock(&s->mu);
-	e = tab_get(s, &s->tab[t], key, strlen(key),
-	    t == TAB_UNKNOWN ? STATS_UNKNOWN_MAX : 0);
-	if (e != NULL) {
-		e->n[t == TAB_UNKNOWN ? 0 : kind]++;
-		if ((int64_t)now < e->first)
-			e->first = now;
-		if ((int64_t)now > e->last)
-			e->last = now;
+	klen = strlen(key);
+	/*
+	 * Evidence is per alias: none for unknown recipients, nor for a
+	 * key the aliases table counts as "(other)".  A domain we cannot
+	 * keep (none, or too long for the key) is the alias's "(other)".
+	 */
+	if (domain != NULL && t == TAB_ALIASES && klen > 0 &&
+	    klen <= STATS_KEY_MAX) {
+		dlen = strlen(domain);
+		if (dlen == 0 || strchr(domain, ' ') != NULL ||
+		    klen + 1 + dlen > STATS_SENDER_KEY_MAX) {
+			domain = STATS_OTHER;
+			dlen = sizeof(STATS_OTHER) - 1;
+		}
+		memcpy(pair, key, klen);
+		pair[klen] = ' ';
+		memcpy(pair + klen + 1, domain, dlen);
+		plen = klen + 1 + dlen;
+		pair[plen] = '\0';
 	}
+	pthread_mutex_lock(&s->mu);
+	ent_add(tab_get(s, &s->tab[t], t, key, klen),
+	    t == TAB_UNKNOWN ? 0 : (int)kind, now);
+	if (plen != 0)
+		ent_add(tab_get(s, &s->tab[TAB_SENDERS], TAB_SENDERS, pair,
+		    plen), (int)kind, now);
 	pthread_mutex_unlock(&s->mu);
 }
 
 /*
+ * Counts in *n the keys of the senders table that start with prefix
+ * ("ALIAS ", plen bytes) in txn, but for "ALIAS (other)", and stops
+ * counting at STATS_SENDERS_MAX.  Returns 0 or an LMDB error code.
+ */
+static int
+sender_count(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
+    size_t *n)
+{
+	MDB_cursor *cur;
+	MDB_val	 k, v;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	int	 rc;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	k.mv_data = (void *)(uintptr_t)prefix;
+	k.mv_size = plen;
+	while (*n < STATS_SENDERS_MAX &&
+	    (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (k.mv_size != plen + sizeof(STATS_OTHER) - 1 ||
+		    memcmp((const char *)k.mv_data + plen, STATS_OTHER,
+		    sizeof(STATS_OTHER) - 1) != 0)
+			(*n)++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
  * Adds x's counts to its record in table t of the file, in txn.
- * *nkeys counts the keys of the unknown table, for its bound.  Returns 0
- * or an LMDB error code with the reason in e.
+ * *nkeys counts the keys of the unknown table, for its bound; the
+ * senders table is bounded per alias, by sender_count().  Returns 0 or
+ * an LMDB error code with the reason in e.
  */
 static int
 flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
@@ -869,7 +1028,9 @@ flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
 	struct stats_alias a;
 	struct stats_unknown u;
 	unsigned char rec[REC_ALIAS_SIZE];
+	char	 other[STATS_SENDER_KEY_MAX + 1];
 	MDB_val	 k, v;
+	size_t	 olen, n;
 	int	 rc, old;
 
 	k.mv_data = (void *)(uintptr_t)x->key;
@@ -878,15 +1039,28 @@ flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
 		if ((rc = mdb_get(txn, s->dbi[t], &k, &v)) != 0 &&
 		    rc != MDB_NOTFOUND)
 			goto fail;
-		if (rc == 0 || t != TAB_UNKNOWN ||
-		    *nkeys < STATS_UNKNOWN_FILE_MAX ||
-		    strcmp(k.mv_data, STATS_OTHER) == 0)
+		if (rc == 0 || t == TAB_ALIASES || k.mv_data == other)
 			break;
-		k.mv_data = (void *)(uintptr_t)STATS_OTHER;
-		k.mv_size = sizeof(STATS_OTHER) - 1;
+		olen = other_key(t, k.mv_data, k.mv_size, other);
+		if (olen == k.mv_size && memcmp(other, k.mv_data, olen) == 0)
+			break;
+		if (t == TAB_UNKNOWN && *nkeys < STATS_UNKNOWN_FILE_MAX)
+			break;
+		/* A new domain of an alias: room for it in the file? */
+		if (t == TAB_SENDERS) {
+			if ((rc = sender_count(txn, s->dbi[t], other,
+			    olen - (sizeof(STATS_OTHER) - 1), &n)) != 0)
+				goto fail;
+			if (n < STATS_SENDERS_MAX) {
+				rc = MDB_NOTFOUND;
+				break;
+			}
+		}
+		k.mv_data = other;
+		k.mv_size = olen;
 	}
 	old = rc == 0;
-	if (t == TAB_ALIASES) {
+	if (t != TAB_UNKNOWN) {
 		if (!old || decode_alias(&v, &a) == -1) {
 			memset(&a, 0, sizeof(a));
 			a.first_seen = INT64_MAX;
@@ -949,7 +1123,7 @@ flush_txn(struct stats *s, struct tab *t, struct errbuf *e)
 		goto fail;
 	}
 	nkeys = st.ms_entries;
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < TAB_N; k++)
 		for (i = 0; i < t[k].cap; i++)
 			if (t[k].slot[i] != NULL && (rc = flush_one(s, txn, k,
 			    t[k].slot[i], &nkeys, e)) != 0)
@@ -968,10 +1142,10 @@ fail:
 int
 stats_flush(struct stats *s, struct errbuf *e)
 {
-	struct tab t[2];
+	struct tab t[TAB_N];
 	const char *why = NULL;
 	size_t	 size;
-	int	 rc, dead, retried = 0;
+	int	 rc, dead, k, retried = 0;
 
 	pthread_mutex_lock(&s->flushmu);
 	/* Before LMDB touches the map: is the file still ours, unchanged? */
@@ -985,7 +1159,8 @@ stats_flush(struct stats *s, struct errbuf *e)
 	memcpy(t, s->tab, sizeof(t));
 	memset(s->tab, 0, sizeof(s->tab));
 	pthread_mutex_unlock(&s->mu);
-	if (t[0].len == 0 && t[1].len == 0 &&
+	if (t[TAB_ALIASES].len == 0 && t[TAB_UNKNOWN].len == 0 &&
+	    t[TAB_SENDERS].len == 0 &&
 	    (int64_t)time(NULL) - s->beat < STATS_HEARTBEAT) {
 		pthread_mutex_unlock(&s->flushmu);
 		return 0;
@@ -1015,8 +1190,8 @@ stats_flush(struct stats *s, struct errbuf *e)
 	}
 	if (rc == 0) {
 		s->beat = (int64_t)time(NULL);
-		tab_free(&t[0]);
-		tab_free(&t[1]);
+		for (k = 0; k < TAB_N; k++)
+			tab_free(&t[k]);
 		pthread_mutex_unlock(&s->flushmu);
 		return 0;
 	}
@@ -1025,8 +1200,8 @@ stats_flush(struct stats *s, struct errbuf *e)
 	 * the swap (few) go into the swapped-out table (many).
 	 */
 	pthread_mutex_lock(&s->mu);
-	tab_take(s, &t[TAB_ALIASES], &s->tab[TAB_ALIASES], 0);
-	tab_take(s, &t[TAB_UNKNOWN], &s->tab[TAB_UNKNOWN], STATS_UNKNOWN_MAX);
+	for (k = 0; k < TAB_N; k++)
+		tab_take(s, &t[k], &s->tab[k], k);
 	memcpy(s->tab, t, sizeof(t));
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_unlock(&s->flushmu);
@@ -1037,10 +1212,12 @@ stats_flush(struct stats *s, struct errbuf *e)
 void
 stats_close(struct stats *s)
 {
+	int	 k;
+
 	if (s == NULL)
 		return;
-	tab_free(&s->tab[0]);
-	tab_free(&s->tab[1]);
+	for (k = 0; k < TAB_N; k++)
+		tab_free(&s->tab[k]);
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	pthread_mutex_destroy(&s->mu);
@@ -1092,6 +1269,19 @@ int
 stats_read(const char *path, int unknown, struct stats_row **rowsp,
     size_t *np, struct errbuf *e)
 {
+	return read_table(path, unknown ? TAB_UNKNOWN : TAB_ALIASES, NULL,
+	    rowsp, np, e);
+}
+
+/*
+ * stats_read() of table t, only of the keys that start with prefix
+ * (NULL: every key).  A file without the table (one from before it
+ * existed) has no rows.
+ */
+static int
+read_table(const char *path, int t, const char *prefix,
+    struct stats_row **rowsp, size_t *np, struct errbuf *e)
+{
 	struct stats_row *rows = NULL, *r;
 	MDB_env	*env = NULL;
 	MDB_txn	*txn = NULL;
@@ -1099,12 +1289,11 @@ stats_read(const char *path, int unknown, struct stats_row **rowsp,
 	MDB_dbi	 dbi;
 	MDB_val	 k, v;
 	MDB_cursor_op op;
-	size_t	 n = 0, cap = 0;
-	int	 rc, t, serrno = 0, bad;
+	size_t	 n = 0, cap = 0, plen = prefix != NULL ? strlen(prefix) : 0;
+	int	 rc, serrno = 0, bad;
 
 	*rowsp = NULL;
 	*np = 0;
-	t = unknown ? TAB_UNKNOWN : TAB_ALIASES;
 	if (read_open(path, &env, e) == -1)
 		return -1;
 	/* The daemon grew the map since we opened it: follow. */
@@ -1117,8 +1306,15 @@ stats_read(const char *path, int unknown, struct stats_row **rowsp,
 		goto done;
 	if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		goto lmdb_fail;
-	for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
-	    op = MDB_NEXT) {
+	k.mv_data = (void *)(uintptr_t)prefix;
+	k.mv_size = plen;
+	for (op = plen ? MDB_SET_RANGE : MDB_FIRST;
+	    (rc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+		if (plen != 0 && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0)) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			if ((r = reallocarray(rows, cap, sizeof(*rows))) ==
@@ -1268,6 +1464,32 @@ int
 stats_read_all(const char *const *paths, size_t npaths, int unknown,
     struct stats_row **rowsp, size_t *np, int *found, struct errbuf *e)
 {
+	return read_all(paths, npaths, unknown ? TAB_UNKNOWN : TAB_ALIASES,
+	    NULL, rowsp, np, found, e);
+}
+
+int
+stats_read_senders(const char *const *paths, size_t npaths,
+    const char *alias, struct stats_row **rowsp, size_t *np, int *found,
+    struct errbuf *e)
+{
+	char	*prefix = NULL;
+	int	 rc;
+
+	if (alias != NULL && asprintf(&prefix, "%s ", alias) == -1) {
+		errno = ENOMEM;
+		return errbuf_set(e, "out of memory");
+	}
+	rc = read_all(paths, npaths, TAB_SENDERS, prefix, rowsp, np, found, e);
+	free(prefix);
+	return rc;
+}
+
+/* stats_read_all() of table t, the keys that start with prefix (or all). */
+static int
+read_all(const char *const *paths, size_t npaths, int t, const char *prefix,
+    struct stats_row **rowsp, size_t *np, int *found, struct errbuf *e)
+{
 	struct stats_row *all = NULL, *rows, *d, *x, *grown;
 	size_t	 n = 0, cnt, i, j, o;
 
@@ -1276,7 +1498,7 @@ stats_read_all(const char *const *paths, size_t npaths, int unknown,
 	for (i = 0; i < npaths; i++) {
 		if (found != NULL)
 			found[i] = 0;
-		if (stats_read(paths[i], unknown, &rows, &cnt, e) == -1) {
+		if (read_table(paths[i], t, prefix, &rows, &cnt, e) == -1) {
 			if (errno == ENOENT)
 				continue;
 			stats_rows_free(all, n);

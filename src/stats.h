@@ -8,9 +8,12 @@
  * The stats file (default MAP.stats.lmdb) is written only by the daemon
  * and is not a Postfix map: it uses LMDB's own locking (a
  * MAP.stats.lmdb-lock file beside it), so readers and the writer never
- * need to coordinate.  Two named databases:
+ * need to coordinate.  Named databases:
  *   "aliases"  key alias address, value struct stats_alias
  *   "unknown"  key recipient address, value struct stats_unknown
+ *   "senders"  key "ALIAS DOMAIN", the sender domains that mailed each
+ *              alias (the evidence of who leaked it), value struct
+ *              stats_alias counted per domain (see stats.c)
  *   "meta"     key "daemon", value the writer's heartbeat (struct
  *              stats_meta), written at every flush and at least every
  *              STATS_HEARTBEAT seconds while the daemon runs
@@ -36,6 +39,19 @@
 #define STATS_DIR		"stats"
 #define STATS_LEGACY_SUFFIX	".stats.lmdb"
 #define STATS_HEARTBEAT		60	/* seconds between flushes at most */
+
+/*
+ * Sender evidence (stats_hit_from()).  The file keeps at most
+ * STATS_SENDERS_MAX sender domains per alias, and one flush interval at
+ * most STATS_SENDERS_INTERVAL_MAX distinct (alias, domain) pairs; what
+ * does not fit is counted in the alias's STATS_OTHER row.  The null
+ * sender (bounces) is the domain STATS_SENDER_NULL.  STATS_OTHER is also
+ * the row of the unknown table where the keys beyond its bound go.
+ */
+#define STATS_SENDERS_MAX	64
+#define STATS_SENDERS_INTERVAL_MAX 10000
+#define STATS_SENDER_NULL	"<>"
+#define STATS_OTHER		"(other)"
 
 /* Kinds of hit, from the verdicts. */
 enum stats_kind {
@@ -80,6 +96,16 @@ int	stats_open(const char *path, struct stats **sp, struct errbuf *e);
 /* Counts one hit of kind for key (an alias or recipient) at now. */
 void	stats_hit(struct stats *, const char *key, enum stats_kind kind,
 	    time_t now);
+
+/*
+ * stats_hit(), and for an alias (kind not STATS_UNKNOWN) the same hit
+ * in the evidence of sender domain domain: a normalised domain name,
+ * STATS_SENDER_NULL, or "" for a sender without a usable domain
+ * (counted as STATS_OTHER).  domain NULL: no sender known (the lookup
+ * daemon), no evidence.  Never waits for the disk.
+ */
+void	stats_hit_from(struct stats *, const char *key, const char *domain,
+	    enum stats_kind kind, time_t now);
 
 /*
  * Adds what was counted since the last flush to the file in one
@@ -133,6 +159,18 @@ int	stats_read(const char *path, int unknown, struct stats_row **rows,
  */
 int	stats_read_all(const char *const *paths, size_t npaths, int unknown,
 	    struct stats_row **rows, size_t *n, int *found, struct errbuf *e);
+
+/*
+ * The sender evidence of the npaths files, added up as stats_read_all()
+ * does: for alias (NULL: every alias) the rows of the "senders" table,
+ * key "ALIAS DOMAIN" (the domain follows the last blank), counts in a
+ * (hits, revoked_hits, backscatter, locked, first and last seen), sorted
+ * by key.  A file from before the table existed has no rows.  Returns
+ * as stats_read_all().
+ */
+int	stats_read_senders(const char *const *paths, size_t npaths,
+	    const char *alias, struct stats_row **rows, size_t *n, int *found,
+	    struct errbuf *e);
 void	stats_rows_free(struct stats_row *, size_t);
 
 #endif /* STATS_H */

@@ -303,10 +303,25 @@ verdict_refuses(enum verdict v)
 	    v == VERDICT_EXPIRED || v == VERDICT_UNKNOWN;
 }
 
+const char *
+verdict_sender_domain(const char *sender, char *buf)
+{
+	struct addr a;
+
+	if (verdict_sender_null(sender))
+		return STATS_SENDER_NULL;
+	if (addr_parse(sender, strlen(sender), 0, &a) != ADDR_OK)
+		return "";
+	memcpy(buf, a.domain, a.domain_len + 1);
+	return buf;
+}
+
 void
-verdict_count(struct stats *stats, const struct verdict_result *r, time_t now)
+verdict_count(struct stats *stats, const struct verdict_result *r,
+    const char *sender, time_t now)
 {
 	enum stats_kind kind;
+	char	 dom[ADDR_DOMAIN_MAX + 1];
 
 	switch (r->verdict) {
 	case VERDICT_ACCEPT:
@@ -332,6 +347,9 @@ verdict_count(struct stats *stats, const struct verdict_result *r, time_t now)
 		return;
 	}
 	/* An unparsable recipient has no key worth keeping. */
-	if (r->alias[0] != '\0')
-		stats_hit(stats, r->alias, kind, now);
+	if (r->alias[0] == '\0')
+		return;
+	stats_hit_from(stats, r->alias, sender != NULL &&
+	    kind != STATS_UNKNOWN ? verdict_sender_domain(sender, dom) : NULL,
+	    kind, now);
 }

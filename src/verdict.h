@@ -155,11 +155,24 @@ struct stats;
 /*
  * Counts r in stats at now, as both daemons do: accept and postmaster
  * as a hit, revoked and expired as a revoked hit, backscatter, locked,
- * unknown
- * in the unknown-recipient table; not-ours, tempfail and a recipient
- * that does not parse (empty r->alias) are not counted.
+ * unknown in the unknown-recipient table; not-ours, tempfail and a
+ * recipient that does not parse (empty r->alias) are not counted.
+ * sender is the envelope sender as given to MAIL FROM, or NULL when
+ * the caller has none (the lookup daemon): a hit of an alias is then
+ * also evidence of its sender domain (verdict_sender_domain(),
+ * stats_hit_from()); an unknown recipient's sender is not recorded.
  */
 void	verdict_count(struct stats *stats, const struct verdict_result *r,
-	    time_t now);
+	    const char *sender, time_t now);
+
+/*
+ * The sender domain that evidence records for sender (as given to MAIL
+ * FROM): STATS_SENDER_NULL ("<>") for the null sender, the domain as
+ * addr_parse() normalises it (lowercase, one trailing dot dropped),
+ * written into buf (ADDR_DOMAIN_MAX + 1 bytes), or "" when the sender
+ * does not parse (no domain, not ASCII, too long): stats counts that as
+ * the alias's "(other)".  Pure.
+ */
+const char *verdict_sender_domain(const char *sender, char *buf);
 
 #endif /* VERDICT_H */

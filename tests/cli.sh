@@ -51,7 +51,7 @@ test_check_summary() {
 test_help_matches_man_page() {
 	# Every command and option in --help is documented in aliasctl(8).
 	"$ALIASCTL" help >help.txt
-	for word in check compile query export stats add revoke restore lock unlock new list import help -f -m -S -v -V -h; do
+	for word in check compile query export stats add revoke restore lock unlock new list senders leaks import help -f -m -S -v -V -h; do
 		case $word in
 		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
 			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||
@@ -313,6 +313,190 @@ stats_file() {
 	mdb_load -n -T -s unknown -f unknown.txt "$1"
 }
 
+# evidence_file FILE: the stats file of the evidence tests, written with
+# mdb_load so that the tests pin the "senders" layout too (stats.c: key
+# "ALIAS DOMAIN", the 56-byte record of "aliases"), for the aliases of
+# tests/data/evidence/aliases.yaml: a new domain after three months
+# (bestbuy@), a locked alias with refusals (electronics@), a revoked one
+# with hits (old@), a young one (young@: evidence of three days, from
+# $Y), backscatter only (ro@), none of a leak (quiet@).  No "unknown"
+# table: a file need not have every table.  1767225600 is 2026-01-01
+# 00:00 UTC; D is a day.
+evidence_file() {
+	D=86400
+	J=1767225600
+	now=$(date +%s)
+	Y=$((now - 3 * D))
+	{
+		echo bestbuy@example.com
+		stats_rec2 21 0 0 $((J + D)) $((J + 130 * D)) 0
+		echo electronics@example.com
+		stats_rec2 4 0 0 $J $((J + 70 * D)) 17
+		echo old@example.com
+		stats_rec2 2 9 0 $J $((J + 80 * D)) 0
+		echo young@example.com
+		stats_rec2 2 0 1 $Y $((Y + 2 * D)) 0
+		echo quiet@example.com
+		stats_rec2 5 0 0 $J $((J + 100 * D)) 0
+		echo ro@example.com
+		stats_rec2 2 0 6 $J $((J + 90 * D)) 0
+	} >aliases.txt
+	# Per sender domain: hits revoked backscatter first last locked.
+	{
+		echo 'bestbuy@example.com bestbuy.com'
+		stats_rec2 10 0 0 $((J + D)) $((J + 120 * D)) 0
+		echo 'bestbuy@example.com mail.bestbuy.com'
+		stats_rec2 3 0 0 $((J + 19 * D)) $((J + 110 * D)) 0
+		echo 'bestbuy@example.com spam.example'
+		stats_rec2 7 0 0 $((J + 90 * D)) $((J + 130 * D)) 0
+		echo 'bestbuy@example.com <>'
+		stats_rec2 1 0 0 $((J + 120 * D)) $((J + 120 * D)) 0
+		echo 'electronics@example.com bestbuy.com'
+		stats_rec2 4 0 0 $J $((J + 50 * D)) 0
+		echo 'electronics@example.com junk.example'
+		stats_rec2 0 0 0 $((J + 60 * D)) $((J + 70 * D)) 17
+		echo 'old@example.com shop.example'
+		stats_rec2 2 5 0 $J $((J + 80 * D)) 0
+		echo 'old@example.com leak.example'
+		stats_rec2 0 4 0 $((J + 64 * D)) $((J + 75 * D)) 0
+		echo 'young@example.com a.example'
+		stats_rec2 2 0 0 $Y $((Y + D)) 0
+		echo 'young@example.com <>'
+		stats_rec2 0 0 1 $((Y + 2 * D)) $((Y + 2 * D)) 0
+		echo 'quiet@example.com friend.example'
+		stats_rec2 5 0 0 $J $((J + 100 * D)) 0
+		echo 'ro@example.com <>'
+		stats_rec2 0 0 6 $J $((J + 90 * D)) 0
+		echo 'ro@example.com (other)'
+		stats_rec2 2 0 0 $((J + 5 * D)) $((J + 6 * D)) 0
+	} >senders.txt
+	mdb_load -n -T -s aliases -f aliases.txt "$1"
+	mdb_load -n -T -s senders -f senders.txt "$1"
+}
+
+# evidence_setup: the alias file and its stats file in $T, compiled.
+evidence_setup() {
+	cp "$TOP/tests/data/evidence/aliases.yaml" a.yaml
+	evidence_file s.lmdb
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+	young=$(date -u -d @$((Y + 30 * D)) +%Y-%m-%d)
+}
+
+# expect_evidence NAME: $T/out against tests/data/evidence/NAME, where
+# @YOUNG@ is the day young@example.com's verdict is due.
+expect_evidence() {
+	sed "s/@YOUNG@/$young/" "$TOP/tests/data/evidence/$1" >want
+	expect_same want "$T/out"
+}
+
+test_evidence_leaks() {
+	evidence_setup
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
+	expect_evidence leaks.expect
+	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks --json
+	expect_evidence leaks.json.expect
+	if command -v python3 >/dev/null; then
+		python3 -m json.tool "$T/out" >/dev/null || die "not JSON"
+	fi
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb leaks extra
+	expect_in "$T/err" "leaks: unexpected argument 'extra'"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb leaks --all
+	# No stats file yet: an empty ranking, and a note.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb leaks --json
+	[ "$(cat "$T/out")" = '{"leaks":[],"files":[]}' ] || die "got $(cat "$T/out")"
+	expect_in "$T/err" "no evidence recorded yet (no stats file exists)"
+}
+
+test_evidence_senders() {
+	evidence_setup
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders BestBuy@example.com
+	expect_evidence senders-bestbuy.expect
+	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders bestbuy@example.com --by count --json
+	expect_evidence senders-bestbuy-count.json.expect
+	if command -v python3 >/dev/null; then
+		python3 -m json.tool "$T/out" >/dev/null || die "not JSON"
+	fi
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders --by=last ro@example.com
+	expect_evidence senders-ro.expect
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders old@example.com
+	expect_evidence senders-old.expect
+	# No evidence yet: an empty table and a note.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders silent@example.com
+	echo 'DOMAIN  COUNT  REFUSED  LOCKED  BACKSCATTER  REVOKED  FIRST-SEEN        LAST-SEEN         CLASS' >want
+	expect_same want "$T/out"
+	expect_in "$T/err" "no sender evidence for silent@example.com yet (alias-milter has recorded none)"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb senders silent@example.com --json
+	[ "$(cat "$T/out")" = '{"alias":"silent@example.com","start":null,"new_after":null,"young":false,"senders":[],"files":[]}' ] ||
+	    die "got $(cat "$T/out")"
+	expect_in "$T/err" "(no stats file exists)"
+	expect_exit 67 "$ALIASCTL" -f a.yaml -S s.lmdb senders nosuch@example.com
+	expect_in "$T/err" "a.yaml: nosuch@example.com: no such alias"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders
+	expect_in "$T/err" "senders: which alias?"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders bestbuy@example.com --by hits
+	expect_in "$T/err" "senders: --by takes count or last, not 'hits'"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders a@example.com b@example.com
+	expect_in "$T/err" "senders: unexpected argument 'b@example.com'"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb senders not-an-address
+}
+
+# A stats file from before sender evidence (stats_file: no "senders"
+# table) reads as no evidence, and leaks still ranks its counters.
+test_evidence_old_file() {
+	stats_file s.lmdb
+	small_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders irs@example.com
+	expect_in "$T/err" "no sender evidence for irs@example.com yet (alias-milter has recorded none)"
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
+	cat >want <<'EOF'
+ALIAS                SCORE  NEW  NEW-MAIL  LOCKED  REVOKED  BACKSCATTER  ACTION
+bestbuy@example.com      5    0         0       0        5            0  none: revoked on 2026-11-01
+shop@example.com         3    0         0       0        0            3  revoke: aliasctl revoke shop@example.com
+EOF
+	expect_same want "$T/out"
+}
+
+# lock without --sender: the established senders of the evidence.
+test_evidence_lock() {
+	evidence_setup
+	sha256sum a.yaml a.lmdb a.policy.lmdb >before
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb lock bestbuy@example.com --dry-run
+	printf '%s\n' '  bestbuy@example.com:' \
+	    '    note: a new domain after three months' \
+	    '    created: 2026-01-01' \
+	    '    senders: [bestbuy.com, mail.bestbuy.com]' >want
+	expect_same want "$T/out"
+	expect_in "$T/err" "lock: bestbuy@example.com: the established senders (first seen by 2026-02-01 00:00): bestbuy.com mail.bestbuy.com"
+	expect_in "$T/err" "dry run: nothing changed"
+	sha256sum a.yaml a.lmdb a.policy.lmdb >after
+	expect_same before after
+	# Refused, each with its reason; nothing changes.
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb lock young@example.com
+	expect_in "$T/err" "lock: the evidence for young@example.com is younger than 30 days"
+	expect_in "$T/err" "name the senders with --sender"
+	TZ=UTC expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb lock ro@example.com
+	expect_in "$T/err" "lock: ro@example.com has no established sender domain (none first seen by 2026-01-31 00:00): name the senders with --sender, or revoke it"
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb lock silent@example.com
+	expect_in "$T/err" "lock: no sender evidence for silent@example.com yet: name the senders with --sender"
+	expect_exit 67 "$ALIASCTL" -f a.yaml -S s.lmdb lock nosuch@example.com
+	expect_exit 65 "$ALIASCTL" -f a.yaml -S s.lmdb lock postmaster@example.com
+	sha256sum a.yaml a.lmdb a.policy.lmdb >after
+	expect_same before after
+	# The lock itself, as leaks suggested it.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb lock bestbuy@example.com
+	expect_in "$T/out" "locked bestbuy@example.com"
+	grep -q '^    senders: \[bestbuy.com, mail.bestbuy.com\]$' a.yaml ||
+	    die "no senders: $(cat a.yaml)"
+	expect_exit 0 "$ALIASCTL" -f a.yaml query -v bestbuy@example.com
+	expect_in "$T/err" "locked to senders bestbuy.com mail.bestbuy.com"
+	# Locked now: leaks no longer suggests a lock but, as mail from the
+	# new domain keeps coming, revoke.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
+	expect_in "$T/out" "revoke: aliasctl revoke bestbuy@example.com"
+}
+
 test_stats_no_file() {
 	expect_exit 0 "$ALIASCTL" -m map stats
 	expect_in "$T/err" "no hits recorded yet (none of stats/map.milter.lmdb, stats/map.lookupd.lmdb, map.stats.lmdb exists)"
@@ -545,8 +729,8 @@ test_edit_lock_unlock() {
 
 test_edit_lock_errors() {
 	edit_setup
-	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock irs@example.com
-	expect_in "$T/err" "lock: name the senders with --sender; a lock from the recorded sender domains needs sender evidence, which this version does not record"
+	expect_exit 66 "$ALIASCTL" -f e/a.yaml lock irs@example.com
+	expect_in "$T/err" "lock: no sender evidence for irs@example.com yet: name the senders with --sender"
 	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock --sender x.example
 	expect_in "$T/err" "lock: which address?"
 	expect_exit 64 "$ALIASCTL" -f e/a.yaml lock irs@example.com --sender

@@ -465,6 +465,36 @@ expect_lock_results() {
 	expect_stat ro@example.com 1 backscatter
 	expect_stat irs@example.com 1 hits
 	expect_stat irs@example.com 0 locked
+	# The sender evidence of the same verdicts, per domain: domain,
+	# count, refused, locked, backscatter, revoked, class.  Every
+	# domain is new to the alias: young, all established.
+	expect_senders electronics@example.com <<'EOF'
+<> 1 0 0 0 0 null
+bank.example 3 2 2 0 0 established
+bestbuy.com 1 0 0 0 0 established
+bestbuy.com.evil.example 1 1 1 0 0 established
+evilbestbuy.com 1 1 1 0 0 established
+mail.bestbuy.com 1 0 0 0 0 established
+EOF
+	expect_senders ro@example.com <<'EOF'
+<> 1 1 0 1 0 null
+shop.example 1 0 0 0 0 established
+stranger.example 1 1 1 0 0 established
+EOF
+	expect_senders irs@example.com <<'EOF'
+bestbuy.com 1 0 0 0 0 established
+EOF
+}
+
+# expect_senders ALIAS: aliasctl senders --json for ALIAS, one line per
+# domain as expect_lock_results lists them, sorted, is standard input.
+expect_senders() {
+	expect_exit 0 "$ALIASCTL" -f "$T/a.yaml" -m "$T/map" senders "$1" --json
+	[ "$(jq -r .young "$T/out")" = true ] || die "$1: not young: $(cat "$T/out")"
+	jq -r '.senders[] | "\(.domain) \(.count) \(.refused) \(.locked) \(.backscatter) \(.revoked) \(.class)"' \
+	    "$T/out" | LC_ALL=C sort >"$T/senders.got"
+	LC_ALL=C sort >"$T/senders.want"
+	expect_same "$T/senders.want" "$T/senders.got" || die "$1: senders differ"
 }
 
 test_milter_locks() {

@@ -184,6 +184,13 @@ EOF
 	expect_stat electronics@example.com 1 locked
 	expect_stat electronics@example.com 2 hits
 	expect_stat postmaster@example.com 1 hits
+	# Each count records the sender's domain too (aliasctl senders).
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" senders \
+	    electronics@example.com
+	grep -Eq '^evilbestbuy\.com +1 +1 +1 ' "$T/out" &&
+	    grep -Eq '^mail\.bestbuy\.com +1 +0 ' "$T/out" &&
+	    grep -Eq '^<> +1 +0 ' "$T/out" ||
+	    die "sender evidence: $(cat "$T/out")"
 }
 
 # Learn mode: DUNNO for everything, each would-be refusal logged and

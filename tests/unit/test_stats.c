@@ -7,7 +7,7 @@
  * does), the on-disk record layout byte by byte, and records we do not
  * know; and the file removed, replaced, truncated, overwritten or
  * touched under a running writer (stats.c, "The file under the daemon's
- * feet").  Every test works in its own mkdtemp(3) directory, removed
+ * feet"); the sender evidence and its bounds.  Every test works in its own mkdtemp(3) directory, removed
  * afterwards.
  */
 #include <stdarg.h>
@@ -534,7 +534,7 @@ raw_get(const char *path, const char *db, const char *key,
 	MDB_val	 k, v;
 
 	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 4), 0);
 	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY,
 	    0640), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
@@ -1245,6 +1245,257 @@ test_read_all(void **state)
 	assert_non_null(strstr(e.msg, "missing.lmdb"));
 }
 
+/* Reads the sender evidence of the one file at path (alias NULL: all). */
+static void
+read_senders(const char *path, const char *alias, struct stats_row **rows,
+    size_t *n)
+{
+	struct errbuf e;
+	const char *paths[1];
+
+	paths[0] = path;
+	if (stats_read_senders(paths, 1, alias, rows, n, NULL, &e) == -1)
+		fail_msg("stats_read_senders: %s", e.msg);
+}
+
+/* Sums the hits of rows, and counts those whose key ends in " (other)". */
+static uint64_t
+senders_total(const struct stats_row *rows, size_t n, size_t *others)
+{
+	uint64_t total = 0;
+	size_t	 i, len;
+
+	*others = 0;
+	for (i = 0; i < n; i++) {
+		total += rows[i].a.hits + rows[i].a.revoked_hits +
+		    rows[i].a.backscatter + rows[i].a.locked;
+		len = strlen(rows[i].key);
+		if (len > 8 && strcmp(rows[i].key + len - 8, " (other)") == 0)
+			(*others)++;
+	}
+	return total;
+}
+
+/*
+ * Sender evidence: each kind per domain, the null sender, a sender
+ * without a domain, no evidence without a sender or for an unknown
+ * recipient, the record's bytes (the "aliases" record), and a prefix
+ * that reads only its own alias.
+ */
+static void
+test_senders_kinds(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	unsigned char buf[64];
+	size_t	 n, len;
+	static const unsigned char want[56] = {
+		2, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 0, 0, 0, 0, 0,			/* hits */
+		0, 0, 0, 0, 0, 0, 0, 0,			/* revoked_hits */
+		0, 0, 0, 0, 0, 0, 0, 0,			/* backscatter */
+		100, 0, 0, 0, 0, 0, 0, 0,		/* first_seen */
+		200, 0, 0, 0, 0, 0, 0, 0,		/* last_seen */
+		1, 0, 0, 0, 0, 0, 0, 0,			/* locked */
+	};
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	stats_hit_from(s, "irs@example.com", "bank.example", STATS_HIT, 100);
+	stats_hit_from(s, "irs@example.com", "bank.example", STATS_LOCKED,
+	    200);
+	stats_hit_from(s, "irs@example.com", STATS_SENDER_NULL,
+	    STATS_BACKSCATTER, 150);
+	stats_hit_from(s, "irs@example.com", "", STATS_REVOKED_HIT, 120);
+	stats_hit_from(s, "irs@example.com", NULL, STATS_HIT, 130);
+	stats_hit_from(s, "irs@examples.com", "spam.example", STATS_HIT, 1);
+	stats_hit_from(s, "guess@example.com", "spam.example", STATS_UNKNOWN,
+	    1);
+	stats_hit_from(s, "", "spam.example", STATS_HIT, 1);
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+
+	read_table(f->path, 0, &rows, &n);
+	r = get(rows, n, "irs@example.com");
+	assert_int_equal(r->a.hits, 2);		/* with the one of no sender */
+	stats_rows_free(rows, n);
+
+	read_senders(f->path, "irs@example.com", &rows, &n);
+	assert_int_equal(n, 3);
+	r = get(rows, n, "irs@example.com bank.example");
+	assert_int_equal(r->a.hits, 1);
+	assert_int_equal(r->a.locked, 1);
+	assert_true(r->a.first_seen == 100 && r->a.last_seen == 200);
+	r = get(rows, n, "irs@example.com <>");
+	assert_int_equal(r->a.backscatter, 1);
+	r = get(rows, n, "irs@example.com (other)");
+	assert_int_equal(r->a.revoked_hits, 1);
+	stats_rows_free(rows, n);
+
+	/* Every alias; the unknown recipient and "(other)" have none. */
+	read_senders(f->path, NULL, &rows, &n);
+	assert_int_equal(n, 4);
+	r = get(rows, n, "irs@examples.com spam.example");
+	assert_int_equal(r->a.hits, 1);
+	assert_null(find(rows, n, "guess@example.com spam.example"));
+	stats_rows_free(rows, n);
+
+	len = sizeof(buf);
+	raw_get(f->path, "senders", "irs@example.com bank.example", buf, &len);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+}
+
+/*
+ * 1,000 sender domains to one alias in one interval: the file keeps 64
+ * and adds the rest up in the alias's "(other)", no hit lost.  A second
+ * alias is not affected.  Then across flushes: a domain the file holds
+ * keeps its row, a new one goes to "(other)".
+ */
+static void
+test_senders_bound(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	const struct stats_row *r;
+	struct errbuf e;
+	char	 dom[64];
+	size_t	 n, others;
+	int	 i;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	for (i = 0; i < 1000; i++) {
+		snprintf(dom, sizeof(dom), "d%d.example", i);
+		stats_hit_from(s, "shop@example.com", dom, STATS_HIT,
+		    1000 + i);
+	}
+	stats_hit_from(s, "irs@example.com", "bank.example", STATS_HIT, 5);
+	assert_int_equal(stats_flush(s, &e), 0);
+	read_senders(f->path, "shop@example.com", &rows, &n);
+	assert_int_equal(n, STATS_SENDERS_MAX + 1);
+	assert_int_equal(senders_total(rows, n, &others), 1000);
+	assert_int_equal(others, 1);
+	r = get(rows, n, "shop@example.com (other)");
+	assert_int_equal(r->a.hits, 1000 - STATS_SENDERS_MAX);
+	stats_rows_free(rows, n);
+	read_senders(f->path, "irs@example.com", &rows, &n);
+	assert_int_equal(n, 1);
+	stats_rows_free(rows, n);
+
+	/* The next interval: every domain again, and 10 new ones. */
+	for (i = 0; i < 1010; i++) {
+		snprintf(dom, sizeof(dom), "d%d.example", i);
+		stats_hit_from(s, "shop@example.com", dom, STATS_LOCKED,
+		    5000);
+	}
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	read_senders(f->path, "shop@example.com", &rows, &n);
+	assert_int_equal(n, STATS_SENDERS_MAX + 1);
+	assert_int_equal(senders_total(rows, n, &others), 2010);
+	r = get(rows, n, "shop@example.com (other)");
+	assert_int_equal(r->a.locked, 1010 - STATS_SENDERS_MAX);
+	stats_rows_free(rows, n);
+}
+
+/*
+ * The file's bound across flushes: 40 domains, then 40 others: the first
+ * 24 of those fill the alias's 64, the rest go to "(other)".
+ */
+static void
+test_senders_file_bound(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	struct errbuf e;
+	char	 dom[64];
+	size_t	 n, others;
+	int	 i, round;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 40; i++) {
+			snprintf(dom, sizeof(dom), "r%d-%d.example", round, i);
+			stats_hit_from(s, "shop@example.com", dom, STATS_HIT,
+			    100);
+		}
+		assert_int_equal(stats_flush(s, &e), 0);
+	}
+	stats_close(s);
+	read_senders(f->path, "shop@example.com", &rows, &n);
+	assert_int_equal(n, STATS_SENDERS_MAX + 1);
+	assert_int_equal(senders_total(rows, n, &others), 80);
+	assert_int_equal(get(rows, n, "shop@example.com (other)")->a.hits,
+	    80 - STATS_SENDERS_MAX);
+	/* Every domain of the first flush is kept. */
+	assert_non_null(find(rows, n, "shop@example.com r0-39.example"));
+	stats_rows_free(rows, n);
+}
+
+/*
+ * A flood of forged sender domains in one interval: memory keeps at
+ * most STATS_SENDERS_INTERVAL_MAX pairs, the rest in each alias's
+ * "(other)".  200 aliases of 60 domains each stay under the file's
+ * bound, so what is folded was folded in memory.
+ */
+static void
+test_senders_interval_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct stats *s;
+	struct stats_row *rows;
+	struct errbuf e;
+	char	 dom[64], alias[64];
+	size_t	 n, others;
+	int	 i, j;
+
+	assert_int_equal(stats_open(f->path, &s, &e), 0);
+	for (i = 0; i < 200; i++) {
+		snprintf(alias, sizeof(alias), "a%d@example.com", i);
+		for (j = 0; j < 60; j++) {
+			snprintf(dom, sizeof(dom), "d%d.example", j);
+			stats_hit_from(s, alias, dom, STATS_HIT, 100);
+		}
+	}
+	assert_int_equal(stats_flush(s, &e), 0);
+	stats_close(s);
+	read_senders(f->path, NULL, &rows, &n);
+	assert_int_equal(senders_total(rows, n, &others), 200 * 60);
+	assert_int_equal(n - others, STATS_SENDERS_INTERVAL_MAX);
+	stats_rows_free(rows, n);
+}
+
+/* A file from before the senders table: no evidence, and no error. */
+static void
+test_senders_old_file(void **state)
+{
+	struct fixture *f = *state;
+	struct stats_row *rows;
+	MDB_env	*env;
+	MDB_txn	*txn;
+	MDB_dbi	 dbi;
+	size_t	 n;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+	assert_int_equal(mdb_env_open(env, f->path, MDB_NOSUBDIR, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "aliases", MDB_CREATE, &dbi), 0);
+	assert_int_equal(mdb_dbi_open(txn, "unknown", MDB_CREATE, &dbi), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	read_senders(f->path, NULL, &rows, &n);
+	assert_int_equal(n, 0);
+	stats_rows_free(rows, n);
+	read_senders(f->path, "irs@example.com", &rows, &n);
+	assert_int_equal(n, 0);
+	stats_rows_free(rows, n);
+}
+
 int
 main(void)
 {
@@ -1263,6 +1514,16 @@ main(void)
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test_setup_teardown(test_heartbeat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_senders_kinds, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_senders_bound, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_senders_file_bound, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_senders_interval_cap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_senders_old_file, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_record_layout, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_record_v1, setup,

@@ -462,6 +462,24 @@ test_verdict_no_map(void **state)
  * and their subdomains at a label boundary, addresses match whole; the
  * sender is normalised first.
  */
+/* The domain sender evidence records, from MAIL FROM as given. */
+static void
+test_sender_domain(void **state)
+{
+	char	 buf[256];
+
+	(void)state;
+	assert_string_equal(verdict_sender_domain("<>", buf), "<>");
+	assert_string_equal(verdict_sender_domain("", buf), "<>");
+	assert_string_equal(verdict_sender_domain("<News@Mail.BestBuy.COM.>",
+	    buf), "mail.bestbuy.com");
+	assert_string_equal(verdict_sender_domain(
+	    "<@relay.example:alerts@bank.example>", buf), "bank.example");
+	assert_string_equal(verdict_sender_domain("<nodomain>", buf), "");
+	assert_string_equal(verdict_sender_domain("<a@-bad-.example>", buf),
+	    "");
+}
+
 static void
 test_sender_listed(void **state)
 {
@@ -1117,6 +1135,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_verdict_table,
 		    setup, teardown),
 		cmocka_unit_test(test_verdict_no_map),
+		cmocka_unit_test(test_sender_domain),
 		cmocka_unit_test(test_sender_listed),
 		cmocka_unit_test_setup_teardown(test_verdict_locks,
 		    setup, teardown),

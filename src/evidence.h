@@ -1,0 +1,85 @@
+/*
+ * evidence.h: who writes to an alias and who leaked it, from the sender
+ * evidence of the stats files (stats_read_senders()): the rule that
+ * calls a sender domain established or new, and the commands senders
+ * and leaks (see cli.h for the handlers' contract).  lock without
+ * --sender takes its senders from evidence_lock_senders().
+ */
+#ifndef EVIDENCE_H
+#define EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "address.h"
+#include "cli.h"
+#include "stats.h"
+
+/*
+ * A sender domain first seen more than EVIDENCE_NEW_DAYS days after the
+ * alias's evidence starts is new; one first seen earlier is
+ * established.  An alias is given out to one correspondent, whose
+ * domains (orders, shipping, newsletters, its mail provider) all write
+ * within the first weeks: the order confirmation at once, the shipping
+ * notice within days, the first newsletter within a month.  A domain
+ * that appears only later was given the address by someone: the leak.
+ */
+#define EVIDENCE_NEW_DAYS	30
+
+enum evidence_class {
+	EVIDENCE_ESTABLISHED,	/* first seen within EVIDENCE_NEW_DAYS */
+	EVIDENCE_NEW,		/* first seen later: evidence of a leak */
+	EVIDENCE_NONE		/* "<>" and "(other)": not a domain */
+};
+
+/* What the evidence of one alias says. */
+struct evidence {
+	int64_t	 start;		/* time_t the evidence is judged from: the
+				   later of created: and the first evidence;
+				   0: no evidence */
+	int64_t	 new_after;	/* start + EVIDENCE_NEW_DAYS days */
+	int	 young;		/* now is not past new_after: no verdict */
+	size_t	 nestablished;	/* established domains */
+	size_t	 nnew;		/* new domains */
+	uint64_t new_mail;	/* accepted from new domains */
+};
+
+/*
+ * The domain of a row of stats_read_senders(): what follows the last
+ * blank of its key.  Points into r->key.
+ */
+const char *evidence_domain(const struct stats_row *r);
+
+/*
+ * The rule, the one place that decides "established" and "new" (leaks,
+ * senders and lock all ask it): the class of sender row r of an alias
+ * whose evidence is ev.
+ */
+enum evidence_class evidence_class(const struct evidence *ev,
+	    const struct stats_row *r);
+
+/*
+ * Judges the n sender rows of one alias (created: its created: date,
+ * DATE_NONE when none) at now into *ev.
+ */
+void	evidence_judge(int32_t created, const struct stats_row *rows,
+	    size_t n, int64_t now, struct evidence *ev);
+
+/*
+ * For lock without --sender: the established sender domains of alias
+ * key (normalised) from the stats files o names, written into buf (max
+ * entries of ADDR_BUF bytes) with pointers in list and their number in
+ * *n, and said on stderr.  Returns 0, or a sysexits code (said why):
+ * EX_NOUSER when key is not an alias of the file, EX_NOINPUT when the
+ * evidence names no established domain or is younger than
+ * EVIDENCE_NEW_DAYS days.
+ */
+int	evidence_lock_senders(const struct options *o, const char *key,
+	    const char **list, char (*buf)[ADDR_BUF], size_t max, size_t *n);
+
+/* senders ALIAS [--json] [--by count|last]: who wrote to ALIAS. */
+int	cmd_senders(const struct options *, int argc, char **argv);
+/* leaks [--json]: aliases ranked by evidence of a leak, with actions. */
+int	cmd_leaks(const struct options *, int argc, char **argv);
+
+#endif /* EVIDENCE_H */
