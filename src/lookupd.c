@@ -77,6 +77,8 @@
 #define IN_MAX	(SOCKMAP_WIRE_MAX > TCPTABLE_LINE_MAX ? \
 		 SOCKMAP_WIRE_MAX : TCPTABLE_LINE_MAX)
 #define LISTEN_MAX	LOOKUPD_NPROTO
+_Static_assert(PDP_REPLY_MAX <= SOCKMAP_REPLY_WIRE_MAX,
+    "struct lookupd's reply buffer holds a policy reply");
 /* What a policy log line shows of a client's text (cleaned). */
 #define POLICY_TEXT_MAX	256
 #define POLICY_CLEAN	(POLICY_TEXT_MAX + 4)
@@ -168,9 +170,9 @@ static int	conn_read(struct lookupd *, struct conn *, long long);
 static long long conn_deadline(const struct lookupd *, const struct conn *);
 static void	log_request(const struct conn *, const char *, size_t,
 		    const struct lookupd_answer *);
-static void	pdp_copy(char *, const struct pdp_value *);
-static void	pdp_clean(char *, const struct pdp_value *, const char *);
-static int	policy_answer(struct lookupd *, struct conn *,
+static void	value_copy(char *, const struct pdp_value *);
+static void	value_clean(char *, const struct pdp_value *, const char *);
+static int	answer_policy(struct lookupd *, struct conn *,
 		    const struct pdp_request *, int32_t, time_t);
 static const char *proto_name(int);
 
@@ -810,7 +812,7 @@ proto_name(int proto)
 
 /* Copies value v (absent: "") into out (PDP_REQUEST_MAX + 1 bytes). */
 static void
-pdp_copy(char *out, const struct pdp_value *v)
+value_copy(char *out, const struct pdp_value *v)
 {
 	if (v->s != NULL)
 		memcpy(out, v->s, v->len);
@@ -824,7 +826,7 @@ pdp_copy(char *out, const struct pdp_value *v)
  * ending in "...".  An absent or empty value is none.
  */
 static void
-pdp_clean(char *out, const struct pdp_value *v, const char *none)
+value_clean(char *out, const struct pdp_value *v, const char *none)
 {
 	size_t	 i, n;
 
@@ -853,7 +855,7 @@ pdp_clean(char *out, const struct pdp_value *v, const char *none)
  * answer with -v only.  Returns 0, or -1 when the connection is broken.
  */
 static int
-policy_answer(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
+answer_policy(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
     int32_t today, time_t now)
 {
 	struct verdict_result r;
@@ -866,9 +868,9 @@ policy_answer(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
 	size_t	 len;
 	int	 refused;
 
-	pdp_clean(qid, &pr->attr[PDP_QUEUE_ID], "-");
-	pdp_clean(state, &pr->attr[PDP_PROTOCOL_STATE], "-");
-	pdp_clean(to, &pr->attr[PDP_RECIPIENT], "");
+	value_clean(qid, &pr->attr[PDP_QUEUE_ID], "-");
+	value_clean(state, &pr->attr[PDP_PROTOCOL_STATE], "-");
+	value_clean(to, &pr->attr[PDP_RECIPIENT], "");
 	snprintf(action, sizeof(action), "DUNNO");
 	note[0] = '\0';
 	if (!pdp_value_is(&pr->attr[PDP_PROTOCOL_STATE], "RCPT")) {
@@ -877,8 +879,8 @@ policy_answer(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
 		    to);
 		goto reply;
 	}
-	pdp_copy(d->psender, &pr->attr[PDP_SENDER]);
-	pdp_copy(d->prcpt, &pr->attr[PDP_RECIPIENT]);
+	value_copy(d->psender, &pr->attr[PDP_SENDER]);
+	value_copy(d->prcpt, &pr->attr[PDP_RECIPIENT]);
 	pair = mapview_get(d->cfg->mv);
 	verdict_decide(d->cfg->mv, pair, d->prcpt, d->psender, today, &r,
 	    NULL);
@@ -898,9 +900,9 @@ policy_answer(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
 			    rp->rcode, rp->xcode, rp->text);
 	}
 	if (refused || d->cfg->verbose) {
-		pdp_clean(cname, &pr->attr[PDP_CLIENT_NAME], "unknown");
-		pdp_clean(caddr, &pr->attr[PDP_CLIENT_ADDRESS], "unknown");
-		pdp_clean(from, &pr->attr[PDP_SENDER], "");
+		value_clean(cname, &pr->attr[PDP_CLIENT_NAME], "unknown");
+		value_clean(caddr, &pr->attr[PDP_CLIENT_ADDRESS], "unknown");
+		value_clean(from, &pr->attr[PDP_SENDER], "");
 		snprintf(line, sizeof(line), "conn=%llu qid=%s "
 		    "client=%s[%s] from=<%s> to=<%s> alias=%s verdict=%s "
 		    "action=%s%s", c->id, qid, cname, caddr, from, to,
@@ -912,7 +914,13 @@ policy_answer(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
 			log_debug("%s", line);
 	}
 reply:
-	len = pdp_encode(d->reply, sizeof(d->reply), action, strlen(action));
+	/* Our actions are short printable ASCII: this cannot fail. */
+	if ((len = pdp_encode(d->reply, sizeof(d->reply), action,
+	    strlen(action))) == 0) {
+		log_warnx("conn=%llu: action not encodable: %s", c->id,
+		    action);
+		return -1;
+	}
 	return conn_queue(d, c, d->reply, len);
 }
 
@@ -954,7 +962,7 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 				today = date_today();
 				now = time(NULL);
 			}
-			if (policy_answer(d, c, &pr, today, now) == -1)
+			if (answer_policy(d, c, &pr, today, now) == -1)
 				return -1;
 			continue;
 		}
