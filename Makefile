@@ -53,8 +53,10 @@ build/%.o: src/%.c | build
 build/san/%.o: src/%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-# aliasctl's commands: options and loading, output, edits, import.
-CTLSRC	= aliasctl cli report evidence edit import
+# aliasctl's commands: options and loading, output, edits, import, the
+# leak evidence, Postfix's configuration (postfix.c), setup and doctor,
+# which read sockets as the daemons spell them (listen.c).
+CTLSRC	= aliasctl cli report evidence edit import postfix setup doctor listen
 
 build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
 	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

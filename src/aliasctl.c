@@ -2,7 +2,8 @@
  * aliasctl: the global options and the command table.  The commands'
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
- * revoke, restore, lock, unlock, new) and import.c; the alias file, the
+ * revoke, restore, lock, unlock, new), evidence.c (senders, leaks),
+ * import.c, setup.c (setup postfix) and doctor.c; the alias file, the
  * map and the counters are the library's (aliasfile.c, compile.c,
  * amap.c, stats.c).
  */
@@ -12,11 +13,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "doctor.h"
 #include "edit.h"
 #include "evidence.h"
 #include "import.h"
 #include "log.h"
 #include "report.h"
+#include "setup.h"
 
 #define ALIASCTL_VERSION	"0.1.0"
 
@@ -37,6 +40,8 @@ static const struct command {
 	{ "unlock", cmd_unlock },
 	{ "new", cmd_new },
 	{ "list", cmd_list },
+	{ "setup", cmd_setup },
+	{ "doctor", cmd_doctor },
 	{ "senders", cmd_senders },
 	{ "leaks", cmd_leaks },
 	{ "help", NULL },

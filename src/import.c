@@ -27,7 +27,12 @@
 
 static void	 import_clean(char *);
 static FILE	*import_open(const char *);
+static int	 import_kind(const struct ml_entry *, struct ml_agg *);
 static void	 import_note(const struct ml_entry *, int, char *);
+static int	 import_targets(const struct ml_entry *, const char *, char *,
+		    size_t);
+static int	 import_outgoing(const struct aliasfile *, struct ml_agg *,
+		    const struct ml_rec *, struct ml_msg *);
 static int	 import_maillog(const struct options *, const struct aliasfile *,
 		    int, const char *,
 		    int32_t);
@@ -49,13 +54,18 @@ import_clean(char *s)
 			*s = '?';
 }
 
-/* Opens path for import; a directory is unreadable input too. */
+/*
+ * Opens path for import ("-" is standard input, not to be closed); a
+ * directory is unreadable input too.
+ */
 static FILE *
 import_open(const char *path)
 {
 	struct stat st;
 	FILE	*fp;
 
+	if (strcmp(path, "-") == 0)
+		return stdin;
 	if ((fp = fopen(path, "r")) == NULL) {
 		log_warn("%s", path);
 		return NULL;
@@ -73,47 +83,149 @@ import_open(const char *path)
 	return fp;
 }
 
+/* What import makes of an address seen in the log. */
+enum import_kind {
+	IMPORT_REAL,		/* mail from a real sender */
+	IMPORT_OWN,		/* only bounces, but it sends mail out */
+	IMPORT_UNKNOWN,		/* senders not in the log: left out */
+	IMPORT_BACKSCATTER,	/* only bounces: left out */
+	IMPORT_GUESS		/* only rejected: left out */
+};
+
 /*
- * "12 messages delivered, 2 bounced, ..., FIRST .. LAST" into buf
- * (IMPORT_NOTE_BUF bytes), after "only rejected (...): " for a guess.
+ * The kinds the proposal comments out and --apply leaves out: only an
+ * address with mail from a real sender, or one the owner sends from, is
+ * an alias by the log's evidence.
+ */
+#define IMPORT_LEFT_OUT(kind)	((kind) >= IMPORT_UNKNOWN)
+
+/* The kind of e; out holds the addresses seen sending mail out. */
+static int
+import_kind(const struct ml_entry *e, struct ml_agg *out)
+{
+	if (e->messages)
+		return IMPORT_REAL;
+	if (e->unknown)
+		return IMPORT_UNKNOWN;
+	if (e->bounces)
+		return ml_agg_get(out, e->addr, 0) != NULL ? IMPORT_OWN :
+		    IMPORT_BACKSCATTER;
+	return IMPORT_GUESS;
+}
+
+/*
+ * The counts of e, "12 messages from 5 domains, 3 bounces, FIRST..LAST",
+ * into buf (IMPORT_NOTE_BUF bytes), labelled by its kind.
  */
 static void
-import_note(const struct ml_entry *e, int guess, char *buf)
+import_note(const struct ml_entry *e, int kind, char *buf)
 {
 	char	 first[DATE_BUF], last[DATE_BUF];
-	uint64_t m = e->sent;
 	size_t	 n = 0;
 
 #define NOTE_ADD(...)	(n += (size_t)snprintf(buf + n, n < IMPORT_NOTE_BUF ? \
 			    IMPORT_NOTE_BUF - n : 0, __VA_ARGS__))
-	if (guess)
+#define NOTE_N(x, what)	(unsigned long long)(x), (x) == 1 ? "" : (what)
+	buf[0] = '\0';
+	if (kind == IMPORT_GUESS)
 		NOTE_ADD("only rejected (a guess, not an alias): ");
-	else
-		NOTE_ADD("%llu message%s delivered", (unsigned long long)m,
-		    m == 1 ? "" : "s");
-	if (e->bounced)
-		NOTE_ADD(", %llu bounced", (unsigned long long)e->bounced);
-	if (e->deferred)
-		NOTE_ADD(", %llu deferral%s", (unsigned long long)e->deferred,
-		    e->deferred == 1 ? "" : "s");
+	else if (kind == IMPORT_UNKNOWN)
+		NOTE_ADD("senders not in the log (check by hand): ");
+	else if (kind == IMPORT_BACKSCATTER)
+		NOTE_ADD("backscatter, not an alias: ");
+	else if (kind == IMPORT_OWN)
+		NOTE_ADD("sends mail out, ");
+	if (e->messages && e->domains)
+		NOTE_ADD("%llu message%s from %llu domain%s, ",
+		    NOTE_N(e->messages, "s"), NOTE_N(e->domains, "s"));
+	else if (e->messages)
+		NOTE_ADD("%llu message%s, ", NOTE_N(e->messages, "s"));
+	if (e->unknown)
+		NOTE_ADD("%llu message%s with the sender not in the log, ",
+		    NOTE_N(e->unknown, "s"));
+	if (e->bounces)
+		NOTE_ADD("%llu bounce%s, ", NOTE_N(e->bounces, "s"));
+	if (kind == IMPORT_BACKSCATTER)
+		NOTE_ADD("no mail from a real sender, ");
 	if (e->rejected)
-		NOTE_ADD("%s%llu rejected", guess ? "" : ", ",
-		    (unsigned long long)e->rejected);
+		NOTE_ADD("%llu rejected, ", (unsigned long long)e->rejected);
 	date_format(e->first, first);
 	date_format(e->last, last);
 	if (e->first == e->last)
-		NOTE_ADD(", %s", first);
+		NOTE_ADD("%s", first);
 	else
-		NOTE_ADD(", %s .. %s", first, last);
+		NOTE_ADD("%s..%s", first, last);
+#undef NOTE_N
 #undef NOTE_ADD
+}
+
+/*
+ * The targets of e as a YAML flow sequence (or one scalar) into buf, or
+ * "" when they are the domain's deliver_to or unknown.  Returns 0, or -1
+ * when one does not fit.
+ */
+static int
+import_targets(const struct ml_entry *e, const char *deliver_to, char *buf,
+    size_t size)
+{
+	char	 yk[2 * ADDR_BUF + 3];
+	size_t	 i, n = 0;
+
+	buf[0] = '\0';
+	if (e->nto == 0 || (e->nto == 1 && strcmp(e->to[0], deliver_to) == 0))
+		return 0;
+	for (i = 0; i < e->nto; i++) {
+		if (af_yaml_scalar(e->to[i], yk, sizeof(yk)) == -1)
+			return -1;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+		    i == 0 ? (e->nto > 1 ? "[" : "") : ", ", yk);
+	}
+	if (e->nto > 1)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "]");
+	return n < size ? 0 : -1;
+}
+
+/*
+ * Counts a message sent out: a delivery r of message m (sent, to a
+ * network relay, for an address at no managed domain) whose sender is
+ * at a managed domain counts once for that sender (its subaddress
+ * folded) in out.  Returns 0, or -1 when out of memory.
+ */
+static int
+import_outgoing(const struct aliasfile *af, struct ml_agg *out,
+    const struct ml_rec *r, struct ml_msg *m)
+{
+	struct ml_entry *e;
+	struct addr a;
+	struct addr_keys ak;
+	char	 mark[ADDR_BUF + 8];
+	int	 di, seen;
+
+	if (m->from == NULL || r->status != ML_SENT || !r->remote ||
+	    af_find_domain(af, r->a.domain) != -1 ||
+	    addr_parse(m->from, strlen(m->from), 0, &a) != ADDR_OK ||
+	    (di = af_find_domain(af, a.domain)) == -1)
+		return 0;
+	addr_keys(&a, af->domains[di].subaddress, &ak);
+	/* Not to be taken for a recipient of the same message. */
+	snprintf(mark, sizeof(mark), "from %s", ak.base[0] != '\0' ?
+	    ak.base : ak.full);
+	if ((seen = ml_msg_counted(m, mark)) != 0)
+		return seen == 1 ? 0 : -1;
+	if ((e = ml_agg_get(out, mark + 5, 1)) == NULL)
+		return -1;
+	e->messages++;
+	return 0;
 }
 
 static int
 import_maillog(const struct options *o, const struct aliasfile *af, int apply,
     const char *path, int32_t since)
 {
-	struct ml_agg *agg;
-	struct ml_entry *e;
+	struct ml_agg *agg = NULL, *out = NULL;
+	struct ml_queue *queue = NULL;
+	struct ml_entry *e, *oe;
+	struct ml_msg *m;
 	struct ml_rec r;
 	struct tm tm;
 	time_t	 now;
@@ -121,25 +233,39 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 	struct af_new_alias *adds = NULL;
 	struct addr_keys ak;
 	const char *key;
-	char	*line = NULL, yk[2 * ADDR_BUF + 3];
+	char	*line = NULL, yk[2 * ADDR_BUF + 3], targets[8192];
 	char	 summary[8192], day[DATE_BUF], note[IMPORT_NOTE_BUF];
 	char	*notes = NULL;
 	size_t	 cap = 0, nlines = 0, nused = 0, nskipped = 0, nold = 0;
-	size_t	 nnew = 0, nguess = 0, i, k;
+	size_t	 nkind[IMPORT_GUESS + 1], i, k;
 	ssize_t	 n;
-	int	 di, rc = 0;
+	int	 di, kind, rc = 0;
 
 	if ((fp = import_open(path)) == NULL)
 		return EX_NOINPUT;
-	if ((agg = ml_agg_new()) == NULL)
+	if ((agg = ml_agg_new()) == NULL || (out = ml_agg_new()) == NULL ||
+	    (queue = ml_queue_new(ML_QUEUE_MAX)) == NULL)
 		goto nomem;
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		nlines++;
-		if (maillog_parse(line, n, tm.tm_year + 1900, tm.tm_mon + 1,
-		    &r) == ML_SKIP) {
+		kind = maillog_parse(line, n, tm.tm_year + 1900,
+		    tm.tm_mon + 1, &r);
+		if (kind == ML_SKIP) {
 			nskipped++;
+			continue;
+		}
+		/* A message's sender and end count whatever --since says. */
+		if (kind == ML_FROM) {
+			nused++;
+			if (ml_queue_from(queue, &r) == -1)
+				goto nomem;
+			continue;
+		}
+		if (kind == ML_REMOVED) {
+			nused++;
+			ml_queue_remove(queue, r.qid);
 			continue;
 		}
 		if (since != DATE_NONE && r.day < since) {
@@ -147,6 +273,13 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 			continue;
 		}
 		nused++;
+		m = NULL;
+		if (kind == ML_DELIVERY) {
+			/* No from= line yet: the sender stays unknown. */
+			if ((m = ml_queue_get(queue, r.qid, 1)) == NULL ||
+			    import_outgoing(af, out, &r, m) == -1)
+				goto nomem;
+		}
 		if ((di = af_find_domain(af, r.a.domain)) == -1)
 			continue;
 		/* irs+2025@ is irs@ where the domain splits subaddresses. */
@@ -156,7 +289,7 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 		if (af_find_alias(af, key) != NULL ||
 		    addr_always(r.a.local, ak.blen) != -1)
 			continue;
-		if (ml_agg_add(agg, key, &r) == -1)
+		if (ml_agg_add(agg, key, &r, m) == -1)
 			goto nomem;
 	}
 	if (ferror(fp)) {
@@ -166,63 +299,118 @@ import_maillog(const struct options *o, const struct aliasfile *af, int apply,
 	}
 	if (agg->n > 1)
 		qsort(agg->v, agg->n, sizeof(*agg->v), ml_entry_cmp);
+	memset(nkind, 0, sizeof(nkind));
 	for (i = 0; i < agg->n; i++)
-		if (agg->v[i].sent + agg->v[i].bounced + agg->v[i].deferred)
-			nnew++;
-	nguess = agg->n - nnew;
+		nkind[import_kind(&agg->v[i], out)]++;
 	n = snprintf(summary, sizeof(summary), "aliasctl import --maillog %s: "
 	    "%zu lines, %zu used, %zu skipped", path, nlines, nused, nskipped);
 	if (since != DATE_NONE && n > 0 && (size_t)n < sizeof(summary)) {
 		date_format(since, day);
-		snprintf(summary + n, sizeof(summary) - n, ", %zu before %s",
-		    nold, day);
+		n += snprintf(summary + n, sizeof(summary) - n,
+		    ", %zu before %s", nold, day);
 	}
+	if (queue->evicted && n > 0 && (size_t)n < sizeof(summary))
+		snprintf(summary + n, sizeof(summary) - n, ", %zu queue ids "
+		    "dropped unfinished", queue->evicted);
 	import_clean(summary);
 	fprintf(stderr, "%s\n", summary);
+	n = snprintf(note, sizeof(note), "import: %zu address%s: %zu with "
+	    "mail from real senders", agg->n, agg->n == 1 ? "" : "es",
+	    nkind[IMPORT_REAL]);
+#define SUM_ADD(...)	(n += snprintf(note + n, \
+			    (size_t)n < sizeof(note) ? sizeof(note) - n : 0, \
+			    __VA_ARGS__))
+	if (nkind[IMPORT_UNKNOWN])
+		SUM_ADD(", %zu with senders not in the log (left out)",
+		    nkind[IMPORT_UNKNOWN]);
+	if (nkind[IMPORT_OWN])
+		SUM_ADD(", %zu only bounces but sending mail out",
+		    nkind[IMPORT_OWN]);
+	SUM_ADD(", %zu only bounces (backscatter, left out)",
+	    nkind[IMPORT_BACKSCATTER]);
+	if (nkind[IMPORT_GUESS])
+		SUM_ADD(", %zu only rejected (guesses, left out)",
+		    nkind[IMPORT_GUESS]);
+#undef SUM_ADD
+	fprintf(stderr, "%s\n", note);
 	if (apply) {
-		/* What the proposal would have left uncommented. */
-		if ((adds = calloc(nnew + 1, sizeof(*adds))) == NULL ||
-		    (notes = calloc(nnew + 1, IMPORT_NOTE_BUF)) == NULL)
+		/* What the proposal leaves uncommented. */
+		if ((adds = calloc(agg->n + 1, sizeof(*adds))) == NULL ||
+		    (notes = calloc(agg->n + 1, IMPORT_NOTE_BUF)) == NULL)
 			goto nomem;
 		for (i = 0, k = 0; i < agg->n; i++) {
 			e = &agg->v[i];
-			if (e->sent + e->bounced + e->deferred == 0 ||
-			    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+			kind = import_kind(e, out);
+			if (IMPORT_LEFT_OUT(kind) ||
+			    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1 ||
+			    (di = af_find_domain(af, strrchr(e->addr, '@') +
+			    1)) == -1 || import_targets(e,
+			    af->domains[di].deliver_to, targets,
+			    sizeof(targets)) == -1)
 				continue;
 			adds[k].key = e->addr;
-			import_note(e, 0, notes + k * IMPORT_NOTE_BUF);
+			if (targets[0] != '\0') {
+				adds[k].to = (const char *const *)e->to;
+				adds[k].nto = e->nto;
+			}
+			import_note(e, kind, notes + k * IMPORT_NOTE_BUF);
+			/* The suggestion the proposal comments out. */
+			if (e->bounces && ml_agg_get(out, e->addr, 0) == NULL) {
+				n = strlen(notes + k * IMPORT_NOTE_BUF);
+				snprintf(notes + k * IMPORT_NOTE_BUF + n,
+				    IMPORT_NOTE_BUF - n,
+				    "; receive_only suggested");
+			}
 			adds[k].note = notes + k * IMPORT_NOTE_BUF;
 			k++;
 		}
 		rc = import_apply(o, adds, k);
 		goto out;
 	}
-	printf("# %s\n", summary);
-	printf("# %zu address%s at managed domains received mail; review, "
-	    "then add %s.\n", nnew, nnew == 1 ? "" : "es",
-	    nnew == 1 ? "it" : "them");
-	if (nguess)
-		printf("# %zu more only in reject lines: guesses, commented "
-		    "out.\n", nguess);
+	printf("# %s\n# %s\n", summary, note);
+	printf("# Review, then add what is not commented out: backscatter, "
+	    "guesses and\n# addresses whose senders the log does not show "
+	    "are.\n");
 	printf("aliases:\n");
 	for (i = 0; i < agg->n; i++) {
 		e = &agg->v[i];
-		if (af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+		kind = import_kind(e, out);
+		if (IMPORT_LEFT_OUT(kind) ||
+		    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1 ||
+		    (di = af_find_domain(af, strrchr(e->addr, '@') + 1)) ==
+		    -1 || import_targets(e, af->domains[di].deliver_to,
+		    targets, sizeof(targets)) == -1)
 			continue;
-		if (e->sent + e->bounced + e->deferred) {
-			import_note(e, 0, note);
-			printf("  # %s\n  %s: {}\n", note, yk);
+		import_note(e, kind, note);
+		printf("  # %s\n", note);
+		oe = ml_agg_get(out, e->addr, 0);
+		if (oe != NULL)
+			printf("  # sent %llu message%s out: bounces may be "
+			    "for mail sent from it\n",
+			    (unsigned long long)oe->messages,
+			    oe->messages == 1 ? "" : "s");
+		else if (e->bounces)
+			printf("  # never sent mail out: no bounce can be for "
+			    "mail sent from it\n");
+		if (targets[0] == '\0' && (oe != NULL || e->bounces == 0)) {
+			printf("  %s: {}\n", yk);
+			continue;
 		}
+		printf("  %s:\n", yk);
+		if (targets[0] != '\0')
+			printf("    to: %s\n", targets);
+		if (oe == NULL && e->bounces)
+			printf("    # receive_only: true\n");
 	}
-	for (i = 0; i < agg->n; i++) {
-		e = &agg->v[i];
-		if (af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
-			continue;
-		if (e->sent + e->bounced + e->deferred == 0) {
-			import_note(e, 1, note);
+	for (kind = IMPORT_UNKNOWN; kind <= IMPORT_GUESS; kind++)
+		for (i = 0; i < agg->n; i++) {
+			e = &agg->v[i];
+			if (import_kind(e, out) != kind ||
+			    af_yaml_scalar(e->addr, yk, sizeof(yk)) == -1)
+				continue;
+			import_note(e, kind, note);
 			printf("  # %s\n  # %s: {}\n", note, yk);
 		}
-	}
 	rc = cli_flush();
 	goto out;
 nomem:
@@ -233,7 +421,10 @@ out:
 	free(notes);
 	free(line);
 	ml_agg_free(agg);
-	fclose(fp);
+	ml_agg_free(out);
+	ml_queue_free(queue);
+	if (fp != stdin)
+		fclose(fp);
 	return rc;
 }
 
@@ -431,6 +622,8 @@ import_virtual(const struct options *o, const struct aliasfile *af, int apply,
 	printf("# %s\n", summary);
 	printf("# %zu address%s at managed domains; review, then add %s.\n",
 	    nnew, nnew == 1 ? "" : "es", nnew == 1 ? "it" : "them");
+	printf("# A virtual(5) table has no senders: it cannot tell mail "
+	    "from backscatter.\n");
 	printf("aliases:\n");
 	fwrite(body, 1, bodylen, stdout);
 	rc = cli_flush();
@@ -446,7 +639,8 @@ out:
 	free(adds);
 	arena_free(&arena);
 	ml_agg_free(seen);
-	fclose(fp);
+	if (fp != stdin)
+		fclose(fp);
 	return rc;
 }
 

@@ -38,23 +38,24 @@
  * too: someone uses the address as a sender), or none for a sender
  * without a usable domain, counted as the alias's "(other)".  The
  * pairs are bounded twice.  In memory, a flush interval holds at most
- * STATS_SENDERS_INTERVAL_MAX distinct pairs; the hits of a further new
- * pair are counted under "ALIAS (other)" (one per alias, so bounded by
- * the map).  In the file, an alias keeps at most STATS_SENDERS_MAX
- * domains: what is kept is each domain that got a row while the alias
- * had fewer (the first 64 the flusher wrote, in the order it wrote
- * them), and that row keeps counting for ever; the hits of every other
- * domain are added to the one row "ALIAS (other)", which keeps its
- * counts by kind and its first and last seen but not the domains'
- * names.  The flusher counts the alias's rows with a cursor over the
- * keys "ALIAS " (at most 65 steps) before it gives a domain a new row.
+ * STATS_SENDERS_INTERVAL_MAX (10,000) distinct pairs; once it is full,
+ * the hits of a new pair are counted under "ALIAS (other)" (one per
+ * alias, so bounded by the map).  In the file, an alias keeps at most
+ * STATS_SENDERS_MAX (64) domains: what is kept is each domain that got
+ * a row while the alias had fewer (the first 64 the flusher wrote, in
+ * the order it wrote them), and that row keeps counting for ever; the
+ * hits of every other domain are added to the one row "ALIAS (other)",
+ * which keeps its counts by kind and its first and last seen but not
+ * the domains' names.  The flusher counts the alias's rows with a
+ * cursor over the keys "ALIAS " (at most 65 steps) before it gives a
+ * domain a new row.
  *
  * The file.  LMDB with its own lock file (path-lock), MDB_NOSUBDIR, three
- * named databases of counts and "meta".  Keys are the address bytes without a NUL (this is
- * not a Postfix map).  Values are fixed-size records, encoded byte by
- * byte, so the file does not depend on the compiler's struct layout or
- * the machine's byte order; all integers are little-endian, signed ones
- * two's complement:
+ * named databases of counts and "meta".  Keys are the address bytes
+ * without a NUL (this is not a Postfix map).  Values are fixed-size
+ * records, encoded byte by byte, so the file does not depend on the
+ * compiler's struct layout or the machine's byte order; all integers
+ * are little-endian, signed ones two's complement:
  *
  *   "aliases", 56 bytes            "unknown", 32 bytes
  *   0      version (2)             0      version (1)

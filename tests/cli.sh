@@ -51,7 +51,7 @@ test_check_summary() {
 test_help_matches_man_page() {
 	# Every command and option in --help is documented in aliasctl(8).
 	"$ALIASCTL" help >help.txt
-	for word in check compile query export stats add revoke restore lock unlock new list senders leaks import help -f -m -S -v -V -h; do
+	for word in check compile query export stats add revoke restore lock unlock new list senders leaks import setup doctor help -f -m -S -v -V -h; do
 		case $word in
 		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
 			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||
@@ -60,6 +60,11 @@ test_help_matches_man_page() {
 			die "command $word not in aliasctl.8" ;;
 		esac
 		grep -q -- "$word" help.txt || die "$word not in help"
+	done
+	# Every long option in the help text is in the man page.
+	for opt in $(grep -o -- '--[a-z][a-z-]*' help.txt | sort -u); do
+		grep -q -- "Fl Fl ${opt#--}" "$TOP/man/aliasctl.8" ||
+			die "option $opt not in aliasctl.8"
 	done
 }
 
@@ -1121,7 +1126,7 @@ EOF
 test_command_help() {
 	# COMMAND --help and -h print that command's entry of the help text.
 	"$ALIASCTL" help >help.txt
-	for cmd in check compile query export stats add revoke restore lock unlock new list import help; do
+	for cmd in check compile query export stats add revoke restore lock unlock new list senders leaks import setup doctor help; do
 		for opt in --help -h; do
 			expect_exit 0 "$ALIASCTL" "$cmd" "$opt"
 			head -1 "$T/out" | grep -Eq "^  $cmd( |\$)" ||

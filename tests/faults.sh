@@ -696,7 +696,7 @@ corrupt_run() {
 	grep -q 'recipients at managed domains get 451 until the map can be read' \
 	    "$T/milter.log" || die "no warning in the log"
 	grep 'recipients at managed domains get 451' "$T/milter.log" |
-	    sed 's/^alias-milter: /# /; s/;.*//; s|'"$T"'/||g'
+	    sed -E 's/^([^ ]* )?alias-milter(\[[0-9]+\])?: /# /; s/;.*//; s|'"$T"'/||g'
 }
 
 test_fault_map_corrupt() {
@@ -866,7 +866,7 @@ test_fault_stats_corrupt() {
 		    cmp -s "$T/garbage" "$T/stats/map.milter.lmdb.corrupt" ||
 		    die "the garbage was not kept as it was"
 		milter_alive
-		note "$fault: $(grep -v 'verdict=' "$T/milter.log" | grep 'not a stats file' | tail -1 | sed 's/^alias-milter: //; s|'"$T"'/||g')"
+		note "$fault: $(grep -v 'verdict=' "$T/milter.log" | grep 'not a stats file' | tail -1 | sed -E 's/^([^ ]* )?alias-milter(\[[0-9]+\])?: //; s|'"$T"'/||g')"
 	done
 	milter_stop
 	stats_json "$T/map"

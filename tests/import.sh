@@ -1,13 +1,15 @@
 # tests/import.sh: aliasctl import, the proposal made from a catch-all
-# mail log (tests/data/mail.log) or a virtual(5) file, exactly, and its
-# errors.  One scenario per test_* function, run by tests/run in $T.
+# mail log (tests/data/mail.log; tests/data/catchall.log, with the
+# senders, for telling mail from backscatter) or a virtual(5) file,
+# exactly, and its errors.  One scenario per test_* function, run by
+# tests/run in $T.
 
 D="$TOP/tests/data"
 
 # The sample files under short names, so the output does not depend on
 # where the tree is.
 import_files() {
-	cp "$D/mail.log" "$D/virtual" "$D/import.yaml" "$T/"
+	cp "$D/mail.log" "$D/catchall.log" "$D/virtual" "$D/import.yaml" "$T/"
 }
 
 test_import_maillog() {
@@ -15,7 +17,11 @@ test_import_maillog() {
 	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log
 	expect_same "$T/out" "$D/mail.log.expect"
 	# The summary goes to stderr too.
-	expect_in "$T/err" "mail.log: 69 lines, 41 used, 28 skipped"
+	expect_in "$T/err" "mail.log: 99 lines, 76 used, 23 skipped"
+	# One queue id has no from= line (the log starts after it was
+	# queued): newsletter@ has mail from a real sender besides.
+	expect_in "$T/err" "import: 15 addresses: 9 with mail from real senders, 1 only bounces (backscatter, left out), 5 only rejected (guesses, left out)"
+	expect_in "$T/out" "# 1 message from 1 domain, 1 message with the sender not in the log, 2026-09-07..2026-09-23"
 	# Already aliases (irs@, revoked school@), postmaster@, abuse@,
 	# other domains and non-ASCII addresses are never proposed.
 	for a in irs@ school@ postmaster@ abuse@ noreply@ j; do
@@ -36,21 +42,139 @@ test_import_proposal_loads() {
 	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log
 	sed '1,/^aliases:/d' "$T/out" >>import.yaml
 	expect_exit 0 "$ALIASCTL" -f import.yaml check
-	expect_in "$T/out" "2 domains, 11 active, 1 revoked"
+	expect_in "$T/out" "2 domains, 10 active, 1 revoked"
 	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log
-	expect_in "$T/out" "# 0 addresses at managed domains received mail"
+	expect_in "$T/out" "# import: 6 addresses: 0 with mail from real senders, 1 only bounces (backscatter, left out), 5 only rejected"
 }
 
 test_import_traditional_dates() {
 	# Syslog's own format has no year: this year's dates are this year.
 	import_files
 	now=$(LC_ALL=C date '+%b %e %H:%M:%S')
-	printf '%s mx1 postfix/smtp[1]: 1A2B3C: to=<me@example.net>, %s\n' \
-	    "$now" "orig_to=<trad@example.com>, relay=none, status=sent (ok)" \
-	    >trad.log
+	{
+		printf '%s mx1 postfix/qmgr[1]: 1A2B3C: %s\n' "$now" \
+		    "from=<news@vendor.example>, size=100, nrcpt=1 (queue active)"
+		printf '%s mx1 postfix/smtp[1]: 1A2B3C: to=<me@example.net>, %s\n' \
+		    "$now" "orig_to=<trad@example.com>, relay=none, status=sent (ok)"
+	} >trad.log
 	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog trad.log
-	expect_in "$T/out" "# 1 message delivered, $(date +%F)"
+	expect_in "$T/out" "# 1 message from 1 domain, $(date +%F)"
 	expect_in "$T/out" "  trad@example.com: {}"
+}
+
+# A catch-all log with senders: mail from real senders, bounces to
+# made-up addresses (backscatter), an address with both, one that sends
+# mail out, a message for two addresses, an alias with two targets,
+# interleaved queue ids, a queue id reused, one without its from= line.
+test_import_backscatter() {
+	import_files
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog catchall.log
+	expect_same "$T/out" "$D/catchall.log.expect"
+	expect_in "$T/err" "catchall.log: 83 lines, 76 used, 7 skipped"
+	expect_in "$T/err" "import: 12 addresses: 7 with mail from real senders, 1 with senders not in the log (left out), 1 only bounces but sending mail out, 2 only bounces (backscatter, left out), 1 only rejected (guesses, left out)"
+	# Backscatter is commented out and labelled.
+	expect_in "$T/out" "  # backscatter, not an alias: 3 bounces, no mail from a real sender, 2026-09-01..2026-11-28"
+	expect_in "$T/out" "  # ihateyourguts@example.com: {}"
+	! grep -q "^  ihateyourguts@\|^  x7gq2@" "$T/out" || die "backscatter proposed"
+	# bank@ never sent mail out: receive_only suggested, commented.
+	grep -A2 "^  bank@example.com:" "$T/out" | grep -q "^    # receive_only: true" ||
+	    die "no receive_only suggestion for bank@"
+	# shop@ did: no suggestion.
+	grep -B1 "^  shop@example.com: {}" "$T/out" | grep -q "sent 1 message out" ||
+	    die "shop@ not shown as a sender"
+	# The proposal appended to the file loads; receive_only stays off.
+	sed '1,/^aliases:/d' "$T/out" >>import.yaml
+	expect_exit 0 "$ALIASCTL" -f import.yaml check
+	expect_in "$T/out" "2 domains, 9 active, 1 revoked"
+	# With the suggestion taken, bank@ is receive-only.
+	sed 's/^    # receive_only: true/    receive_only: true/' import.yaml \
+	    >taken.yaml
+	expect_exit 0 "$ALIASCTL" -f taken.yaml -m taken check
+	expect_exit 0 "$ALIASCTL" -f taken.yaml -m taken list --json
+	expect_in "$T/out" "receive_only"
+}
+
+test_import_backscatter_apply() {
+	# --apply adds the addresses with mail, not the backscatter, with
+	# their targets, and compiles: as appending the proposal by hand.
+	import_files
+	cp import.yaml byhand.yaml
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog catchall.log
+	sed '1,/^aliases:/d' "$T/out" >>byhand.yaml
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog catchall.log \
+	    --apply
+	expect_in "$T/out" "added 8 aliases"
+	expect_in "$T/out" "import.lmdb: "
+	expect_in "$T/err" "2 only bounces (backscatter, left out)"
+	"$ALIASCTL" -f import.yaml export | grep -v '^#' | sort >applied
+	"$ALIASCTL" -f byhand.yaml -m byhand export | grep -v '^#' | sort >byhand
+	expect_same applied byhand
+	for a in ihateyourguts@ x7gq2@ info@ old-newsletter@; do
+		! grep -q "$a" import.yaml || die "added $a"
+	done
+	# The suggestion is in bank@'s note, not a setting.
+	! grep -q "^ *receive_only:" import.yaml || die "receive_only added"
+	expect_in import.yaml "1 bounce, 2026-09-03..2026-11-29; receive_only suggested"
+	expect_exit 0 "$ALIASCTL" -f import.yaml check
+	expect_in "$T/out" "2 domains, 9 active, 1 revoked"
+	expect_exit 0 "$ALIASCTL" -f import.yaml query family@example.com
+	expect_in "$T/out" "me@example.net, spouse@example.net"
+	expect_exit 1 "$ALIASCTL" -f import.yaml query ihateyourguts@example.com
+	expect_exit 0 "$ALIASCTL" -f import.yaml list
+	expect_in "$T/out" "3 messages from 2 domains, 1 bounce, 2026-09-03..2026-11-29"
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog catchall.log \
+	    --apply
+	expect_in "$T/out" "nothing to add"
+}
+
+test_import_stdin() {
+	# "-" reads the log from standard input.
+	import_files
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog - <catchall.log
+	expect_in "$T/out" "# aliasctl import --maillog -: 83 lines, 76 used"
+	sed 1d "$T/out" >stdin.out
+	sed 1d "$D/catchall.log.expect" | expect_same stdin.out /dev/stdin
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --virtual - <virtual
+	sed 1d "$T/out" >stdin.out
+	sed 1d "$D/virtual.expect" | expect_same stdin.out /dev/stdin
+}
+
+# journalctl -u postfix@- -o short-iso: "2026-09-01T08:14:23+0000 mx1
+# postfix/qmgr[715]: ...", and "-- Boot ... --" lines between boots.
+test_import_journalctl_short_iso() {
+	import_files
+	{
+		echo "-- Boot 0f3e7c1d2b5a4e6f8a9b0c1d2e3f4a5b --"
+		sed -E 's/^([0-9-]+T[0-9:]+)\.[0-9]+\+00:00 /\1+0000 /' catchall.log
+	} >journal.log
+	grep -q '^2026-09-01T08:14:23+0000 mx1 postfix/qmgr\[715\]: ' journal.log ||
+	    die "conversion failed"
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog - <journal.log
+	expect_in "$T/out" "# aliasctl import --maillog -: 84 lines, 76 used, 8 skipped"
+	sed 1d "$T/out" >journal.out
+	sed 1d "$D/catchall.log.expect" | expect_same journal.out /dev/stdin
+}
+
+# journalctl -o short: "Dec 07 15:47:01 mx1 postfix/qmgr[715]: ..."; no
+# year, so every line gets today's date and the dates are left out of
+# the comparison.
+test_import_journalctl_short() {
+	import_files
+	today=$(LC_ALL=C date '+%b %d')
+	{
+		echo "-- Boot 0f3e7c1d2b5a4e6f8a9b0c1d2e3f4a5b --"
+		sed -E "s/^[0-9-]+T([0-9:]+)\.[0-9]+\+00:00 /$today \1 /" catchall.log
+		echo "-- No entries --"
+	} >journal.log
+	grep -q "^$today 08:14:23 mx1 postfix/qmgr\[715\]: " journal.log ||
+	    die "conversion failed"
+	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog - <journal.log
+	expect_in "$T/out" "# aliasctl import --maillog -: 85 lines, 76 used, 9 skipped"
+	nodates='s/, [0-9]{4}-[0-9]{2}-[0-9]{2}(\.\.[0-9]{4}-[0-9]{2}-[0-9]{2})?$//'
+	sed -E -e 1d -e "$nodates" "$T/out" >journal.out
+	sed -E -e 1d -e "$nodates" "$D/catchall.log.expect" |
+	    expect_same journal.out /dev/stdin
+	expect_in "$T/out" "3 bounces, no mail from a real sender, $(date +%F)"
 }
 
 test_import_virtual() {
@@ -119,14 +243,14 @@ test_import_apply_maillog() {
 	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log
 	sed '1,/^aliases:/d' "$T/out" >>byhand.yaml
 	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log --apply
-	expect_in "$T/out" "added 10 aliases"
+	expect_in "$T/out" "added 9 aliases"
 	expect_in "$T/out" "import.lmdb: "
-	expect_in "$T/err" "mail.log: 69 lines, 41 used, 28 skipped"
+	expect_in "$T/err" "mail.log: 99 lines, 76 used, 23 skipped"
 	"$ALIASCTL" -f import.yaml export | grep -v '^#' | sort >applied
 	"$ALIASCTL" -f byhand.yaml -m byhand export | grep -v '^#' | sort >byhand
 	expect_same applied byhand
 	expect_exit 0 "$ALIASCTL" -f import.yaml list
-	expect_in "$T/out" "messages delivered"
+	expect_in "$T/out" "1 message with the sender not in the log"
 	# Guesses from reject lines are not added; a second run adds nothing.
 	expect_exit 0 "$ALIASCTL" -f import.yaml import --maillog mail.log --apply
 	expect_in "$T/out" "nothing to add"

@@ -5,13 +5,16 @@
  *
  * Input: two bytes for the current date (month, year), then text.  The
  * text is read three ways: line by line as a mail log (each line a heap
- * copy of its own length, so a read past it is caught), every record
- * counted in an aggregator; whole, as virtual(5) text, with each value
- * split into targets; and each line as a string to quote for YAML.
- * Checked: records hold a canonical address and a real date, the
- * aggregator's counts add up and its order is a total order, the
- * virtual(5) reader always makes progress and returns spans inside the
- * text, and quoted output reads back as the same string through libyaml.
+ * copy of its own length, so a read past it is caught), senders joined
+ * by queue id in a small table of messages in flight (so that it fills
+ * and drops its oldest) and every record counted in an aggregator;
+ * whole, as virtual(5) text, with each value split into targets; and
+ * each line as a string to quote for YAML.  Checked: records hold a
+ * canonical address and a real date, a message counts once per address,
+ * the aggregator's counts add up and its order is a total order, the
+ * table stays within its bound, the virtual(5) reader always makes
+ * progress and returns spans inside the text, and quoted output reads
+ * back as the same string through libyaml.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +32,22 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const int years[8] = { 2026, 1900, 1901, 9999, 10000, 0, -1, 1970 };
+
+#define FUZZ_QUEUE_MAX	8	/* small, so that the table fills */
+
+/* A queue id: letters and digits, not empty, within its buffer. */
+static void
+check_qid(const char *qid)
+{
+	size_t	 i, n;
+
+	n = strnlen(qid, ML_QID_BUF);
+	FUZZ_CHECK(n > 0 && n < ML_QID_BUF, "queue id of length %zu", n);
+	for (i = 0; i < n; i++)
+		FUZZ_CHECK((qid[i] >= '0' && qid[i] <= '9') ||
+		    (qid[i] >= 'A' && qid[i] <= 'Z') ||
+		    (qid[i] >= 'a' && qid[i] <= 'z'), "queue id %s", qid);
+}
 
 /* A canonical address: normalising it again gives it back. */
 static void
@@ -55,11 +74,51 @@ check_record(const struct ml_rec *r, int kind)
 	int32_t back;
 	size_t i;
 
+	struct addr a;
+
 	FUZZ_CHECK(r->kind == kind, "kind %d returned, %d stored", kind,
 	    r->kind);
 	if (kind == ML_SKIP)
 		return;
-	FUZZ_CHECK(kind == ML_DELIVERY || kind == ML_REJECT, "kind %d", kind);
+	FUZZ_CHECK(kind == ML_DELIVERY || kind == ML_REJECT ||
+	    kind == ML_FROM || kind == ML_REMOVED, "kind %d", kind);
+	date_format(r->day, day);
+	FUZZ_CHECK(date_parse(day, 10, &back) == 0 && back == r->day,
+	    "day %ld is no calendar day", (long)r->day);
+	if (kind == ML_REMOVED) {
+		check_qid(r->qid);
+		return;
+	}
+	if (kind == ML_FROM) {
+		check_qid(r->qid);
+		FUZZ_CHECK(r->sender == ML_SENDER_REAL ||
+		    r->sender == ML_SENDER_BOUNCE, "sender kind %d", r->sender);
+		FUZZ_CHECK(memchr(r->from, '\0', sizeof(r->from)) != NULL &&
+		    memchr(r->fromdom, '\0', sizeof(r->fromdom)) != NULL,
+		    "sender not terminated");
+		if (r->from[0] == '\0') {
+			FUZZ_CHECK(r->fromdom[0] == '\0', "domain %s without "
+			    "a sender", r->fromdom);
+			return;
+		}
+		FUZZ_CHECK(addr_parse(r->from, strlen(r->from), 0, &a) ==
+		    ADDR_OK && strcmp(a.domain, r->fromdom) == 0,
+		    "sender %s, domain %s", r->from, r->fromdom);
+		check_canonical(&a, r->from, 0);
+		return;
+	}
+	if (kind == ML_DELIVERY) {
+		check_qid(r->qid);
+		FUZZ_CHECK(r->remote == 0 || r->remote == 1, "remote %d",
+		    r->remote);
+		FUZZ_CHECK(r->to[0] == '\0' || r->orig, "a target without "
+		    "orig_to");
+		if (r->to[0] != '\0') {
+			FUZZ_CHECK(addr_parse(r->to, strlen(r->to),
+			    ADDR_KEEP_CASE, &a) == ADDR_OK, "target %s", r->to);
+			check_canonical(&a, r->to, ADDR_KEEP_CASE);
+		}
+	}
 	if (kind == ML_DELIVERY)
 		FUZZ_CHECK(r->status == ML_SENT || r->status == ML_BOUNCED ||
 		    r->status == ML_DEFERRED, "delivery status %d", r->status);
@@ -67,9 +126,6 @@ check_record(const struct ml_rec *r, int kind)
 		FUZZ_CHECK(r->status == ML_NONE && r->orig == 0,
 		    "reject with status %d, orig %d", r->status, r->orig);
 	FUZZ_CHECK(r->orig == 0 || r->orig == 1, "orig %d", r->orig);
-	date_format(r->day, day);
-	FUZZ_CHECK(date_parse(day, 10, &back) == 0 && back == r->day,
-	    "day %ld is no calendar day", (long)r->day);
 	FUZZ_CHECK(memchr(r->addr, '\0', sizeof(r->addr)) != NULL,
 	    "address not terminated");
 	for (i = 0; r->addr[i] != '\0'; i++)
@@ -164,15 +220,18 @@ static void
 check_log(const char *text, size_t len, int year, int month)
 {
 	struct ml_agg *agg;
+	struct ml_queue *q;
 	struct ml_entry *e;
+	struct ml_msg *m;
 	struct ml_rec r, r2;
 	const char *p, *eol, *end = text + len;
 	char *line;
-	uint64_t total = 0, counted = 0;
-	size_t i, n;
-	int kind;
+	uint64_t total = 0, counted = 0, before, after;
+	size_t i, j, n;
+	int kind, seen;
 
 	FUZZ_CHECK((agg = ml_agg_new()) != NULL, "ml_agg_new");
+	FUZZ_CHECK((q = ml_queue_new(FUZZ_QUEUE_MAX)) != NULL, "ml_queue_new");
 	for (p = text; p < end; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
@@ -188,18 +247,59 @@ check_log(const char *text, size_t len, int year, int month)
 			    &r2) == kind, "newline changes the kind");
 			if (kind != ML_SKIP)
 				FUZZ_CHECK(strcmp(r.addr, r2.addr) == 0 &&
-				    r.day == r2.day && r.status == r2.status,
+				    r.day == r2.day && r.status == r2.status &&
+				    strcmp(r.qid, r2.qid) == 0 &&
+				    strcmp(r.from, r2.from) == 0 &&
+				    strcmp(r.to, r2.to) == 0 &&
+				    r.sender == r2.sender &&
+				    r.remote == r2.remote,
 				    "newline changes the record");
 		}
 		free(line);
-		if (kind == ML_SKIP)
-			continue;
-		FUZZ_CHECK(ml_agg_add(agg, r.addr, &r) == 0, "ml_agg_add");
-		total++;
+		m = NULL;
+		seen = 0;
+		if (kind == ML_FROM) {
+			FUZZ_CHECK(ml_queue_from(q, &r) == 0, "ml_queue_from");
+			m = ml_queue_get(q, r.qid, 0);
+			FUZZ_CHECK(m != NULL && m->sender == r.sender &&
+			    (m->from == NULL) == (r.from[0] == '\0'),
+			    "message %s lost its sender", r.qid);
+		} else if (kind == ML_REMOVED) {
+			ml_queue_remove(q, r.qid);
+			FUZZ_CHECK(ml_queue_get(q, r.qid, 0) == NULL,
+			    "%s still there after removed", r.qid);
+		} else if (kind == ML_DELIVERY) {
+			FUZZ_CHECK((m = ml_queue_get(q, r.qid, 1)) != NULL,
+			    "ml_queue_get");
+			/* Counted already when the message holds it. */
+			for (j = 0; j < m->nrcpt; j++)
+				if (strcmp(m->rcpt[j], r.addr) == 0)
+					seen = 1;
+		}
+		FUZZ_CHECK(q->n <= FUZZ_QUEUE_MAX, "%zu messages held", q->n);
+		if (kind != ML_DELIVERY && kind != ML_REJECT)
+			goto next;
+		e = ml_agg_get(agg, r.addr, 0);
+		before = e == NULL ? 0 : e->messages + e->bounces + e->unknown +
+		    e->rejected;
+		FUZZ_CHECK(ml_agg_add(agg, r.addr, &r, m) == 0, "ml_agg_add");
+		total += !seen;
 		e = ml_agg_get(agg, r.addr, 0);
 		FUZZ_CHECK(e != NULL && strcmp(e->addr, r.addr) == 0 &&
 		    e->first <= r.day && e->last >= r.day,
 		    "entry for %s", r.addr);
+		after = e->messages + e->bounces + e->unknown + e->rejected;
+		FUZZ_CHECK(after == before + !seen, "%s counted %llu times",
+		    r.addr, (unsigned long long)(after - before));
+		FUZZ_CHECK(e->domains <= e->messages, "%s: %llu domains for "
+		    "%llu messages", r.addr, (unsigned long long)e->domains,
+		    (unsigned long long)e->messages);
+		FUZZ_CHECK(e->nto <= ML_TARGETS_MAX, "%zu targets", e->nto);
+		for (j = 0; j < e->nto; j++)
+			FUZZ_CHECK(j + 1 == e->nto ||
+			    strcmp(e->to[j], e->to[e->nto - 1]) != 0,
+			    "target %s twice", e->to[j]);
+next:
 		if (eol == end)
 			break;
 	}
@@ -207,7 +307,7 @@ check_log(const char *text, size_t len, int year, int month)
 	    "found what was never added");
 	for (i = 0; i < agg->n; i++) {
 		e = &agg->v[i];
-		counted += e->sent + e->bounced + e->deferred + e->rejected;
+		counted += e->messages + e->bounces + e->unknown + e->rejected;
 		FUZZ_CHECK(ml_agg_get(agg, e->addr, 0) == e,
 		    "%s not found at its own entry", e->addr);
 		FUZZ_CHECK(e->first != DATE_NONE && e->first <= e->last,
@@ -226,6 +326,7 @@ check_log(const char *text, size_t len, int year, int month)
 		    "ml_entry_cmp is not antisymmetric");
 	}
 	ml_agg_free(agg);
+	ml_queue_free(q);
 }
 
 /* The targets of one virtual(5) value. */

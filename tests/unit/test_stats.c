@@ -7,8 +7,8 @@
  * does), the on-disk record layout byte by byte, and records we do not
  * know; and the file removed, replaced, truncated, overwritten or
  * touched under a running writer (stats.c, "The file under the daemon's
- * feet"); the sender evidence and its bounds.  Every test works in its own mkdtemp(3) directory, removed
- * afterwards.
+ * feet"); the sender evidence and its bounds.  Every test works in its
+ * own mkdtemp(3) directory, removed afterwards.
  */
 #include <stdarg.h>
 #include <stddef.h>
