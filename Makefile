@@ -36,7 +36,7 @@ LDLIBS	= $(PKG_LIBS) -pthread
 # Modules shared by the programs; each program's main is in its own file.
 LIBSRC	= address util log policy aliasfile aliasfile_walk aliasfile_check \
 	  aliasfile_diag aliasfile_edit amap compile stats mapview verdict \
-	  maillog update sockmap tcptable peer pdp postconf
+	  maillog update sockmap tcptable peer pdp
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -91,6 +91,8 @@ build/san/test_%: build/san/test_%.o $(SANOBJ)
 
 # The daemons' socket grammar is not in LIBSRC (aliasctl has no sockets).
 build/san/test_listen: build/san/listen.o
+# postfix.c is aliasctl's alone.
+build/san/test_postfix: build/san/postfix.o
 
 deps:
 	@sh tools/deps test

@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "log.h"
-#include "postconf.h"
+#include "postfix.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -218,13 +218,17 @@ cli_flush(void)
  * $MAIL_CONFIG), configures neither alias-milter nor alias-lookupd's
  * policy service, so that nothing enforces the locks.  Says nothing
  * when postconf is missing or fails, or when the configuration does
- * not tell (postconf_front_end()).
+ * not tell (postfix_front_end()).
  */
 static void
 check_locks_enforced(const struct aliasfile *af, const char *configdir)
 {
-	struct postconf pc;
+	static const char *const names[] = { "smtpd_milters",
+	    "smtpd_recipient_restrictions", "smtpd_relay_restrictions",
+	    "smtpd_restriction_classes", "virtual_alias_maps" };
+	struct postfix pf;
 	struct errbuf e;
+	char	*v[5] = { NULL, NULL, NULL, NULL, NULL };
 	size_t	 i, n = 0;
 
 	for (i = 0; i < af->naliases; i++)
@@ -232,12 +236,14 @@ check_locks_enforced(const struct aliasfile *af, const char *configdir)
 			n++;
 	if (n == 0)
 		return;
-	if (postconf_read(configdir, &pc, &e) == -1) {
-		log_debug("sender locks: %s: cannot tell whether Postfix "
-		    "enforces them", e.msg);
-		return;
-	}
-	if (postconf_front_end(&pc) == PC_FRONT_NO)
+	pf.config = configdir;
+	for (i = 0; i < 5; i++)
+		if (postfix_param(&pf, names[i], 1, &v[i], &e) == -1) {
+			log_debug("sender locks: %s: cannot tell whether "
+			    "Postfix enforces them", e.msg);
+			goto out;
+		}
+	if (postfix_front_end(v[0], v[1], v[2], v[3]) == POSTFIX_FRONT_NO)
 		log_warnx("warning: %zu alias%s a sender lock (senders:), but "
 		    "Postfix%s%s runs neither alias-milter (smtpd_milters) "
 		    "nor alias-lookupd's policy service (check_policy_service "
@@ -250,10 +256,10 @@ check_locks_enforced(const struct aliasfile *af, const char *configdir)
 		    "POLICY SERVICE)", n, n == 1 ? " has" : "es have",
 		    configdir != NULL ? " in " : "",
 		    configdir != NULL ? configdir : "",
-		    pc.value[PC_VIRTUAL_ALIAS_MAPS][0] != '\0' ?
-		    pc.value[PC_VIRTUAL_ALIAS_MAPS] : "empty",
-		    n == 1 ? "it" : "them");
-	postconf_free(&pc);
+		    v[4][0] != '\0' ? v[4] : "empty", n == 1 ? "it" : "them");
+out:
+	for (i = 0; i < 5; i++)
+		free(v[i]);
 }
 
 int

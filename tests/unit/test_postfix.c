@@ -1,5 +1,5 @@
 /*
- * test_postconf.c: table-driven tests for postconf_front_end(), the
+ * test_postfix.c: table-driven tests for postfix_front_end(), the
  * judgment behind `aliasctl check`'s warning about sender locks: for
  * each set of Postfix parameters, whether alias-milter or alias-lookupd's
  * policy service is configured, is not, or cannot be told.
@@ -13,14 +13,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "postconf.h"
+#include "postfix.h"
 
 struct row {
 	const char *milters;
 	const char *rcpt;		/* smtpd_recipient_restrictions */
 	const char *relay;		/* smtpd_relay_restrictions */
 	const char *classes;		/* smtpd_restriction_classes */
-	enum postconf_front want;
+	enum postfix_front want;
 };
 
 #define DEF_RELAY "permit_mynetworks, permit_sasl_authenticated, " \
@@ -28,72 +28,72 @@ struct row {
 
 static const struct row rows[] = {
 	/* Nothing in the SMTP path: the map alone. */
-	{ "", "", DEF_RELAY, "", PC_FRONT_NO },
-	{ "", "reject_unauth_destination", DEF_RELAY, "", PC_FRONT_NO },
+	{ "", "", DEF_RELAY, "", POSTFIX_FRONT_NO },
+	{ "", "reject_unauth_destination", DEF_RELAY, "", POSTFIX_FRONT_NO },
 	/* alias-milter, by its documented socket, in either syntax. */
-	{ "unix:/aliasctl/milter.sock", "", DEF_RELAY, "", PC_FRONT_YES },
+	{ "unix:/aliasctl/milter.sock", "", DEF_RELAY, "", POSTFIX_FRONT_YES },
 	{ "inet:127.0.0.1:8891, unix:/aliasctl/milter.sock", "", DEF_RELAY,
-	  "", PC_FRONT_YES },
+	  "", POSTFIX_FRONT_YES },
 	{ "{ unix:/run/alias-milter.sock, default_action=tempfail }", "",
-	  DEF_RELAY, "", PC_FRONT_YES },
+	  DEF_RELAY, "", POSTFIX_FRONT_YES },
 	/* Another milter over a unix socket is not ours. */
-	{ "unix:/opendkim/opendkim.sock", "", DEF_RELAY, "", PC_FRONT_NO },
+	{ "unix:/opendkim/opendkim.sock", "", DEF_RELAY, "", POSTFIX_FRONT_NO },
 	/* Its settings are not endpoints. */
 	{ "{ unix:/opendkim/opendkim.sock, command_timeout=aliasctl }", "",
-	  DEF_RELAY, "", PC_FRONT_NO },
+	  DEF_RELAY, "", POSTFIX_FRONT_NO },
 	/* Over TCP a name tells nothing. */
-	{ "inet:127.0.0.1:8891", "", DEF_RELAY, "", PC_FRONT_UNKNOWN },
+	{ "inet:127.0.0.1:8891", "", DEF_RELAY, "", POSTFIX_FRONT_UNKNOWN },
 	/* The policy service, in the forms alias-lookupd(8) gives. */
 	{ "", "reject_unauth_destination, check_policy_service "
 	  "{ inet:127.0.0.1:10028, default_action=DEFER }", DEF_RELAY, "",
-	  PC_FRONT_UNKNOWN },
-	{ "", "reject_unauth_destination,check_policy_service{unix:aliasctl/"
-	  "policy.sock,default_action=DEFER}", DEF_RELAY, "", PC_FRONT_YES },
+	  POSTFIX_FRONT_UNKNOWN },
+	{ "", "reject_unauth_destination,check_policy_service,{unix:aliasctl/"
+	  "policy.sock,default_action=DEFER}", DEF_RELAY, "", POSTFIX_FRONT_YES },
+	/* A service's settings are not its endpoint. */
+	{ "", "check_policy_service { inet:127.0.0.1:10028, "
+	  "policy_context=aliasctl }", DEF_RELAY, "", POSTFIX_FRONT_UNKNOWN },
 	{ "", "reject_unauth_destination check_policy_service "
 	  "unix:/var/spool/postfix/aliasctl/policy.sock", DEF_RELAY, "",
-	  PC_FRONT_YES },
+	  POSTFIX_FRONT_YES },
 	{ "", "", "permit_mynetworks, reject_unauth_destination, "
-	  "check_policy_service unix:aliasctl/policy.sock", "", PC_FRONT_YES },
+	  "check_policy_service unix:aliasctl/policy.sock", "", POSTFIX_FRONT_YES },
 	/* SPF's service alone is not ours. */
 	{ "", "reject_unauth_destination, check_policy_service "
-	  "unix:private/policyd-spf", DEF_RELAY, "", PC_FRONT_NO },
+	  "unix:private/policyd-spf", DEF_RELAY, "", POSTFIX_FRONT_NO },
 	{ "", "check_policy_service unix:private/policyd-spf, "
 	  "check_policy_service unix:aliasctl/policy.sock", DEF_RELAY, "",
-	  PC_FRONT_YES },
+	  POSTFIX_FRONT_YES },
 	/* A word that is no check_policy_service's endpoint. */
 	{ "", "check_recipient_access hash:/etc/postfix/aliasctl", DEF_RELAY,
-	  "", PC_FRONT_NO },
+	  "", POSTFIX_FRONT_NO },
 	/* A restriction class may hold anything. */
 	{ "", "reject_unauth_destination, vendors", DEF_RELAY, "vendors",
-	  PC_FRONT_UNKNOWN },
+	  POSTFIX_FRONT_UNKNOWN },
 	{ "unix:/aliasctl/milter.sock", "", DEF_RELAY, "vendors",
-	  PC_FRONT_YES },
+	  POSTFIX_FRONT_YES },
 };
 
 static void
 test_front_end_table(void **state)
 {
-	struct postconf pc;
 	size_t	 i;
 	int	 bad = 0;
-	enum postconf_front got;
+	enum postfix_front got;
 
 	(void)state;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		memset(&pc, 0, sizeof(pc));
-		/* The parser only reads: the casts drop no real const. */
-		pc.value[PC_SMTPD_MILTERS] = (char *)(uintptr_t)rows[i].milters;
-		pc.value[PC_RECIPIENT_RESTRICTIONS] =
-		    (char *)(uintptr_t)rows[i].rcpt;
-		pc.value[PC_RELAY_RESTRICTIONS] =
-		    (char *)(uintptr_t)rows[i].relay;
-		pc.value[PC_RESTRICTION_CLASSES] =
-		    (char *)(uintptr_t)rows[i].classes;
-		if ((got = postconf_front_end(&pc)) != rows[i].want) {
+		got = postfix_front_end(rows[i].milters, rows[i].rcpt,
+		    rows[i].relay, rows[i].classes);
+		if (got != rows[i].want) {
 			printf("row %zu: got %d, want %d\n", i, (int)got,
 			    (int)rows[i].want);
 			bad++;
 		}
+	}
+	/* NULL values are empty. */
+	if (postfix_front_end(NULL, NULL, NULL, NULL) != POSTFIX_FRONT_NO) {
+		printf("NULL values: not POSTFIX_FRONT_NO\n");
+		bad++;
 	}
 	assert_int_equal(bad, 0);
 }
