@@ -36,7 +36,7 @@ LDLIBS	= $(PKG_LIBS) -pthread
 # Modules shared by the programs; each program's main is in its own file.
 LIBSRC	= address util log policy aliasfile aliasfile_walk aliasfile_check \
 	  aliasfile_diag aliasfile_edit amap compile stats mapview verdict \
-	  maillog update sockmap tcptable peer
+	  maillog update sockmap tcptable peer pdp
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -66,7 +66,7 @@ build/san/aliasctl: $(CTLSRC:%=build/san/%.o) $(SANOBJ)
 
 # The daemons read the compiled map only: no YAML, no libyaml.
 DAEMONSRC = address util log policy amap stats mapview verdict daemon listen
-LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable peer $(DAEMONSRC)
+LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable pdp peer $(DAEMONSRC)
 LOOKUPD_LIBS := $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null) -pthread
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs lmdb milter 2>/dev/null) -pthread
 
@@ -91,6 +91,8 @@ build/san/test_%: build/san/test_%.o $(SANOBJ)
 
 # The daemons' socket grammar is not in LIBSRC (aliasctl has no sockets).
 build/san/test_listen: build/san/listen.o
+# postfix.c is aliasctl's alone.
+build/san/test_postfix: build/san/postfix.o
 
 deps:
 	@sh tools/deps test

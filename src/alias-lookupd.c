@@ -1,7 +1,8 @@
 /*
  * alias-lookupd: main: options, the listening sockets, privileges, the
  * daemon and the stats flusher.  The answers and the poll(2) loop are
- * in lookupd.c, the protocols in sockmap.c and tcptable.c, the live map
+ * in lookupd.c, the protocols in sockmap.c, tcptable.c and pdp.c (the
+ * policy service), the live map
  * in mapview.c, the counters in stats.c.
  *
  * Startup order (milter-regex's): open everything that needs root (the
@@ -43,12 +44,13 @@ struct options {
 	int	 foreground;		/* -d */
 	int	 verbose;		/* -v */
 	int	 noprop;		/* -E */
+	int	 learn;			/* -l */
 	const char *user;		/* -u */
 	const char *pidfile;		/* -p */
 	const char *stats;		/* -S */
 	const char *logfile;		/* -L */
 	const char *mapbase;		/* -m */
-	const char *listen[2];		/* -s, -t */
+	const char *listen[LOOKUPD_NPROTO];	/* -s, -t, -P */
 	long	 maxconn;		/* -c */
 	long	 idle;			/* -i, seconds */
 	long	 io;			/* -r, seconds */
@@ -64,11 +66,14 @@ struct listen_sock {
 };
 
 static const char usage_text[] =
-"usage: alias-lookupd [-dEv] [-u USER] [-p PIDFILE] [-S STATS] [-L LOG]\n"
+"usage: alias-lookupd [-dElv] [-u USER] [-p PIDFILE] [-S STATS] [-L LOG]\n"
 "           [-c MAXCONN] [-i IDLE] [-r TIMEOUT] -m MAP [-s LISTEN] [-t LISTEN]\n"
+"           [-P LISTEN]\n"
 "\n"
 "  -d          stay in the foreground and log to stderr\n"
 "  -E          do not append an unmatched subaddress to the targets\n"
+"  -l          learn mode for the policy service: refuse nothing, log and\n"
+"              count what would be refused\n"
 "  -v          log every request and its answer\n"
 "  -u USER     run as USER after opening the sockets and the files\n"
 "  -p PIDFILE  write the process id to PIDFILE\n"
@@ -81,6 +86,8 @@ static const char usage_text[] =
 "  -m MAP      map base path: MAP.lmdb and MAP.policy.lmdb (aliasctl compile)\n"
 "  -s LISTEN   serve socketmap on LISTEN (below)\n"
 "  -t LISTEN   serve tcp_table on LISTEN (below)\n"
+"  -P LISTEN   serve Postfix's policy delegation protocol on LISTEN\n"
+"              (check_policy_service)\n"
 "  -V          print the version and exit\n"
 "  -h          print this text\n"
 "\n"
@@ -260,7 +267,7 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct lookupd_config cfg;
-	struct listen_sock ls[2];
+	struct listen_sock ls[LOOKUPD_NPROTO];
 	struct daemon_user user;
 	struct daemon_pidfile pidfile;
 	struct daemon_detach detach;
@@ -271,7 +278,8 @@ main(int argc, char **argv)
 	struct errbuf e;
 	sigset_t waitmask;
 	char	*mapbase = NULL, *statspath = NULL;
-	int	 ch, i, rc, served = 0;
+	static const char optchar[LOOKUPD_NPROTO] = { 's', 't', 'P' };
+	int	 ch, i, j, rc, served = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cfg, 0, sizeof(cfg));
@@ -280,18 +288,22 @@ main(int argc, char **argv)
 	memset(&pidfile, 0, sizeof(pidfile));
 	memset(&fl, 0, sizeof(fl));
 	detach.readyfd = -1;
-	ls[0].fd = ls[1].fd = -1;
+	for (i = 0; i < LOOKUPD_NPROTO; i++)
+		ls[i].fd = -1;
 	o.maxconn = LOOKUPD_MAXCONN;
 	o.idle = LOOKUPD_IDLE_MS / 1000;
 	o.io = LOOKUPD_IO_MS / 1000;
 	log_init(argv[0], LOG_TO_STDERR, 0);
-	while ((ch = getopt(argc, argv, "dEvu:p:S:L:c:i:r:m:s:t:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "dElvu:p:S:L:c:i:r:m:s:t:P:Vh")) != -1) {
 		switch (ch) {
 		case 'd':
 			o.foreground = 1;
 			break;
 		case 'E':
 			o.noprop = 1;
+			break;
+		case 'l':
+			o.learn = 1;
 			break;
 		case 'v':
 			o.verbose = 1;
@@ -329,6 +341,9 @@ main(int argc, char **argv)
 		case 't':
 			o.listen[1] = optarg;
 			break;
+		case 'P':
+			o.listen[LOOKUPD_POLICY] = optarg;
+			break;
 		case 'V':
 			printf("alias-lookupd %s\n", ALIAS_LOOKUPD_VERSION);
 			return 0;
@@ -340,23 +355,31 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || o.mapbase == NULL || o.mapbase[0] == '\0' ||
-	    (o.listen[0] == NULL && o.listen[1] == NULL) ||
+	    (o.listen[0] == NULL && o.listen[1] == NULL &&
+	    o.listen[LOOKUPD_POLICY] == NULL) ||
 	    (o.stats != NULL && o.stats[0] == '\0') ||
 	    (o.pidfile != NULL && o.pidfile[0] == '\0'))
 		return usage();
-	for (i = 0; i < 2; i++) {
+	if (o.learn && o.listen[LOOKUPD_POLICY] == NULL) {
+		log_warnx("-l is the policy service's learn mode: it needs -P");
+		return usage();
+	}
+	for (i = 0; i < LOOKUPD_NPROTO; i++) {
 		ls[i].spec = o.listen[i];
 		if (ls[i].spec != NULL &&
 		    listen_parse(ls[i].spec, &ls[i].ls, &e) == -1) {
-			log_warnx("-%c %s", i == 0 ? 's' : 't', e.msg);
+			log_warnx("-%c %s", optchar[i], e.msg);
 			return usage();
 		}
 	}
-	if (o.listen[0] != NULL && o.listen[1] != NULL &&
-	    listen_same(&ls[0].ls, &ls[1].ls)) {
-		log_warnx("-s and -t name the same socket");
-		return usage();
-	}
+	for (i = 0; i < LOOKUPD_NPROTO; i++)
+		for (j = i + 1; j < LOOKUPD_NPROTO; j++)
+			if (o.listen[i] != NULL && o.listen[j] != NULL &&
+			    listen_same(&ls[i].ls, &ls[j].ls)) {
+				log_warnx("-%c and -%c name the same socket",
+				    optchar[i], optchar[j]);
+				return usage();
+			}
 	if (o.verbose)
 		log_init(argv[0], LOG_TO_STDERR, 1);
 	if (o.foreground)
@@ -386,8 +409,9 @@ main(int argc, char **argv)
 	if ((rc = daemon_open_data(mapbase, statspath,
 	    "every lookup gets a temporary error", &cfg.mv, &cfg.stats)) != 0)
 		goto done;
-	for (i = 0; i < 2; i++) {
-		ls[i].proto = i == 0 ? LOOKUPD_SOCKMAP : LOOKUPD_TCPTABLE;
+	for (i = 0; i < LOOKUPD_NPROTO; i++) {
+		/* optchar[]'s order: LOOKUPD_SOCKMAP, _TCPTABLE, _POLICY. */
+		ls[i].proto = i;
 		if (ls[i].spec != NULL &&
 		    (rc = open_listen(&ls[i], &user)) != 0)
 			goto done;
@@ -423,6 +447,7 @@ main(int argc, char **argv)
 	cfg.idle_ms = (int)o.idle * 1000;
 	cfg.io_ms = (int)o.io * 1000;
 	cfg.verbose = o.verbose;
+	cfg.learn = o.learn;
 	/*
 	 * Looked up before the loop: over loopback TCP only the user of a
 	 * lookup's socket tells Postfix's own lookups from a postmap -q.
@@ -435,7 +460,7 @@ main(int argc, char **argv)
 		rc = EX_OSERR;
 		goto done;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < LOOKUPD_NPROTO; i++) {
 		if (ls[i].fd == -1)
 			continue;
 		if (lookupd_listen(d, ls[i].fd, ls[i].proto) == -1) {
@@ -446,12 +471,15 @@ main(int argc, char **argv)
 		ls[i].fd = -1;		/* the server closes it */
 	}
 
-	log_info("starting: map %s, stats %s%s%s%s%s, at most %ld "
+	log_info("starting: map %s, stats %s%s%s%s%s%s%s%s, at most %ld "
 	    "connections%s%s", mapbase, statspath,
 	    o.listen[0] != NULL ? ", socketmap " : "",
 	    o.listen[0] != NULL ? o.listen[0] : "",
 	    o.listen[1] != NULL ? ", tcp_table " : "",
-	    o.listen[1] != NULL ? o.listen[1] : "", o.maxconn,
+	    o.listen[1] != NULL ? o.listen[1] : "",
+	    o.listen[LOOKUPD_POLICY] != NULL ? ", policy service " : "",
+	    o.listen[LOOKUPD_POLICY] != NULL ? o.listen[LOOKUPD_POLICY] : "",
+	    o.learn ? " (learn mode: refuses nothing)" : "", o.maxconn,
 	    user.set ? ", as user " : "", user.set ? user.name : "");
 	daemon_ready(&detach);
 	served = 1;
@@ -467,7 +495,7 @@ done:
 	daemon_flusher_stop(&fl);
 	lookupd_free(d);
 	rc = daemon_close_data(cfg.mv, cfg.stats, rc);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < LOOKUPD_NPROTO; i++) {
 		if (ls[i].fd != -1)
 			close(ls[i].fd);
 		daemon_socket_remove(&ls[i].unix_sock);

@@ -17,13 +17,16 @@
 #include "cli.h"
 #include "compile.h"
 #include "log.h"
+#include "postfix.h"
 #include "util.h"
 
 static const char usage_text[] =
 "usage: aliasctl [-v] [-f FILE] [-m MAP] [-S STATS] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
-"  check              validate the alias file and print a summary\n"
+"  check [--postfix-config DIR]\n"
+"                     validate the alias file and print a summary; warn when\n"
+"                     Postfix (postconf) enforces none of its sender locks\n"
 "  compile            validate, then write MAP.lmdb and MAP.policy.lmdb\n"
 "  query [-v] ADDRESS print the target(s) Postfix would find; exit 1 if none\n"
 "  export             print the map as virtual(5) text for postmap(1)\n"
@@ -209,23 +212,89 @@ cli_flush(void)
 	return 0;
 }
 
+/*
+ * The warning of `check` for a file with sender locks when Postfix, as
+ * postconf reads it from configdir (NULL: its default, or
+ * $MAIL_CONFIG), configures neither alias-milter nor alias-lookupd's
+ * policy service, so that nothing enforces the locks.  Says nothing
+ * when postconf is missing or fails, or when the configuration does
+ * not tell (postfix_front_end()).
+ */
+static void
+check_locks_enforced(const struct aliasfile *af, const char *configdir)
+{
+	static const char *const names[] = { "smtpd_milters",
+	    "smtpd_recipient_restrictions", "smtpd_relay_restrictions",
+	    "smtpd_restriction_classes", "virtual_alias_maps" };
+	struct postfix pf;
+	struct errbuf e;
+	char	*v[5] = { NULL, NULL, NULL, NULL, NULL };
+	size_t	 i, n = 0;
+
+	for (i = 0; i < af->naliases; i++)
+		if (af->aliases[i].senders != NULL)
+			n++;
+	if (n == 0)
+		return;
+	pf.config = configdir;
+	for (i = 0; i < 5; i++)
+		if (postfix_param(&pf, names[i], 1, &v[i], &e) == -1) {
+			log_debug("sender locks: %s: cannot tell whether "
+			    "Postfix enforces them", e.msg);
+			goto out;
+		}
+	if (postfix_front_end(v[0], v[1], v[2], v[3]) == POSTFIX_FRONT_NO)
+		log_warnx("warning: %zu alias%s a sender lock (senders:), but "
+		    "Postfix%s%s runs neither alias-milter (smtpd_milters) "
+		    "nor alias-lookupd's policy service (check_policy_service "
+		    "in smtpd_recipient_restrictions), and virtual_alias_maps "
+		    "(%s) knows no sender: mail to %s is accepted from "
+		    "anyone; add \"check_policy_service { "
+		    "inet:127.0.0.1:10028, default_action=DEFER }\" after "
+		    "reject_unauth_destination with alias-lookupd -P "
+		    "inet:127.0.0.1:10028, or alias-milter (alias-lookupd(8), "
+		    "POLICY SERVICE)", n, n == 1 ? " has" : "es have",
+		    configdir != NULL ? " in " : "",
+		    configdir != NULL ? configdir : "",
+		    v[4][0] != '\0' ? v[4] : "empty", n == 1 ? "it" : "them");
+out:
+	for (i = 0; i < 5; i++)
+		free(v[i]);
+}
+
 int
 cmd_check(const struct options *o, int argc, char **argv)
 {
+	static const struct cli_opt opts[] = {
+		{ "--postfix-config", "a directory" },
+		{ NULL, NULL }
+	};
+	struct cli_args args;
 	struct aliasfile *af;
 	struct policy_counts c;
-	int	 rc;
+	const char *v, *configdir = NULL;
+	int	 k, rc;
 
-	if (cli_no_args(argc, argv) != 0)
-		return cli_usage();
+	cli_args_init(&args, argc, argv);
+	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
+		if (k == 0)
+			configdir = v;
+		else {
+			if (k == CLI_OPERAND)
+				log_warnx("check: unexpected argument '%s'", v);
+			return cli_usage();
+		}
+	}
 	if ((rc = cli_load(o, &af)) != 0)
 		return rc;
 	compile_count(af, date_today(), &c);
 	printf("%s: ", o->file);
 	cli_print_counts(&c);
 	printf("\n");
+	if ((rc = cli_flush()) == 0)
+		check_locks_enforced(af, configdir);
 	af_free(af);
-	return cli_flush();
+	return rc;
 }
 
 int

@@ -90,6 +90,7 @@ static void	 check_domains(struct doctor *);
 static void	 check_myorigin(struct doctor *);
 static void	 check_catchall(struct doctor *);
 static void	 check_delimiter(struct doctor *);
+static int	 policy_service(struct doctor *);
 static void	 check_milter(struct doctor *);
 static void	 check_default_action(struct doctor *);
 static void	 check_map_age(struct doctor *);
@@ -480,6 +481,27 @@ check_delimiter(struct doctor *d)
 }
 
 /*
+ * Nonzero when a check_policy_service of alias-lookupd is in the
+ * recipient or relay restrictions (postfix_front_end()'s rule).
+ */
+static int
+policy_service(struct doctor *d)
+{
+	struct errbuf e;
+	char	*rcpt = NULL, *relay = NULL;
+	int	 yes = 0;
+
+	if (postfix_param(&d->pf, "smtpd_recipient_restrictions", 1, &rcpt,
+	    &e) == 0 && postfix_param(&d->pf, "smtpd_relay_restrictions", 1,
+	    &relay, &e) == 0)
+		yes = postfix_front_end(NULL, rcpt, relay, NULL) ==
+		    POSTFIX_FRONT_YES;
+	free(rcpt);
+	free(relay);
+	return yes;
+}
+
+/*
  * e. alias-milter answers where smtpd_milters says.  Finds ours first:
  * the entry setup writes for --milter-socket, or one that names
  * aliasctl or alias-milter.
@@ -514,13 +536,17 @@ check_milter(struct doctor *d)
 	}
 	postfix_list_free(items, n);
 	if (d->milter[0] == '\0') {
-		if (d->lookupd[0] != '\0' && !d->lmdb_used)
+		if (policy_service(d))
+			say(c, ST_OK, "not used: alias-lookupd's policy "
+			    "service decides (check_policy_service)");
+		else if (d->lookupd[0] != '\0' && !d->lmdb_used)
 			say(c, ST_OK, "not used: alias-lookupd answers");
 		else {
 			say(c, ST_WARN, "smtpd_milters names no alias-milter "
 			    "(%s): the map refuses unknown and revoked "
 			    "aliases, but receive_only, senders: and hit "
-			    "counts need alias-milter", d->sock);
+			    "counts need alias-milter or alias-lookupd's "
+			    "policy service", d->sock);
 			fix(c, "aliasctl -f %s setup postfix --apply%s%s%s%s",
 			    d->o->file, d->pf.config ? " --postfix-config " : "",
 			    d->pf.config ? d->pf.config : "",

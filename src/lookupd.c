@@ -29,8 +29,16 @@
  * for a refusal; its own detail keys are asked only after a "not
  * found" and so never for a managed domain's address.
  *
+ * The policy service (check_policy_service, pdp.h) decides each
+ * recipient at RCPT with the sender, client and queue id Postfix sends,
+ * as alias-milter does (verdict_decide()), and counts it once: smtpd
+ * asks once per RCPT and restriction list, nobody else asks.  It
+ * answers DUNNO for what it lets through, not OK, so that the
+ * restrictions after it still run; at any other protocol_state it
+ * answers DUNNO and counts nothing.
+ *
  * The loop: one thread; each connection has a fixed input buffer (one
- * request of the largest size either protocol allows), and replies are
+ * request of the largest size its protocol allows), and replies are
  * written at once; only what the socket does not take is kept, up to
  * LOOKUPD_OUT_MAX, and while that much is pending the connection is not
  * read (a client that sends without reading stalls itself only).  A
@@ -59,6 +67,7 @@
 #include "log.h"
 #include "lookupd.h"
 #include "mapview.h"
+#include "pdp.h"
 #include "peer.h"
 #include "sockmap.h"
 #include "tcptable.h"
@@ -67,7 +76,12 @@
 
 #define IN_MAX	(SOCKMAP_WIRE_MAX > TCPTABLE_LINE_MAX ? \
 		 SOCKMAP_WIRE_MAX : TCPTABLE_LINE_MAX)
-#define LISTEN_MAX	2
+#define LISTEN_MAX	LOOKUPD_NPROTO
+_Static_assert(PDP_REPLY_MAX <= SOCKMAP_REPLY_WIRE_MAX,
+    "struct lookupd's reply buffer holds a policy reply");
+/* What a policy log line shows of a client's text (cleaned). */
+#define POLICY_TEXT_MAX	256
+#define POLICY_CLEAN	(POLICY_TEXT_MAX + 4)
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE */
 #define WARN_EVERY_MS	60000
 /*
@@ -98,9 +112,10 @@ struct conn {
 	long long req_ms;		/* first byte of the partial request */
 	long long out_ms;		/* last progress sending replies */
 	size_t	 inlen;
+	size_t	 insize;		/* IN_MAX, or PDP_REQUEST_MAX */
 	char	*out;			/* unsent replies, or NULL */
 	size_t	 outoff, outlen;
-	char	 in[IN_MAX];
+	char	 in[];			/* insize bytes */
 };
 
 struct listener {
@@ -118,8 +133,12 @@ struct lookupd {
 	unsigned long long seq;
 	long long accept_pause_until;
 	long long warned_ms;
-	char	 reply[SOCKMAP_REPLY_WIRE_MAX];	/* one encoded reply */
+	char	 reply[SOCKMAP_REPLY_WIRE_MAX];	/* one encoded reply (any
+						   protocol's: the largest) */
 	char	 key[TCPTABLE_KEY_MAX + 1];	/* one decoded key */
+	/* A policy request's sender and recipient, NUL-terminated. */
+	char	 psender[PDP_REQUEST_MAX + 1];
+	char	 prcpt[PDP_REQUEST_MAX + 1];
 	struct pair_slot pairs[PAIR_SLOTS];
 };
 
@@ -151,6 +170,11 @@ static int	conn_read(struct lookupd *, struct conn *, long long);
 static long long conn_deadline(const struct lookupd *, const struct conn *);
 static void	log_request(const struct conn *, const char *, size_t,
 		    const struct lookupd_answer *);
+static void	value_copy(char *, const struct pdp_value *);
+static void	value_clean(char *, const struct pdp_value *, const char *);
+static int	answer_policy(struct lookupd *, struct conn *,
+		    const struct pdp_request *, int32_t, time_t);
+static const char *proto_name(int);
 
 /* Copies len bytes of in to out with ASCII letters lowercased, and a NUL. */
 static void
@@ -610,6 +634,7 @@ conn_accept(struct lookupd *d, const struct listener *l, long long now)
 {
 	struct conn *c;
 	char	 who[64];
+	size_t	 n;
 	int	 fd;
 
 	for (;;) {
@@ -629,12 +654,14 @@ conn_accept(struct lookupd *d, const struct listener *l, long long now)
 		}
 		if (d->nconns == d->cfg->maxconn)
 			conn_evict(d);
-		if ((c = malloc(sizeof(*c))) == NULL) {
+		n = l->proto == LOOKUPD_POLICY ? PDP_REQUEST_MAX : IN_MAX;
+		if ((c = malloc(offsetof(struct conn, in) + n)) == NULL) {
 			log_warn("connection");
 			close(fd);
 			return;
 		}
 		memset(c, 0, offsetof(struct conn, in));
+		c->insize = n;
 		c->fd = fd;
 		c->proto = l->proto;
 		c->id = ++d->seq;
@@ -642,9 +669,14 @@ conn_accept(struct lookupd *d, const struct listener *l, long long now)
 		c->peer = peer_classify(fd, d->cfg->mail_uid, who,
 		    sizeof(who));
 		d->conns[d->nconns++] = c;
+		if (c->proto == LOOKUPD_POLICY) {
+			log_debug("conn=%llu: policy connection from %s: "
+			    "every RCPT request counted", c->id, who);
+			continue;
+		}
 		log_debug("conn=%llu: %s connection from %s: %s", c->id,
-		    c->proto == LOOKUPD_SOCKMAP ? "socketmap" : "tcp_table",
-		    who, c->peer == PEER_RCPT ? "hits counted" :
+		    proto_name(c->proto), who, c->peer == PEER_RCPT ?
+		    "hits counted" :
 		    c->peer == PEER_PAIRED ? "accepted aliases counted once "
 		    "per pair of lookups" : c->peer == PEER_REPEAT ?
 		    "repeats smtpd's lookups, not counted" :
@@ -770,6 +802,128 @@ log_request(const struct conn *c, const char *key, size_t keylen,
 	    " (not counted)" : "");
 }
 
+/* "socketmap", "tcp_table", "policy": the word used in logs. */
+static const char *
+proto_name(int proto)
+{
+	return proto == LOOKUPD_SOCKMAP ? "socketmap" :
+	    proto == LOOKUPD_TCPTABLE ? "tcp_table" : "policy";
+}
+
+/* Copies value v (absent: "") into out (PDP_REQUEST_MAX + 1 bytes). */
+static void
+value_copy(char *out, const struct pdp_value *v)
+{
+	if (v->s != NULL)
+		memcpy(out, v->s, v->len);
+	out[v->s != NULL ? v->len : 0] = '\0';
+}
+
+/*
+ * Copies value v into out (POLICY_CLEAN bytes) for one log line: bytes
+ * outside printable ASCII become '?', so that a client cannot forge log
+ * lines, and at most POLICY_TEXT_MAX bytes are kept, a longer value
+ * ending in "...".  An absent or empty value is none.
+ */
+static void
+value_clean(char *out, const struct pdp_value *v, const char *none)
+{
+	size_t	 i, n;
+
+	if (v->s == NULL || v->len == 0) {
+		snprintf(out, POLICY_CLEAN, "%s", none);
+		return;
+	}
+	n = v->len < POLICY_TEXT_MAX ? v->len : POLICY_TEXT_MAX;
+	for (i = 0; i < n; i++)
+		out[i] = v->s[i] >= 0x20 && v->s[i] < 0x7f ? v->s[i] : '?';
+	if (n < v->len) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Decides and answers policy request pr on c.  At RCPT the recipient
+ * is decided with the sender (an absent sender attribute is the null
+ * sender: Postfix sends "sender=" for MAIL FROM:<>), counted once, and
+ * answered DUNNO, or the verdict's reply as an access(5) action
+ * ("550 5.1.1 User unknown": Postfix adds "<rcpt>: Recipient address
+ * rejected: " itself); in learn mode always DUNNO.  A refusal (or, in
+ * learn mode, what would be one) is logged in one line, every other
+ * answer with -v only.  Returns 0, or -1 when the connection is broken.
+ */
+static int
+answer_policy(struct lookupd *d, struct conn *c, const struct pdp_request *pr,
+    int32_t today, time_t now)
+{
+	struct verdict_result r;
+	const struct mapview_pair *pair;
+	const struct verdict_reply *rp = NULL;
+	char	 action[PDP_ACTION_MAX + 1], note[PDP_ACTION_MAX + 64];
+	char	 qid[POLICY_CLEAN], cname[POLICY_CLEAN], caddr[POLICY_CLEAN];
+	char	 from[POLICY_CLEAN], to[POLICY_CLEAN], state[POLICY_CLEAN];
+	char	 line[6 * POLICY_CLEAN + 2 * PDP_ACTION_MAX + 256];
+	size_t	 len;
+	int	 refused;
+
+	value_clean(qid, &pr->attr[PDP_QUEUE_ID], "-");
+	value_clean(state, &pr->attr[PDP_PROTOCOL_STATE], "-");
+	value_clean(to, &pr->attr[PDP_RECIPIENT], "");
+	snprintf(action, sizeof(action), "DUNNO");
+	note[0] = '\0';
+	if (!pdp_value_is(&pr->attr[PDP_PROTOCOL_STATE], "RCPT")) {
+		log_debug("conn=%llu qid=%s protocol_state=%s to=<%s> "
+		    "action=DUNNO (decided only at RCPT)", c->id, qid, state,
+		    to);
+		goto reply;
+	}
+	value_copy(d->psender, &pr->attr[PDP_SENDER]);
+	value_copy(d->prcpt, &pr->attr[PDP_RECIPIENT]);
+	pair = mapview_get(d->cfg->mv);
+	verdict_decide(d->cfg->mv, pair, d->prcpt, d->psender, today, &r,
+	    NULL);
+	if (pair != NULL)
+		mapview_put(d->cfg->mv, pair);
+	if (d->cfg->stats != NULL)
+		verdict_count(d->cfg->stats, &r, d->psender, now);
+
+	refused = r.verdict == VERDICT_TEMPFAIL || verdict_refuses(r.verdict);
+	if (refused) {
+		rp = verdict_reply(r.verdict);
+		if (d->cfg->learn)
+			snprintf(note, sizeof(note), " (learn mode: would "
+			    "reply %s %s %s)", rp->rcode, rp->xcode, rp->text);
+		else
+			snprintf(action, sizeof(action), "%s %s %s",
+			    rp->rcode, rp->xcode, rp->text);
+	}
+	if (refused || d->cfg->verbose) {
+		value_clean(cname, &pr->attr[PDP_CLIENT_NAME], "unknown");
+		value_clean(caddr, &pr->attr[PDP_CLIENT_ADDRESS], "unknown");
+		value_clean(from, &pr->attr[PDP_SENDER], "");
+		snprintf(line, sizeof(line), "conn=%llu qid=%s "
+		    "client=%s[%s] from=<%s> to=<%s> alias=%s verdict=%s "
+		    "action=%s%s", c->id, qid, cname, caddr, from, to,
+		    r.alias[0] != '\0' ? r.alias : "-",
+		    verdict_name(r.verdict), action, note);
+		if (refused)
+			log_info("%s", line);
+		else
+			log_debug("%s", line);
+	}
+reply:
+	/* Our actions are short printable ASCII: this cannot fail. */
+	if ((len = pdp_encode(d->reply, sizeof(d->reply), action,
+	    strlen(action))) == 0) {
+		log_warnx("conn=%llu: action not encodable: %s", c->id,
+		    action);
+		return -1;
+	}
+	return conn_queue(d, c, d->reply, len);
+}
+
 /*
  * Answers every complete request in c's input while a reply still fits
  * in its output.  Returns 0, or -1 when the connection must be closed
@@ -779,6 +933,7 @@ static int
 conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 {
 	struct sockmap_request sr;
+	struct pdp_request pr;
 	struct lookupd_answer a;
 	const char *key, *err = "";
 	size_t	 off = 0, used, keylen;
@@ -790,6 +945,27 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 	while (!c->closing && off < c->inlen &&
 	    c->outlen - c->outoff + SOCKMAP_REPLY_WIRE_MAX <= LOOKUPD_OUT_MAX) {
 		bad = 0;
+		if (c->proto == LOOKUPD_POLICY) {
+			rc = pdp_decode(c->in + off, c->inlen - off, &pr,
+			    &used, &err);
+			if (rc == PDP_NEED_MORE)
+				break;
+			if (rc == PDP_ERROR) {
+				/* SMTPD_POLICY_README: no reply, hang up. */
+				log_warnx("conn=%llu: policy protocol error: "
+				    "%s; closing the connection", c->id, err);
+				c->closing = 1;
+				break;
+			}
+			off += used;
+			if (today == DATE_NONE) {
+				today = date_today();
+				now = time(NULL);
+			}
+			if (answer_policy(d, c, &pr, today, now) == -1)
+				return -1;
+			continue;
+		}
 		if (c->proto == LOOKUPD_SOCKMAP) {
 			rc = sockmap_decode(c->in + off, c->inlen - off, &sr,
 			    &used, &err);
@@ -872,10 +1048,10 @@ conn_read(struct lookupd *d, struct conn *c, long long now)
 {
 	ssize_t	 n;
 
-	if (c->inlen == sizeof(c->in))
+	if (c->inlen == c->insize)
 		return 0;	/* full: conn_process() must make room */
 	do
-		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+		n = recv(c->fd, c->in + c->inlen, c->insize - c->inlen, 0);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;

@@ -5,8 +5,11 @@
  * the lmdb: map, with the lookups Postfix makes itself only for such
  * "fixed" tables done here (see lookupd.c), and counts the hit.
  * lookupd_run() is the server: one thread, one poll(2) loop over
- * non-blocking sockets, speaking socketmap (sockmap.h) or tcp_table
- * (tcptable.h) on each listening socket.
+ * non-blocking sockets, speaking socketmap (sockmap.h), tcp_table
+ * (tcptable.h) or Postfix's policy delegation protocol (pdp.h) on each
+ * listening socket.  The policy service decides recipients at RCPT
+ * with the sender, as alias-milter does: it answers DUNNO for what it
+ * lets through and the verdict's reply (verdict_reply()) otherwise.
  */
 #ifndef LOOKUPD_H
 #define LOOKUPD_H
@@ -27,6 +30,8 @@ struct stats;
 /* Protocols of a listening socket. */
 #define LOOKUPD_SOCKMAP		0
 #define LOOKUPD_TCPTABLE	1
+#define LOOKUPD_POLICY		2	/* check_policy_service */
+#define LOOKUPD_NPROTO		3	/* one listening socket each */
 
 /*
  * Longest key looked up; a longer one cannot be in the map (whose keys
@@ -111,6 +116,8 @@ struct lookupd_config {
 	int	 io_ms;			/* a request, or sending replies, may
 					   take this long */
 	int	 verbose;		/* log every request (log_debug) */
+	int	 learn;			/* policy service: refuse nothing, log
+					   and count what it would refuse */
 	uid_t	 mail_uid;		/* Postfix's user, or (uid_t)-1; see
 					   peer.h */
 };
@@ -124,8 +131,9 @@ struct lookupd;
 struct lookupd *lookupd_new(const struct lookupd_config *cfg);
 
 /*
- * Adds the listening socket fd (made non-blocking here) speaking proto.
- * Returns 0, or -1 when there are already two or fd cannot be made
+ * Adds the listening socket fd (made non-blocking here) speaking proto
+ * (LOOKUPD_SOCKMAP, LOOKUPD_TCPTABLE, LOOKUPD_POLICY).  Returns 0, or
+ * -1 when there are already LOOKUPD_NPROTO or fd cannot be made
  * non-blocking.  The server closes fd.
  */
 int	lookupd_listen(struct lookupd *, int fd, int proto);

@@ -88,29 +88,6 @@ struct conn {
 	struct loglist aliases;		/* their aliases, each once */
 };
 
-/* A reply for refused recipients: code, enhanced code, text. */
-struct reply {
-	const char *rcode;
-	const char *xcode;
-	const char *text;
-};
-
-/*
- * Revoked and expired aliases get the same reply as unknown ones on
- * purpose: the sender must not learn that the address ever existed.
- */
-static const struct reply reply_unknown = { "550", "5.1.1",
-	"Recipient address rejected: User unknown" };
-static const struct reply reply_backscatter = { "550", "5.7.1",
-	"Recipient address rejected: this address sends no mail, "
-	"so it accepts no bounces" };
-static const struct reply reply_locked = { "550", "5.7.1",
-	"Recipient address rejected: this address accepts mail only from "
-	"its correspondents" };
-static const struct reply reply_tempfail = { "451", "4.3.0",
-	"Recipient address rejected: alias map unavailable, "
-	"try again later" };
-
 static struct milter_config *cfg;	/* set once by milter_register() */
 
 static struct conn *conn_get(SMFICTX *);
@@ -122,8 +99,8 @@ static void	 text_clean(const char *in, char *out, size_t outsize,
 		    int reply);
 static int	 is_dsn(const char *);
 static int	 mta_refused(SMFICTX *);
-static int	 set_reply(SMFICTX *, const struct reply *, const char *rcpt);
-static const struct reply *reply_for(enum verdict);
+static int	 set_reply(SMFICTX *, const struct verdict_reply *,
+		    const char *rcpt);
 static sfsistat	 milter_negotiate(SMFICTX *, unsigned long, unsigned long,
 		    unsigned long, unsigned long, unsigned long *,
 		    unsigned long *, unsigned long *, unsigned long *);
@@ -319,35 +296,22 @@ mta_refused(SMFICTX *ctx)
 	return (host = smfi_getsymval(ctx, mac_host)) != NULL && is_dsn(host);
 }
 
-/* The reply for a refusing verdict or VERDICT_TEMPFAIL. */
-static const struct reply *
-reply_for(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_BACKSCATTER:
-		return &reply_backscatter;
-	case VERDICT_LOCKED:
-		return &reply_locked;
-	case VERDICT_TEMPFAIL:
-		return &reply_tempfail;
-	default:
-		return &reply_unknown;
-	}
-}
-
 /*
- * Sets the SMTP reply "<rcpt>: text" (rcpt already cleaned for a
- * reply).  Returns 0, or -1 when libmilter refused it (the MTA then
- * uses its generic reply for the same action).
+ * Sets the SMTP reply "<rcpt>: Recipient address rejected: text" of
+ * verdict_reply() (rcpt already cleaned for a reply): the words Postfix
+ * itself puts before an access table's text.  Returns 0, or -1 when
+ * libmilter refused it (the MTA then uses its generic reply for the
+ * same action).
  */
 static int
-set_reply(SMFICTX *ctx, const struct reply *rp, const char *rcpt)
+set_reply(SMFICTX *ctx, const struct verdict_reply *rp, const char *rcpt)
 {
 	char	 rcode[4], xcode[16], msg[CLEAN_BUF + 128];
 
 	snprintf(rcode, sizeof(rcode), "%s", rp->rcode);
 	snprintf(xcode, sizeof(xcode), "%s", rp->xcode);
-	snprintf(msg, sizeof(msg), "<%s>: %s", rcpt, rp->text);
+	snprintf(msg, sizeof(msg), "<%s>: " VERDICT_REPLY_PREFIX "%s", rcpt,
+	    rp->text);
 	if (smfi_setreply(ctx, rcode, xcode, msg) != MI_SUCCESS) {
 		log_warnx("smfi_setreply failed for %s %s %s", rcode, xcode,
 		    msg);
@@ -466,7 +430,7 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct verdict_result r;
 	const struct mapview_pair *pair;
-	const struct reply *rp;
+	const struct verdict_reply *rp;
 	struct conn *c;
 	const char *rcpt, *qid, *action, *note, *learn = "";
 	char	 to_log[CLEAN_BUF], to_reply[CLEAN_BUF];
@@ -511,7 +475,7 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 		    " (learn mode: would tempfail)" :
 		    " (learn mode: would reject)";
 	else if (refused && !rejected) {
-		rp = reply_for(r.verdict);
+		rp = verdict_reply(r.verdict);
 		(void)set_reply(ctx, rp, to_reply);
 		if (r.verdict == VERDICT_TEMPFAIL) {
 			action = "tempfail";

@@ -33,6 +33,7 @@ static char	*trim(char *);
 static int	 drain(int outfd, int errfd, char **out, char **err,
 		    long long deadline);
 static int	 copy_fd(int from, int to);
+static enum postfix_front front_judge(const char *);
 
 /* Appends n bytes at p to the growing buffer *buf; -1 out of memory. */
 static int
@@ -650,4 +651,67 @@ postfix_restore_main_cf(const char *dir, const char *backup)
 	}
 	close(in);
 	return 0;
+}
+
+/*
+ * One milter or policy endpoint, or a "{ ENDPOINT, settings }" item:
+ * ours by its name, else unknown over TCP, else not ours.
+ */
+static enum postfix_front
+front_judge(const char *item)
+{
+	char	 ep[1024];
+	size_t	 n;
+
+	if (*item == '{') {
+		item++;
+		while (*item == ',' || isspace((unsigned char)*item))
+			item++;
+	}
+	for (n = 0; n < sizeof(ep) - 1 && item[n] != '\0' && item[n] != ',' &&
+	    item[n] != '}' && !isspace((unsigned char)item[n]); n++)
+		ep[n] = item[n];
+	ep[n] = '\0';
+	if (strstr(ep, "aliasctl") != NULL ||
+	    strstr(ep, "alias-milter") != NULL ||
+	    strstr(ep, "alias-lookupd") != NULL)
+		return POSTFIX_FRONT_YES;
+	if (strncmp(ep, "inet:", 5) == 0 || strncmp(ep, "inet6:", 6) == 0)
+		return POSTFIX_FRONT_UNKNOWN;
+	return POSTFIX_FRONT_NO;
+}
+
+enum postfix_front
+postfix_front_end(const char *milters, const char *rcpt, const char *relay,
+    const char *classes)
+{
+	const char *lists[3];
+	enum postfix_front best = POSTFIX_FRONT_NO, f;
+	char	**items;
+	size_t	 n, i, l;
+
+	lists[0] = milters;
+	lists[1] = rcpt;
+	lists[2] = relay;
+	for (l = 0; l < 3; l++) {
+		if (postfix_list_split(lists[l] != NULL ? lists[l] : "", &items,
+		    &n) == -1)
+			return POSTFIX_FRONT_UNKNOWN;
+		for (i = 0; i < n; i++) {
+			/* Restrictions: only a check_policy_service's item. */
+			if (l > 0 && (i == 0 || strcmp(items[i - 1],
+			    "check_policy_service") != 0))
+				continue;
+			if ((f = front_judge(items[i])) == POSTFIX_FRONT_YES) {
+				postfix_list_free(items, n);
+				return f;
+			}
+			if (f == POSTFIX_FRONT_UNKNOWN)
+				best = f;
+		}
+		postfix_list_free(items, n);
+	}
+	if (classes != NULL && classes[strspn(classes, " \t\n,")] != '\0')
+		best = POSTFIX_FRONT_UNKNOWN;
+	return best;
 }

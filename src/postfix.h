@@ -110,4 +110,28 @@ int	postfix_backup_main_cf(const char *dir, char *path, size_t pathsize);
  */
 int	postfix_restore_main_cf(const char *dir, const char *backup);
 
+/* What postfix_front_end() finds. */
+enum postfix_front {
+	POSTFIX_FRONT_YES,	/* alias-milter or the policy service */
+	POSTFIX_FRONT_NO,	/* neither, for certain */
+	POSTFIX_FRONT_UNKNOWN	/* cannot tell */
+};
+
+/*
+ * Whether Postfix runs a front end that sees the envelope sender (and so
+ * enforces sender locks), from the values of smtpd_milters, the
+ * recipient and relay restrictions and smtpd_restriction_classes (NULL
+ * as ""), as `aliasctl check` judges it.  Pure.  An smtpd_milters item,
+ * or the item after a check_policy_service (for "{ ... }", its first
+ * word), is ours when it names "aliasctl", "alias-milter" or
+ * "alias-lookupd" (the documented socket directory does, as doctor's
+ * rule for alias-milter says); another unix: endpoint is not ours.  An
+ * inet: endpoint cannot be told by a name, nor can a restriction class
+ * (classes set): either makes it POSTFIX_FRONT_UNKNOWN unless one of ours
+ * was found, and so does running out of memory.  With no milter and no
+ * policy service of ours it is POSTFIX_FRONT_NO.
+ */
+enum postfix_front postfix_front_end(const char *milters, const char *rcpt,
+	    const char *relay, const char *classes);
+
 #endif /* POSTFIX_H */

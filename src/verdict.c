@@ -271,6 +271,30 @@ verdict_name(enum verdict v)
 	return "invalid";
 }
 
+static const struct verdict_reply reply_unknown = { "550", "5.1.1",
+	"User unknown" };
+static const struct verdict_reply reply_backscatter = { "550", "5.7.1",
+	"this address sends no mail, so it accepts no bounces" };
+static const struct verdict_reply reply_locked = { "550", "5.7.1",
+	"this address accepts mail only from its correspondents" };
+static const struct verdict_reply reply_tempfail = { "451", "4.3.0",
+	"alias map unavailable, try again later" };
+
+const struct verdict_reply *
+verdict_reply(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_BACKSCATTER:
+		return &reply_backscatter;
+	case VERDICT_LOCKED:
+		return &reply_locked;
+	case VERDICT_TEMPFAIL:
+		return &reply_tempfail;
+	default:
+		return &reply_unknown;
+	}
+}
+
 int
 verdict_refuses(enum verdict v)
 {

@@ -125,6 +125,28 @@ int	verdict_sender_listed(const char *list, size_t len, const char *sender);
 /* "accept", "unknown", ...: the word used in logs and stats. */
 const char *verdict_name(enum verdict);
 
+/*
+ * The SMTP reply of a refusing verdict or VERDICT_TEMPFAIL, the same
+ * from every front end: alias-milter replies "RCODE XCODE <rcpt>:
+ * Recipient address rejected: TEXT", alias-lookupd's policy service
+ * the action "RCODE XCODE TEXT", to which Postfix adds the same
+ * "<rcpt>: Recipient address rejected: ".  Revoked and expired aliases
+ * get the reply of an unknown one on purpose: the sender must not
+ * learn that the address ever existed.
+ */
+struct verdict_reply {
+	const char *rcode;	/* "550", "451" */
+	const char *xcode;	/* enhanced status code, "5.1.1" */
+	const char *text;	/* the reason, printable ASCII */
+};
+#define VERDICT_REPLY_PREFIX	"Recipient address rejected: "
+
+/*
+ * Returns the static reply for v; for a verdict that refuses nothing,
+ * the reply of an unknown recipient.
+ */
+const struct verdict_reply *verdict_reply(enum verdict v);
+
 /* Nonzero for the verdicts that refuse the recipient. */
 int	verdict_refuses(enum verdict);
 

@@ -318,6 +318,12 @@ test_doctor_wrong_settings() {
 	expect_in "$T/out" "warn  milter: smtpd_milters names no alias-milter"
 	expect_in "$T/out" "ok    milter_default_action: not used"
 	expect_in "$T/out" "warn  stats: no daemon configured: nothing counts hits"
+	# alias-lookupd's policy service instead: no warning.
+	dr_conf n 'smtpd_milters =' 'smtpd_recipient_restrictions =
+    reject_unauth_destination,
+    check_policy_service { unix:aliasctl/policy.sock, default_action=DEFER }'
+	doctor 0
+	expect_in "$T/out" "ok    milter: not used: alias-lookupd's policy service decides (check_policy_service)"
 	# The file edited after the compile.
 	dr_conf n
 	touch -d '+1 minute' "$M/a.yaml"

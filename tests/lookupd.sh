@@ -632,18 +632,21 @@ test_lookupd_log_file() {
 test_lookupd_help_matches_man_page() {
 	# Every option of -h is in alias-lookupd(8), and the reverse.
 	"$BUILD/alias-lookupd" -h >help.txt
-	opts="d E v u p S L c i r m s t V h"
+	opts="d E l v u p S L c i r m s t P V h"
 	for o in $opts; do
 		grep -q -- "^  -$o " help.txt || die "-$o not in -h"
 		grep -q "^\.It Fl $o\( \|$\)" "$TOP/man/alias-lookupd.8" ||
 		    die "-$o not in alias-lookupd.8"
 	done
 	n=$(grep -c '^\.It Fl ' "$TOP/man/alias-lookupd.8")
-	[ "$n" -eq 15 ] || die "alias-lookupd.8 lists $n options, -h 15"
+	[ "$n" -eq 17 ] || die "alias-lookupd.8 lists $n options, -h 17"
 	# The limits the man page gives are the ones in the source.
 	grep -q "SOCKMAP_REQUEST_MAX	4096" "$TOP/src/sockmap.h" &&
 	    grep -q '4096 bytes' "$TOP/man/alias-lookupd.8" ||
 	    die "socketmap request limit differs"
+	grep -q "PDP_REQUEST_MAX		16384" "$TOP/src/pdp.h" &&
+	    grep -q 'A policy request may be 16384 bytes' \
+	    "$TOP/man/alias-lookupd.8" || die "policy request limit differs"
 	grep -q 'LOOKUPD_OUT_MAX		(64 \* 1024)' "$TOP/src/lookupd.h" &&
 	    grep -q '64 KiB' "$TOP/man/alias-lookupd.8" ||
 	    die "reply buffer limit differs"

@@ -65,7 +65,8 @@ pf_cleanup() {
 
 # pf_start [MILTER]: writes main.cf and master.cf for a Postfix on
 # 127.0.0.1:$PORT and starts it; MILTER (a libmilter socket) becomes
-# smtpd_milters.  Waits at most 20 s for the port.
+# smtpd_milters, and $PF_MAIN_CF (lines) is added to main.cf.  Waits at
+# most 20 s for the port.
 pf_start() {
 	milter=${1:-}
 	PORT=$(free_port)
@@ -99,6 +100,7 @@ smtpd_milters = $milter
 milter_default_action = tempfail
 maillog_file = $P/maillog
 maillog_file_prefixes = /var, /dev/stdout, $T
+${PF_MAIN_CF:-}
 EOF
 	cat >"$P/etc/master.cf" <<EOF
 127.0.0.1:$PORT inet n - n - - smtpd

@@ -1090,6 +1090,44 @@ test_mapview_policy_page_zeroed(void **state)
 	free(yaml);
 }
 
+/*
+ * Every refusal's reply: a 5xx or 4xx code whose enhanced code starts
+ * with the same digit (Postfix and libmilter insist), the texts each
+ * front end sends, and revoked and expired alike to unknown.
+ */
+static void
+test_verdict_replies(void **state)
+{
+	static const struct {
+		enum verdict v;
+		const char *reply;
+	} want[] = {
+		{ VERDICT_UNKNOWN, "550 5.1.1 User unknown" },
+		{ VERDICT_REVOKED, "550 5.1.1 User unknown" },
+		{ VERDICT_EXPIRED, "550 5.1.1 User unknown" },
+		{ VERDICT_BACKSCATTER, "550 5.7.1 this address sends no mail, "
+		  "so it accepts no bounces" },
+		{ VERDICT_LOCKED, "550 5.7.1 this address accepts mail only "
+		  "from its correspondents" },
+		{ VERDICT_TEMPFAIL, "451 4.3.0 alias map unavailable, try "
+		  "again later" },
+	};
+	const struct verdict_reply *r;
+	char	 buf[256];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		r = verdict_reply(want[i].v);
+		snprintf(buf, sizeof(buf), "%s %s %s", r->rcode, r->xcode,
+		    r->text);
+		assert_string_equal(buf, want[i].reply);
+		assert_int_equal(r->rcode[0], r->xcode[0]);
+		assert_true(want[i].v == VERDICT_TEMPFAIL ||
+		    verdict_refuses(want[i].v));
+	}
+}
+
 int
 main(void)
 {
@@ -1102,6 +1140,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_verdict_locks,
 		    setup, teardown),
 		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_verdict_replies),
 		cmocka_unit_test_setup_teardown(test_mapview_get_put,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapview_recompile,
