@@ -1167,7 +1167,7 @@ bestbuy@example.com      revoked 2026-11-01   -              0             5    
 family@example.org       active               -              1             0       0  2026-01-01 00:00
 shop@example.com         active receive-only  2099-06-30    12             0       0  2026-01-01 00:01
 old@example.com          expired 2020-01-31   2020-01-31     0             0       0  -
-electronics@example.com  active               -              4             0      17  2026-01-01 00:02
+electronics@example.com  active locked        -              4             0      17  2026-01-01 00:02
 EOF
 	expect_same want "$T/out"
 	# Without -S: the files of both daemons and the old MAP.stats.lmdb,
@@ -1179,22 +1179,24 @@ EOF
 
 test_list_json() {
 	small_file
+	printf '  electronics@example.com:\n    senders: [bestbuy.com, Orders@Shop.example]\n' >>a.yaml
 	stats_file s.lmdb
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list --json
 	cat >want <<'EOF'
 [
- {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"locked":0,"last_seen":"2026-01-03T00:00:00Z"},
- {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:00:00Z"},
- {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
+ {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"senders":null,"note":"accountant","hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"senders":null,"note":null,"hits":0,"revoked_hits":5,"locked":0,"last_seen":"2026-01-03T00:00:00Z"},
+ {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"senders":null,"note":null,"hits":1,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:00:00Z"},
+ {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"senders":null,"note":null,"hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"senders":null,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null},
+ {"alias":"electronics@example.com","state":"active","date":null,"expires":null,"receive_only":false,"senders":["bestbuy.com","orders@shop.example"],"note":null,"hits":4,"revoked_hits":0,"locked":17,"last_seen":"2026-01-01T00:02:00Z"}
 ]
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list --revoked --json
 	cat >want <<'EOF'
 [
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"senders":null,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"
