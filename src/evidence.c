@@ -11,9 +11,13 @@
  * EVIDENCE_NEW_DAYS days of the start is established (the
  * correspondent's), one first seen later is new (someone else got the
  * address).  The null sender "<>" and "(other)" are not domains: never
- * established (a lock cannot name them), never new.  Until the window
- * has passed the alias is young: no verdict, and lock without --sender
- * refuses, since senders still to come would be locked out.
+ * established (a lock cannot name them), never new.  A domain whose
+ * every message was refused (by the lock, after revocation or expiry,
+ * as backscatter) is refused: it is not the correspondent's, and the
+ * refusal already stopped it, so it is neither established nor new.
+ * Until the window has passed the alias is young: its domains are young,
+ * none established, no verdict, and lock without --sender refuses, since
+ * senders still to come would be locked out.
  *
  * The score of leaks.  Each message that is evidence counts one: the
  * mail accepted from new domains, the mail refused by a lock (locked),
@@ -21,6 +25,14 @@
  * backscatter.  The counters of the aliases table are used for the
  * refusals, so that a message is never counted twice; the lookup
  * daemon's revoked hits count too (it records no senders).
+ *
+ * The action of leaks (leak_judge()), the first that applies: none for
+ * a revoked or expired alias; wait for a young one; for a locked one,
+ * revoke when the lock lets a leak through (mail accepted from a new
+ * domain that the lock admits: a subdomain or a forged domain of the
+ * correspondent) or mail came after revocation, else none, since a lock
+ * that refuses mail is the lock working; lock when it has established
+ * domains; else revoke.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,6 +50,7 @@
 #include "report.h"
 #include "stats.h"
 #include "util.h"
+#include "verdict.h"
 
 #define DAY_SECS		86400
 
@@ -46,10 +59,11 @@ enum action {
 	ACTION_LOCK,		/* to its established senders */
 	ACTION_REVOKE,		/* none to lock to, or mail after a lock */
 	ACTION_WAIT,		/* young: no verdict yet */
-	ACTION_NONE		/* revoked or expired already */
+	ACTION_NONE,		/* revoked or expired already */
+	ACTION_HOLDS		/* locked, and the lock refuses the leak */
 };
 static const char *const action_name[] = { "lock", "revoke", "wait",
-	"none" };
+	"none", "none" };
 
 /* One alias in leaks. */
 struct leak {
@@ -65,6 +79,8 @@ struct leak {
 static uint64_t	 row_count(const struct stats_row *);
 static uint64_t	 row_refused(const struct stats_row *);
 static int	 is_other(const struct stats_row *);
+static const char *class_name(enum evidence_class);
+static int	 lock_admits(const char *, const char *);
 static int	 cmp_last(const void *, const void *);
 static int	 cmp_count(const void *, const void *);
 static int	 cmp_leak(const void *, const void *);
@@ -100,6 +116,10 @@ evidence_class(const struct evidence *ev, const struct stats_row *r)
 
 	if (strcmp(d, STATS_SENDER_NULL) == 0 || strcmp(d, STATS_OTHER) == 0)
 		return EVIDENCE_NONE;
+	if (r->a.hits == 0 && row_refused(r) > 0)
+		return EVIDENCE_REFUSED;
+	if (ev->young)
+		return EVIDENCE_YOUNG;
 	if (r->a.first_seen > ev->new_after)
 		return EVIDENCE_NEW;
 	return EVIDENCE_ESTABLISHED;
@@ -131,6 +151,10 @@ evidence_judge(int32_t created, const struct stats_row *rows, size_t n,
 			ev->nnew++;
 			ev->new_mail += rows[i].a.hits;
 			break;
+		case EVIDENCE_REFUSED:
+			ev->nrefused++;
+			break;
+		case EVIDENCE_YOUNG:
 		case EVIDENCE_NONE:
 			break;
 		}
@@ -154,6 +178,51 @@ static int
 is_other(const struct stats_row *r)
 {
 	return strcmp(evidence_domain(r), STATS_OTHER) == 0;
+}
+
+/* The word of class c in senders and leaks, NULL for EVIDENCE_NONE. */
+static const char *
+class_name(enum evidence_class c)
+{
+	switch (c) {
+	case EVIDENCE_ESTABLISHED:
+		return "established";
+	case EVIDENCE_NEW:
+		return "new";
+	case EVIDENCE_REFUSED:
+		return "refused";
+	case EVIDENCE_YOUNG:
+		return "young";
+	case EVIDENCE_NONE:
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * Nonzero when the lock senders (the policy field: normalised entries
+ * separated by one space) may accept mail from domain: a domain entry
+ * that is domain or a parent of it (verdict_sender_listed(), the lock's
+ * own rule), or an address entry at domain.
+ */
+static int
+lock_admits(const char *senders, const char *domain)
+{
+	char	 probe[ADDR_BUF];
+	const char *p, *end, *at;
+	size_t	 dlen = strlen(domain);
+
+	snprintf(probe, sizeof(probe), "postmaster@%s", domain);
+	if (verdict_sender_listed(senders, strlen(senders), probe))
+		return 1;
+	for (p = senders; *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, " ");
+		at = memchr(p, '@', (size_t)(end - p));
+		if (at != NULL && (size_t)(end - at - 1) == dlen &&
+		    strncmp(at + 1, domain, dlen) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Newest first, "(other)" last, then by key. */
@@ -307,17 +376,8 @@ print_senders_table(const char *alias, const struct stats_row *rows,
 		report_vis_print(evidence_domain(r), (int)dw);
 		report_time_local(r->a.first_seen, first);
 		report_time_local(r->a.last_seen, last);
-		switch (evidence_class(ev, r)) {
-		case EVIDENCE_ESTABLISHED:
-			cls = "established";
-			break;
-		case EVIDENCE_NEW:
-			cls = "new";
-			break;
-		default:
+		if ((cls = class_name(evidence_class(ev, r))) == NULL)
 			cls = "-";
-			break;
-		}
 		printf("  %*llu  %*llu  %*llu  %*llu  %*llu  %-16s  %-16s  %s\n",
 		    w1, (unsigned long long)row_count(r), w2,
 		    (unsigned long long)row_refused(r), w3,
@@ -345,7 +405,7 @@ print_senders_json(const char *alias, const struct stats_row *rows,
     size_t n, const struct evidence *ev, const struct report_files *sf)
 {
 	const struct stats_row *r;
-	enum evidence_class c;
+	const char *cls;
 	size_t	 i;
 
 	printf("{\"alias\":");
@@ -367,9 +427,9 @@ print_senders_json(const char *alias, const struct stats_row *rows,
 		    (unsigned long long)r->a.revoked_hits);
 		print_time_json("first_seen", r->a.first_seen);
 		print_time_json("last_seen", r->a.last_seen);
-		c = evidence_class(ev, r);
-		printf(",\"class\":%s}", c == EVIDENCE_ESTABLISHED ?
-		    "\"established\"" : c == EVIDENCE_NEW ? "\"new\"" : "null");
+		cls = class_name(evidence_class(ev, r));
+		printf(",\"class\":%s%s%s}", cls != NULL ? "\"" : "",
+		    cls != NULL ? cls : "null", cls != NULL ? "\"" : "");
 	}
 	printf("%s]", n ? "\n" : "");
 	report_files_print(sf, 1);
@@ -459,6 +519,8 @@ leak_judge(struct leak *l, int32_t today, int64_t now)
 {
 	const struct af_alias *a = l->a;
 	uint64_t locked = 0, revoked = 0, backscatter = 0;
+	size_t	 i;
+	int	 through = 0;
 
 	evidence_judge(a->created, l->rows, l->n, now, &l->ev);
 	if (l->hit != NULL) {
@@ -470,12 +532,22 @@ leak_judge(struct leak *l, int32_t today, int64_t now)
 	if ((a->flags & AF_REVOKED) ||
 	    (a->expires != DATE_NONE && a->expires < today))
 		l->action = ACTION_NONE;
-	else if (a->senders != NULL)
-		/* Locked, and the mail keeps coming. */
-		l->action = ACTION_REVOKE;
 	else if (l->n > 0 && l->ev.young)
 		l->action = ACTION_WAIT;
-	else if (l->ev.nestablished > 0)
+	else if (a->senders != NULL) {
+		/*
+		 * Refusals are the lock working.  Mail accepted from a new
+		 * domain that the lock does not admit came before the lock;
+		 * from one it admits, it keeps coming through the lock.
+		 */
+		for (i = 0; i < l->n && !through; i++)
+			through = evidence_class(&l->ev, &l->rows[i]) ==
+			    EVIDENCE_NEW && l->rows[i].a.hits > 0 &&
+			    lock_admits(a->senders,
+			    evidence_domain(&l->rows[i]));
+		l->action = through || revoked > 0 ? ACTION_REVOKE :
+		    ACTION_HOLDS;
+	} else if (l->ev.nestablished > 0)
 		l->action = ACTION_LOCK;
 	else
 		l->action = ACTION_REVOKE;
@@ -501,7 +573,8 @@ shell_word(FILE *f, const char *s)
 
 /*
  * The command leaks suggests for l, in new memory the caller frees, or
- * the words of ACTION_WAIT and ACTION_NONE; NULL when out of memory.
+ * the words of ACTION_WAIT, ACTION_NONE and ACTION_HOLDS; NULL when out
+ * of memory.
  */
 static char *
 leak_command(const struct leak *l)
@@ -539,6 +612,9 @@ leak_command(const struct leak *l)
 			date_format(l->a->expires, day);
 			fprintf(f, "expired after %s", day);
 		}
+		break;
+	case ACTION_HOLDS:
+		fputs("the lock refuses it", f);
 		break;
 	}
 	if (fclose(f) != 0) {
@@ -658,6 +734,14 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 			for (j = 0, k = 0; j < l->n; j++)
 				if (evidence_class(&l->ev, &l->rows[j]) ==
 				    EVIDENCE_ESTABLISHED) {
+					printf("%s", k++ ? "," : "");
+					report_json_string(evidence_domain(
+					    &l->rows[j]));
+				}
+			printf("],\"refused_senders\":[");
+			for (j = 0, k = 0; j < l->n; j++)
+				if (evidence_class(&l->ev, &l->rows[j]) ==
+				    EVIDENCE_REFUSED) {
 					printf("%s", k++ ? "," : "");
 					report_json_string(evidence_domain(
 					    &l->rows[j]));

@@ -1,9 +1,9 @@
 /*
  * evidence.h: who writes to an alias and who leaked it, from the sender
  * evidence of the stats files (stats_read_senders()): the rule that
- * calls a sender domain established or new, and the commands senders
- * and leaks (see cli.h for the handlers' contract).  lock without
- * --sender takes its senders from evidence_lock_senders().
+ * calls a sender domain established, new, refused or young, and the
+ * commands senders and leaks (see cli.h for the handlers' contract).
+ * lock without --sender takes its senders from evidence_lock_senders().
  */
 #ifndef EVIDENCE_H
 #define EVIDENCE_H
@@ -27,8 +27,14 @@
 #define EVIDENCE_NEW_DAYS	30
 
 enum evidence_class {
-	EVIDENCE_ESTABLISHED,	/* first seen within EVIDENCE_NEW_DAYS */
-	EVIDENCE_NEW,		/* first seen later: evidence of a leak */
+	EVIDENCE_ESTABLISHED,	/* first seen within EVIDENCE_NEW_DAYS, and
+				   some of its mail accepted */
+	EVIDENCE_NEW,		/* first seen later, some of its mail
+				   accepted: evidence of a leak */
+	EVIDENCE_REFUSED,	/* every message of it refused (lock,
+				   revocation, backscatter): never
+				   established, never new */
+	EVIDENCE_YOUNG,		/* the alias is young: no verdict yet */
 	EVIDENCE_NONE		/* "<>" and "(other)": not a domain */
 };
 
@@ -41,6 +47,7 @@ struct evidence {
 	int	 young;		/* now is not past new_after: no verdict */
 	size_t	 nestablished;	/* established domains */
 	size_t	 nnew;		/* new domains */
+	size_t	 nrefused;	/* refused domains */
 	uint64_t new_mail;	/* accepted from new domains */
 };
 
@@ -53,14 +60,19 @@ const char *evidence_domain(const struct stats_row *r);
 /*
  * The rule, the one place that decides "established" and "new" (leaks,
  * senders and lock all ask it): the class of sender row r of an alias
- * whose evidence is ev.
+ * whose evidence is ev (its young member set, as evidence_judge() does),
+ * the first that applies of: EVIDENCE_NONE for "<>" and "(other)",
+ * EVIDENCE_REFUSED when every message of r was refused,
+ * EVIDENCE_YOUNG while the alias is young, EVIDENCE_NEW when first seen
+ * after ev->new_after, else EVIDENCE_ESTABLISHED.
  */
 enum evidence_class evidence_class(const struct evidence *ev,
 	    const struct stats_row *r);
 
 /*
  * Judges the n sender rows of one alias (created: its created: date,
- * DATE_NONE when none) at now into *ev.
+ * DATE_NONE when none) at now into *ev.  A young alias has no
+ * established and no new domains.
  */
 void	evidence_judge(int32_t created, const struct stats_row *rows,
 	    size_t n, int64_t now, struct evidence *ev);

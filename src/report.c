@@ -38,6 +38,7 @@ static void	 print_stats_table(const struct stats_row *, size_t, int);
 static void	 print_stats_json(const struct stats_row *, size_t, int,
 		    const struct report_files *);
 static int	 row_find_key(const void *, const void *);
+static void	 print_senders_json(const char *);
 
 int
 cmd_export(const struct options *o, int argc, char **argv)
@@ -686,6 +687,31 @@ row_find_key(const void *key, const void *row)
 }
 
 /*
+ * Prints a sender lock (the policy field: entries separated by one
+ * space) as a JSON array of strings, or null for none.
+ */
+static void
+print_senders_json(const char *senders)
+{
+	char	 entry[ADDR_BUF];
+	const char *p;
+	size_t	 len;
+
+	if (senders == NULL) {
+		printf("null");
+		return;
+	}
+	printf("[");
+	for (p = senders; *p != '\0'; p += len + (p[len] == ' ')) {
+		len = strcspn(p, " ");
+		snprintf(entry, sizeof(entry), "%.*s", (int)len, p);
+		printf("%s", p != senders ? "," : "");
+		report_json_string(entry);
+	}
+	printf("]");
+}
+
+/*
  * list [--revoked] [--json]: every alias in file order (or only the
  * revoked ones) with state, expiry date, hits, hits after revocation or
  * expiry and last seen from the stats file when there is one, and note.
@@ -698,7 +724,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 	const struct af_alias *a;
 	struct report_files sf;
 	struct errbuf e;
-	char	 state[64], day[DATE_BUF], last[REPORT_TIME_BUF];
+	char	 state[64], label[96], day[DATE_BUF], last[REPORT_TIME_BUF];
 	char	 exp[DATE_BUF];
 	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
 	static const struct cli_opt opts[] = {
@@ -757,6 +783,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    day);
 			} else
 				snprintf(state, sizeof(state), "active");
+			/* What refuses mail beside the state, as a word. */
+			snprintf(label, sizeof(label), "%s%s%s", state,
+			    a->flags & AF_RECEIVE_ONLY ? " receive-only" : "",
+			    a->senders != NULL ? " locked" : "");
 			if (a->expires != DATE_NONE)
 				date_format(a->expires, exp);
 			else
@@ -766,10 +796,8 @@ cmd_list(const struct options *o, int argc, char **argv)
 			if (shown == 0) {
 				if (report_vis_len(a->key) > kw)
 					kw = report_vis_len(a->key);
-				if (strlen(state) + (a->flags &
-				    AF_RECEIVE_ONLY ? 13 : 0) > sw)
-					sw = strlen(state) + (a->flags &
-					    AF_RECEIVE_ONLY ? 13 : 0);
+				if (strlen(label) > sw)
+					sw = strlen(label);
 				if (hit != NULL) {
 					hw = report_num_width(hit->a.hits, hw);
 					rw = report_num_width(hit->a.revoked_hits,
@@ -792,9 +820,11 @@ cmd_list(const struct options *o, int argc, char **argv)
 					printf(",\"expires\":\"%s\"", exp);
 				else
 					printf(",\"expires\":null");
-				printf(",\"receive_only\":%s,\"note\":",
+				printf(",\"receive_only\":%s,\"senders\":",
 				    a->flags & AF_RECEIVE_ONLY ?
 				    "true" : "false");
+				print_senders_json(a->senders);
+				printf(",\"note\":");
 				if (a->note != NULL)
 					report_json_string(a->note);
 				else
@@ -815,11 +845,8 @@ cmd_list(const struct options *o, int argc, char **argv)
 				continue;
 			}
 			report_vis_print(a->key, (int)kw);
-			printf("  %s%s%*s  %-10s  %*llu  %*llu  %*llu  ", state,
-			    a->flags & AF_RECEIVE_ONLY ?
-			    " receive-only" : "",
-			    (int)(sw - strlen(state) - (a->flags &
-			    AF_RECEIVE_ONLY ? 13 : 0)), "", exp, hw,
+			printf("  %-*s  %-10s  %*llu  %*llu  %*llu  ", (int)sw,
+			    label, exp, hw,
 			    hit != NULL ?
 			    (unsigned long long)hit->a.hits : 0ULL, rw,
 			    hit != NULL ?

@@ -496,10 +496,87 @@ test_evidence_lock() {
 	    die "no senders: $(cat a.yaml)"
 	expect_exit 0 "$ALIASCTL" -f a.yaml query -v bestbuy@example.com
 	expect_in "$T/err" "locked to senders bestbuy.com mail.bestbuy.com"
-	# Locked now: leaks no longer suggests a lock but, as mail from the
-	# new domain keeps coming, revoke.
+	# Locked now: leaks no longer suggests a lock, and as the lock
+	# refuses the new domain (its mail came before the lock), no revoke.
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
-	expect_in "$T/out" "revoke: aliasctl revoke bestbuy@example.com"
+	expect_in "$T/out" "none: the lock refuses it"
+	! grep -q 'revoke bestbuy@' "$T/out" || die "revoke: $(cat "$T/out")"
+}
+
+# A lock that refuses mail is the lock working.  electronics@: created
+# today, locked, one message from evil.example refused by the lock: no
+# verdict, evil.example refused and not established, no revoke.
+# promo@: locked to bestbuy.example, mail accepted from a new subdomain
+# the lock admits (the lock does not stop it): revoke.  shop@: locked,
+# the new domain's mail came before the lock, refused since: none.
+test_evidence_lock_refuses() {
+	D=86400
+	J=1767225600
+	now=$(date +%s)
+	cat >a.yaml <<EOF
+domains:
+  walk.test:
+    deliver_to: me@example.net
+aliases:
+  electronics@walk.test:
+    created: $(date -u +%Y-%m-%d)
+    senders: [bestbuy.example]
+  promo@walk.test:
+    created: 2026-01-01
+    senders: [bestbuy.example]
+  shop@walk.test:
+    created: 2026-01-01
+    senders: [bestbuy.example]
+EOF
+	{
+		echo electronics@walk.test
+		stats_rec2 0 0 0 $now $now 1
+		echo promo@walk.test
+		stats_rec2 7 0 0 $J $((J + 90 * D)) 0
+		echo shop@walk.test
+		stats_rec2 7 0 0 $J $((J + 90 * D)) 4
+	} >aliases.txt
+	# Per sender domain: hits revoked backscatter first last locked.
+	{
+		echo 'electronics@walk.test evil.example'
+		stats_rec2 0 0 0 $now $now 1
+		echo 'promo@walk.test bestbuy.example'
+		stats_rec2 5 0 0 $J $((J + 90 * D)) 0
+		echo 'promo@walk.test deals.bestbuy.example'
+		stats_rec2 2 0 0 $((J + 60 * D)) $((J + 90 * D)) 0
+		echo 'shop@walk.test bestbuy.example'
+		stats_rec2 5 0 0 $J $((J + 90 * D)) 0
+		echo 'shop@walk.test spam.example'
+		stats_rec2 2 0 0 $((J + 60 * D)) $((J + 90 * D)) 4
+	} >senders.txt
+	mdb_load -n -T -s aliases -f aliases.txt s.lmdb
+	mdb_load -n -T -s senders -f senders.txt s.lmdb
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb leaks
+	grep '^electronics@walk.test ' "$T/out" |
+	    grep -q '  wait: no verdict before ' ||
+	    die "electronics@: $(cat "$T/out")"
+	! grep -q 'revoke electronics@' "$T/out" ||
+	    die "revoke: $(cat "$T/out")"
+	expect_in "$T/out" "revoke: aliasctl revoke promo@walk.test"
+	grep '^shop@walk.test ' "$T/out" |
+	    grep -q '  none: the lock refuses it$' ||
+	    die "shop@: $(cat "$T/out")"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders electronics@walk.test
+	expect_in "$T/out" "no verdict before"
+	grep '^evil.example ' "$T/out" | grep -q ' refused$' ||
+	    die "evil.example: $(cat "$T/out")"
+	! grep -q established "$T/out" || die "established: $(cat "$T/out")"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb senders electronics@walk.test --json
+	expect_in "$T/out" '"young":true'
+	expect_in "$T/out" '"domain":"evil.example","count":1,"refused":1,"locked":1'
+	expect_in "$T/out" '"class":"refused"}'
+	# lock without --sender: refused while young, else the established
+	# set of leaks, which never holds a refused domain.
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb lock electronics@walk.test
+	expect_in "$T/err" "lock: the evidence for electronics@walk.test is younger than 30 days"
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb lock shop@walk.test --dry-run
+	expect_in "$T/err" "lock: shop@walk.test: the established senders (first seen by 2026-01-31 00:00): bestbuy.example"
 }
 
 test_stats_no_file() {
@@ -1090,7 +1167,7 @@ bestbuy@example.com      revoked 2026-11-01   -              0             5    
 family@example.org       active               -              1             0       0  2026-01-01 00:00
 shop@example.com         active receive-only  2099-06-30    12             0       0  2026-01-01 00:01
 old@example.com          expired 2020-01-31   2020-01-31     0             0       0  -
-electronics@example.com  active               -              4             0      17  2026-01-01 00:02
+electronics@example.com  active locked        -              4             0      17  2026-01-01 00:02
 EOF
 	expect_same want "$T/out"
 	# Without -S: the files of both daemons and the old MAP.stats.lmdb,
@@ -1102,22 +1179,24 @@ EOF
 
 test_list_json() {
 	small_file
+	printf '  electronics@example.com:\n    senders: [bestbuy.com, Orders@Shop.example]\n' >>a.yaml
 	stats_file s.lmdb
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb list --json
 	cat >want <<'EOF'
 [
- {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"note":"accountant","hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":5,"locked":0,"last_seen":"2026-01-03T00:00:00Z"},
- {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"note":null,"hits":1,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:00:00Z"},
- {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"note":null,"hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
+ {"alias":"irs@example.com","state":"active","date":null,"expires":null,"receive_only":false,"senders":null,"note":"accountant","hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"senders":null,"note":null,"hits":0,"revoked_hits":5,"locked":0,"last_seen":"2026-01-03T00:00:00Z"},
+ {"alias":"family@example.org","state":"active","date":null,"expires":null,"receive_only":false,"senders":null,"note":null,"hits":1,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:00:00Z"},
+ {"alias":"shop@example.com","state":"active","date":null,"expires":"2099-06-30","receive_only":true,"senders":null,"note":null,"hits":12,"revoked_hits":0,"locked":0,"last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"old@example.com","state":"expired","date":"2020-01-31","expires":"2020-01-31","receive_only":false,"senders":null,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null},
+ {"alias":"electronics@example.com","state":"active","date":null,"expires":null,"receive_only":false,"senders":["bestbuy.com","orders@shop.example"],"note":null,"hits":4,"revoked_hits":0,"locked":17,"last_seen":"2026-01-01T00:02:00Z"}
 ]
 EOF
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb list --revoked --json
 	cat >want <<'EOF'
 [
- {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
+ {"alias":"bestbuy@example.com","state":"revoked","date":"2026-11-01","expires":null,"receive_only":false,"senders":null,"note":null,"hits":0,"revoked_hits":0,"locked":0,"last_seen":null}
 ]
 EOF
 	expect_same want "$T/out"

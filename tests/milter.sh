@@ -467,22 +467,24 @@ expect_lock_results() {
 	expect_stat irs@example.com 0 locked
 	# The sender evidence of the same verdicts, per domain: domain,
 	# count, refused, locked, backscatter, revoked, class.  Every
-	# domain is new to the alias: young, all established.
+	# domain is new to the alias, which is young: the domains with mail
+	# accepted are young (none established), those whose every message
+	# was refused are refused.
 	expect_senders electronics@example.com <<'EOF'
 <> 1 0 0 0 0 null
-bank.example 3 2 2 0 0 established
-bestbuy.com 1 0 0 0 0 established
-bestbuy.com.evil.example 1 1 1 0 0 established
-evilbestbuy.com 1 1 1 0 0 established
-mail.bestbuy.com 1 0 0 0 0 established
+bank.example 3 2 2 0 0 young
+bestbuy.com 1 0 0 0 0 young
+bestbuy.com.evil.example 1 1 1 0 0 refused
+evilbestbuy.com 1 1 1 0 0 refused
+mail.bestbuy.com 1 0 0 0 0 young
 EOF
 	expect_senders ro@example.com <<'EOF'
 <> 1 1 0 1 0 null
-shop.example 1 0 0 0 0 established
-stranger.example 1 1 1 0 0 established
+shop.example 1 0 0 0 0 young
+stranger.example 1 1 1 0 0 refused
 EOF
 	expect_senders irs@example.com <<'EOF'
-bestbuy.com 1 0 0 0 0 established
+bestbuy.com 1 0 0 0 0 young
 EOF
 }
 
