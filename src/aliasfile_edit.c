@@ -132,6 +132,9 @@ static int ed_setting_at(struct ed_scan *, struct ed_cursor *, const char *,
     struct errbuf *);
 static int ed_drop(struct ed_scan *, struct ed_cursor *, const char *,
     size_t, const char *const *, char **, size_t *, struct errbuf *);
+static int ed_drop_keys(const char *, size_t, const char *,
+    const char *const *, const char *, int, char **, size_t *,
+    struct errbuf *);
 static void ed_cursor_init(struct ed_cursor *, const char *, size_t);
 static int ed_find(struct ed_scan *, struct ed_cursor *, const char *,
     size_t, const char *, struct errbuf *);
@@ -1129,11 +1132,16 @@ ed_drop(struct ed_scan *s, struct ed_cursor *c, const char *text,
 	return ed_apply(text, len, sp, n, out, outlen, e);
 }
 
-int
-af_edit_restore(const char *text, size_t len, const char *key, char **out,
+/*
+ * Removes the keys names[] (names[0] first, which must be there, else
+ * missing_rc with "KEY is " what) from key's entry: restore and unlock.
+ * Returns as af_edit_restore().
+ */
+static int
+ed_drop_keys(const char *text, size_t len, const char *key,
+    const char *const *names, const char *what, int missing_rc, char **out,
     size_t *outlen, struct errbuf *e)
 {
-	static const char *const names[] = { "revoked", "reason", NULL };
 	struct ed_scan s;
 	struct ed_cursor c;
 	int	 rc;
@@ -1143,15 +1151,25 @@ af_edit_restore(const char *text, size_t len, const char *key, char **out,
 		return rc;
 	if (rc != AF_EDIT_OK)
 		goto out;
-	if (ed_pair(&s, "revoked") == NULL) {
-		errbuf_set(e, "%s is not revoked", key);
-		rc = AF_EDIT_NOT_REVOKED;
+	if (ed_pair(&s, names[0]) == NULL) {
+		errbuf_set(e, "%s is %s", key, what);
+		rc = missing_rc;
 		goto out;
 	}
 	rc = ed_drop(&s, &c, text, len, names, out, outlen, e);
 out:
 	yaml_parser_delete(&s.parser);
 	return rc;
+}
+
+int
+af_edit_restore(const char *text, size_t len, const char *key, char **out,
+    size_t *outlen, struct errbuf *e)
+{
+	static const char *const names[] = { "revoked", "reason", NULL };
+
+	return ed_drop_keys(text, len, key, names, "not revoked",
+	    AF_EDIT_NOT_REVOKED, out, outlen, e);
 }
 
 int
@@ -1246,24 +1264,9 @@ af_edit_unlock(const char *text, size_t len, const char *key, char **out,
     size_t *outlen, struct errbuf *e)
 {
 	static const char *const names[] = { "senders", NULL };
-	struct ed_scan s;
-	struct ed_cursor c;
-	int	 rc;
 
-	*out = NULL;
-	if ((rc = ed_find(&s, &c, text, len, key, e)) == AF_EDIT_NOMEM)
-		return rc;
-	if (rc != AF_EDIT_OK)
-		goto out;
-	if (ed_pair(&s, "senders") == NULL) {
-		errbuf_set(e, "%s is not locked", key);
-		rc = AF_EDIT_NOT_LOCKED;
-		goto out;
-	}
-	rc = ed_drop(&s, &c, text, len, names, out, outlen, e);
-out:
-	yaml_parser_delete(&s.parser);
-	return rc;
+	return ed_drop_keys(text, len, key, names, "not locked",
+	    AF_EDIT_NOT_LOCKED, out, outlen, e);
 }
 
 int
