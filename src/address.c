@@ -560,3 +560,31 @@ addr_sender(const char *in, size_t len, char *out, size_t *outlen,
 		return ADDR_BLANK;
 	return ADDR_OK;
 }
+
+int
+addr_selector(const char *in, size_t len, char *out)
+{
+	size_t	 i, label = 0;
+	int	 c;
+
+	if (len == 0 || len > ADDR_SELECTOR_MAX)
+		return -1;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)in[i];
+		if (c == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_')
+			label++;
+		else
+			return -1;
+		out[i] = c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') :
+		    (char)c;
+	}
+	if (label == 0)
+		return -1;
+	out[len] = '\0';
+	return 0;
+}

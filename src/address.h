@@ -135,6 +135,16 @@ int	addr_always(const char *local, size_t len);
 int	addr_domain(const char *in, size_t len, char *out);
 
 /*
+ * A DKIM selector (dkim_selectors:, aliasctl dns --selector): DNS labels
+ * of letters, digits, '-' and '_' (selectors in use have them) joined by
+ * dots, ADDR_SELECTOR_MAX bytes at most, so that with "._domainkey."
+ * and a domain it stays a name.  Writes it lowercased, with a NUL, into
+ * out (ADDR_SELECTOR_MAX + 1 bytes).  Returns 0, or -1 when it is not one.
+ */
+#define ADDR_SELECTOR_MAX	63
+int	addr_selector(const char *in, size_t len, char *out);
+
+/*
  * Normalises one entry of a sender lock ("senders:", aliasctl lock
  * --sender): without an '@' a domain name as addr_domain() writes it,
  * else an address as addr_parse() (ASCII case folded in the local part

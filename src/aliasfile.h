@@ -38,6 +38,8 @@ struct af_domain {
 	const char *name;	/* normalised: lowercase, no trailing dot */
 	const char *deliver_to;	/* targets joined by ", " */
 	char	subaddress[16];	/* recipient delimiter set, "" for none */
+	const char *dkim_selectors;	/* "dkim_selectors:", lowercase, one
+					   space between each, or NULL */
 	uint32_t line;		/* position of the key, 1-based */
 	uint32_t col;
 };

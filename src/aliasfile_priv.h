@@ -22,6 +22,7 @@
 #define SENDERS_BYTES POLICY_SENDERS_BYTES /* a lock's list, spaces included */
 #define QUOTE_MAX    80          /* bytes of user text quoted in a message */
 #define QUOTE_BUF    (QUOTE_MAX * 4 + 4)
+#define SELECTORS_MAX 16        /* entries of dkim_selectors */
 #define SUBADDR_MAX  15         /* sizeof(af_domain.subaddress) - 1 */
 #define DOMAINS_MAX  65535      /* af_alias.domain is a uint16_t, */
 #define DOMAIN_UNSET UINT16_MAX /* which is this until resolved */

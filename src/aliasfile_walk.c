@@ -37,6 +37,8 @@ static const struct keydef {
     [K_DELIVER_TO] = {"deliver_to", CTX_DOMAIN,
 	"an address or a list of addresses"},
     [K_SUBADDRESS] = {"subaddress", CTX_DOMAIN, "a string"},
+    [K_DKIM_SELECTORS] = {"dkim_selectors", CTX_DOMAIN,
+	"a DKIM selector or a list of them"},
     [K_TO] = {"to", CTX_ALIAS, "an address or a list of addresses"},
     [K_NOTE] = {"note", CTX_ALIAS, "a string"},
     [K_CREATED] = {"created", CTX_ALIAS, "a date"},
@@ -68,6 +70,8 @@ static void alias_end(struct loader *, const struct frame *);
 static void targets_start(struct loader *);
 static void targets_add(struct loader *, enum key, const yaml_event_t *);
 static int sender_entry(struct loader *, const yaml_event_t *, char *,
+    size_t *);
+static int selector_entry(struct loader *, const yaml_event_t *, char *,
     size_t *);
 static void targets_end(struct loader *, enum key, const struct pos *);
 static void set_map(struct loader *, const yaml_event_t *);
@@ -387,6 +391,7 @@ walk_value(struct loader *l, struct frame *f, const yaml_event_t *ev)
 	case K_DELIVER_TO:
 	case K_TO:
 	case K_SENDERS:
+	case K_DKIM_SELECTORS:
 		if (ev->type == YAML_SEQUENCE_START_EVENT) {
 			targets_start(l);
 			push(l, CTX_TARGETS, k, ev);
@@ -447,7 +452,8 @@ walk_target(struct loader *l, struct frame *f, const yaml_event_t *ev)
 	case YAML_SCALAR_EVENT:
 		if (is_null(ev)) {
 			diag_add(&l->msg, 0, &pos, "empty %s in %s",
-			    f->key == K_SENDERS ? "entry" : "address",
+			    f->key == K_SENDERS ? "entry" :
+			    f->key == K_DKIM_SELECTORS ? "selector" : "address",
 			    keydefs[f->key].name);
 			l->tbad = 1;
 		} else
@@ -459,7 +465,8 @@ walk_target(struct loader *l, struct frame *f, const yaml_event_t *ev)
 		break;
 	default:
 		wrong_kind(l, ev, f->key == K_SENDERS ?
-		    "a domain or an address" : "an address",
+		    "a domain or an address" : f->key == K_DKIM_SELECTORS ?
+		    "a selector" : "an address",
 		    keydefs[f->key].name);
 		break;
 	}
@@ -747,6 +754,29 @@ sender_entry(struct loader *l, const yaml_event_t *ev, char *buf,
 	return -1;
 }
 
+/*
+ * One entry of "dkim_selectors:" (the scalar ev), as addr_selector()
+ * writes it, into buf (ADDR_BUF bytes), its length in *len.  Returns 0,
+ * or -1 after saying why.
+ */
+static int
+selector_entry(struct loader *l, const yaml_event_t *ev, char *buf,
+    size_t *len)
+{
+	struct pos pos = mark_pos(l, &ev->start_mark);
+	char q[QUOTE_BUF];
+
+	if (addr_selector(scalar(ev), scalar_len(ev), buf) == 0) {
+		*len = scalar_len(ev);
+		return 0;
+	}
+	diag_add(&l->msg, 0, &pos, "invalid selector '%s' in dkim_selectors: "
+	    "expected DNS labels (letters, digits, '-', '_') separated by "
+	    "dots, at most %d bytes", diag_quote(scalar(ev), scalar_len(ev), q),
+	    ADDR_SELECTOR_MAX);
+	return -1;
+}
+
 /* Adds one target (a scalar) to the list being built for key k. */
 static void
 targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
@@ -754,12 +784,15 @@ targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 	struct pos pos = mark_pos(l, &ev->start_mark);
 	struct addr addr;
 	char buf[ADDR_BUF], q[QUOTE_BUF], *p;
-	size_t len = 0, i, plen, cap, sep = k == K_SENDERS ? 1 : 2;
-	size_t max = k == K_SENDERS ? SENDERS_MAX : TARGETS_MAX;
+	size_t len = 0, i, plen, cap;
+	size_t sep = k == K_SENDERS || k == K_DKIM_SELECTORS ? 1 : 2;
+	size_t max = k == K_SENDERS ? SENDERS_MAX :
+	    k == K_DKIM_SELECTORS ? SELECTORS_MAX : TARGETS_MAX;
 	int err;
 
-	if (k == K_SENDERS) {
-		if (sender_entry(l, ev, buf, &len) == -1) {
+	if (k == K_SENDERS || k == K_DKIM_SELECTORS) {
+		if ((k == K_SENDERS ? sender_entry(l, ev, buf, &len) :
+		    selector_entry(l, ev, buf, &len)) == -1) {
 			l->tbad = 1;
 			return;
 		}
@@ -779,9 +812,9 @@ targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 		}
 	}
 	if (l->tcount == max) {
-		if (k == K_SENDERS)
-			diag_add(&l->msg, 0, &pos,
-			    "more than %d entries in senders", SENDERS_MAX);
+		if (k == K_SENDERS || k == K_DKIM_SELECTORS)
+			diag_add(&l->msg, 0, &pos, "more than %zu entries in "
+			    "%s", max, keydefs[k].name);
 		else
 			diag_add(&l->msg, 0, &pos,
 			    "more than %d addresses in %s "
@@ -807,6 +840,7 @@ targets_add(struct loader *l, enum key k, const yaml_event_t *ev)
 		    l->toff[i];
 		if (plen == len && ascii_casecmp(p, buf, len) == 0) {
 			diag_add(&l->msg, 0, &pos, "duplicate %s %s in %s",
+			    k == K_DKIM_SELECTORS ? "selector" :
 			    k != K_SENDERS ? "address" :
 			    memchr(buf, '@', len) != NULL ? "address" :
 			    "domain", buf, keydefs[k].name);
@@ -845,7 +879,7 @@ targets_end(struct loader *l, enum key k, const struct pos *pos)
 	if (l->tcount == 0) {
 		diag_add(&l->msg, 0, pos, "%s needs at least one %s",
 		    keydefs[k].name, k == K_SENDERS ? "domain or address" :
-		    "address");
+		    k == K_DKIM_SELECTORS ? "selector" : "address");
 		return;
 	}
 	if ((s = arena_strndup(&l->af->arena, l->tbuf, l->tlen)) == NULL) {
@@ -854,6 +888,8 @@ targets_end(struct loader *l, enum key k, const struct pos *pos)
 	}
 	if (k == K_DELIVER_TO)
 		l->dom.deliver_to = s;
+	else if (k == K_DKIM_SELECTORS)
+		l->dom.dkim_selectors = s;
 	else if (k == K_SENDERS)
 		l->alias.senders = s;
 	else

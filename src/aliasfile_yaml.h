@@ -35,7 +35,7 @@ enum ctx {
 	CTX_DOMAIN,  /* one domain's settings */
 	CTX_ALIASES, /* "aliases:" */
 	CTX_ALIAS,   /* one alias's settings */
-	CTX_TARGETS  /* a list of addresses (deliver_to, to, senders) */
+	CTX_TARGETS  /* a list (deliver_to, to, senders, dkim_selectors) */
 };
 
 /* What the next node of a mapping is. */
@@ -48,6 +48,7 @@ enum key {
 	K_ALIASES,
 	K_DELIVER_TO,
 	K_SUBADDRESS,
+	K_DKIM_SELECTORS,
 	K_TO,
 	K_NOTE,
 	K_CREATED,

@@ -594,6 +594,48 @@ test_sender(void **state)
 	}
 }
 
+/* DKIM selectors: labels of letters, digits, '-', '_', lowercased. */
+static void
+test_selector_table(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;	/* NULL: rejected */
+	} cases[] = {
+		{"mail", "mail"},
+		{"S2026", "s2026"},
+		{"s1._tls-x", "s1._tls-x"},
+		{"a.b.c", "a.b.c"},
+		{"", NULL},
+		{".x", NULL},
+		{"x.", NULL},
+		{"a..b", NULL},
+		{"two words", NULL},
+		{"sel@x", NULL},
+		{"\xc3\xa9", NULL},
+		{"123456789012345678901234567890123456789012345678901234567890123",
+		    "123456789012345678901234567890123456789012345678901234567890123"},
+		{"1234567890123456789012345678901234567890123456789012345678901234",
+		    NULL},
+	};
+	char	 out[ADDR_SELECTOR_MAX + 1];
+	size_t	 i;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = addr_selector(cases[i].in, strlen(cases[i].in), out);
+		if (cases[i].want == NULL) {
+			if (rc != -1)
+				fail_msg("'%s' accepted", cases[i].in);
+		} else {
+			if (rc != 0)
+				fail_msg("'%s' rejected", cases[i].in);
+			assert_string_equal(out, cases[i].want);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -604,6 +646,7 @@ main(void)
 		cmocka_unit_test(test_parse_null),
 		cmocka_unit_test(test_split_table),
 		cmocka_unit_test(test_domain_table),
+		cmocka_unit_test(test_selector_table),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_max),
 		cmocka_unit_test(test_strerror),

@@ -354,6 +354,7 @@ test_file_fields(void **state)
 	    "# full-featured\nmap: /var/lib/aliasctl/aliases\n"
 	    "domains:\n  Example.COM.:\n"
 	    "    deliver_to: me@example.net\n    subaddress: \"+-\"\n"
+	    "    dkim_selectors: [Mail, s2026._tls]\n"
 	    "  example.org:\n    deliver_to: [a@x.org, B@X.org]\n"
 	    "    subaddress: \"-+\"\naliases:\n"
 	    "  zz@example.org:\n  irs@example.com: {note: accountant}\n"
@@ -372,6 +373,8 @@ test_file_fields(void **state)
 	assert_string_equal(af->domains[0].name, "example.com");
 	assert_string_equal(af->domains[0].deliver_to, "me@example.net");
 	assert_string_equal(af->domains[0].subaddress, "+-");
+	assert_string_equal(af->domains[0].dkim_selectors, "mail s2026._tls");
+	assert_null(af->domains[1].dkim_selectors);
 	assert_int_equal(af->domains[0].line, 4);
 	assert_int_equal(af->domains[0].col, 3);
 	assert_string_equal(af->domains[1].deliver_to, "a@x.org, B@x.org");
@@ -392,7 +395,7 @@ test_file_fields(void **state)
 
 	a = af_find_alias(af, "irs@example.com");
 	assert_non_null(a);
-	assert_int_equal(a->line, 12);
+	assert_int_equal(a->line, 13);
 	assert_int_equal(a->col, 3);
 	assert_int_equal(a->domain, 0);
 	assert_null(a->to);
