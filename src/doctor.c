@@ -119,16 +119,11 @@ static void
 say(struct check *c, enum status st, const char *fmt, ...)
 {
 	va_list	 ap;
-	size_t	 len = strlen(c->detail);
 
 	if (st > c->status)
 		c->status = st;
-	if (len > 0 && len + 2 < sizeof(c->detail)) {
-		strcat(c->detail, "; ");
-		len += 2;
-	}
 	va_start(ap, fmt);
-	vsnprintf(c->detail + len, sizeof(c->detail) - len, fmt, ap);
+	text_vappend(c->detail, sizeof(c->detail), fmt, ap);
 	va_end(ap);
 }
 

@@ -206,6 +206,18 @@ path_suffix(char *buf, size_t bufsize, const char *base, const char *suffix)
 	return n < 0 || (size_t)n >= bufsize ? -1 : 0;
 }
 
+void
+text_vappend(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	size_t	 len = strlen(buf);
+
+	if (len > 0 && len + 2 < size) {
+		memcpy(buf + len, "; ", 3);
+		len += 2;
+	}
+	vsnprintf(buf + len, size - len, fmt, ap);
+}
+
 int
 errbuf_set(struct errbuf *e, const char *fmt, ...)
 {

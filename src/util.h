@@ -107,4 +107,12 @@ struct errbuf {
 int	errbuf_set(struct errbuf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Appends a sentence, formatted, to the text in buf (size bytes), after
+ * "; " when buf is not empty; cut to fit.  The detail lines of doctor
+ * and of the DNS checks are built so.
+ */
+void	text_vappend(char *buf, size_t size, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
+
 #endif /* UTIL_H */
