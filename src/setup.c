@@ -22,10 +22,10 @@
 #include "aliasfile.h"
 #include "cli.h"
 #include "compile.h"
-#include "doctor.h"
 #include "listen.h"
 #include "log.h"
 #include "postfix.h"
+#include "probe.h"
 #include "setup.h"
 #include "util.h"
 
@@ -1098,7 +1098,7 @@ cmd_setup(const struct options *o, int argc, char **argv)
 		    pf.config ? pf.config : "");
 	else if (postfix_running(&pf)) {
 		/* A reload before alias-milter answers defers all mail. */
-		if (doctor_milter_probe(sock, DOCTOR_MILTER_MS, &e) == 0)
+		if (probe_milter(sock, PROBE_MILTER_MS, &e) == 0)
 			printf("Postfix is running and alias-milter answers on "
 			    "%s: run 'postfix%s%s reload' now\n", sock,
 			    pf.config ? " -c " : "",
