@@ -392,6 +392,277 @@ test_spf_suggest(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* DMARC. */
+
+struct dmarc_case {
+	const char	*txt;
+	int		 ok;
+	const char	*err;		/* a substring of the error */
+	int		 p, sp, sp_given, pct;
+	size_t		 nrua, nruf;
+};
+
+#define N	DMARC_NONE
+#define Q	DMARC_QUARANTINE
+#define R	DMARC_REJECT
+
+static const struct dmarc_case dmarc_cases[] = {
+	{ "v=DMARC1; p=reject", 1, NULL, R, R, 0, 100, 0, 0 },
+	{ "v=DMARC1;p=none", 1, NULL, N, N, 0, 100, 0, 0 },
+	{ "v=DMARC1; p=quarantine;", 1, NULL, Q, Q, 0, 100, 0, 0 },
+	{ " V = DMARC1 ;  P = Reject ; ", 1, NULL, R, R, 0, 100, 0, 0 },
+	{ "v=DMARC1;\tp=reject\t;\tsp=none", 1, NULL, R, N, 1, 100, 0, 0 },
+	{ "v=DMARC1; p=reject; sp=quarantine; pct=0", 1, NULL, R, Q, 1, 0, 0,
+	    0 },
+	{ "v=DMARC1; p=reject; pct=100", 1, NULL, R, R, 0, 100, 0, 0 },
+	{ "v=DMARC1; p=reject;; pct=50", 1, NULL, R, R, 0, 50, 0, 0 },
+	{ "v=DMARC1; p=reject; pct=101", 0, "0 to 100", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; pct=-1", 0, "0 to 100", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; pct=", 0, "0 to 100", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; pct=5 0", 0, "0 to 100", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=mailto:d@example.org", 1, NULL, R, R, 0,
+	    100, 1, 0 },
+	{ "v=DMARC1; p=none; rua=mailto:a@example.org!10m, "
+	    "MAILTO:b@example.net!1g,mailto:c@x.example; "
+	    "ruf=mailto:f@example.org", 1, NULL, N, N, 0, 100, 3, 1 },
+	{ "v=DMARC1; p=reject; rua=mailto:a@example.org!10x", 0,
+	    "invalid size limit", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=mailto:a@example.org!", 0,
+	    "invalid size limit", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=mailto:a@example.org!10mm", 0,
+	    "invalid size limit", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=https://example.org/r", 0,
+	    "not a mailto: URI", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=a@example.org", 0, "not a mailto: URI", 0,
+	    0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=", 0, "not a mailto: URI", 0, 0, 0, 0, 0,
+	    0 },
+	{ "v=DMARC1; p=reject; rua=mailto:a@example.org,", 0,
+	    "not a mailto: URI", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=mailto:example.org", 0,
+	    "not a mail address", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; ruf=mailto:@example.org", 0,
+	    "not a mail address", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; ruf=mailto:a@", 0, "not a mail address", 0,
+	    0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; ruf=mailto:a@b.example@", 0,
+	    "not a mail address", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; ruf=mailto:a@b.example?subject=x", 0,
+	    "not a mail address", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; ruf=mailto:a b@b.example", 0,
+	    "not a mail address", 0, 0, 0, 0, 0, 0 },
+	/* p= missing, invalid, not second. */
+	{ "v=DMARC1", 1, NULL, N, N, 0, 100, 0, 0 },
+	{ "v=DMARC1; rua=mailto:d@example.org", 1, NULL, N, N, 0, 100, 1,
+	    0 },
+	{ "v=DMARC1; sp=reject", 1, NULL, N, R, 1, 100, 0, 0 },
+	{ "v=DMARC1; p=rejected", 0, "none, quarantine or reject", 0, 0, 0,
+	    0, 0, 0 },
+	{ "v=DMARC1; p=", 0, "none, quarantine or reject", 0, 0, 0, 0, 0,
+	    0 },
+	{ "v=DMARC1; sp=none; p=reject", 0, "column 20: p= must be the "
+	    "second tag", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; foo=bar; p=reject", 0, "second tag", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; sp=all", 0, "none, quarantine or reject", 0,
+	    0, 0, 0, 0, 0 },
+	/* v= first and exact. */
+	{ "p=reject; v=DMARC1", 0, "first tag must be v=DMARC1", 0, 0, 0, 0,
+	    0, 0 },
+	{ "v=dmarc1; p=reject", 0, "first tag must be v=DMARC1", 0, 0, 0, 0,
+	    0, 0 },
+	{ "v=DMARC2; p=reject", 0, "first tag", 0, 0, 0, 0, 0, 0 },
+	{ "", 0, "not a DMARC record", 0, 0, 0, 0, 0, 0 },
+	{ ";", 0, "first tag must be", 0, 0, 0, 0, 0, 0 },
+	{ " ;v=DMARC1; p=none", 0, "column 2: the first tag", 0, 0, 0, 0, 0,
+	    0 },
+	{ "v=spf1 -all", 0, "first tag", 0, 0, 0, 0, 0, 0 },
+	/* Repeated tags. */
+	{ "v=DMARC1; p=reject; p=none", 0, "p= repeated", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; v=DMARC1", 0, "v= repeated", 0, 0, 0, 0, 0,
+	    0 },
+	{ "v=DMARC1; p=reject; pct=50; PCT=50", 0, "PCT= repeated", 0, 0, 0,
+	    0, 0, 0 },
+	{ "v=DMARC1; p=reject; rua=mailto:a@x.example; rua=mailto:b@x."
+	    "example", 0, "rua= repeated", 0, 0, 0, 0, 0, 0 },
+	/* The other tags; unknown ones ignored. */
+	{ "v=DMARC1; p=reject; adkim=s; aspf=R; fo=0:1 : d:s; rf=afrf; "
+	    "ri=3600", 1, NULL, R, R, 0, 100, 0, 0 },
+	{ "v=DMARC1; p=reject; adkim=x", 0, "r or s", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; aspf=", 0, "r or s", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; fo=2", 0, "0, 1, d and s", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; fo=dd", 0, "0, 1, d and s", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; fo=1:", 0, "separated", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; rf=afrf::iodef", 0, "separated", 0, 0, 0, 0,
+	    0, 0 },
+	{ "v=DMARC1; p=reject; ri=x", 0, "seconds", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject; ri=99999999999", 0, "seconds", 0, 0, 0, 0, 0,
+	    0 },
+	{ "v=DMARC1; p=reject; np=none; psd=n; t=y; x_y=1", 1, NULL, R, R, 0,
+	    100, 0, 0 },
+	/* Syntax of the list. */
+	{ "v=DMARC1; p reject", 0, "expected \"=\"", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; =reject", 0, "column 11: expected a tag name", 0, 0, 0,
+	    0, 0, 0 },
+	{ "v=DMARC1; p=re\x01ject", 0, "byte 0x01", 0, 0, 0, 0, 0, 0 },
+	{ "v=DMARC1; p=reject\r\n", 0, "byte 0x0d", 0, 0, 0, 0, 0, 0 },
+};
+
+#undef N
+#undef Q
+#undef R
+
+static void
+test_dmarc_table(void **state)
+{
+	const struct dmarc_case *t = dmarc_cases;
+	struct dmarc_record r;
+	struct errbuf e;
+	size_t i;
+	int rc, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(dmarc_cases) / sizeof(dmarc_cases[0]); i++) {
+		e.msg[0] = '\0';
+		rc = dmarc_parse(t[i].txt, strlen(t[i].txt), &r, &e);
+		if (rc != (t[i].ok ? 0 : -1)) {
+			print_error("dmarc %zu \"%s\": rc %d: %s\n", i,
+			    t[i].txt, rc, e.msg);
+			bad++;
+		} else if (rc == -1) {
+			if (strstr(e.msg, t[i].err) == NULL ||
+			    strncmp(e.msg, "column ", 7) != 0 ||
+			    r.nrua != 0 || r.rua != NULL) {
+				print_error("dmarc %zu \"%s\": \"%s\", wanted "
+				    "\"%s\"\n", i, t[i].txt, e.msg, t[i].err);
+				bad++;
+			}
+		} else if ((int)r.p != t[i].p || (int)r.sp != t[i].sp ||
+		    r.sp_given != t[i].sp_given || r.pct != t[i].pct ||
+		    r.nrua != t[i].nrua || r.nruf != t[i].nruf ||
+		    !dmarc_is_record(t[i].txt, strlen(t[i].txt))) {
+			print_error("dmarc %zu \"%s\": p %d sp %d/%d pct %d, "
+			    "%zu rua, %zu ruf\n", i, t[i].txt, r.p, r.sp,
+			    r.sp_given, r.pct, r.nrua, r.nruf);
+			bad++;
+		}
+		dmarc_record_free(&r);
+		dmarc_record_free(&r);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_dmarc_fields(void **state)
+{
+	const char *txt = "v=DMARC1; p=quarantine; rua=mailto:a@example.org!10m"
+	    ", mailto:b@example.net!2G; ruf=mailto:f@Example.COM; adkim=S; "
+	    "fo=1:d; rf=afrf; ri=3600";
+	struct dmarc_record r;
+	struct errbuf e;
+
+	(void)state;
+	assert_int_equal(dmarc_parse(txt, strlen(txt), &r, &e), 0);
+	assert_int_equal(r.p_given, 1);
+	assert_int_equal(r.nrua, 2);
+	assert_string_equal(r.rua[0].uri, "mailto:a@example.org!10m");
+	assert_string_equal(r.rua[0].addr, "a@example.org");
+	assert_true(r.rua[0].limit == 10ULL << 20);
+	assert_string_equal(r.rua[1].addr, "b@example.net");
+	assert_true(r.rua[1].limit == 2ULL << 30);
+	assert_string_equal(r.ruf[0].uri, "mailto:f@Example.COM");
+	assert_true(r.ruf[0].limit == 0);
+	assert_int_equal(r.adkim, 's');
+	assert_int_equal(r.aspf, 0);
+	assert_string_equal(r.fo, "1:d");
+	assert_string_equal(r.rf, "afrf");
+	assert_int_equal(r.ri, 3600);
+	assert_string_equal(dmarc_uri_domain(r.ruf[0].addr), "Example.COM");
+	dmarc_record_free(&r);
+	assert_null(r.rua);
+
+	assert_int_equal(dmarc_parse("v=DMARC1", 8, &r, &e), 0);
+	assert_int_equal(r.p_given, 0);
+	assert_int_equal(r.ri, -1);
+	assert_int_equal(r.pct_given, 0);
+	dmarc_record_free(&r);
+
+	assert_string_equal(dmarc_uri_domain("a@b@c.example"), "c.example");
+	assert_null(dmarc_uri_domain("a.example"));
+	assert_null(dmarc_uri_domain("a@"));
+
+	/* dmarc_is_record(): the first tag only. */
+	assert_int_equal(dmarc_is_record("v=DMARC1", 8), 1);
+	assert_int_equal(dmarc_is_record(" v = DMARC1 ; p=none", 20), 1);
+	assert_int_equal(dmarc_is_record("V=DMARC1;", 9), 1);
+	assert_int_equal(dmarc_is_record("v=DMARC1 p=none", 15), 0);
+	assert_int_equal(dmarc_is_record("v=dmarc1", 8), 0);
+	assert_int_equal(dmarc_is_record("v=DMARC", 7), 0);
+	assert_int_equal(dmarc_is_record(";v=DMARC1", 9), 0);
+	assert_int_equal(dmarc_is_record("p=none; v=DMARC1", 16), 0);
+	assert_int_equal(dmarc_is_record("v=DMARC1x", 8), 1);	/* len 8 */
+	assert_int_equal(dmarc_is_record("", 0), 0);
+}
+
+struct dsuggest_case {
+	const char	*old;		/* NULL: no record */
+	const char	*out;
+};
+
+static const struct dsuggest_case dsuggest_cases[] = {
+	{ NULL, "v=DMARC1; p=reject" },
+	{ "v=DMARC1; p=none", "v=DMARC1; p=reject" },
+	{ "v=DMARC1; p=reject; sp=none; pct=10",
+	    "v=DMARC1; p=reject" },
+	{ "v=DMARC1; p=quarantine; sp=reject; pct=100",
+	    "v=DMARC1; p=reject" },
+	{ "v=DMARC1; p=none; rua=mailto:a@example.org!10m,mailto:b@x.example;"
+	    " ruf=mailto:f@example.org; adkim=s; aspf=r; fo=1; rf=afrf; "
+	    "ri=3600; foo=bar",
+	    "v=DMARC1; p=reject; adkim=s; aspf=r; "
+	    "rua=mailto:a@example.org!10m,mailto:b@x.example; "
+	    "ruf=mailto:f@example.org; fo=1; rf=afrf; ri=3600" },
+	{ "v=DMARC1; rua=mailto:a@example.org",
+	    "v=DMARC1; p=reject; rua=mailto:a@example.org" },
+};
+
+static void
+test_dmarc_suggest(void **state)
+{
+	const struct dsuggest_case *t = dsuggest_cases;
+	struct dmarc_record r, again, *old;
+	struct errbuf e;
+	char buf[512];
+	size_t i;
+	int rc, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(dsuggest_cases) / sizeof(dsuggest_cases[0]);
+	    i++) {
+		old = NULL;
+		if (t[i].old != NULL) {
+			assert_int_equal(dmarc_parse(t[i].old,
+			    strlen(t[i].old), &r, &e), 0);
+			old = &r;
+		}
+		rc = dmarc_suggest(old, buf, sizeof(buf));
+		if (rc != (int)strlen(t[i].out) || strcmp(buf, t[i].out) != 0) {
+			print_error("dmarc suggest %zu: %d \"%s\"\n", i, rc,
+			    buf);
+			bad++;
+		}
+		assert_int_equal(dmarc_parse(buf, strlen(buf), &again, &e), 0);
+		assert_int_equal(again.p, DMARC_REJECT);
+		assert_int_equal(again.sp, DMARC_REJECT);
+		assert_int_equal(again.pct, 100);
+		dmarc_record_free(&again);
+		assert_int_equal(dmarc_suggest(old, buf, strlen(t[i].out)),
+		    -1);
+		if (old != NULL)
+			dmarc_record_free(old);
+	}
+	assert_int_equal(bad, 0);
+}
+
 /* Zone-file lines. */
 
 /* A text of n bytes: 'a' to 'z' over and over. */
@@ -484,6 +755,9 @@ main(void)
 		cmocka_unit_test(test_spf_terms),
 		cmocka_unit_test(test_spf_expand),
 		cmocka_unit_test(test_spf_suggest),
+		cmocka_unit_test(test_dmarc_table),
+		cmocka_unit_test(test_dmarc_fields),
+		cmocka_unit_test(test_dmarc_suggest),
 		cmocka_unit_test(test_zone_txt),
 	};
 
