@@ -152,7 +152,7 @@ struct dmarc_uri {
 
 struct dmarc_record {
 	enum dmarc_policy p;
-	int	p_given;	/* 0: no p= tag, p is DMARC_NONE (dmarc.c) */
+	int	p_given;	/* 0: no p= tag, read as p=none (checkdmarc) */
 	enum dmarc_policy sp;	/* p when sp= is absent */
 	int	sp_given;
 	int	pct;		/* 0-100, 100 when absent */
@@ -236,10 +236,11 @@ struct dkim_key {
 /*
  * Parses a key record, txt (len bytes), a tag list (RFC 6376 3.2):
  * folding white space allowed around tags and inside p=; v=DKIM1
- * optional but first when present; k= rsa (the default) or ed25519; p=
- * base64, required, empty for a revoked key; h=, s=, t= and n= checked
- * for syntax, unknown values and unknown tags ignored; a repeated tag is
- * an error.  An RSA key is a DER SubjectPublicKeyInfo with the
+ * optional but first when present; k= rsa (the default) or ed25519, in
+ * any case; p= base64, required, empty for a revoked key; h=, s=, t=
+ * checked as lists of words separated by ":", unknown words, n= and
+ * unknown tags ignored; tag names case-sensitive; a repeated tag is an
+ * error.  Long-form DER lengths need not be minimal.  An RSA key is a DER SubjectPublicKeyInfo with the
  * rsaEncryption OID, or a bare PKCS#1 RSAPublicKey; an ed25519 key is
  * 32 bytes (RFC 8463 4.2).  Fills *out (nothing to free).
  *

@@ -663,6 +663,196 @@ test_dmarc_suggest(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* DKIM key records. */
+
+/*
+ * Real keys, made once with OpenSSL 3.0:
+ *   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:BITS -out k.pem
+ *   openssl pkey -in k.pem -pubout -outform DER | base64 -w0
+ * for BITS 512, 1023, 1024, 2048 and 4096 (SubjectPublicKeyInfo, what
+ * opendkim-genkey publishes); the 1024-bit key again as a bare PKCS#1
+ * RSAPublicKey:
+ *   openssl rsa -in k.pem -RSAPublicKey_out -outform DER | base64 -w0
+ * and an ed25519 key, its 32 raw bytes as RFC 8463 publishes them:
+ *   openssl genpkey -algorithm ED25519 -out e.pem
+ *   openssl pkey -in e.pem -pubout -outform DER | tail -c 32 | base64 -w0
+ * The 1023-bit modulus has no leading zero byte and a zero top bit; the
+ * others have a leading zero byte.
+ */
+#define RSA512_SPKI \
+	"MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAMeudSq2tiM1/gVJDA16FSBgoXqL" \
+	"I7flKJjlCmiE9wixdiTVHFyRrDNFDBI0y94krRPsHm5DrMybSnINt0cYeB0C" \
+	"AwEAAQ=="
+#define RSA1023_SPKI \
+	"MIGeMA0GCSqGSIb3DQEBAQUAA4GMADCBiAKBgF74uLhFyF6nfZIJPro1X+78" \
+	"vJy4dBd9Z4mz68kv1XtgIGta32KkbpJr/7cPlcFDDepJbA5nK0an2K7638L/" \
+	"pF24hyKCWad+ERWNvOoMSuXG1KWaeZXYjVrEE8qbOIeehxC1q+5cjL6cl5He" \
+	"R9m+WI4X//fmATCXdNSrYImqaW9/AgMBAAE="
+#define RSA1024_SPKI \
+	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDGZPJYWJowKWebgyeJIjpZ" \
+	"lCti8Je9sHeXL7Lz82TfbANTmVYlVFZuu1298BcqcETcDH3Kv3/e/lLkw/sS" \
+	"oSG4tWHyFKXwBlDXp6sRkqr7BmX49hBeOV5D2sxQWN4CEhGPr/Dzo1lnsbQj" \
+	"+wR30UJvqA7Sj83z7drYwxvtha7GFQIDAQAB"
+#define RSA1024_PKCS1 \
+	"MIGJAoGBAMZk8lhYmjApZ5uDJ4kiOlmUK2Lwl72wd5cvsvPzZN9sA1OZViVU" \
+	"Vm67Xb3wFypwRNwMfcq/f97+UuTD+xKhIbi1YfIUpfAGUNenqxGSqvsGZfj2" \
+	"EF45XkPazFBY3gISEY+v8POjWWextCP7BHfRQm+oDtKPzfPt2tjDG+2FrsYV" \
+	"AgMBAAE="
+#define RSA2048_SPKI \
+	"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtNQ4E0JhTljh2sAM" \
+	"u12/4CMpOZPuiAbdtGLNYTFEoG8njC2WeRjvfxbM4Uf5VGRqlBGtVNk6anKF" \
+	"0OMFyHVLnoIFBfcYRN7CmQzI+UVTjR50/M3mCgwe2oXOi/rdHa/RMKd56qrk" \
+	"LMlmnv0SJmRaaSvxTnUFhY1sUzI9ekr833ktcf3Efw8eS7wa/d2s/LizEIb+" \
+	"HDR/rfSjv9e2AYzEHXSvAdWZo75l6i0TWD8zuAnTy2/xjehsY5Njd8hk1AKR" \
+	"+uyYQyapDXp50yGaaacCP9lmQGqQlUwUziTQreYynjfpWyEOJqQsuPtJniLi" \
+	"BSUcDyDJjAUztwWP3WQ+w1C9MQIDAQAB"
+#define RSA4096_SPKI \
+	"MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEA4Upx4P3IbWegB5/A" \
+	"a0aWr5NdE8f5eQ9T/xQhro7YgwPaGrad/w1FDxEEpVgH/DkyyeH5CrmLssj9" \
+	"x6ccb6zYWjtIPj4ieVwd7whBK8pA4oo6Psqi3ipte8mECL7zxA3XqCSwmVuM" \
+	"YMyRV8rcJGmxBdQIqx60Ap3n7waxpwepbnqWhchc22yL1XPO+xVfdq6Ki0SI" \
+	"tfOPMHPbCX30o8+XkRyZcRlAgG9dXZHs3lUrtgnZhCNLAy8SxVMS+LhMTbh4" \
+	"0UDgI31LOALZ0QkEudqmcG6Wn4DOBpfu07fVOEDmG8QeBAh4hQAPPTVXYMx+" \
+	"toyzawCoDn+KmFBV04tgsJUwFLN0rfH3hejFtiGnxzfWaRQQ6QhoVJQJfzmm" \
+	"EGSOrW+8czgjrjhsx95tCLU77fX2Byv1fwZGLC3tlec+Af3HzZpW6v65nRFR" \
+	"Ly+ZbhQnQiTxy386EFkO14KXoo1gkTwpw8DF0+/VmZ5wzPIyqJSIDOVhyG+9" \
+	"9UMKfCF/fTR8p2gQ+fNiVXER86L5rWvSEaKmup4xpP8akYgPl+IHPz5Ctm90" \
+	"iODKKWeUd8q00s0O437Fz3dRfZihptvF01DIcCzRGHqr0GIpBlTGLAAJmQlT" \
+	"wIWicvmK1x3JkAtD05E0ZpH98gVx/wTXfCybPk6WFkSLur2JcbjbX5s1R7tW" \
+	"zZVThcUCAwEAAQ=="
+#define ED_RAW \
+	"ZG0BEEAzyu/7eKPPzskxa6lwSEDjt8LtXdWlNNbk12Y="
+
+/* 31 and 33 zero bytes. */
+#define B31	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+#define B33	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+struct dkim_case {
+	const char	*txt;
+	int		 ok;
+	const char	*err;		/* a substring of the error */
+	int		 alg, bits, revoked;
+	unsigned	 flags;
+	int		 sha1_only, email;
+};
+
+static const struct dkim_case dkim_cases[] = {
+	/* Real keys. */
+	{ "v=DKIM1; k=rsa; p=" RSA512_SPKI, 1, NULL, DKIM_RSA, 512, 0, 0, 0,
+	    1 },
+	{ "v=DKIM1; p=" RSA1023_SPKI, 1, NULL, DKIM_RSA, 1023, 0, 0, 0, 1 },
+	{ "v=DKIM1; k=rsa; p=" RSA1024_SPKI, 1, NULL, DKIM_RSA, 1024, 0, 0, 0,
+	    1 },
+	{ "p=" RSA1024_PKCS1, 1, NULL, DKIM_RSA, 1024, 0, 0, 0, 1 },
+	{ "v=DKIM1; h=sha256; k=rsa; s=email; t=s; p=" RSA2048_SPKI, 1, NULL,
+	    DKIM_RSA, 2048, 0, DKIM_STRICT, 0, 1 },
+	{ "k=rsa;p=" RSA4096_SPKI ";", 1, NULL, DKIM_RSA, 4096, 0, 0, 0, 1 },
+	{ "v=DKIM1; k=ed25519; p=" ED_RAW, 1, NULL, DKIM_ED25519, 256, 0, 0,
+	    0, 1 },
+	{ "k=ED25519; p=" ED_RAW, 1, NULL, DKIM_ED25519, 256, 0, 0, 0, 1 },
+	/* Folding white space inside p= and around tags. */
+	{ "v=DKIM1;\r\n\tk=rsa;\r\n p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDGZPJY"
+	    "WJowKWebgyeJIjpZ\r\n\tlCti8Je9sHeXL7Lz82TfbANTmVYlVFZuu1298BcqcETcD"
+	    "H3Kv3/e/lLkw/sS oSG4tWHyFKXwBlDXp6sRkqr7BmX49hBeOV5D2sxQWN4CEhGPr/"
+	    "Dzo1lnsbQj +wR30UJvqA7Sj83z7drYwxvtha7GFQIDAQAB \r\n", 1, NULL,
+	    DKIM_RSA, 1024, 0, 0, 0, 1 },
+	/* Revoked. */
+	{ "v=DKIM1; p=", 1, NULL, DKIM_RSA, 0, 1, 0, 0, 1 },
+	{ "v=DKIM1; k=ed25519; p= ;", 1, NULL, DKIM_ED25519, 0, 1, 0, 0, 1 },
+	{ "p=", 1, NULL, DKIM_RSA, 0, 1, 0, 0, 1 },
+	/* Flags, hashes, services. */
+	{ "t=y:s; h=sha1; s=*; p=" ED_RAW "; k=ed25519", 1, NULL,
+	    DKIM_ED25519, 256, 0, DKIM_TESTING | DKIM_STRICT, 1, 1 },
+	{ "t=x; h=sha1:sha256; s=email:other; p=" ED_RAW "; k=ed25519", 1,
+	    NULL, DKIM_ED25519, 256, 0, 0, 0, 1 },
+	{ "t=y; h = sha512 ; s=tlsrpt; n=any notes here; x=1; P=2; p=" ED_RAW
+	    "; k=ed25519", 1, NULL, DKIM_ED25519, 256, 0, DKIM_TESTING, 0, 0 },
+	{ "h=sha1:; p=", 0, "separated", 0, 0, 0, 0, 0, 0 },
+	{ "s=:email; p=", 0, "separated", 0, 0, 0, 0, 0, 0 },
+	{ "t=; p=", 0, "separated", 0, 0, 0, 0, 0, 0 },
+	/* v=, k=, p= errors. */
+	{ "k=rsa; v=DKIM1; p=", 0, "v= must be first", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM2; p=", 0, "v=DKIM1", 0, 0, 0, 0, 0, 0 },
+	{ "v=dkim1; p=", 0, "v=DKIM1", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM1; k=dsa; p=", 0, "unknown key type k=dsa", 0, 0, 0, 0, 0,
+	    0 },
+	{ "v=DKIM1; k=", 0, "unknown key type", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM1; k=rsa", 0, "no p= tag", 0, 0, 0, 0, 0, 0 },
+	{ "", 0, "no p= tag", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM1; p=a; p=b", 0, "p= repeated", 0, 0, 0, 0, 0, 0 },
+	{ "k=rsa; k=rsa; p=", 0, "k= repeated", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM1; p=not*base64", 0, "not valid base64", 0, 0, 0, 0, 0, 0 },
+	{ "p=MIGfMA0G=CSqG", 0, "not valid base64", 0, 0, 0, 0, 0, 0 },
+	{ "p=MIGfM", 0, "not valid base64", 0, 0, 0, 0, 0, 0 },
+	{ "p=MIGfMA===", 0, "not valid base64", 0, 0, 0, 0, 0, 0 },
+	{ "p=MIGfMA=", 0, "not valid base64", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM1 p=abc", 0, "v= must be first", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM1; p", 0, "expected \"=\"", 0, 0, 0, 0, 0, 0 },
+	/* Truncated and malformed DER. */
+	{ "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtNQ4E0JhTljh2sAM", 0,
+	    "not a DER public key", 0, 0, 0, 0, 0, 0 },
+	{ "p=MAYCAYACAQM=", 0, "negative", 0, 0, 0, 0, 0, 0 },
+	{ "p=MAYCAQACAQM=", 0, "modulus of zero", 0, 0, 0, 0, 0, 0 },
+	{ "p=MAYCAQECAQM=", 1, NULL, DKIM_RSA, 1, 0, 0, 0, 1 },
+	{ "p=MAYCAX8CAQM=", 1, NULL, DKIM_RSA, 7, 0, 0, 0, 1 },
+	{ "p=MBowDQYJKoZIhvcNAQEBBQADCQAwBgIBAQIBAw==", 1, NULL, DKIM_RSA, 1,
+	    0, 0, 0, 1 },
+	{ "p=MIQAAAAGAgEBAgED", 1, NULL, DKIM_RSA, 1, 0, 0, 0, 1 },
+	{ "p=MIUAAAAABgIBAQIBAw==", 0, "not a DER", 0, 0, 0, 0, 0, 0 },
+	{ "p=MAYCAQECAQMAAA==", 0, "not a DER", 0, 0, 0, 0, 0, 0 },
+	{ "p=MAcCAQECAQM=", 0, "not a DER", 0, 0, 0, 0, 0, 0 },
+	{ "p=MAUCAQECAQ==", 0, "not a DER", 0, 0, 0, 0, 0, 0 },
+	{ "p=MAgCAQECAQM=", 0, "not a DER", 0, 0, 0, 0, 0, 0 },
+	{ "p=" ED_RAW, 0, "not a DER", 0, 0, 0, 0, 0, 0 },
+	/* An ed25519 SubjectPublicKeyInfo is not an RSA key... */
+	{ "p=MCowBQYDK2VwAyEA" ED_RAW, 0, "not an RSA key", 0, 0, 0, 0, 0, 0 },
+	/* ...and not the 32 bytes RFC 8463 wants. */
+	{ "k=ed25519; p=MCowBQYDK2VwAyEA" ED_RAW, 0, "32 bytes, not 44", 0, 0,
+	    0, 0, 0, 0 },
+	{ "k=ed25519; p=" B31, 0, "32 bytes, not 31", 0, 0, 0, 0, 0, 0 },
+	{ "k=ed25519; p=" B33, 0, "32 bytes, not 33", 0, 0, 0, 0, 0, 0 },
+	{ "k=ed25519; p=" RSA2048_SPKI, 0, "32 bytes, not 294", 0, 0, 0, 0,
+	    0, 0 },
+};
+
+static void
+test_dkim_table(void **state)
+{
+	const struct dkim_case *t = dkim_cases;
+	struct dkim_key k;
+	struct errbuf e;
+	size_t i;
+	int rc, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(dkim_cases) / sizeof(dkim_cases[0]); i++) {
+		e.msg[0] = '\0';
+		rc = dkim_parse_key(t[i].txt, strlen(t[i].txt), &k, &e);
+		if (rc != (t[i].ok ? 0 : -1)) {
+			print_error("dkim %zu \"%.40s\": rc %d: %s\n", i,
+			    t[i].txt, rc, e.msg);
+			bad++;
+		} else if (rc == -1) {
+			if (strstr(e.msg, t[i].err) == NULL ||
+			    strncmp(e.msg, "column ", 7) != 0) {
+				print_error("dkim %zu \"%.40s\": \"%s\", "
+				    "wanted \"%s\"\n", i, t[i].txt, e.msg,
+				    t[i].err);
+				bad++;
+			}
+		} else if ((int)k.alg != t[i].alg || k.bits != t[i].bits ||
+		    k.revoked != t[i].revoked || k.flags != t[i].flags ||
+		    k.sha1_only != t[i].sha1_only || k.email != t[i].email) {
+			print_error("dkim %zu \"%.40s\": alg %d, %d bits, "
+			    "revoked %d, flags %#x, sha1 %d, email %d\n", i,
+			    t[i].txt, k.alg, k.bits, k.revoked, k.flags,
+			    k.sha1_only, k.email);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
 /* Zone-file lines. */
 
 /* A text of n bytes: 'a' to 'z' over and over. */
@@ -758,6 +948,7 @@ main(void)
 		cmocka_unit_test(test_dmarc_table),
 		cmocka_unit_test(test_dmarc_fields),
 		cmocka_unit_test(test_dmarc_suggest),
+		cmocka_unit_test(test_dkim_table),
 		cmocka_unit_test(test_zone_txt),
 	};
 
