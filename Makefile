@@ -28,7 +28,7 @@ CFLAGS	?=
 # CPPFLAGS and LDFLAGS as dpkg-buildflags sets them (hardening), or empty.
 CPPFLAGS ?=
 LDFLAGS	?=
-ALL_CFLAGS = $(STD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = $(STD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CTL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
 LDLIBS	= $(PKG_LIBS) -pthread
@@ -56,15 +56,21 @@ build/san/%.o: src/%.c | build/san
 
 # aliasctl's commands: options and loading, output, edits, import, the
 # leak evidence, Postfix's configuration (postfix.c), setup and doctor,
-# which read sockets as the daemons spell them (listen.c).
+# which read sockets as the daemons spell them (listen.c) and probe
+# alias-milter (probe.c), and the DNS checks (dns.c the resolver,
+# dnscheck.c the rules, dnscmd.c the command).
 CTLSRC	= aliasctl cli report evidence edit import postfix setup doctor listen \
-	  probe
+	  probe dns dnscheck dnscmd
+# Only aliasctl asks DNS: ldns and libpsl are linked into it alone.
+CTLPKGS	= ldns libpsl
+CTL_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CTLPKGS) 2>/dev/null)
+CTL_LIBS := $(shell $(PKG_CONFIG) --libs $(CTLPKGS) 2>/dev/null)
 
 build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
-	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CTL_LIBS)
 
 build/san/aliasctl: $(CTLSRC:%=build/san/%.o) $(SANOBJ)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CTL_LIBS)
 
 # The daemons read the compiled map only: no YAML, no libyaml.
 DAEMONSRC = address util log policy amap stats mapview verdict daemon listen

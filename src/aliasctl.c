@@ -3,7 +3,8 @@
  * work is in cli.c (options, loading; check, compile), report.c
  * (export, query, stats, list), edit.c (the edit transaction; add,
  * revoke, restore, lock, unlock, new), evidence.c (senders, leaks),
- * import.c, setup.c (setup postfix) and doctor.c; the alias file, the
+ * import.c, setup.c (setup postfix), doctor.c and dnscmd.c (dns); the
+ * alias file, the
  * map and the counters are the library's (aliasfile.c, compile.c,
  * amap.c, stats.c).
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dnscmd.h"
 #include "doctor.h"
 #include "edit.h"
 #include "evidence.h"
@@ -42,6 +44,7 @@ static const struct command {
 	{ "list", cmd_list },
 	{ "setup", cmd_setup },
 	{ "doctor", cmd_doctor },
+	{ "dns", cmd_dns },
 	{ "senders", cmd_senders },
 	{ "leaks", cmd_leaks },
 	{ "help", NULL },

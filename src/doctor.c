@@ -6,7 +6,12 @@
  * in order, each with its stable name:
  *   virtual_alias_maps, domains, myorigin, catch_all,
  *   recipient_delimiter, milter, milter_default_action, map_age,
- *   daily_compile, stats, srs.
+ *   daily_compile, stats, srs;
+ * and with --dns, after them, dnscmd.c's checks of every managed domain:
+ *   dns_spf, dns_dmarc, dns_dkim (one per selector), dns_mx,
+ * their statuses mapped onto doctor's: ok and warn as they are, fail
+ * and missing fail (forged mail gets through), and error (a query that
+ * failed) warn, since it says nothing about the configuration.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,6 +35,8 @@
 #include "aliasfile.h"
 #include "cli.h"
 #include "compile.h"
+#include "dnscheck.h"
+#include "dnscmd.h"
 #include "doctor.h"
 #include "listen.h"
 #include "log.h"
@@ -71,7 +78,7 @@ struct doctor {
 	int	 chroot;
 	char	**local;		/* mydestination, expanded */
 	size_t	 nlocal;
-	struct check c[CHECKS_MAX];
+	struct check *c;		/* CHECKS_MAX, and the DNS checks */
 	size_t	 n;
 };
 
@@ -101,6 +108,7 @@ static void	 check_stats_one(struct doctor *, struct check *,
 		    const char *daemon);
 static void	 check_srs(struct doctor *);
 static int	 is_srs(const char *);
+static void	 add_dns(struct doctor *, const struct dc_result *, size_t n);
 static void	 print_text(const struct doctor *);
 static void	 print_json(const struct doctor *);
 
@@ -825,6 +833,35 @@ check_srs(struct doctor *d)
 	free(scm);
 }
 
+/* The DNS checks of dnscmd.c, as doctor's (see the top comment). */
+static void
+add_dns(struct doctor *d, const struct dc_result *r, size_t n)
+{
+	static const char *const names[] = {
+		"dns_spf", "dns_dmarc", "dns_dkim", "dns_mx"
+	};
+	const struct dc_check *dc;
+	struct check *c;
+	enum status st;
+	size_t	 i, k, j;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < r[i].n; k++) {
+			dc = &r[i].c[k];
+			for (j = 0; j < 3 && strcmp(names[j] + 4, dc->check) != 0;
+			    j++)
+				;
+			c = add(d, names[j]);
+			st = dc->status == DC_OK ? ST_OK :
+			    dc->status == DC_WARN || dc->status == DC_ERROR ?
+			    ST_WARN : ST_FAIL;
+			say(c, st, "%s: %s%s", r[i].domain, dc->status ==
+			    DC_ERROR ? "could not check: " : "", dc->detail);
+			if (dc->publish != NULL)
+				fix(c, "%s", dc->publish);
+		}
+}
+
 static void
 print_text(const struct doctor *d)
 {
@@ -870,21 +907,37 @@ cmd_doctor(const struct options *o, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{"--postfix-config", "a directory"}, {"--json", NULL},
-		{"--milter-socket", "a socket"}, {NULL, NULL}
+		{"--milter-socket", "a socket"}, {"--dns", NULL},
+		{"--nameserver", "a server"},
+		{"--timeout", "a number of seconds"}, {NULL, NULL}
 	};
 	struct cli_args args;
 	struct doctor d;
 	struct errbuf e;
+	struct dnscmd_opts dopts;
+	struct dc_result *res = NULL;
 	const char *v;
-	size_t	 i;
-	int	 k, json = 0, rc, err;
+	size_t	 i, nres = 0, ndns = 0;
+	int	 k, json = 0, dns = 0, dnsopt = 0, rc, err;
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	d.sock = SETUP_MILTER_SOCKET;
+	if ((rc = dnscmd_opts_init(&dopts, argc)) != 0)
+		return rc;
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
 		switch (k) {
+		case 3:
+			dns = 1;
+			break;
+		case 4:
+		case 5:
+			dnsopt = 1;
+			if ((rc = dnscmd_opt(&dopts, "doctor", opts[k].name,
+			    v)) != 1)
+				goto out;
+			break;
 		case 0:
 			d.pf.config = v;
 			break;
@@ -896,13 +949,29 @@ cmd_doctor(const struct options *o, int argc, char **argv)
 			break;
 		case CLI_OPERAND:
 			log_warnx("doctor: unexpected argument '%s'", v);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		default:
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
+	if (dnsopt && !dns) {
+		log_warnx("doctor: --nameserver and --timeout need --dns");
+		rc = cli_usage();
+		goto out;
+	}
 	if ((rc = cli_load(o, &d.af)) != 0)
-		return rc;
+		goto out;
+	if (dns && (rc = dnscmd_run(&dopts, NULL, 0, d.af, &res, &nres)) != 0)
+		goto out;
+	for (i = 0; i < nres; i++)
+		ndns += res[i].n;
+	if ((d.c = calloc(CHECKS_MAX + ndns, sizeof(*d.c))) == NULL) {
+		log_warnx("out of memory");
+		rc = EX_OSERR;
+		goto out;
+	}
 	if ((rc = cli_map_base(o, d.af->map, d.base, sizeof(d.base))) != 0)
 		goto out;
 	snprintf(d.mapfile, sizeof(d.mapfile), "%s%s", d.base,
@@ -934,6 +1003,7 @@ cmd_doctor(const struct options *o, int argc, char **argv)
 	check_daily(&d);
 	check_stats(&d);
 	check_srs(&d);
+	add_dns(&d, res, nres);
 	if (json)
 		print_json(&d);
 	else
@@ -946,6 +1016,9 @@ out:
 	postfix_list_free(d.vam, d.nvam);
 	postfix_list_free(d.local, d.nlocal);
 	free(d.queue_dir);
+	free(d.c);
+	dnscmd_results_free(res, nres);
+	dnscmd_opts_free(&dopts);
 	af_free(d.af);
 	return rc;
 }

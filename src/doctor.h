@@ -9,7 +9,10 @@
 
 #include "cli.h"
 
-/* doctor [--postfix-config DIR] [--milter-socket SOCKET] [--json] */
+/*
+ * doctor [--postfix-config DIR] [--milter-socket SOCKET] [--json]
+ * [--dns [--nameserver HOST[:PORT]]... [--timeout SECONDS]]
+ */
 int	cmd_doctor(const struct options *, int argc, char **argv);
 
 #endif /* DOCTOR_H */
