@@ -435,12 +435,15 @@ spf_walk(struct spf_walk *w, const char *domain, struct spf_record *rec)
 	w->stack[w->depth++] = domain;
 	w->lookups += spf_dns_terms(rec);
 	for (i = 0; i < rec->nterms && !w->stop; i++) {
-		if (w->lookups > SPF_LOOKUPS_MAX || w->voids > SPF_VOIDS_MAX)
+		/* After a failed query nothing more is learnt: stop asking. */
+		if (w->lookups > SPF_LOOKUPS_MAX ||
+		    w->voids > SPF_VOIDS_MAX || w->c->status == DC_ERROR)
 			w->stop = 1;
 		else
 			spf_term(w, domain, &rec->terms[i]);
 	}
-	if (w->stop || rec->all != -1 || rec->redirect == NULL)
+	if (w->stop || w->c->status == DC_ERROR || rec->all != -1 ||
+	    rec->redirect == NULL)
 		goto out;
 	n = spf_expand(rec->redirect, domain, target, sizeof(target));
 	snprintf(how, sizeof(how), "redirect=%s (in %s)", rec->redirect,

@@ -181,11 +181,15 @@ dns_start() {
 		}
 	done
 	PORT=$(dns_port)
+	# ::1 too, when the loopback has it.
+	V6=no
+	ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128' && V6=yes
 	cat >"$Z/nsd.conf" <<-EOF
 	server:
 		ip-address: 127.0.0.1
+		$([ "$V6" = no ] || echo "ip-address: ::1")
 		port: $PORT
-		do-ip6: no
+		do-ip6: $V6
 		chroot: ""
 		username: ""
 		zonesdir: "$Z"
@@ -520,6 +524,14 @@ time.sleep(120)
 	# One that answers after one that does not: the second is asked.
 	expect_exit 0 timeout 60 "$ALIASCTL" dns --nameserver "127.0.0.1:$port" \
 	    --nameserver "$NS" --timeout 2 minus.test
+	line minus.test spf ok
+}
+
+test_dns_ipv6() {
+	dns_start
+	[ "$V6" = yes ] || skip "no ::1 on the loopback"
+	expect_exit 0 timeout 60 "$ALIASCTL" dns --nameserver "[::1]:$PORT" \
+	    minus.test
 	line minus.test spf ok
 }
 
