@@ -99,7 +99,7 @@ static int	 txt_select(struct dns_answer *, int (*is)(const char *,
 static int	 spf_fetch(struct spf_walk *, const char *domain,
 		    const char *how, struct spf_record **rec);
 static void	 spf_walk(struct spf_walk *, const char *domain,
-		    struct spf_record *);
+		    struct spf_record *, int top);
 static void	 spf_term(struct spf_walk *, const char *domain,
 		    const struct spf_term *);
 static int	 spf_void(struct spf_walk *, const char *name, int type,
@@ -416,16 +416,18 @@ spf_term(struct spf_walk *w, const char *domain, const struct spf_term *t)
 	if (!spf_fetch(w, target, how, &rec))
 		return;
 	w->kept[w->nkept++] = rec;
-	spf_walk(w, target, rec);
+	/* An included record's all is its own business (RFC 7208 5.2). */
+	spf_walk(w, target, rec, 0);
 }
 
 /*
  * Walks the record of domain: its terms, then its redirect= when it has
- * no all.  Records the all that applies when domain is at the top or
- * reached by redirect.
+ * no all.  top: the record is the domain's own or reached from it by
+ * redirect only, so its redirect target's all is the one that applies.
  */
 static void
-spf_walk(struct spf_walk *w, const char *domain, struct spf_record *rec)
+spf_walk(struct spf_walk *w, const char *domain, struct spf_record *rec,
+    int top)
 {
 	struct spf_record *next;
 	char	 target[300], how[400];
@@ -465,11 +467,13 @@ spf_walk(struct spf_walk *w, const char *domain, struct spf_record *rec)
 	    w->nkept == SPF_KEPT_MAX || !spf_fetch(w, target, how, &next))
 		goto out;
 	w->kept[w->nkept++] = next;
-	/* The all of the redirect target is the one that applies. */
-	w->all = next->all != -1 ? next->all_qual : 0;
-	w->all_rec = next;
-	snprintf(w->all_owner, sizeof(w->all_owner), "%s", target);
-	spf_walk(w, target, next);
+	if (top) {
+		/* The all of the redirect target is the one that applies. */
+		w->all = next->all != -1 ? next->all_qual : 0;
+		w->all_rec = next;
+		snprintf(w->all_owner, sizeof(w->all_owner), "%s", target);
+	}
+	spf_walk(w, target, next, top);
 out:
 	w->depth = depth;
 }
@@ -518,7 +522,7 @@ check_spf(struct dnscheck *dc, const char *domain, struct dc_check *c,
 	w.all = rec->all != -1 ? rec->all_qual : 0;
 	w.all_rec = rec;
 	snprintf(w.all_owner, sizeof(w.all_owner), "%s", domain);
-	spf_walk(&w, domain, rec);
+	spf_walk(&w, domain, rec, 1);
 	if (w.lookups > SPF_LOOKUPS_MAX) {
 		say(c, DC_FAIL, "more than %d DNS lookups (include, a, mx, "
 		    "ptr, exists, redirect, counted through every include): "

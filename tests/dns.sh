@@ -106,6 +106,11 @@ dns_zones() {
 	base redirsoft.test "v=spf1 redirect=_spf.redirsoft.test" <<-EOF
 	_spf IN TXT "v=spf1 mx ~all"
 	EOF
+	# An included record's redirect decides nothing for the domain.
+	base incredir.test "v=spf1 include:a.incredir.test -all" <<-EOF
+	a IN TXT "v=spf1 redirect=b.incredir.test"
+	b IN TXT "v=spf1 ip4:192.0.2.1 ~all"
+	EOF
 	base macro.test "v=spf1 include:%{i}.x.macro.test exists:%{d}.macro.test -all" <<-EOF
 	macro.test IN A 192.0.2.3
 	EOF
@@ -346,6 +351,8 @@ test_dns_spf_strings_redirect() {
 	line tcp.test spf ok
 	dns 0 redirect.test
 	line redirect.test spf ok "redirect=_spf.redirect.test"
+	dns 0 incredir.test
+	line incredir.test spf ok "ends in -all"
 	dns 0 redirsoft.test
 	line redirsoft.test spf warn "_spf.redirsoft.test ends in ~all"
 	# The -all goes where the all is.
