@@ -223,7 +223,7 @@ nsd_run() {
 	"$NSD" -d -c "$Z/nsd.conf" >"$Z/nsd.out" 2>&1 &
 	NSDPID=$!
 	i=0
-	until [ "$(grep -c 'nsd started' "$Z/nsd.log" 2>/dev/null)" -ge "$1" ] &&
+	until [ "$(cat "$Z/nsd.log" 2>/dev/null | grep -c 'nsd started')" -ge "$1" ] &&
 	    ss -Hlun "sport = :$PORT" | grep -q .; do
 		alive "$NSDPID" || {
 			cat "$Z/nsd.log" "$Z/nsd.out" >&2
