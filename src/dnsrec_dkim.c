@@ -193,9 +193,8 @@ dkim_tag(struct dkim_key *k, const struct tag *t, struct errbuf *e)
 	int sha1 = 0, sha256 = 0;
 
 	if (tag_list(t->val, t->vlen, 1, t->name[0] == 's') == -1)
-		return errbuf_set(e, "column %zu: %c=%.*s: not a list of words "
-		    "separated by \":\"", t->col, t->name[0], (int)t->vlen,
-		    t->val);
+		return errbuf_set(e, "column %zu: %c= is not a list of words "
+		    "separated by \":\"", t->col, t->name[0]);
 	if (t->name[0] == 's')
 		k->email = 0;
 	while (i < t->vlen) {
@@ -266,9 +265,12 @@ dkim_parse_key(const char *txt, size_t len, struct dkim_key *out,
 			if (ieq(t.val, t.vlen, "ed25519"))
 				out->alg = DKIM_ED25519;
 			else if (!ieq(t.val, t.vlen, "rsa"))
+				/* Quoted unless folded: no CR, LF in e. */
 				return errbuf_set(e, "column %zu: unknown key "
 				    "type k=%.*s (rsa or ed25519)", t.col,
-				    (int)t.vlen, t.val);
+				    memchr(t.val, '\r', t.vlen) == NULL &&
+				    memchr(t.val, '\n', t.vlen) == NULL ?
+				    (int)t.vlen : 0, t.val);
 			break;
 		case 'n':
 			break;

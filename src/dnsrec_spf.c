@@ -359,6 +359,14 @@ spf_parse(const char *txt, size_t len, struct spf_record **out,
 	if (!spf_is_record(txt, len))
 		return errbuf_set(e, "column 1: not an SPF record (\"v=spf1\" "
 		    "and a space)");
+	/*
+	 * Terms are visible ASCII (RFC 7208 12); checked first, so that
+	 * every message below may quote the record.
+	 */
+	for (i = 6; i < len; i++)
+		if ((unsigned char)txt[i] < 0x20 || (unsigned char)txt[i] > 0x7e)
+			return errbuf_set(e, "column %zu: byte 0x%02x is not "
+			    "allowed", i + 1, (unsigned)(unsigned char)txt[i]);
 	for (i = 6; i < len; ) {
 		while (i < len && txt[i] == ' ')
 			i++;

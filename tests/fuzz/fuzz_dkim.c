@@ -120,8 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = dkim_parse_key(s, in.len, &k, &e);
 		FUZZ_CHECK(rc == 0 || rc == -1, "dkim_parse_key: %d", rc);
 		if (rc == -1)
-			FUZZ_CHECK(strncmp(e.msg, "column ", 7) == 0,
-			    "message %s", e.msg);
+			fuzz_message(e.msg);
 		else {
 			check_key(&k, in.len * 6);
 			/* Folding is no change where ";" is only a separator. */
@@ -133,9 +132,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		s = encode("k=rsa; p=", in.p, in.len, ctl >> 1, &n);
 		rc = dkim_parse_key(s, n, &k, &e);
-		FUZZ_CHECK(rc == 0 || strncmp(e.msg, "column ", 7) == 0,
-		    "message %s", e.msg);
-		if (rc == 0)
+		if (rc == -1)
+			fuzz_message(e.msg);
+		else
 			check_key(&k, in.len * 8);
 		FUZZ_CHECK(rc == -1 || k.revoked == (in.len == 0),
 		    "revoked %d with %zu bytes", k.revoked, in.len);

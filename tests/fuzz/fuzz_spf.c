@@ -172,8 +172,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0 || rc == -1, "spf_parse: %d", rc);
 	if (rc == -1) {
 		FUZZ_CHECK(r == NULL, "failure with a record");
-		FUZZ_CHECK(strncmp(e.msg, "column ", 7) == 0, "message %s",
-		    e.msg);
+		fuzz_message(e.msg);
 	} else {
 		FUZZ_CHECK(spf_is_record(s, size), "parsed, not a record");
 		check_record(r);

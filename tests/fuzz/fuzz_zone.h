@@ -1,5 +1,5 @@
 /*
- * fuzz_zone.h: the zone-file check the record targets share: the
+ * fuzz_zone.h: the checks the record targets share: messages, and the
  * dnsrec_zone_txt() line of a text, read back string by string as a
  * zone-file parser would, gives the text again, in strings of 255 bytes
  * but the last.  Header-only, like fuzz_util.h.
@@ -13,6 +13,21 @@
 
 #include "dnsrec.h"
 #include "fuzz_util.h"
+
+/*
+ * A parser's message quotes the record: it must stay one line of
+ * printable text whatever the record holds (a tab is allowed).
+ */
+static inline void
+fuzz_message(const char *msg)
+{
+	const char *p;
+
+	FUZZ_CHECK(strncmp(msg, "column ", 7) == 0, "message %s", msg);
+	for (p = msg; *p != '\0'; p++)
+		FUZZ_CHECK((*p >= 0x20 && *p < 0x7f) || *p == '\t',
+		    "byte %#x in message %s", (unsigned char)*p, msg);
+}
 
 /* The bytes of data up to the first NUL make the text. */
 static inline void

@@ -125,7 +125,9 @@ static const struct spf_case spf_cases[] = {
 	    0 },
 	{ "v=spf1 exists:%d.example.com", 0, "column 15", 0, 0, 0 },
 	{ "v=spf1 exists:example.com%", 0, "must start", 0, 0, 0 },
-	{ "v=spf1 a:ex\x80mple.com", 0, "byte 0x80", 0, 0, 0 },
+	{ "v=spf1 a:ex\x80mple.com", 0, "column 12: byte 0x80", 0, 0, 0 },
+	{ "v=spf1 -all \x1b[2Jfoo", 0, "column 13: byte 0x1b", 0, 0, 0 },
+	{ "v=spf1 ip4:1.2.3.4\n", 0, "column 19: byte 0x0a", 0, 0, 0 },
 	{ "v=spf1 a:%{d}.", 0, "top-level", 0, 0, 0 },
 
 	/* Modifiers. */
@@ -777,6 +779,8 @@ static const struct dkim_case dkim_cases[] = {
 	{ "v=DKIM1; k=dsa; p=", 0, "unknown key type k=dsa", 0, 0, 0, 0, 0,
 	    0 },
 	{ "v=DKIM1; k=", 0, "unknown key type", 0, 0, 0, 0, 0, 0 },
+	{ "v=DKIM1; k=rs\r\n a; p=", 0, "unknown key type k= (rsa", 0, 0, 0,
+	    0, 0, 0 },
 	{ "v=DKIM1; k=rsa", 0, "no p= tag", 0, 0, 0, 0, 0, 0 },
 	{ "", 0, "no p= tag", 0, 0, 0, 0, 0, 0 },
 	{ "v=DKIM1; p=a; p=b", 0, "p= repeated", 0, 0, 0, 0, 0, 0 },
