@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "amap.h"
 #include "cli.h"
 #include "compile.h"
+#include "history.h"
 #include "log.h"
 #include "policy.h"
 #include "report.h"
@@ -34,6 +36,9 @@ static int	 query_explain(struct amap *policy, const char *key,
 		    const char *found_key, const char *value);
 static int	 files_insert(struct report_files *, size_t, const char *);
 static int	 files_check(struct report_files *);
+static void	 files_none(const struct report_files *);
+static int	 parse_count(const char *, const char *, unsigned long long,
+		    unsigned long long *);
 static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
 static int	 row_cmp_alias(const void *, const void *);
@@ -435,16 +440,25 @@ report_files_read(struct report_files *sf, int unknown,
     struct stats_row **rows, size_t *n)
 {
 	struct errbuf e;
-	size_t	 i;
 
 	if (stats_read_all((const char *const *)sf->path, sf->n, unknown,
 	    rows, n, sf->found, &e) == -1) {
 		log_warnx("%s", e.msg);
 		return errno == EACCES ? EX_NOINPUT : EX_IOERR;
 	}
+	files_none(sf);
+	return 0;
+}
+
+/* Says so when none of the files of sf was found. */
+static void
+files_none(const struct report_files *sf)
+{
+	size_t	 i;
+
 	for (i = 0; i < sf->n; i++)
 		if (sf->found[i])
-			return 0;
+			return;
 	if (sf->n == 1)
 		log_warnx("no hits recorded yet (%s does not exist)",
 		    sf->path[0]);
@@ -454,7 +468,6 @@ report_files_read(struct report_files *sf, int unknown,
 	else
 		log_warnx("no hits recorded yet (none of the %zu stats files "
 		    "exists)", sf->n);
-	return 0;
 }
 
 /* Prints the files sf read, as text: "# counts from A + B" */
@@ -733,42 +746,78 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 }
 
 /*
- * stats [--json] [--top N] [--unknown]: the counters the daemons wrote,
- * most hits first.  No file yet is not an error: nothing was counted.
+ * Parses the value of --opt, a number 1 .. max, into *v.  Returns 0, or
+ * -1 after saying why.
+ */
+static int
+parse_count(const char *opt, const char *num, unsigned long long max,
+    unsigned long long *v)
+{
+	char	*end;
+
+	errno = 0;
+	*v = strtoull(num, &end, 10);
+	if (num[0] < '0' || num[0] > '9' || *end != '\0' || errno == ERANGE ||
+	    *v == 0 || *v > max) {
+		log_warnx("stats: %s needs a number from 1 to %llu, not '%s'",
+		    opt, max, num);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * stats [--json] [--top N] [--unknown] [--days N [--alias A] [--until
+ * DAY]] [--merge FILE]...: the counters the daemons wrote, most hits
+ * first, or per day (history.c).  No file yet is not an error: nothing
+ * was counted.
  */
 int
 cmd_stats(const struct options *o, int argc, char **argv)
 {
 	struct stats_row *rows = NULL;
 	struct report_files sf;
-	unsigned long long top = 0;
-	char	 *end;
+	struct history_req hr;
+	unsigned long long top = 0, days = 0;
+	char	 alias[ADDR_BUF];
 	static const struct cli_opt opts[] = {
 		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
-		REPORT_OPT_MERGE, {NULL, NULL}
+		REPORT_OPT_MERGE, {"--days", "a number"},
+		{"--alias", "an address"}, {"--until", "a date"},
+		{NULL, NULL}
 	};
 	struct cli_args args;
-	const char *num;
+	const char *num, *until = NULL;
 	size_t	 n = 0, shown;
 	int	 k, json = 0, unknown = 0, rc;
 
+	memset(&hr, 0, sizeof(hr));
 	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &num)) != CLI_DONE) {
 		if (k == 3) {
 			if ((rc = report_files_merge(&sf, num)) != 0)
 				goto out;
+		} else if (k == 4) {
+			if (parse_count("--days", num, STATS_DAYS_SPAN_MAX,
+			    &days) == -1) {
+				rc = cli_usage();
+				goto out;
+			}
+		} else if (k == 5) {
+			if ((rc = cli_address(num, alias)) != 0)
+				goto out;
+			hr.alias = alias;
+		} else if (k == 6) {
+			if ((rc = cli_date("--until", num)) != 0)
+				goto out;
+			until = num;
 		} else if (k == 0)
 			json = 1;
 		else if (k == 1)
 			unknown = 1;
 		else if (k == 2) {
-			errno = 0;
-			top = strtoull(num, &end, 10);
-			if (num[0] < '0' || num[0] > '9' || *end != '\0' ||
-			    errno == ERANGE || top == 0) {
-				log_warnx("stats: --top needs a positive "
-				    "number, not '%s'", num);
+			if (parse_count("--top", num, ULLONG_MAX, &top) == -1) {
 				rc = cli_usage();
 				goto out;
 			}
@@ -779,8 +828,37 @@ cmd_stats(const struct options *o, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = report_files_find(o, &sf)) != 0 ||
-	    (rc = report_files_read(&sf, unknown, &rows, &n)) != 0)
+	if (days == 0 && (hr.alias != NULL || until != NULL)) {
+		log_warnx("stats: --alias and --until go with --days");
+		rc = cli_usage();
+		goto out;
+	}
+	if (days != 0 && (top != 0 || (unknown && hr.alias != NULL))) {
+		log_warnx("stats: --days takes no --top, nor --unknown with "
+		    "--alias (unknown recipients are no alias's)");
+		rc = cli_usage();
+		goto out;
+	}
+	if ((rc = report_files_find(o, &sf)) != 0)
+		goto out;
+	if (days != 0) {
+		/* The last N UTC days, today (or --until) included. */
+		hr.to = until != NULL ? 0 : stats_day_of(time(NULL));
+		if (until != NULL)
+			(void)date_parse(until, strlen(until), &hr.to);
+		hr.from = hr.to - (int32_t)days + 1;
+		if (hr.from < 0)
+			hr.from = 0;
+		hr.unknown = unknown;
+		hr.json = json;
+		hr.files_line = o->stats == NULL || sf.n > 1;
+		if ((rc = history_print(&sf, &hr)) == 0) {
+			files_none(&sf);
+			rc = cli_flush();
+		}
+		goto out;
+	}
+	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0)
 		goto out;
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows),
