@@ -509,9 +509,11 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 			report_time_utc(r->u.last_seen, last);
 		} else {
 			printf(",\"hits\":%llu,\"revoked\":%llu,"
-			    "\"backscatter\":%llu,\"locked\":%llu",
+			    "\"expired\":%llu,\"backscatter\":%llu,"
+			    "\"locked\":%llu",
 			    (unsigned long long)r->a.hits,
 			    (unsigned long long)r->a.revoked_hits,
+			    (unsigned long long)r->a.expired,
 			    (unsigned long long)r->a.backscatter,
 			    (unsigned long long)r->a.locked);
 			report_time_utc(r->a.first_seen, first);

@@ -602,9 +602,9 @@ test_stats_json() {
 	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --json --top 3
 	cat >want <<'EOF'
 {"aliases":[
- {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"electronics@example.com","hits":4,"revoked":0,"backscatter":0,"locked":17,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:02:00Z"}
+ {"alias":"irs@example.com","hits":12,"revoked":0,"expired":0,"backscatter":0,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"shop@example.com","hits":12,"revoked":0,"expired":0,"backscatter":3,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"electronics@example.com","hits":4,"revoked":0,"expired":0,"backscatter":0,"locked":17,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:02:00Z"}
 ],"files":["s.lmdb"]}
 EOF
 	expect_same want "$T/out"

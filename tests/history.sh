@@ -157,6 +157,8 @@ test_history_merge() {
 	expect_stat irs@example.com 17 hits
 	expect_stat bestbuy@example.com 6 revoked
 	expect_stat old@example.com 2 revoked
+	expect_stat old@example.com 2 expired
+	expect_stat bestbuy@example.com 0 expired
 	[ "$(jq -r '.aliases[] | select(.alias == "irs@example.com") |
 	    .first_seen' stats.json)" = 2026-01-01T00:00:00Z ] ||
 	    die "first seen is not the earliest: $(cat stats.json)"
