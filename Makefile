@@ -35,7 +35,8 @@ LDLIBS	= $(PKG_LIBS) -pthread
 
 # Modules shared by the programs; each program's main is in its own file.
 LIBSRC	= address util log policy aliasfile aliasfile_walk aliasfile_check \
-	  aliasfile_diag aliasfile_edit amap compile stats mapview verdict \
+	  aliasfile_diag aliasfile_edit amap compile stats stats_rec stats_read \
+	  stats_days stats_senders mapview verdict \
 	  maillog update sockmap tcptable peer pdp dnsrec dnsrec_spf \
 	  dnsrec_dmarc dnsrec_dkim
 LIBOBJ	= $(LIBSRC:%=build/%.o)
@@ -57,10 +58,11 @@ build/san/%.o: src/%.c | build/san
 # aliasctl's commands: options and loading, output, edits, import, the
 # leak evidence, Postfix's configuration (postfix.c), setup and doctor,
 # which read sockets as the daemons spell them (listen.c) and probe
-# alias-milter (probe.c), and the DNS checks (dns.c the resolver,
-# dnscheck.c the rules, dnscmd.c the command).
-CTLSRC	= aliasctl cli report evidence edit import postfix setup doctor listen \
-	  probe dns dnscheck dnscmd
+# alias-milter (probe.c), the DNS checks (dns.c the resolver, dnscheck.c
+# the rules, dnscmd.c the command), and the list of stats files every
+# view reads (report_files.c) with the per-day history (history.c).
+CTLSRC	= aliasctl cli report report_files history evidence edit import postfix \
+	  setup doctor listen probe dns dnscheck dnscmd
 # Only aliasctl asks DNS: ldns and libpsl are linked into it alone.
 CTLPKGS	= ldns libpsl
 CTL_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CTLPKGS) 2>/dev/null)
@@ -73,7 +75,8 @@ build/san/aliasctl: $(CTLSRC:%=build/san/%.o) $(SANOBJ)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CTL_LIBS)
 
 # The daemons read the compiled map only: no YAML, no libyaml.
-DAEMONSRC = address util log policy amap stats mapview verdict daemon listen
+DAEMONSRC = address util log policy amap stats stats_rec stats_read stats_days \
+	    stats_senders mapview verdict daemon listen
 LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable pdp peer $(DAEMONSRC)
 LOOKUPD_LIBS := $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null) -pthread
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs lmdb milter 2>/dev/null) -pthread

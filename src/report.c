@@ -1,9 +1,11 @@
 /*
  * report.c: the aliasctl commands that print what the map and the hit
  * counters hold: export, query, stats and list; and the output helpers
- * and the stats files' discovery that evidence.c shares (report.h).
+ * that evidence.c and history.c share (report.h).  The list of stats
+ * files the views add up is report_files.c's.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "amap.h"
 #include "cli.h"
 #include "compile.h"
+#include "history.h"
 #include "log.h"
 #include "policy.h"
 #include "report.h"
@@ -29,6 +32,8 @@ static int	 open_maps(const char *mapbase, struct amap **map,
 static int	 query_explain(struct amap *policy, const char *key,
 		    const char *base, const char *domain, int managed,
 		    const char *found_key, const char *value);
+static int	 parse_count(const char *, const char *, unsigned long long,
+		    unsigned long long *);
 static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
 static int	 row_cmp_alias(const void *, const void *);
@@ -251,64 +256,6 @@ ioerr:
 }
 
 /*
- * The stats files a view adds up: -S alone, else each daemon's own
- * file (stats_default_path()) and MAP.stats.lmdb, where versions before
- * 0.2 kept both daemons' counts; MAP is found as the other commands find
- * it (loading the alias file unless -m is given).  Fills sf with paths
- * in new memory (report_files_free()).  Returns 0, or a sysexits code.
- */
-int
-report_files_find(const struct options *o, struct report_files *sf)
-{
-	struct aliasfile *af = NULL;
-	char	 base[4096], legacy[4096];
-	int	 rc;
-
-	memset(sf, 0, sizeof(*sf));
-	if (o->stats != NULL) {
-		if (o->stats[0] == '\0') {
-			log_warnx("empty stats file path");
-			return EX_USAGE;
-		}
-		if ((sf->path[0] = strdup(o->stats)) == NULL)
-			goto nomem;
-		sf->n = 1;
-		return 0;
-	}
-	if (o->mapbase == NULL && (rc = cli_load(o, &af)) != 0)
-		return rc;
-	rc = cli_map_base(o, af != NULL ? af->map : NULL, base, sizeof(base));
-	af_free(af);
-	if (rc != 0)
-		return rc;
-	if (path_suffix(legacy, sizeof(legacy), base, STATS_LEGACY_SUFFIX) ==
-	    -1) {
-		log_warnx("%s%s: path too long", base, STATS_LEGACY_SUFFIX);
-		return EX_CONFIG;
-	}
-	if ((sf->path[0] = stats_default_path(base, "milter")) == NULL ||
-	    (sf->path[1] = stats_default_path(base, "lookupd")) == NULL ||
-	    (sf->path[2] = strdup(legacy)) == NULL)
-		goto nomem;
-	sf->n = 3;
-	return 0;
-nomem:
-	log_warn("stats file path");
-	report_files_free(sf);
-	return EX_OSERR;
-}
-
-void
-report_files_free(struct report_files *sf)
-{
-	size_t	 i;
-
-	for (i = 0; i < REPORT_FILES_MAX; i++)
-		free(sf->path[i]);
-	memset(sf, 0, sizeof(*sf));
-}
-
-/*
  * Reads and adds up the rows of one table (unknown: the unknown
  * recipients) of the files of sf, noting in sf which exist.  No file at
  * all is no error: nothing was counted yet, which is said.  Returns 0
@@ -319,47 +266,14 @@ report_files_read(struct report_files *sf, int unknown,
     struct stats_row **rows, size_t *n)
 {
 	struct errbuf e;
-	size_t	 i;
 
 	if (stats_read_all((const char *const *)sf->path, sf->n, unknown,
 	    rows, n, sf->found, &e) == -1) {
 		log_warnx("%s", e.msg);
 		return errno == EACCES ? EX_NOINPUT : EX_IOERR;
 	}
-	for (i = 0; i < sf->n; i++)
-		if (sf->found[i])
-			return 0;
-	if (sf->n == 1)
-		log_warnx("no hits recorded yet (%s does not exist)",
-		    sf->path[0]);
-	else
-		log_warnx("no hits recorded yet (none of %s, %s, %s exists)",
-		    sf->path[0], sf->path[1], sf->path[2]);
+	report_files_none(sf);
 	return 0;
-}
-
-/* Prints the files sf read, as text: "# counts from A + B" */
-void
-report_files_print(const struct report_files *sf, int json)
-{
-	size_t	 i;
-	int	 first = 1;
-
-	printf("%s", json ? ",\"files\":[" : "# counts from");
-	for (i = 0; i < sf->n; i++) {
-		if (!sf->found[i])
-			continue;
-		if (json) {
-			printf("%s", first ? "" : ",");
-			report_json_string(sf->path[i]);
-		} else
-			printf("%s%s", first ? " " : " + ", sf->path[i]);
-		first = 0;
-	}
-	if (json)
-		printf("]");
-	else
-		printf("%s\n", first ? " no file yet" : "");
 }
 
 /* By hits, most first, then by key. */
@@ -595,9 +509,11 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 			report_time_utc(r->u.last_seen, last);
 		} else {
 			printf(",\"hits\":%llu,\"revoked\":%llu,"
-			    "\"backscatter\":%llu,\"locked\":%llu",
+			    "\"expired\":%llu,\"backscatter\":%llu,"
+			    "\"locked\":%llu",
 			    (unsigned long long)r->a.hits,
 			    (unsigned long long)r->a.revoked_hits,
+			    (unsigned long long)r->a.expired,
 			    (unsigned long long)r->a.backscatter,
 			    (unsigned long long)r->a.locked);
 			report_time_utc(r->a.first_seen, first);
@@ -614,52 +530,124 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 }
 
 /*
- * stats [--json] [--top N] [--unknown]: the counters the daemons wrote,
- * most hits first.  No file yet is not an error: nothing was counted.
+ * Parses the value of --opt, a number 1 .. max, into *v.  Returns 0, or
+ * -1 after saying why.
+ */
+static int
+parse_count(const char *opt, const char *num, unsigned long long max,
+    unsigned long long *v)
+{
+	char	*end;
+
+	errno = 0;
+	*v = strtoull(num, &end, 10);
+	if (num[0] < '0' || num[0] > '9' || *end != '\0' || errno == ERANGE ||
+	    *v == 0 || *v > max) {
+		if (max == ULLONG_MAX)
+			log_warnx("stats: %s needs a positive number, not "
+			    "'%s'", opt, num);
+		else
+			log_warnx("stats: %s needs a number from 1 to %llu, "
+			    "not '%s'", opt, max, num);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * stats [--json] [--top N] [--unknown] [--days N [--alias A] [--until
+ * DAY]] [--merge FILE]...: the counters the daemons wrote, most hits
+ * first, or per day (history.c).  No file yet is not an error: nothing
+ * was counted.
  */
 int
 cmd_stats(const struct options *o, int argc, char **argv)
 {
 	struct stats_row *rows = NULL;
 	struct report_files sf;
-	unsigned long long top = 0;
-	char	 *end;
+	struct history_req hr;
+	unsigned long long top = 0, days = 0;
+	char	 alias[ADDR_BUF];
 	static const struct cli_opt opts[] = {
 		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
+		REPORT_OPT_MERGE, {"--days", "a number"},
+		{"--alias", "an address"}, {"--until", "a date"},
 		{NULL, NULL}
 	};
 	struct cli_args args;
-	const char *num;
+	const char *num, *until = NULL;
 	size_t	 n = 0, shown;
 	int	 k, json = 0, unknown = 0, rc;
 
+	memset(&hr, 0, sizeof(hr));
+	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &num)) != CLI_DONE) {
-		if (k == 0)
+		if (k == 3) {
+			if ((rc = report_files_merge(&sf, num)) != 0)
+				goto out;
+		} else if (k == 4) {
+			if (parse_count("--days", num, STATS_DAYS_SPAN_MAX,
+			    &days) == -1) {
+				rc = cli_usage();
+				goto out;
+			}
+		} else if (k == 5) {
+			if ((rc = cli_address(num, alias)) != 0)
+				goto out;
+			hr.alias = alias;
+		} else if (k == 6) {
+			if ((rc = cli_date("--until", num)) != 0)
+				goto out;
+			until = num;
+		} else if (k == 0)
 			json = 1;
 		else if (k == 1)
 			unknown = 1;
 		else if (k == 2) {
-			errno = 0;
-			top = strtoull(num, &end, 10);
-			if (num[0] < '0' || num[0] > '9' || *end != '\0' ||
-			    errno == ERANGE || top == 0) {
-				log_warnx("stats: --top needs a positive "
-				    "number, not '%s'", num);
-				return cli_usage();
+			if (parse_count("--top", num, ULLONG_MAX, &top) == -1) {
+				rc = cli_usage();
+				goto out;
 			}
 		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("stats: unknown argument '%s'", num);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
-	if ((rc = report_files_find(o, &sf)) != 0)
-		return rc;
-	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0) {
-		report_files_free(&sf);
-		return rc;
+	if (days == 0 && (hr.alias != NULL || until != NULL)) {
+		log_warnx("stats: --alias and --until go with --days");
+		rc = cli_usage();
+		goto out;
 	}
+	if (days != 0 && (top != 0 || (unknown && hr.alias != NULL))) {
+		log_warnx("stats: --days takes no --top, nor --unknown with "
+		    "--alias (unknown recipients are no alias's)");
+		rc = cli_usage();
+		goto out;
+	}
+	if ((rc = report_files_find(o, &sf)) != 0)
+		goto out;
+	if (days != 0) {
+		/* The last N UTC days, today (or --until) included. */
+		hr.to = until != NULL ? 0 : stats_day_of(time(NULL));
+		if (until != NULL)
+			(void)date_parse(until, strlen(until), &hr.to);
+		hr.from = hr.to - (int32_t)days + 1;
+		if (hr.from < 0)
+			hr.from = 0;
+		hr.unknown = unknown;
+		hr.json = json;
+		hr.files_line = o->stats == NULL || sf.n > 1;
+		if ((rc = history_print(&sf, &hr)) == 0) {
+			report_files_none(&sf);
+			rc = cli_flush();
+		}
+		goto out;
+	}
+	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0)
+		goto out;
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows),
 		    unknown ? row_cmp_unknown : row_cmp_alias);
@@ -668,13 +656,15 @@ cmd_stats(const struct options *o, int argc, char **argv)
 		print_stats_json(rows, shown, unknown, &sf);
 	else {
 		/* -S names one file: saying so again would be noise. */
-		if (o->stats == NULL)
+		if (o->stats == NULL || sf.n > 1)
 			report_files_print(&sf, 0);
 		print_stats_table(rows, shown, unknown);
 	}
+	rc = cli_flush();
+out:
 	stats_rows_free(rows, n);
 	report_files_free(&sf);
-	return cli_flush();
+	return rc;
 }
 
 /* A key against a row, for bsearch. */
@@ -728,29 +718,33 @@ cmd_list(const struct options *o, int argc, char **argv)
 	char	 exp[DATE_BUF];
 	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
 	static const struct cli_opt opts[] = {
-		{"--revoked", NULL}, {"--json", NULL}, {NULL, NULL}
+		{"--revoked", NULL}, {"--json", NULL}, REPORT_OPT_MERGE,
+		{NULL, NULL}
 	};
 	struct cli_args args;
 	const char *v;
 	int	 k, revoked = 0, json = 0, hw = 4, rw = 12, lw = 6, rc;
 	int32_t	 today = date_today();
 
+	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
 		if (k == 0)
 			revoked = 1;
 		else if (k == 1)
 			json = 1;
-		else {
+		else if (k == 2) {
+			if ((rc = report_files_merge(&sf, v)) != 0)
+				goto out;
+		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("list: unknown argument '%s'", v);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
-	if ((rc = cli_load(o, &af)) != 0)
-		return rc;
-	memset(&sf, 0, sizeof(sf));
-	if ((rc = report_files_find(o, &sf)) != 0)
+	if ((rc = cli_load(o, &af)) != 0 ||
+	    (rc = report_files_find(o, &sf)) != 0)
 		goto out;
 	/* stats_read_all() sorts by key, for the bsearch below. */
 	if (stats_read_all((const char *const *)sf.path, sf.n, 0, &rows, &n,
