@@ -8,7 +8,7 @@
  * (most lookups: most aliases have no policy record) compares the hash
  * and does not touch the arena.  No pointer per record and no
  * allocation per record: a 30,000-record file (2 MB on disk) takes
- * about 1.7 MB.  The arena is limited to 4 GiB by the offsets; a policy
+ * about 2 MB (the arena grows by doubling).  The arena is limited to 4 GiB by the offsets; a policy
  * file that large is refused with a message.
  */
 #include <stdint.h>
