@@ -99,6 +99,13 @@
  * killing the daemon.
  */
 static _Thread_local sigjmp_buf *sigbus_jump;
+/*
+ * LMDB checks its pages with assertions in some cursor moves
+ * (mdb_cursor_next() on a damaged page) and aborts the process when one
+ * fails.  amap_walk() arms this jump buffer: the assertion callback
+ * jumps back, and the walk fails like a read of a corrupt map.
+ */
+static _Thread_local sigjmp_buf *assert_jump;
 static struct sigaction sigbus_old;
 static pthread_mutex_t sigbus_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -135,6 +142,7 @@ struct amap_out {
 };
 
 static void	on_sigbus(int, siginfo_t *, void *);
+static void	on_assert(MDB_env *, const char *);
 static void	sigbus_install(void);
 static int	lock_file(int, short, int);
 static int	amap_rdlock(struct amap *, struct errbuf *);
@@ -165,6 +173,20 @@ on_sigbus(int sig, siginfo_t *si, void *ctx)
 	 * faulting instruction runs again and faults as it would have.
 	 */
 	sigaction(SIGBUS, &sigbus_old, NULL);
+}
+
+/* LMDB's assertion callback; returning lets LMDB abort(). */
+static void
+on_assert(MDB_env *env, const char *msg)
+{
+	sigjmp_buf *jb = assert_jump;
+
+	(void)env;
+	(void)msg;
+	if (jb != NULL) {
+		assert_jump = NULL;
+		siglongjmp(*jb, 1);
+	}
 }
 
 static void
@@ -370,6 +392,8 @@ amap_open(const char *path, struct amap **mp, struct errbuf *e)
 	}
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
+	/* Fails (ENOSYS) only in an LMDB built without assertions. */
+	(void)mdb_env_set_assert(m->env, on_assert);
 
 	/* The main DB's handle stays valid after its transaction ends. */
 	if (amap_rdlock(m, e) == -1) {
@@ -515,24 +539,57 @@ amap_ident(const struct amap *m, dev_t *dev, ino_t *ino)
 	*ino = m->ino;
 }
 
+uint64_t
+amap_txnid(struct amap *m)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(m->env, &info) != 0)
+		return 0;
+	return (uint64_t)info.me_last_txnid;
+}
+
 int
 amap_walk(struct amap *m, int (*fn)(void *arg, const char *key,
     const char *val), void *arg, struct errbuf *e)
 {
-	MDB_txn	*txn = NULL;
-	MDB_cursor *cur = NULL;
+	MDB_txn	*t, *volatile txn = NULL;
+	MDB_cursor *c, *volatile cur = NULL;
 	MDB_val	 k, v;
+	MDB_stat st;
 	MDB_cursor_op op;
-	int	 rc, ret = -1, serrno = 0;
+	sigjmp_buf jb;
+	volatile size_t n = 0;
+	volatile int ret = -1, serrno = 0;
+	int	 rc;
 
 	if (amap_rdlock(m, e) == -1)
 		return -1;
-	if ((rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn)) != 0 ||
-	    (rc = mdb_cursor_open(txn, m->dbi, &cur)) != 0) {
+	/*
+	 * A damaged page can raise SIGBUS (a file truncated in place) or
+	 * fail one of LMDB's assertions: either ends the walk as an error.
+	 */
+	if (sigsetjmp(jb, 0) != 0) {
+		ret = -1;
+		serrno = EINVAL;
+		errbuf_set(e, "%s: damaged (LMDB stopped reading it)", m->path);
+		goto fail;
+	}
+	sigbus_jump = &jb;
+	assert_jump = &jb;
+	if ((rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &t)) != 0) {
 		serrno = amap_errno(rc);
 		errbuf_set(e, "%s: %s", m->path, mdb_strerror(rc));
 		goto fail;
 	}
+	txn = t;
+	if ((rc = mdb_stat(txn, m->dbi, &st)) != 0 ||
+	    (rc = mdb_cursor_open(txn, m->dbi, &c)) != 0) {
+		serrno = amap_errno(rc);
+		errbuf_set(e, "%s: %s", m->path, mdb_strerror(rc));
+		goto fail;
+	}
+	cur = c;
 	for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
 	    op = MDB_NEXT) {
 		if (!entry_ok(&k) || !entry_ok(&v)) {
@@ -542,6 +599,7 @@ amap_walk(struct amap *m, int (*fn)(void *arg, const char *key,
 			    m->path);
 			goto fail;
 		}
+		n++;
 		if ((ret = fn(arg, k.mv_data, v.mv_data)) != 0)
 			goto fail;
 	}
@@ -551,8 +609,18 @@ amap_walk(struct amap *m, int (*fn)(void *arg, const char *key,
 		ret = -1;
 		goto fail;
 	}
+	/* A damaged branch page can hide leaves without an error. */
+	if (n != st.ms_entries) {
+		serrno = EINVAL;
+		errbuf_set(e, "%s: damaged: %zu entries read, %zu recorded",
+		    m->path, (size_t)n, (size_t)st.ms_entries);
+		ret = -1;
+		goto fail;
+	}
 	ret = 0;
 fail:
+	sigbus_jump = NULL;
+	assert_jump = NULL;
 	/* A read-only transaction's cursor must be closed explicitly. */
 	if (cur != NULL)
 		mdb_cursor_close(cur);

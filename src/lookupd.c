@@ -38,8 +38,10 @@
  * answers DUNNO and counts nothing.
  *
  * The loop: one thread; each connection has a fixed input buffer (one
- * request of the largest size its protocol allows), and replies are
- * written at once; only what the socket does not take is kept, up to
+ * request of the largest size its protocol allows).  The replies to the
+ * requests one read brought are collected and written with one send(2)
+ * (a pipelining client costs one write per read, not one per request);
+ * only what the socket does not take is kept, up to
  * LOOKUPD_OUT_MAX, and while that much is pending the connection is not
  * read (a client that sends without reading stalls itself only).  A
  * request must arrive, and pending replies must drain, within io_ms; a
@@ -83,6 +85,7 @@ _Static_assert(PDP_REPLY_MAX <= SOCKMAP_REPLY_WIRE_MAX,
 #define POLICY_TEXT_MAX	256
 #define POLICY_CLEAN	(POLICY_TEXT_MAX + 4)
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE */
+#define BATCH_MAX	16384	/* replies collected for one send(2) */
 #define WARN_EVERY_MS	60000
 /*
  * Pairing (peer.h, PEER_PAIRED): the accepted aliases whose first lookup
@@ -135,6 +138,10 @@ struct lookupd {
 	long long warned_ms;
 	char	 reply[SOCKMAP_REPLY_WIRE_MAX];	/* one encoded reply (any
 						   protocol's: the largest) */
+	/* The replies to one read's requests, sent by batch_flush(). */
+	char	 batch[BATCH_MAX];
+	size_t	 batchlen;
+	int	 batching;		/* conn_process() is collecting */
 	char	 key[TCPTABLE_KEY_MAX + 1];	/* one decoded key */
 	/* A policy request's sender and recipient, NUL-terminated. */
 	char	 psender[PDP_REQUEST_MAX + 1];
@@ -162,6 +169,8 @@ static void	conn_accept(struct lookupd *, const struct listener *,
 static void	conn_evict(struct lookupd *);
 static int	conn_queue(struct lookupd *, struct conn *, const char *,
 		    size_t);
+static int	conn_send(struct conn *, const char *, size_t);
+static int	batch_flush(struct lookupd *, struct conn *);
 static int	conn_reply(struct lookupd *, struct conn *,
 		    const struct lookupd_answer *, const char *);
 static int	conn_process(struct lookupd *, struct conn *, long long);
@@ -685,15 +694,44 @@ conn_accept(struct lookupd *d, const struct listener *l, long long now)
 }
 
 /*
- * Sends len bytes of reply r: at once when nothing is pending, the rest
- * kept in c->out.  Returns 0, or -1 when the connection is broken.
+ * Queues len bytes of reply r: while conn_process() collects, in
+ * d->batch (sent when full or when the read's requests are answered),
+ * else as conn_send() does.  Returns 0, or -1 when the connection is
+ * broken.
  */
 static int
 conn_queue(struct lookupd *d, struct conn *c, const char *r, size_t len)
 {
+	if (!d->batching)
+		return conn_send(c, r, len);
+	if (d->batchlen + len > sizeof(d->batch) && batch_flush(d, c) == -1)
+		return -1;
+	if (len > sizeof(d->batch))
+		return conn_send(c, r, len);
+	memcpy(d->batch + d->batchlen, r, len);
+	d->batchlen += len;
+	return 0;
+}
+
+/* Sends the collected replies to c.  Returns 0, or -1 when broken. */
+static int
+batch_flush(struct lookupd *d, struct conn *c)
+{
+	size_t	 len = d->batchlen;
+
+	d->batchlen = 0;
+	return len == 0 ? 0 : conn_send(c, d->batch, len);
+}
+
+/*
+ * Sends len bytes r: at once when nothing is pending, the rest kept in
+ * c->out.  Returns 0, or -1 when the connection is broken.
+ */
+static int
+conn_send(struct conn *c, const char *r, size_t len)
+{
 	ssize_t	 n = 0;
 
-	(void)d;
 	if (c->outlen == c->outoff) {
 		do
 			n = send(c->fd, r, len, MSG_NOSIGNAL);
@@ -940,10 +978,12 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 	int32_t	 today = DATE_NONE;
 	time_t	 now = 0;
 	unsigned flags;
-	int	 rc, bad;
+	int	 rc, bad, ret = -1;
 
-	while (!c->closing && off < c->inlen &&
-	    c->outlen - c->outoff + SOCKMAP_REPLY_WIRE_MAX <= LOOKUPD_OUT_MAX) {
+	d->batching = 1;
+	d->batchlen = 0;
+	while (!c->closing && off < c->inlen && c->outlen - c->outoff +
+	    d->batchlen + SOCKMAP_REPLY_WIRE_MAX <= LOOKUPD_OUT_MAX) {
 		bad = 0;
 		if (c->proto == LOOKUPD_POLICY) {
 			rc = pdp_decode(c->in + off, c->inlen - off, &pr,
@@ -963,7 +1003,7 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 				now = time(NULL);
 			}
 			if (answer_policy(d, c, &pr, today, now) == -1)
-				return -1;
+				goto done;
 			continue;
 		}
 		if (c->proto == LOOKUPD_SOCKMAP) {
@@ -991,7 +1031,7 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 			log_info("conn=%llu: protocol error: %s%s", c->id, err,
 			    c->closing ? "; closing the connection" : "");
 			if (conn_reply(d, c, NULL, err) == -1)
-				return -1;
+				goto done;
 			continue;
 		}
 		if (today == DATE_NONE) {
@@ -1003,11 +1043,13 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 		    (LOOKUPD_SENDMAIL | LOOKUPD_SENDMAIL_ALIAS))
 			c->sendmail = 1;
 		lookupd_answer(d->cfg->mv, key, keylen, flags, today, &a);
+		/* The reply first: counting and logging need not delay it. */
+		rc = conn_reply(d, c, &a, NULL);
 		count_answer(d, c, flags, &a, now);
 		if (d->cfg->verbose)
 			log_request(c, key, keylen, &a);
-		if (conn_reply(d, c, &a, NULL) == -1)
-			return -1;
+		if (rc == -1)
+			goto done;
 	}
 	if (c->closing)
 		c->inlen = 0;		/* the rest is not read */
@@ -1018,7 +1060,15 @@ conn_process(struct lookupd *d, struct conn *c, long long now_msec)
 		/* What is left started in the read just made. */
 		c->req_ms = now_msec;
 	}
-	return 0;
+	ret = 0;
+done:
+	d->batching = 0;
+	/* A broken connection is closed: its replies go nowhere. */
+	if (ret == -1)
+		d->batchlen = 0;
+	else if (batch_flush(d, c) == -1)
+		ret = -1;
+	return ret;
 }
 
 /* Sends pending replies.  Returns 0, or -1 when broken. */

@@ -22,10 +22,16 @@
 
 struct mapview;		/* the switchboard, shared by all threads */
 
-/* One consistent pair of open files. */
+struct pcache;
+
+/*
+ * One consistent pair: the open map, and every record of the policy
+ * file published with it, read into memory when the pair was loaded
+ * (pcache.h), so that a lookup reads and locks one file, not two.
+ */
 struct mapview_pair {
-	struct amap *map;	/* MAP.lmdb */
-	struct amap *policy;	/* MAP.policy.lmdb */
+	struct amap *map;		/* MAP.lmdb */
+	const struct pcache *policy;	/* MAP.policy.lmdb's records */
 };
 
 /*
@@ -38,7 +44,10 @@ struct mapview *mapview_new(const char *mapbase);
 /*
  * Returns the current pair, with a reference the caller must drop with
  * mapview_put() (NULL is a no-op), or NULL when no map can be read
- * (missing or corrupt; logged once per change).  New files are loaded
+ * (missing or corrupt, a policy file that cannot be read whole
+ * included; logged once per change).  A policy file changed in place
+ * (same inode, a new LMDB transaction) is read again at the next check,
+ * as a new pair.  New files are loaded
  * only as a matching pair: a policy file whose " map" record names
  * another map than the one beside it is a compile between its two
  * renames, so the previous pair stays in use (NULL at startup) until
@@ -53,13 +62,22 @@ const struct mapview_pair *mapview_get(struct mapview *);
 void	mapview_put(struct mapview *, const struct mapview_pair *);
 
 /*
- * A read section over both files of pair (amap_read_begin()): the
- * lookups for one recipient or request then cost one shared lock per
- * file, not one per lookup.  Returns 0, or -1 with the reason in e and
- * nothing held.  mapview_read_end() logs what it cannot release.
+ * A read section over the map of pair (amap_read_begin()): the map
+ * lookups for one recipient or request then cost one shared lock, not
+ * one per lookup (the policy records are in memory).  Returns 0, or -1
+ * with the reason in e and nothing held.  mapview_read_end() logs what
+ * it cannot release.
  */
 int	mapview_read_begin(const struct mapview_pair *, struct errbuf *e);
 void	mapview_read_end(const struct mapview_pair *);
+
+/*
+ * Copies the policy record of key (a domain or an address, or a
+ * metadata key) into val (valsize bytes).  Returns 1 found, 0 not
+ * found, -1 when it does not fit (the reason in e).  No system call.
+ */
+int	mapview_policy_get(const struct mapview_pair *, const char *key,
+	    char *val, size_t valsize, struct errbuf *e);
 
 /*
  * Sets the grace period in milliseconds (tests use a short one).
@@ -71,8 +89,7 @@ void	mapview_set_grace(struct mapview *, int ms);
  * Returns 1 when domain (normalised) was managed by the last map that
  * could be read, 0 when not, -1 when no map was ever read; so that a
  * missing map refuses (451) only the domains it was for.  The domain is
- * looked up in that map's policy file, still open: when the lookup
- * fails (a damaged file), 1 (refuse for now, never accept all).
+ * looked up in that map's policy records, still in memory.
  */
 int	mapview_was_managed(struct mapview *, const char *domain);
 

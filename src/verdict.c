@@ -67,7 +67,8 @@ decide_key(const struct mapview_pair *pair, const char *key,
 	enum verdict v = VERDICT_ACCEPT;
 	int	 rc;
 
-	if ((rc = amap_get(pair->policy, key, val, AMAP_VALUE_MAX, &e)) == -1)
+	if ((rc = mapview_policy_get(pair, key, val, AMAP_VALUE_MAX,
+	    &e)) == -1)
 		return -1;
 	if (rc == 1) {
 		/* A record we cannot read must not turn into "accept". */
@@ -145,7 +146,10 @@ verdict_rcpt_value(const struct mapview_pair *pair, const char *rcpt,
 		r->verdict = VERDICT_NOT_OURS;
 		return;
 	}
-	/* Up to five lookups: one shared lock per file for all of them. */
+	/*
+	 * Up to five lookups, the policy's in memory: one shared lock on
+	 * the map for all of them.
+	 */
 	if (mapview_read_begin(pair, &e) == -1)
 		return;
 	decide_rcpt(pair, &a, parsed, sender, today, r, val);
@@ -166,7 +170,7 @@ decide_rcpt(const struct mapview_pair *pair, const struct addr *ap,
 	struct errbuf e;
 	int	 rc;
 
-	if ((rc = amap_get(pair->policy, r->domain, val, AMAP_VALUE_MAX,
+	if ((rc = mapview_policy_get(pair, r->domain, val, AMAP_VALUE_MAX,
 	    &e)) == -1)
 		return;
 	if (rc == 0) {

@@ -2,7 +2,8 @@
  * test_amap.c: the LMDB map module: round trips, sorted and unsorted
  * builds, atomic replacement, modes, error paths that must leave the
  * old file untouched and no temp file behind, and the fcntl lock
- * protocol Postfix relies on.  Every test works in its own mkdtemp(3)
+ * protocol Postfix relies on; pcache.c's copy of a whole file in memory,
+ * damaged files included.  Every test works in its own mkdtemp(3)
  * directory, removed afterwards.
  */
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "amap.h"
+#include "pcache.h"
 #include "util.h"
 
 struct fixture {
@@ -60,6 +62,8 @@ static int	walk_n(void *, const char *, const char *);
 static int	walk_lockcheck(void *, const char *, const char *);
 static uint64_t	meta_mapsize(const char *);
 static void	*reader_thread(void *);
+static void	build_many(const char *, size_t);
+static int	pcache_check(struct amap *, size_t);
 
 #define COPY_MANY	20000	/* pairs in test_copy_edit()'s large map */
 
@@ -571,6 +575,135 @@ test_walk(void **state)
 	assert_int_equal(w.n, 3);
 	assert_int_equal(child_try_wrlock(f->path), 0);
 	amap_close(m);
+}
+
+/* Builds path from n pairs many_key(i) -> "v" i, sorted. */
+static void
+build_many(const char *path, size_t n)
+{
+	struct amap_out *o;
+	struct errbuf e;
+	char	 k[64], v[32];
+	size_t	 i;
+
+	assert_int_equal(amap_out_new(path, 0, AMAP_OUT_SORTED, &o, &e), 0);
+	for (i = 0; i < n; i++) {
+		many_key(k, sizeof(k), i);
+		snprintf(v, sizeof(v), "v%zu", i);
+		assert_int_equal(amap_out_put(o, k, v, &e), 0);
+	}
+	assert_int_equal(amap_out_commit(o, &e), 0);
+	amap_out_free(o);
+}
+
+/*
+ * Loads m (build_many() of n pairs) into a cache.  When the load
+ * succeeds, the cache must hold exactly the n pairs, each with its own
+ * value: a damaged file is refused or read right, never read wrong.
+ * Returns 1 when refused, 0 when read right.
+ */
+static int
+pcache_check(struct amap *m, size_t n)
+{
+	struct pcache *pc;
+	struct errbuf e;
+	char	 k[64], v[32];
+	const char *got;
+	size_t	 i;
+
+	e.msg[0] = '\0';
+	if (pcache_load(m, &pc, &e) == -1) {
+		assert_null(pc);
+		assert_true(e.msg[0] != '\0');
+		return 1;
+	}
+	assert_int_equal(pcache_count(pc), n);
+	for (i = 0; i < n; i++) {
+		many_key(k, sizeof(k), i);
+		snprintf(v, sizeof(v), "v%zu", i);
+		assert_non_null(got = pcache_get(pc, k));
+		assert_string_equal(got, v);
+	}
+	pcache_free(pc);
+	return 0;
+}
+
+static void
+test_pcache(void **state)
+{
+	struct fixture *f = *state;
+	struct pcache *pc;
+	struct amap *m;
+	struct errbuf e;
+
+	assert_int_equal(build(f->path, 0, small, NSMALL, 0), 0);
+	assert_int_equal(amap_open(f->path, &m, &e), 0);
+	assert_int_equal(pcache_load(m, &pc, &e), 0);
+	assert_int_equal(pcache_count(pc), NSMALL);
+	assert_string_equal(pcache_get(pc, "family@example.com"),
+	    "me@example.net,spouse@example.net");
+	assert_string_equal(pcache_get(pc, "example.com"), "ok");
+	/* Exact keys only: no prefix, no case folding. */
+	assert_null(pcache_get(pc, "family@example.co"));
+	assert_null(pcache_get(pc, "IRS@example.com"));
+	assert_null(pcache_get(pc, ""));
+	assert_true(pcache_bytes(pc) > 0);
+	pcache_free(pc);
+	pcache_free(NULL);
+	/* The walk released its shared lock. */
+	assert_int_equal(child_try_wrlock(f->path), 0);
+	amap_close(m);
+
+	build_many(f->path, COPY_MANY);
+	assert_int_equal(amap_open(f->path, &m, &e), 0);
+	assert_int_equal(pcache_check(m, COPY_MANY), 0);
+	amap_close(m);
+}
+
+/*
+ * One page of a multi-page file zeroed, each time another one (branch
+ * and leaf pages alike): the load fails with a message or reads every
+ * pair right; LMDB's assertions must not abort the process.
+ */
+static void
+test_pcache_damaged(void **state)
+{
+	struct fixture *f = *state;
+	struct amap *m;
+	struct errbuf e;
+	struct stat st;
+	char	 copy[160];
+	static const char zero[4096];
+	off_t	 pg, np;
+	int	 fd, refused = 0;
+
+	build_many(f->path, COPY_MANY);
+	assert_int_equal(stat(f->path, &st), 0);
+	np = st.st_size / 4096;
+	assert_true(np > 20);
+	snprintf(copy, sizeof(copy), "%s/damaged.lmdb", f->dir);
+	for (pg = 2; pg < np; pg++) {
+		size_t	 len;
+		char	*buf;
+
+		assert_non_null(buf = slurp(f->path, &len));
+		assert_true((fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC,
+		    0644)) != -1);
+		assert_int_equal(write(fd, buf, len), (ssize_t)len);
+		free(buf);
+		assert_int_equal(pwrite(fd, zero, sizeof(zero), pg * 4096),
+		    (ssize_t)sizeof(zero));
+		close(fd);
+		if (amap_open(copy, &m, &e) == -1) {
+			refused++;
+			continue;
+		}
+		refused += pcache_check(m, COPY_MANY);
+		amap_close(m);
+	}
+	unlink(copy);
+	/* Zeroed data pages exist: some copy must have been refused. */
+	assert_true(refused > 0);
 }
 
 static void
@@ -1099,6 +1232,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcache_damaged, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_replace_atomic,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_edit,
