@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "report.h"
 #include "stats.h"
@@ -33,11 +34,11 @@ static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
 static int	 row_cmp_alias(const void *, const void *);
 static int	 row_cmp_unknown(const void *, const void *);
-static size_t	 utf8_len(const unsigned char *);
 static void	 print_stats_table(const struct stats_row *, size_t, int);
 static void	 print_stats_json(const struct stats_row *, size_t, int,
 		    const struct report_files *);
 static int	 row_find_key(const void *, const void *);
+static int	 stats_per_alias(struct cli_args *, size_t *);
 static void	 print_senders_json(const char *);
 
 int
@@ -453,8 +454,8 @@ report_time_utc(int64_t t, char *buf)
 }
 
 /* Length of the valid UTF-8 sequence at p (1 to 4), or 0. */
-static size_t
-utf8_len(const unsigned char *p)
+size_t
+report_utf8_len(const unsigned char *p)
 {
 	unsigned char lo, hi;
 
@@ -490,7 +491,7 @@ report_json_string(const char *s)
 
 	putchar('"');
 	while (*p != '\0') {
-		if ((len = utf8_len(p)) == 0) {
+		if ((len = report_utf8_len(p)) == 0) {
 			fputs("\\ufffd", stdout);
 			p++;
 			continue;
@@ -617,6 +618,36 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
  * stats [--json] [--top N] [--unknown]: the counters the daemons wrote,
  * most hits first.  No file yet is not an error: nothing was counted.
  */
+/*
+ * --per-alias [N]: N, when the next argument is a number, is consumed
+ * from args into *n, else *n is METRICS_PER_ALIAS_DEFAULT.  Returns 0,
+ * or EX_USAGE (said why) for 0 or a number too large.
+ */
+static int
+stats_per_alias(struct cli_args *args, size_t *n)
+{
+	const char *num;
+	char	*end;
+	unsigned long long v;
+
+	*n = METRICS_PER_ALIAS_DEFAULT;
+	if (args->i >= args->argc || args->operands)
+		return 0;
+	num = args->argv[args->i];
+	if (num[0] < '0' || num[0] > '9')
+		return 0;
+	args->i++;
+	errno = 0;
+	v = strtoull(num, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v == 0 || v > 100000) {
+		log_warnx("stats: --per-alias needs a number from 1 to "
+		    "100000, not '%s'", num);
+		return cli_usage();
+	}
+	*n = (size_t)v;
+	return 0;
+}
+
 int
 cmd_stats(const struct options *o, int argc, char **argv)
 {
@@ -626,12 +657,13 @@ cmd_stats(const struct options *o, int argc, char **argv)
 	char	 *end;
 	static const struct cli_opt opts[] = {
 		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
-		{NULL, NULL}
+		{"--prometheus", NULL}, {"--output", "a file"},
+		{"--per-alias", NULL}, {NULL, NULL}
 	};
 	struct cli_args args;
-	const char *num;
-	size_t	 n = 0, shown;
-	int	 k, json = 0, unknown = 0, rc;
+	const char *num, *output = NULL;
+	size_t	 n = 0, shown, per_alias = 0;
+	int	 k, json = 0, unknown = 0, prom = 0, rc;
 
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &num)) != CLI_DONE) {
@@ -648,14 +680,37 @@ cmd_stats(const struct options *o, int argc, char **argv)
 				    "number, not '%s'", num);
 				return cli_usage();
 			}
+		} else if (k == 3)
+			prom = 1;
+		else if (k == 4)
+			output = num;
+		else if (k == 5) {
+			if ((rc = stats_per_alias(&args, &per_alias)) != 0)
+				return rc;
 		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("stats: unknown argument '%s'", num);
 			return cli_usage();
 		}
 	}
+	if (!prom && (output != NULL || per_alias != 0)) {
+		log_warnx("stats: --output and --per-alias go with "
+		    "--prometheus");
+		return cli_usage();
+	}
+	if (prom && (json || unknown || top != 0)) {
+		log_warnx("stats: --prometheus goes without --json, --unknown "
+		    "and --top");
+		return cli_usage();
+	}
 	if ((rc = report_files_find(o, &sf)) != 0)
 		return rc;
+	if (prom) {
+		rc = metrics_prometheus(o, &sf, output ? output : "-",
+		    per_alias);
+		report_files_free(&sf);
+		return rc != 0 ? rc : cli_flush();
+	}
 	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0) {
 		report_files_free(&sf);
 		return rc;

@@ -176,3 +176,30 @@ expect_stat() {
 	}
 }
 
+# le64 N: N (>= 0) as 8 little-endian bytes in mdb_load -T's \hh escapes.
+le64() {
+	i=0
+	while [ $i -lt 8 ]; do
+		printf '\\%02x' $(( ($1 >> (8 * i)) & 255 ))
+		i=$((i + 1))
+	done
+}
+
+# stats_rec N...: one record (stats.c: version 1, 7 zero bytes, then
+# each N as a little-endian 64-bit integer) as an mdb_load -T line.
+stats_rec() {
+	printf '\\01\\00\\00\\00\\00\\00\\00\\00'
+	for n in "$@"; do
+		le64 "$n"
+	done
+	echo
+}
+
+# stats_rec2 N...: an "aliases" record of version 2 (with locked last).
+stats_rec2() {
+	printf '\\02\\00\\00\\00\\00\\00\\00\\00'
+	for n in "$@"; do
+		le64 "$n"
+	done
+	echo
+}

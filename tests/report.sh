@@ -1,0 +1,162 @@
+# tests/report.sh: the views of the hit counters made for other
+# programs and for people: aliasctl stats --prometheus, parsed by the
+# official Python client, and aliasctl report --html, rendered by
+# headless Chromium.
+
+# The Python that has Debian's python3-prometheus-client (not one a
+# user put first on PATH).
+PY=/usr/bin/python3
+
+# rp_file: the alias file and a stats file written with mdb_load, of
+# known contents: 1767225600 is 2026-01-01 00:00 UTC.
+rp_file() {
+	cat >a.yaml <<'YAML'
+domains:
+  example.com:
+    deliver_to: me@example.net
+aliases:
+  irs@example.com: {}
+  shop@example.com:
+    receive_only: true
+  electronics@example.com:
+    senders: [bestbuy.com]
+  bestbuy@example.com:
+    revoked: 2026-01-02
+  old@example.com:
+    expires: 2020-01-31
+  '"q\"x"@example.com': {}
+YAML
+	J=1767225600
+	{
+		echo irs@example.com
+		stats_rec2 12 0 0 $J $((J + 60)) 0
+		echo shop@example.com
+		stats_rec2 7 0 3 $J $((J + 60)) 0
+		echo electronics@example.com
+		stats_rec2 4 0 0 $J $((J + 60)) 17
+		echo bestbuy@example.com
+		stats_rec2 0 5 0 $J $((J + 60)) 0
+		# The hostile key: quotes and a backslash in a label value.
+		printf '"q\\5c"x"@example.com\n'
+		stats_rec2 1 0 0 $J $J 0
+	} >aliases.txt
+	{
+		echo info@example.com
+		stats_rec 310 $J $((J + 3600))
+		printf '<script>alert(1)</script>"@example.com\n'
+		stats_rec 2 $J $J
+		echo '(other)'
+		stats_rec 5 $J $J
+	} >unknown.txt
+	mdb_load -n -T -s aliases -f aliases.txt s.lmdb
+	mdb_load -n -T -s unknown -f unknown.txt s.lmdb
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+}
+
+rp_need_python() {
+	$PY -c 'import prometheus_client.parser' 2>/dev/null ||
+	    die "python3-prometheus-client is missing: run tools/deps test"
+}
+
+# promcheck METRICS EXPECT: the official parser reads METRICS and finds
+# what EXPECT lists (tests/promcheck.py).
+promcheck() {
+	$PY "$TOP/tests/promcheck.py" "$1" "$2" || {
+		sed 's/^/  | /' "$1" >&2
+		die "the metrics are not what was expected"
+	}
+}
+
+test_prometheus_known_file() {
+	rp_need_python
+	rp_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus
+	cp out m.prom
+	cat >want <<'EOF2'
+type aliasctl_recipients counter
+aliasctl_recipients_total{verdict="accepted"} 24
+aliasctl_recipients_total{verdict="unknown"} 317
+aliasctl_recipients_total{verdict="revoked"} 5
+aliasctl_recipients_total{verdict="backscatter"} 3
+aliasctl_recipients_total{verdict="locked"} 17
+count aliasctl_recipients 5
+type aliasctl_unknown_addresses gauge
+aliasctl_unknown_addresses 2
+type aliasctl_aliases gauge
+aliasctl_aliases{state="active"} 4
+aliasctl_aliases{state="revoked"} 1
+aliasctl_aliases{state="expired"} 1
+aliasctl_aliases_receive_only 1
+aliasctl_aliases_locked 1
+aliasctl_domains 1
+type aliasctl_map_last_compile_timestamp_seconds gauge
+count aliasctl_alias_recipients 0
+count aliasctl_stats_last_flush_timestamp_seconds 0
+EOF2
+	echo "aliasctl_map_last_compile_timestamp_seconds $(stat -c %Y a.lmdb)" \
+	    >>want
+	promcheck m.prom want
+	# Unknown recipients are never labels.
+	! grep -q 'info@' m.prom || die "an unknown recipient is a label"
+}
+
+test_prometheus_per_alias() {
+	rp_need_python
+	rp_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus \
+	    --per-alias 2
+	cp out m.prom
+	# The two busiest by every verdict: electronics@ (21), irs@ (12).
+	cat >want <<'EOF2'
+type aliasctl_alias_recipients counter
+count aliasctl_alias_recipients 8
+aliasctl_alias_recipients_total{alias="electronics@example.com",verdict="locked"} 17
+aliasctl_alias_recipients_total{alias="electronics@example.com",verdict="accepted"} 4
+aliasctl_alias_recipients_total{alias="irs@example.com",verdict="accepted"} 12
+aliasctl_alias_recipients_total{alias="irs@example.com",verdict="revoked"} 0
+absent aliasctl_alias_recipients_total{alias="shop@example.com",verdict="accepted"}
+EOF2
+	promcheck m.prom want
+	# Without N: every alias here (fewer than the default), the
+	# hostile one escaped as the format says.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus \
+	    --per-alias
+	cp out m.prom
+	cat >want <<'EOF2'
+count aliasctl_alias_recipients 20
+aliasctl_alias_recipients_total{alias="\"q\\\"x\"@example.com",verdict="accepted"} 1
+EOF2
+	promcheck m.prom want
+	grep -qF 'alias="\"q\\\"x\"@example.com"' m.prom ||
+	    die "label value not escaped: $(grep q m.prom)"
+}
+
+test_prometheus_output_file() {
+	rp_need_python
+	rp_file
+	mkdir prom
+	echo old >prom/aliasctl.prom
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus \
+	    --output prom/aliasctl.prom
+	[ ! -s out ] || die "--output also printed: $(cat out)"
+	[ "$(ls prom)" = aliasctl.prom ] || die "left behind: $(ls prom)"
+	[ "$(stat -c %a prom/aliasctl.prom)" = 644 ] ||
+	    die "mode $(stat -c %a prom/aliasctl.prom)"
+	echo 'aliasctl_recipients_total{verdict="locked"} 17' >want
+	promcheck prom/aliasctl.prom want
+	# Errors change nothing and say why.
+	cp prom/aliasctl.prom before
+	expect_exit 73 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus \
+	    --output nodir/aliasctl.prom
+	expect_in err "nodir/aliasctl.prom"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb stats --output x.prom
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus \
+	    --json
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus \
+	    --per-alias 0
+	expect_exit 66 "$ALIASCTL" -f nofile.yaml -S s.lmdb stats \
+	    --prometheus --output prom/aliasctl.prom
+	expect_in err "nofile.yaml"
+	expect_same before prom/aliasctl.prom
+	[ "$(ls prom)" = aliasctl.prom ] || die "left behind: $(ls prom)"
+}
