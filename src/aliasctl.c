@@ -19,6 +19,7 @@
 #include "import.h"
 #include "log.h"
 #include "report.h"
+#include "report_html.h"
 #include "setup.h"
 
 #define ALIASCTL_VERSION	"0.1.0"
@@ -44,6 +45,7 @@ static const struct command {
 	{ "doctor", cmd_doctor },
 	{ "senders", cmd_senders },
 	{ "leaks", cmd_leaks },
+	{ "report", cmd_report },
 	{ "help", NULL },
 };
 

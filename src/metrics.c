@@ -291,8 +291,7 @@ metrics_prometheus(const struct options *o, struct report_files *sf,
 	}
 	if (outfile_open(output, &of, &e) == -1) {
 		log_warnx("%s", e.msg);
-		rc = errno == ENOENT || errno == EACCES || errno == ENOTDIR ?
-		    EX_CANTCREAT : EX_IOERR;
+		rc = outfile_status(errno);
 		goto out;
 	}
 	put_recipients(of.fp, rows, n, unknown, nunknown);

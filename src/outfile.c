@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -56,6 +57,14 @@ fail:
 	outfile_abort(of);
 	errno = saved;
 	return -1;
+}
+
+int
+outfile_status(int err)
+{
+	return err == ENOENT || err == EACCES || err == ENOTDIR ||
+	    err == EROFS || err == EISDIR || err == EPERM ? EX_CANTCREAT :
+	    EX_IOERR;
 }
 
 /* fsync(2) of the directory of path, so that a rename survives a crash. */

@@ -22,6 +22,12 @@ struct outfile {
  */
 int	outfile_open(const char *path, struct outfile *of, struct errbuf *e);
 /*
+ * The sysexits code of an outfile_open() that failed with errno err:
+ * EX_CANTCREAT when the file cannot be created there (no such
+ * directory, no permission, read-only), else EX_IOERR.
+ */
+int	outfile_status(int err);
+/*
  * Flushes, fsyncs and renames the temp file over the target, then
  * fsyncs its directory; for stdout only flushes.  Returns 0, or -1 with
  * the reason in e (the temp file removed).  of is freed either way.

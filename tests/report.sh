@@ -43,7 +43,8 @@ YAML
 	{
 		echo info@example.com
 		stats_rec 310 $J $((J + 3600))
-		printf '<script>alert(1)</script>"@example.com\n'
+		# Its script would mark the page if it ran.
+		printf '<script>document.body.dataset.ran=1</script>"@example.com\n'
 		stats_rec 2 $J $J
 		echo '(other)'
 		stats_rec 5 $J $J
@@ -159,4 +160,99 @@ test_prometheus_output_file() {
 	expect_in err "nofile.yaml"
 	expect_same before prom/aliasctl.prom
 	[ "$(ls prom)" = aliasctl.prom ] || die "left behind: $(ls prom)"
+}
+
+# chromium_need: Debian's chromium, or the suite cannot run.
+chromium_need() {
+	command -v chromium >/dev/null ||
+	    die "chromium is missing: run tools/deps test (Debian package chromium)"
+	mkdir -p "$T/home"
+}
+
+# chromium_run ARGS...: headless Chromium on a loopback-only machine,
+# its profile in $T, at most 60 s.  Output in $T/out, errors in $T/err.
+chromium_run() {
+	HOME=$T/home timeout 60 chromium --headless --no-sandbox --disable-gpu \
+	    --no-first-run --disable-extensions --user-data-dir="$T/home/cr" \
+	    "$@" >"$T/out" 2>"$T/err" || {
+		tail -5 "$T/err" >&2
+		die "chromium failed: $*"
+	}
+}
+
+# dom FILE: the DOM Chromium built from the page FILE, after load, in
+# $T/dom.html.
+dom() {
+	chromium_run --dump-dom "file://$T/$1"
+	cp "$T/out" "$T/dom.html"
+	grep -q '</html>' "$T/dom.html" || die "no DOM from chromium"
+}
+
+# in_dom TEXT: the DOM contains TEXT.
+in_dom() {
+	expect_in "$T/dom.html" "$1"
+}
+
+# shot FILE WIDTH HEIGHT: a screenshot of FILE at that window size, in
+# $T/FILE-WIDTH.png; it must be a PNG of that width.
+shot() {
+	chromium_run --hide-scrollbars --window-size="$2,$3" \
+	    --screenshot="$T/$1-$2.png" "file://$T/$1"
+	file "$T/$1-$2.png" | grep -q "PNG image data, $2 x $3" ||
+	    die "screenshot: $(file "$T/$1-$2.png")"
+}
+
+test_report_html_totals() {
+	chromium_need
+	rp_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html
+	[ ! -s out ] || die "--html FILE also printed"
+	dom r.html
+	# No network, no script: the policy says so, and nothing runs.
+	in_dom "default-src 'none'"
+	in_dom '<meta name="viewport"'
+	! grep -q '<script' dom.html || die "a script element in the DOM"
+	! grep -q 'data-ran' dom.html || die "a script ran"
+	! grep -Eq '(src|href)="(https?:)?//' dom.html ||
+	    die "something is fetched: $(grep -Eo '(src|href)="[^"]*"' dom.html)"
+	# The hostile unknown recipient shows as text.
+	in_dom '<td class="addr">&lt;script&gt;document.body.dataset.ran=1&lt;/script&gt;"@example.com</td>'
+	in_dom '<td class="addr">"q\"x"@example.com</td>'
+	# The numbers of the stats file.
+	in_dom '<div class="tile" id="sum-accepted"><b>24</b>'
+	in_dom '<div class="tile" id="sum-unknown"><b>317</b>'
+	in_dom '<div class="tile" id="sum-locked"><b>17</b>'
+	in_dom '<td class="n">310</td>'
+	[ "$(grep -c '<tr><td class="addr">' dom.html)" -eq $((5 + 3 + 2)) ] ||
+	    die "rows: $(grep -c '<tr><td class="addr">' dom.html)"
+	in_dom 'aliasctl revoke shop@example.com'
+	in_dom 'The catch-all ended on 2026-01-01'
+	# Standard output, the same page.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html -
+	grep -v 'made 20' out >a
+	grep -v 'made 20' r.html >b
+	expect_same a b
+	shot r.html 1280 1600
+	shot r.html 390 2400
+}
+
+test_report_html_errors() {
+	rp_file
+	echo old >r.html
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb report
+	expect_in err "--html FILE is needed"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html \
+	    --days 0
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html \
+	    --days 401
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html \
+	    --alias 'not an address'
+	expect_exit 67 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html \
+	    --alias nobody@example.com
+	expect_in err "nobody@example.com is not an alias"
+	expect_exit 73 "$ALIASCTL" -f a.yaml -S s.lmdb report --html \
+	    nodir/r.html
+	expect_exit 66 "$ALIASCTL" -f none.yaml -S s.lmdb report --html r.html
+	[ "$(cat r.html)" = old ] || die "r.html changed"
+	[ "$(ls | grep -c tmp)" -eq 0 ] || die "temp files left: $(ls)"
 }
