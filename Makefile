@@ -35,7 +35,8 @@ LDLIBS	= $(PKG_LIBS) -pthread
 
 # Modules shared by the programs; each program's main is in its own file.
 LIBSRC	= address util log policy aliasfile aliasfile_walk aliasfile_check \
-	  aliasfile_diag aliasfile_edit amap compile stats mapview verdict \
+	  aliasfile_diag aliasfile_edit amap compile stats stats_rec stats_read \
+	  stats_days stats_senders mapview verdict \
 	  maillog update sockmap tcptable peer pdp
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
@@ -65,7 +66,8 @@ build/san/aliasctl: $(CTLSRC:%=build/san/%.o) $(SANOBJ)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemons read the compiled map only: no YAML, no libyaml.
-DAEMONSRC = address util log policy amap stats mapview verdict daemon listen
+DAEMONSRC = address util log policy amap stats stats_rec stats_read stats_days \
+	    stats_senders mapview verdict daemon listen
 LOOKUPDSRC = alias-lookupd lookupd sockmap tcptable pdp peer $(DAEMONSRC)
 LOOKUPD_LIBS := $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null) -pthread
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs lmdb milter 2>/dev/null) -pthread

@@ -424,7 +424,8 @@ int
 cmd_senders(const struct options *o, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{"--json", NULL}, {"--by", "count or last"}, {NULL, NULL}
+		{"--json", NULL}, {"--by", "count or last"},
+		REPORT_OPT_MERGE, {NULL, NULL}
 	};
 	struct aliasfile *af = NULL;
 	const struct af_alias *a;
@@ -436,9 +437,13 @@ cmd_senders(const struct options *o, int argc, char **argv)
 	size_t	 n = 0, i;
 	int	 k, json = 0, bycount = 0, rc;
 
+	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
-		if (k == 0)
+		if (k == 2) {
+			if ((rc = report_files_merge(&sf, v)) != 0)
+				goto out;
+		} else if (k == 0)
 			json = 1;
 		else if (k == 1) {
 			if (strcmp(v, "count") == 0)
@@ -448,7 +453,8 @@ cmd_senders(const struct options *o, int argc, char **argv)
 			else {
 				log_warnx("senders: --by takes count or last, "
 				    "not '%s'", v);
-				return cli_usage();
+				rc = cli_usage();
+				goto out;
 			}
 		} else if (k == CLI_OPERAND && arg == NULL)
 			arg = v;
@@ -456,16 +462,20 @@ cmd_senders(const struct options *o, int argc, char **argv)
 			if (k == CLI_OPERAND)
 				log_warnx("senders: unexpected argument '%s'",
 				    v);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
 	if (arg == NULL) {
 		log_warnx("senders: which alias?");
-		return cli_usage();
+		rc = cli_usage();
+		goto out;
 	}
-	if ((rc = load_alias(o, arg, &af, &a)) != 0)
-		return rc == EX_USAGE ? cli_usage() : rc;
-	memset(&sf, 0, sizeof(sf));
+	if ((rc = load_alias(o, arg, &af, &a)) != 0) {
+		if (rc == EX_USAGE)
+			rc = cli_usage();
+		goto out;
+	}
 	if ((rc = report_files_find(o, &sf)) != 0 ||
 	    (rc = read_senders(&sf, a->key, &rows, &n)) != 0)
 		goto out;
@@ -481,7 +491,7 @@ cmd_senders(const struct options *o, int argc, char **argv)
 	if (json)
 		print_senders_json(a->key, rows, n, &ev, &sf);
 	else {
-		if (o->stats == NULL)
+		if (o->stats == NULL || sf.n > 1)
 			report_files_print(&sf, 0);
 		print_senders_table(a->key, rows, n, &ev);
 	}
@@ -643,7 +653,7 @@ int
 cmd_leaks(const struct options *o, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { {"--json", NULL},
-		{NULL, NULL} };
+		REPORT_OPT_MERGE, {NULL, NULL} };
 	struct aliasfile *af = NULL;
 	struct report_files sf;
 	struct stats_row *hits = NULL, *rows = NULL;
@@ -657,17 +667,21 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 		 w6 = 11;
 	int64_t	 now = (int64_t)time(NULL);
 
+	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
 		if (k == 0)
 			json = 1;
-		else {
+		else if (k == 1) {
+			if ((rc = report_files_merge(&sf, v)) != 0)
+				goto out;
+		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("leaks: unexpected argument '%s'", v);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
-	memset(&sf, 0, sizeof(sf));
 	if ((rc = cli_load(o, &af)) != 0 ||
 	    (rc = report_files_find(o, &sf)) != 0)
 		goto out;
@@ -705,7 +719,7 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 	if (json)
 		printf("{\"leaks\":[");
 	else {
-		if (o->stats == NULL)
+		if (o->stats == NULL || sf.n > 1)
 			report_files_print(&sf, 0);
 		printf("%-*s  %*s  %*s  %*s  %*s  %*s  %*s  %s\n", (int)kw,
 		    "ALIAS", w1, "SCORE", w2, "NEW", w3, "NEW-MAIL", w4,

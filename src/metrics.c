@@ -26,7 +26,7 @@
 
 /* The verdicts of the "aliases" table, in the order they are printed. */
 static const char *const verdicts[] = {
-	"accepted", "revoked", "backscatter", "locked"
+	"accepted", "revoked", "expired", "backscatter", "locked"
 };
 #define NVERDICTS	(sizeof(verdicts) / sizeof(verdicts[0]))
 
@@ -38,7 +38,7 @@ static void	 put_aliases(FILE *, const struct aliasfile *);
 static void	 put_recipients(FILE *, const struct stats_row *, size_t,
 		    const struct stats_row *, size_t);
 static void	 put_per_alias(FILE *, struct stats_row *, size_t, size_t);
-static void	 put_meta(FILE *, const struct report_files *);
+static int	 put_meta(FILE *, const struct report_files *);
 static int	 put_map(FILE *, const struct options *,
 		    const struct aliasfile *);
 
@@ -69,8 +69,11 @@ row_count(const struct stats_row *r, size_t v)
 	case 0:
 		return r->a.hits;
 	case 1:
-		return r->a.revoked_hits;
+		/* The file counts expired hits among revoked ones. */
+		return r->a.revoked_hits - r->a.expired;
 	case 2:
+		return r->a.expired;
+	case 3:
 		return r->a.backscatter;
 	default:
 		return r->a.locked;
@@ -162,7 +165,7 @@ put_recipients(FILE *fp, const struct stats_row *rows, size_t n,
 	}
 	family(fp, "aliasctl_recipients_total", "counter",
 	    "Recipients judged by alias-milter and alias-lookupd, by "
-	    "verdict (revoked includes expired aliases).");
+	    "verdict.");
 	for (v = 0; v < NVERDICTS; v++) {
 		fprintf(fp, "aliasctl_recipients_total{verdict=\"%s\"} %" PRIu64
 		    "\n", verdicts[v], sum[v]);
@@ -197,14 +200,16 @@ put_per_alias(FILE *fp, struct stats_row *rows, size_t n, size_t max)
 		}
 }
 
-/* Each stats file's writer: when it started and last flushed. */
-static void
+/*
+ * Each stats file's writer: when it started and last flushed.  Returns
+ * 0, or -1 when out of memory.
+ */
+static int
 put_meta(FILE *fp, const struct report_files *sf)
 {
-	struct stats_meta m[REPORT_FILES_MAX];
+	struct stats_meta *m;
 	struct errbuf e;
 	size_t	 i, pass;
-	int	 ok[REPORT_FILES_MAX];
 	static const char *const names[] = {
 		"aliasctl_stats_last_flush_timestamp_seconds",
 		"aliasctl_stats_writer_start_timestamp_seconds"
@@ -215,21 +220,20 @@ put_meta(FILE *fp, const struct report_files *sf)
 		"When the daemon writing the stats file opened it."
 	};
 
-	memset(m, 0, sizeof(m));
+	if ((m = calloc(sf->n ? sf->n : 1, sizeof(*m))) == NULL)
+		return -1;
 	for (i = 0; i < sf->n; i++) {
-		ok[i] = 0;
-		if (!sf->found[i])
-			continue;
 		/* A file without a heartbeat (before 0.2) has no sample. */
-		if (stats_read_meta(sf->path[i], &m[i], &e) == -1)
+		if (sf->found[i] && stats_read_meta(sf->path[i], &m[i], &e) ==
+		    -1) {
 			log_warnx("%s", e.msg);
-		else
-			ok[i] = m[i].flushed != 0;
+			m[i].flushed = 0;
+		}
 	}
 	for (pass = 0; pass < 2; pass++) {
 		family(fp, names[pass], "gauge", helps[pass]);
 		for (i = 0; i < sf->n; i++) {
-			if (!ok[i])
+			if (!sf->found[i] || m[i].flushed == 0)
 				continue;
 			fprintf(fp, "%s{writer=\"", names[pass]);
 			metrics_label(fp, m[i].writer);
@@ -239,6 +243,8 @@ put_meta(FILE *fp, const struct report_files *sf)
 			    pass == 0 ? m[i].flushed : m[i].started);
 		}
 	}
+	free(m);
+	return 0;
 }
 
 /*
@@ -298,7 +304,12 @@ metrics_prometheus(const struct options *o, struct report_files *sf,
 	if (per_alias > 0)
 		put_per_alias(of.fp, rows, n, per_alias);
 	put_aliases(of.fp, af);
-	put_meta(of.fp, sf);
+	if (put_meta(of.fp, sf) == -1) {
+		log_warn("stats");
+		outfile_abort(&of);
+		rc = EX_OSERR;
+		goto out;
+	}
 	if ((rc = put_map(of.fp, o, af)) != 0) {
 		outfile_abort(&of);
 		goto out;

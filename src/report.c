@@ -3,6 +3,9 @@
  * counters hold: export, query, stats and list; and the output helpers
  * and the stats files' discovery that evidence.c shares (report.h).
  */
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +33,8 @@ static int	 open_maps(const char *mapbase, struct amap **map,
 static int	 query_explain(struct amap *policy, const char *key,
 		    const char *base, const char *domain, int managed,
 		    const char *found_key, const char *value);
+static int	 files_insert(struct report_files *, size_t, const char *);
+static int	 files_check(struct report_files *);
 static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
 static int	 row_cmp_alias(const void *, const void *);
@@ -251,30 +256,130 @@ ioerr:
 	return EX_IOERR;
 }
 
+void
+report_files_init(struct report_files *sf)
+{
+	memset(sf, 0, sizeof(*sf));
+}
+
+/*
+ * Inserts a copy of path into sf at index at.  Returns 0, or -1 when
+ * out of memory.
+ */
+static int
+files_insert(struct report_files *sf, size_t at, const char *path)
+{
+	char	**p, *dup;
+
+	if ((dup = strdup(path)) == NULL)
+		return -1;
+	if ((p = reallocarray(sf->path, sf->n + 1, sizeof(*p))) == NULL) {
+		free(dup);
+		return -1;
+	}
+	sf->path = p;
+	memmove(p + at + 1, p + at, (sf->n - at) * sizeof(*p));
+	p[at] = dup;
+	sf->n++;
+	return 0;
+}
+
+int
+report_files_merge(struct report_files *sf, const char *path)
+{
+	if (path[0] == '\0') {
+		log_warnx("--merge: empty stats file path");
+		return EX_USAGE;
+	}
+	if (files_insert(sf, sf->n, path) == -1) {
+		log_warn("stats file path");
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+/*
+ * Checks the --merge files of sf (after its nlocal local ones): each
+ * must be a stats file.  Then counts each file once: a path that names
+ * the same file (device and inode) as an earlier one is dropped with a
+ * warning.  Returns 0, or a sysexits code (said why).
+ */
+static int
+files_check(struct report_files *sf)
+{
+	struct stat st, *sts = NULL;
+	struct errbuf e;
+	size_t	 i, j;
+	int	*have = NULL, rc = 0;
+
+	for (i = sf->nlocal; i < sf->n; i++) {
+		if (stats_check(sf->path[i], &e) == 0)
+			continue;
+		log_warnx("--merge %s", e.msg);
+		return errno == ENOENT || errno == EACCES ? EX_NOINPUT :
+		    errno == EINVAL ? EX_DATAERR : EX_IOERR;
+	}
+	if ((sts = calloc(sf->n, sizeof(*sts))) == NULL ||
+	    (have = calloc(sf->n, sizeof(*have))) == NULL) {
+		log_warn("stats files");
+		rc = EX_OSERR;
+		goto out;
+	}
+	for (i = 0; i < sf->n; i++) {
+		if (stat(sf->path[i], &st) == -1)
+			continue;
+		for (j = 0; j < i; j++)
+			if (have[j] && sts[j].st_dev == st.st_dev &&
+			    sts[j].st_ino == st.st_ino)
+				break;
+		if (j == i) {
+			sts[i] = st;
+			have[i] = 1;
+			continue;
+		}
+		log_warnx("%s is the same file as %s: counted once",
+		    sf->path[i], sf->path[j]);
+		free(sf->path[i]);
+		memmove(sf->path + i, sf->path + i + 1,
+		    (sf->n - i - 1) * sizeof(*sf->path));
+		memmove(sts + i, sts + i + 1, (sf->n - i - 1) * sizeof(*sts));
+		memmove(have + i, have + i + 1,
+		    (sf->n - i - 1) * sizeof(*have));
+		if (i < sf->nlocal)
+			sf->nlocal--;
+		sf->n--;
+		i--;
+	}
+out:
+	free(sts);
+	free(have);
+	return rc;
+}
+
 /*
  * The stats files a view adds up: -S alone, else each daemon's own
  * file (stats_default_path()) and MAP.stats.lmdb, where versions before
  * 0.2 kept both daemons' counts; MAP is found as the other commands find
- * it (loading the alias file unless -m is given).  Fills sf with paths
- * in new memory (report_files_free()).  Returns 0, or a sysexits code.
+ * it (loading the alias file unless -m is given).  These local files go
+ * before the --merge files that report_files_merge() noted in sf.
+ * Returns 0, or a sysexits code (said why).
  */
 int
 report_files_find(const struct options *o, struct report_files *sf)
 {
 	struct aliasfile *af = NULL;
-	char	 base[4096], legacy[4096];
-	int	 rc;
+	char	 base[4096], legacy[4096], *p;
+	int	 rc, i;
 
-	memset(sf, 0, sizeof(*sf));
 	if (o->stats != NULL) {
 		if (o->stats[0] == '\0') {
 			log_warnx("empty stats file path");
 			return EX_USAGE;
 		}
-		if ((sf->path[0] = strdup(o->stats)) == NULL)
+		if (files_insert(sf, 0, o->stats) == -1)
 			goto nomem;
-		sf->n = 1;
-		return 0;
+		sf->nlocal = 1;
+		goto check;
 	}
 	if (o->mapbase == NULL && (rc = cli_load(o, &af)) != 0)
 		return rc;
@@ -287,15 +392,24 @@ report_files_find(const struct options *o, struct report_files *sf)
 		log_warnx("%s%s: path too long", base, STATS_LEGACY_SUFFIX);
 		return EX_CONFIG;
 	}
-	if ((sf->path[0] = stats_default_path(base, "milter")) == NULL ||
-	    (sf->path[1] = stats_default_path(base, "lookupd")) == NULL ||
-	    (sf->path[2] = strdup(legacy)) == NULL)
+	for (i = 0; i < 3; i++) {
+		p = i == 2 ? strdup(legacy) :
+		    stats_default_path(base, i == 0 ? "milter" : "lookupd");
+		if (p == NULL || files_insert(sf, (size_t)i, p) == -1) {
+			free(p);
+			goto nomem;
+		}
+		free(p);
+		sf->nlocal++;
+	}
+check:
+	if ((rc = files_check(sf)) != 0)
+		return rc;
+	if ((sf->found = calloc(sf->n, sizeof(*sf->found))) == NULL)
 		goto nomem;
-	sf->n = 3;
 	return 0;
 nomem:
 	log_warn("stats file path");
-	report_files_free(sf);
 	return EX_OSERR;
 }
 
@@ -304,8 +418,10 @@ report_files_free(struct report_files *sf)
 {
 	size_t	 i;
 
-	for (i = 0; i < REPORT_FILES_MAX; i++)
+	for (i = 0; i < sf->n; i++)
 		free(sf->path[i]);
+	free(sf->path);
+	free(sf->found);
 	memset(sf, 0, sizeof(*sf));
 }
 
@@ -333,9 +449,12 @@ report_files_read(struct report_files *sf, int unknown,
 	if (sf->n == 1)
 		log_warnx("no hits recorded yet (%s does not exist)",
 		    sf->path[0]);
-	else
+	else if (sf->n == 3)
 		log_warnx("no hits recorded yet (none of %s, %s, %s exists)",
 		    sf->path[0], sf->path[1], sf->path[2]);
+	else
+		log_warnx("no hits recorded yet (none of the %zu stats files "
+		    "exists)", sf->n);
 	return 0;
 }
 
@@ -657,17 +776,21 @@ cmd_stats(const struct options *o, int argc, char **argv)
 	char	 *end;
 	static const struct cli_opt opts[] = {
 		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
-		{"--prometheus", NULL}, {"--output", "a file"},
-		{"--per-alias", NULL}, {NULL, NULL}
+		REPORT_OPT_MERGE, {"--prometheus", NULL},
+		{"--output", "a file"}, {"--per-alias", NULL}, {NULL, NULL}
 	};
 	struct cli_args args;
 	const char *num, *output = NULL;
 	size_t	 n = 0, shown, per_alias = 0;
 	int	 k, json = 0, unknown = 0, prom = 0, rc;
 
+	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &num)) != CLI_DONE) {
-		if (k == 0)
+		if (k == 3) {
+			if ((rc = report_files_merge(&sf, num)) != 0)
+				goto out;
+		} else if (k == 0)
 			json = 1;
 		else if (k == 1)
 			unknown = 1;
@@ -678,43 +801,45 @@ cmd_stats(const struct options *o, int argc, char **argv)
 			    errno == ERANGE || top == 0) {
 				log_warnx("stats: --top needs a positive "
 				    "number, not '%s'", num);
-				return cli_usage();
+				rc = cli_usage();
+				goto out;
 			}
-		} else if (k == 3)
+		} else if (k == 4)
 			prom = 1;
-		else if (k == 4)
+		else if (k == 5)
 			output = num;
-		else if (k == 5) {
+		else if (k == 6) {
 			if ((rc = stats_per_alias(&args, &per_alias)) != 0)
-				return rc;
+				goto out;
 		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("stats: unknown argument '%s'", num);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
 	if (!prom && (output != NULL || per_alias != 0)) {
 		log_warnx("stats: --output and --per-alias go with "
 		    "--prometheus");
-		return cli_usage();
+		rc = cli_usage();
+		goto out;
 	}
 	if (prom && (json || unknown || top != 0)) {
 		log_warnx("stats: --prometheus goes without --json, --unknown "
 		    "and --top");
-		return cli_usage();
+		rc = cli_usage();
+		goto out;
 	}
 	if ((rc = report_files_find(o, &sf)) != 0)
-		return rc;
+		goto out;
 	if (prom) {
-		rc = metrics_prometheus(o, &sf, output ? output : "-",
-		    per_alias);
-		report_files_free(&sf);
-		return rc != 0 ? rc : cli_flush();
+		if ((rc = metrics_prometheus(o, &sf, output ? output : "-",
+		    per_alias)) == 0)
+			rc = cli_flush();
+		goto out;
 	}
-	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0) {
-		report_files_free(&sf);
-		return rc;
-	}
+	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0)
+		goto out;
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows),
 		    unknown ? row_cmp_unknown : row_cmp_alias);
@@ -723,13 +848,15 @@ cmd_stats(const struct options *o, int argc, char **argv)
 		print_stats_json(rows, shown, unknown, &sf);
 	else {
 		/* -S names one file: saying so again would be noise. */
-		if (o->stats == NULL)
+		if (o->stats == NULL || sf.n > 1)
 			report_files_print(&sf, 0);
 		print_stats_table(rows, shown, unknown);
 	}
+	rc = cli_flush();
+out:
 	stats_rows_free(rows, n);
 	report_files_free(&sf);
-	return cli_flush();
+	return rc;
 }
 
 /* A key against a row, for bsearch. */
@@ -783,29 +910,33 @@ cmd_list(const struct options *o, int argc, char **argv)
 	char	 exp[DATE_BUF];
 	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
 	static const struct cli_opt opts[] = {
-		{"--revoked", NULL}, {"--json", NULL}, {NULL, NULL}
+		{"--revoked", NULL}, {"--json", NULL}, REPORT_OPT_MERGE,
+		{NULL, NULL}
 	};
 	struct cli_args args;
 	const char *v;
 	int	 k, revoked = 0, json = 0, hw = 4, rw = 12, lw = 6, rc;
 	int32_t	 today = date_today();
 
+	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
 		if (k == 0)
 			revoked = 1;
 		else if (k == 1)
 			json = 1;
-		else {
+		else if (k == 2) {
+			if ((rc = report_files_merge(&sf, v)) != 0)
+				goto out;
+		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("list: unknown argument '%s'", v);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
-	if ((rc = cli_load(o, &af)) != 0)
-		return rc;
-	memset(&sf, 0, sizeof(sf));
-	if ((rc = report_files_find(o, &sf)) != 0)
+	if ((rc = cli_load(o, &af)) != 0 ||
+	    (rc = report_files_find(o, &sf)) != 0)
 		goto out;
 	/* stats_read_all() sorts by key, for the bsearch below. */
 	if (stats_read_all((const char *const *)sf.path, sf.n, 0, &rows, &n,

@@ -56,7 +56,7 @@ struct rh_top {
 
 /* An unknown recipient and how often it was tried. */
 struct rh_tried {
-	const char *addr;	/* points into the rows it came from */
+	const char *addr;	/* points into the rows or days it came from */
 	uint64_t count;
 	int	 approx;	/* a lower bound only (merged top lists) */
 };
@@ -73,9 +73,14 @@ struct rh_page {
 	int32_t	 today;		/* UTC day */
 	int32_t	 from;		/* the period: from .. today */
 	int32_t	 catchall_end;	/* first refused unknown, or DATE_NONE */
-	int	 have_days;	/* the files have per-day history */
+	int	 have_days;	/* a day of the period has a count */
 	struct rh_day *days;	/* today - from + 1 of them */
 	size_t	 ndays;
+	struct stats_history *hist;	/* per alias, from hfrom to today */
+	size_t	 nhist;
+	int32_t	 hfrom;		/* the earlier of from and two weeks ago */
+	struct stats_daytotal *dt;	/* per day, from to today */
+	size_t	 ndt;
 	struct rh_top *top;
 	size_t	 ntop;
 	struct rh_tried *tried;
@@ -88,8 +93,16 @@ static void	 page_free(struct rh_page *);
 static int	 cmp_top(const void *, const void *);
 static int	 cmp_tried(const void *, const void *);
 static uint64_t	 alias_refused(const struct stats_alias *);
+static int	 days_read(struct rh_page *);
+static const struct stats_history *hist_find(const struct rh_page *,
+		    const char *);
+static uint64_t	 hist_sum(const struct stats_history *, int32_t, int32_t,
+		    int);
+static int	 cmp_hist(const void *, const void *);
+static int	 cmp_addr(const void *, const void *);
 static int	 top_build(struct rh_page *);
 static int	 tried_build(struct rh_page *);
+static void	 put_jumps(FILE *, const struct rh_page *, size_t *);
 static void	 put_head(FILE *, const struct rh_page *);
 static void	 put_summary(FILE *, const struct rh_page *);
 static void	 put_chart(FILE *, const struct rh_page *);
@@ -199,13 +212,16 @@ put_time(FILE *fp, int64_t t)
 
 /*
  * The busiest aliases (or the one of --alias): by their counts in the
- * period when the files have history, else by their totals.  Returns 0,
- * or -1 when out of memory.
+ * period when the files have history, else by their totals, each with
+ * its counts per day of the period.  Returns 0, or -1 when out of
+ * memory.
  */
 static int
 top_build(struct rh_page *p)
 {
-	size_t	 i, n = 0;
+	const struct stats_history *h;
+	struct rh_top *t;
+	size_t	 i, j, n = 0;
 
 	if (p->nhits > 0 &&
 	    (p->top = calloc(p->nhits, sizeof(*p->top))) == NULL)
@@ -213,10 +229,23 @@ top_build(struct rh_page *p)
 	for (i = 0; i < p->nhits; i++) {
 		if (p->alias != NULL && strcmp(p->hits[i].key, p->alias) != 0)
 			continue;
-		p->top[n].hit = &p->hits[i];
-		p->top[n].refused = alias_refused(&p->hits[i].a);
-		p->top[n].total = p->hits[i].a.hits + p->top[n].refused;
-		n++;
+		t = &p->top[n++];
+		t->hit = &p->hits[i];
+		t->refused = alias_refused(&p->hits[i].a);
+		t->total = p->hits[i].a.hits + t->refused;
+		if (!p->have_days)
+			continue;
+		t->total = 0;
+		if ((t->spark = calloc(p->ndays, sizeof(*t->spark))) == NULL)
+			return -1;
+		if ((h = hist_find(p, t->hit->key)) == NULL)
+			continue;
+		for (j = 0; j < h->n; j++)
+			if (h->days[j].day >= p->from &&
+			    h->days[j].day <= p->today)
+				t->total += t->spark[h->days[j].day - p->from] =
+				    hist_sum(h, h->days[j].day,
+				    h->days[j].day, 0);
 	}
 	if (n > 1)
 		qsort(p->top, n, sizeof(*p->top), cmp_top);
@@ -224,29 +253,155 @@ top_build(struct rh_page *p)
 	return 0;
 }
 
+/* By address, for adding up the days' lists. */
+static int
+cmp_addr(const void *a, const void *b)
+{
+	return strcmp(((const struct rh_tried *)a)->addr,
+	    ((const struct rh_tried *)b)->addr);
+}
+
 /*
- * The unknown recipients tried most, from the "unknown" table of all
- * time.  Returns 0, or -1 when out of memory.
+ * The unknown recipients tried most in the period, from the days' lists
+ * of the most tried, added up; when the period has none (no history),
+ * from the "unknown" table of all time.  Returns 0, or -1 when out of
+ * memory.
  */
 static int
 tried_build(struct rh_page *p)
 {
-	size_t	 i, n = 0;
+	size_t	 i, j, n = 0, all = 0;
 
-	p->tried_ever = 1;
-	if (p->nunknown > 0 &&
-	    (p->tried = calloc(p->nunknown, sizeof(*p->tried))) == NULL)
-		return -1;
-	for (i = 0; i < p->nunknown; i++) {
-		if (strcmp(p->unknown[i].key, STATS_OTHER) == 0)
-			continue;
-		p->tried[n].addr = p->unknown[i].key;
-		p->tried[n].count = p->unknown[i].u.count;
-		n++;
+	for (i = 0; i < p->ndt; i++)
+		all += p->dt[i].ntop;
+	if (all > 0) {
+		if ((p->tried = calloc(all, sizeof(*p->tried))) == NULL)
+			return -1;
+		for (i = 0; i < p->ndt; i++)
+			for (j = 0; j < p->dt[i].ntop; j++) {
+				p->tried[n].addr = p->dt[i].top[j].addr;
+				p->tried[n].count = p->dt[i].top[j].count;
+				p->tried[n++].approx =
+				    p->dt[i].top[j].over > 0;
+			}
+		qsort(p->tried, n, sizeof(*p->tried), cmp_addr);
+		/* The same address on several days: one row. */
+		for (i = 0, j = 0; i < n; i++) {
+			if (j > 0 && strcmp(p->tried[j - 1].addr,
+			    p->tried[i].addr) == 0) {
+				p->tried[j - 1].count += p->tried[i].count;
+				p->tried[j - 1].approx |= p->tried[i].approx;
+			} else
+				p->tried[j++] = p->tried[i];
+		}
+		n = j;
+	} else {
+		p->tried_ever = 1;
+		if (p->nunknown > 0 && (p->tried = calloc(p->nunknown,
+		    sizeof(*p->tried))) == NULL)
+			return -1;
+		for (i = 0; i < p->nunknown; i++) {
+			if (strcmp(p->unknown[i].key, STATS_OTHER) == 0)
+				continue;
+			p->tried[n].addr = p->unknown[i].key;
+			p->tried[n++].count = p->unknown[i].u.count;
+		}
 	}
 	if (n > 1)
 		qsort(p->tried, n, sizeof(*p->tried), cmp_tried);
 	p->ntried = n;
+	return 0;
+}
+
+/* By alias, for bsearch. */
+static int
+cmp_hist(const void *key, const void *h)
+{
+	return strcmp(key, ((const struct stats_history *)h)->alias);
+}
+
+static const struct stats_history *
+hist_find(const struct rh_page *p, const char *alias)
+{
+	return p->nhist ? bsearch(alias, p->hist, p->nhist, sizeof(*p->hist),
+	    cmp_hist) : NULL;
+}
+
+/*
+ * The counts of h from day from to day to: every verdict, or the
+ * refusals only.
+ */
+static uint64_t
+hist_sum(const struct stats_history *h, int32_t from, int32_t to,
+    int refused)
+{
+	const struct stats_day *d;
+	uint64_t sum = 0;
+	size_t	 i;
+
+	for (i = 0; i < h->n; i++) {
+		d = &h->days[i];
+		if (d->day < from || d->day > to)
+			continue;
+		sum += d->revoked + d->expired + d->backscatter + d->locked;
+		if (!refused)
+			sum += d->accepted;
+	}
+	return sum;
+}
+
+/*
+ * The per-day history: the totals of each day of the period (or of the
+ * one alias), and each alias's days since two weeks ago at least (for
+ * the jumps).  Returns 0, or a sysexits code (said why).
+ */
+static int
+days_read(struct rh_page *p)
+{
+	const char *const *paths = (const char *const *)p->sf.path;
+	const struct stats_history *h;
+	struct errbuf e;
+	size_t	 i, j;
+
+	p->hfrom = p->today - 2 * REPORT_WEEK + 1 < p->from ?
+	    p->today - 2 * REPORT_WEEK + 1 : p->from;
+	if (stats_read_daytotals(paths, p->sf.n, p->from, p->today, &p->dt,
+	    &p->ndt, p->sf.found, &e) == -1 ||
+	    stats_read_days(paths, p->sf.n, p->alias, p->hfrom, p->today,
+	    &p->hist, &p->nhist, p->sf.found, &e) == -1) {
+		log_warnx("%s", e.msg);
+		return errno == EACCES ? EX_NOINPUT : EX_IOERR;
+	}
+	p->ndays = (size_t)(p->today - p->from + 1);
+	if ((p->days = calloc(p->ndays, sizeof(*p->days))) == NULL) {
+		log_warn("report");
+		return EX_OSERR;
+	}
+	for (i = 0; i < p->ndays; i++)
+		p->days[i].day = p->from + (int32_t)i;
+	for (i = 0; p->alias == NULL && i < p->ndt && i < p->ndays; i++) {
+		p->days[i].v[RH_ACCEPTED] = p->dt[i].sum.accepted;
+		p->days[i].v[RH_UNKNOWN] = p->dt[i].unknown;
+		p->days[i].v[RH_REVOKED] = p->dt[i].sum.revoked;
+		p->days[i].v[RH_EXPIRED] = p->dt[i].sum.expired;
+		p->days[i].v[RH_BACKSCATTER] = p->dt[i].sum.backscatter;
+		p->days[i].v[RH_LOCKED] = p->dt[i].sum.locked;
+	}
+	if (p->alias != NULL && (h = hist_find(p, p->alias)) != NULL)
+		for (j = 0; j < h->n; j++) {
+			if (h->days[j].day < p->from)
+				continue;
+			i = (size_t)(h->days[j].day - p->from);
+			p->days[i].v[RH_ACCEPTED] = h->days[j].accepted;
+			p->days[i].v[RH_REVOKED] = h->days[j].revoked;
+			p->days[i].v[RH_EXPIRED] = h->days[j].expired;
+			p->days[i].v[RH_BACKSCATTER] = h->days[j].backscatter;
+			p->days[i].v[RH_LOCKED] = h->days[j].locked;
+		}
+	for (i = 0; i < p->ndays && !p->have_days; i++)
+		for (j = 0; j < RH_NV; j++)
+			if (p->days[i].v[j] != 0)
+				p->have_days = 1;
 	return 0;
 }
 
@@ -289,6 +444,8 @@ page_read(struct rh_page *p)
 		    p->unknown[i].u.first_seen / DAY_SECS < p->catchall_end))
 			p->catchall_end =
 			    (int32_t)(p->unknown[i].u.first_seen / DAY_SECS);
+	if ((rc = days_read(p)) != 0)
+		return rc;
 	if (top_build(p) == -1 || tried_build(p) == -1) {
 		log_warn("report");
 		return EX_OSERR;
@@ -306,6 +463,8 @@ page_free(struct rh_page *p)
 	free(p->top);
 	free(p->tried);
 	free(p->days);
+	free(p->dt);
+	stats_history_free(p->hist, p->nhist);
 	stats_rows_free(p->hits, p->nhits);
 	stats_rows_free(p->unknown, p->nunknown);
 	stats_rows_free(p->senders, p->nsenders);
@@ -384,7 +543,9 @@ put_summary(FILE *fp, const struct rh_page *p)
 	} else {
 		for (i = 0; i < p->ntop; i++) {
 			sum[RH_ACCEPTED] += p->top[i].hit->a.hits;
-			sum[RH_REVOKED] += p->top[i].hit->a.revoked_hits;
+			sum[RH_REVOKED] += p->top[i].hit->a.revoked_hits -
+			    p->top[i].hit->a.expired;
+			sum[RH_EXPIRED] += p->top[i].hit->a.expired;
 			sum[RH_BACKSCATTER] += p->top[i].hit->a.backscatter;
 			sum[RH_LOCKED] += p->top[i].hit->a.locked;
 		}
@@ -395,9 +556,6 @@ put_summary(FILE *fp, const struct rh_page *p)
 	    "<div class=\"tiles\">\n", p->have_days ? "In this period" :
 	    "Since counting began");
 	for (v = 0; v < RH_NV; v++) {
-		/* Without history expired hits are in revoked. */
-		if (v == RH_EXPIRED && !p->have_days)
-			continue;
 		if (v == RH_UNKNOWN && p->alias != NULL)
 			continue;
 		fprintf(fp, "<div class=\"tile\" id=\"sum-%s\"><b>",
@@ -425,8 +583,9 @@ put_chart(FILE *fp, const struct rh_page *p)
 
 	fprintf(fp, "<section id=\"traffic\">\n<h2>Traffic per day</h2>\n");
 	if (!p->have_days || p->ndays == 0) {
-		fprintf(fp, "<p class=\"nodata\">No per-day history yet: the "
-		    "stats files hold totals only.</p>\n");
+		fprintf(fp, "<p class=\"nodata\">No per-day counts in this "
+		    "period (stats files written before the per-day history "
+		    "hold totals only).</p>\n");
 		put_catchall(fp, p);
 		fprintf(fp, "</section>\n");
 		return;
@@ -647,6 +806,35 @@ put_tried(FILE *fp, const struct rh_page *p)
 	fprintf(fp, "</tbody></table></div>\n</section>\n");
 }
 
+/*
+ * The aliases whose refusals jumped this week against the week before
+ * (REPORT_JUMP_MIN, REPORT_JUMP_FACTOR), adding to *n.
+ */
+static void
+put_jumps(FILE *fp, const struct rh_page *p, size_t *n)
+{
+	const struct stats_history *h;
+	uint64_t week, prev;
+	size_t	 i;
+
+	for (i = 0; i < p->nhist; i++) {
+		h = &p->hist[i];
+		week = hist_sum(h, p->today - REPORT_WEEK + 1, p->today, 1);
+		prev = hist_sum(h, p->today - 2 * REPORT_WEEK + 1,
+		    p->today - REPORT_WEEK, 1);
+		if (week < REPORT_JUMP_MIN || week < REPORT_JUMP_FACTOR * prev)
+			continue;
+		fprintf(fp, "<li class=\"jump\">Refusals for <b>");
+		html_text(fp, h->alias);
+		fprintf(fp, "</b> jumped to ");
+		html_put_num(fp, week);
+		fprintf(fp, " from ");
+		html_put_num(fp, prev);
+		fprintf(fp, " the week before</li>\n");
+		(*n)++;
+	}
+}
+
 /* What changed in the last REPORT_WEEK days. */
 static void
 put_changes(FILE *fp, const struct rh_page *p)
@@ -712,6 +900,7 @@ put_changes(FILE *fp, const struct rh_page *p)
 			n++;
 		}
 	}
+	put_jumps(fp, p, &n);
 	if (n == 0)
 		fprintf(fp, "<li class=\"nodata\">Nothing new.</li>\n");
 	fprintf(fp, "</ul>\n</section>\n");
@@ -789,7 +978,7 @@ cmd_report(const struct options *o, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{"--html", "a file"}, {"--days", "a number"},
-		{"--alias", "an address"}, {NULL, NULL}
+		{"--alias", "an address"}, REPORT_OPT_MERGE, {NULL, NULL}
 	};
 	struct rh_page p;
 	struct cli_args args;
@@ -802,6 +991,7 @@ cmd_report(const struct options *o, int argc, char **argv)
 
 	memset(&p, 0, sizeof(p));
 	memset(&of, 0, sizeof(of));
+	report_files_init(&p.sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &v)) != CLI_DONE) {
 		if (k == 0)
@@ -813,22 +1003,28 @@ cmd_report(const struct options *o, int argc, char **argv)
 			    days == 0 || days > REPORT_DAYS_MAX) {
 				log_warnx("report: --days needs a number from "
 				    "1 to %d, not '%s'", REPORT_DAYS_MAX, v);
-				return cli_usage();
+				rc = cli_usage();
+				goto out;
 			}
 		} else if (k == 2) {
 			if ((rc = cli_address(v, alias)) != 0)
-				return rc;
+				goto out;
 			p.alias = alias;
+		} else if (k == 3) {
+			if ((rc = report_files_merge(&p.sf, v)) != 0)
+				goto out;
 		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("report: unknown argument '%s'", v);
-			return cli_usage();
+			rc = cli_usage();
+			goto out;
 		}
 	}
 	if (html == NULL) {
 		log_warnx("report: --html FILE is needed (- for standard "
 		    "output)");
-		return cli_usage();
+		rc = cli_usage();
+		goto out;
 	}
 	p.o = o;
 	p.now = (int64_t)time(NULL);

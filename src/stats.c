@@ -29,65 +29,30 @@
  * A hit that cannot be counted for lack of memory is dropped: counters
  * are evidence for the owner, never worth failing a verdict for.
  *
- * Sender evidence.  stats_hit_from() also counts an alias's hit under
- * the pair (alias, sender domain), so that the owner can see who writes
- * to an alias and who leaked it.  Only aliases get evidence: never an
- * unknown recipient, nor a key the aliases table counts as "(other)".
- * The domain is what verdict_sender_domain() makes of MAIL FROM: the
- * normalised domain, "<>" for the null sender (bounces are evidence
- * too: someone uses the address as a sender), or none for a sender
- * without a usable domain, counted as the alias's "(other)".  The
- * pairs are bounded twice.  In memory, a flush interval holds at most
- * STATS_SENDERS_INTERVAL_MAX (10,000) distinct pairs; once it is full,
- * the hits of a new pair are counted under "ALIAS (other)" (one per
- * alias, so bounded by the map).  In the file, an alias keeps at most
- * STATS_SENDERS_MAX (64) domains: what is kept is each domain that got
- * a row while the alias had fewer (the first 64 the flusher wrote, in
- * the order it wrote them), and that row keeps counting for ever; the
- * hits of every other domain are added to the one row "ALIAS (other)",
- * which keeps its counts by kind and its first and last seen but not
- * the domains' names.  The flusher counts the alias's rows with a
- * cursor over the keys "ALIAS " (at most 65 steps) before it gives a
- * domain a new row.
+ * Sender evidence (stats_hit_from()) and its bounds: see
+ * stats_senders.c.  Per-day history: see stats_days.c.
  *
  * The file.  LMDB with its own lock file (path-lock), MDB_NOSUBDIR, three
  * named databases of counts and "meta".  Keys are the address bytes
  * without a NUL (this is not a Postfix map).  Values are fixed-size
  * records, encoded byte by byte, so the file does not depend on the
- * compiler's struct layout or the machine's byte order; all integers
- * are little-endian, signed ones two's complement:
+ * compiler's struct layout or the machine's byte order: stats_rec.h
+ * has their layouts.  An "aliases" record of version 1 (from before
+ * sender locks) or 2 (from before expired hits were told from revoked
+ * ones) is read with the missing counts 0; the flusher writes every
+ * record it touches in the current version, so a file is upgraded
+ * lazily and loses nothing.  Readers from before version 3 refuse a
+ * version 3 record (aliasctl stats then says which).  A file from
+ * before sender evidence or the per-day history lacks those tables:
+ * its readers see no rows there, and the flusher creates the tables
+ * when it opens the file.
  *
- *   "aliases", 56 bytes            "unknown", 32 bytes
- *   0      version (2)             0      version (1)
- *   1..7   zero (reserved)         1..7   zero (reserved)
- *   8..15  hits          u64       8..15  count       u64
- *   16..23 revoked_hits  u64       16..23 first_seen  i64
- *   24..31 backscatter   u64       24..31 last_seen   i64
- *   32..39 first_seen    i64
- *   40..47 last_seen     i64
- *   48..55 locked        u64
- *
- * "senders" holds the same 56-byte record as "aliases" (version 2), the
- * counts of one alias's hits from one sender domain, under the key
- * "ALIAS DOMAIN": the alias, one blank, the domain ("<>", "(other)").
- * A domain never holds a blank, so the last blank splits the key, and
- * the keys of one alias are the range that starts with "ALIAS " (no
- * other alias's key starts so: an alias's domain holds no blank).  A
- * file from before sender evidence has no such table: its readers see
- * no evidence, and the flusher creates the table.
- *
- * An "aliases" record of version 1 (48 bytes, from before sender locks)
- * is read as the same record with locked 0; the flusher writes every
- * record it touches as version 2.  Readers from before version 2 refuse
- * a version 2 record (aliasctl stats then says which).
- *
- * The "meta" table holds one key, "daemon", 64 bytes: version (1),
- * seven zero bytes, started i64, flushed i64, pid i64, the writer's
- * name NUL-padded in 32 bytes.  It is rewritten with every flush, and
- * the flusher writes it alone when nothing was counted for
- * STATS_HEARTBEAT seconds, so that a reader (aliasctl doctor) can tell
- * a running daemon from a file nobody writes.  A file without it (from
- * before 0.2) gets it at the first flush.
+ * The "meta" table holds one key, "daemon": the writer's heartbeat.
+ * It is rewritten with every flush, and the flusher writes it alone
+ * when nothing was counted for STATS_HEARTBEAT seconds, so that a
+ * reader (aliasctl doctor) can tell a running daemon from a file
+ * nobody writes.  A file without it (from before 0.2) gets it at the
+ * first flush.
  *
  * Times are seconds since the epoch.  A record of another size or
  * version is refused by the reader; the writer, the only one, replaces
@@ -166,108 +131,33 @@
 #include "amap.h"
 #include "log.h"
 #include "stats.h"
+#include "stats_priv.h"
+#include "stats_rec.h"
 #include "util.h"
 
-#define STATS_MAPSIZE_MIN	((size_t)64 * 1024 * 1024)
-#define STATS_MODE		0640
-#define STATS_UNKNOWN_MAX	100000	/* distinct unknown keys per flush */
-#define STATS_UNKNOWN_FILE_MAX	1000000	/* distinct unknown keys in the file */
-#define STATS_KEY_MAX		256	/* RFC 5321 path limit */
-#define STATS_SENDER_KEY_MAX	511	/* LMDB's longest key */
-#define STATS_CORRUPT_SUFFIX	".corrupt"	/* an unusable file moved aside */
-#define STATS_TAB_MIN		64	/* first slot array, a power of two */
+const char *const stats_tab_name[TAB_FILE] = { "aliases", "unknown",
+	"senders", "days", "unknown_days" };
+const char stats_meta_name[] = "meta";
 
-#define REC_VERSION		1	/* of "unknown" and "meta" records */
-#define REC_ALIAS_VERSION	2
-#define REC_ALIAS_SIZE		56
-#define REC_ALIAS_V1_SIZE	48	/* version 1: no locked */
-#define REC_UNKNOWN_SIZE	32
-#define REC_META_SIZE		64
-#define META_KEY		"daemon"
-#define STATS_MAXDBS		4	/* aliases, unknown, senders, meta */
-
-/* Index of a table in struct stats (stats_read(): 0 or 1). */
-#define TAB_ALIASES		0
-#define TAB_UNKNOWN		1
-#define TAB_SENDERS		2
-#define TAB_N			3
-
-static const char *const tab_name[TAB_N] = { "aliases", "unknown",
-	"senders" };
-static const char meta_name[] = "meta";
-
-/*
- * One counted key.  n[] is indexed by enum stats_kind for aliases; the
- * unknown table uses n[0] only.
- */
-struct ent {
-	uint64_t hash;
-	uint64_t n[STATS_UNKNOWN];
-	int64_t	 first;
-	int64_t	 last;
-	char	 key[];
-};
-
-struct tab {
-	struct ent **slot;	/* cap pointers, NULL for free; ours */
-	size_t	 cap;		/* 0, or a power of two */
-	size_t	 len;		/* entries */
-};
-
-struct stats {
-	MDB_env	*env;		/* NULL after a failed reopen */
-	MDB_dbi	 dbi[TAB_N];
-	MDB_dbi	 metadbi;
-	int64_t	 started;	/* stats_open()'s time, for the heartbeat */
-	int64_t	 beat;		/* the heartbeat's last commit; under flushmu */
-	char	*path;		/* ours */
-	size_t	 mapsize;	/* the environment's current map size */
-	/* The data file as our last open or commit left it; under flushmu. */
-	dev_t	 dev;
-	ino_t	 ino;
-	off_t	 size;
-	struct timespec mtime;
-	uintmax_t need;		/* bytes of the pages in use */
-	uint64_t sipkey[2];
-	pthread_mutex_t mu;	/* guards tab */
-	pthread_mutex_t flushmu; /* serialises stats_flush() */
-	struct tab tab[TAB_N];
-};
-
-static void	 put_u64(unsigned char *, uint64_t);
-static uint64_t	 get_u64(const unsigned char *);
-static int64_t	 get_i64(const unsigned char *);
 static void	 sipround(uint64_t *);
 static uint64_t	 siphash(const uint64_t *, const char *, size_t);
-static void	 encode_alias(unsigned char *, const struct stats_alias *);
-static int	 decode_alias(const MDB_val *, struct stats_alias *);
-static void	 encode_unknown(unsigned char *, const struct stats_unknown *);
-static int	 decode_unknown(const MDB_val *, struct stats_unknown *);
-static void	 encode_meta(unsigned char *, const struct stats_meta *);
-static int	 decode_meta(const MDB_val *, struct stats_meta *);
 static int	 put_meta(struct stats *, MDB_txn *, struct errbuf *);
-static int	 row_key_cmp(const void *, const void *);
+static uint64_t	 key_hash(const struct stats *, const char *, size_t,
+		    int32_t);
 static size_t	 tab_slot(const struct tab *, const char *, size_t,
-		    uint64_t);
+		    int32_t, uint64_t);
 static int	 tab_grow(struct tab *);
 static size_t	 tab_max(int);
 static size_t	 other_key(int, const char *, size_t, char *);
 static struct ent *tab_get(const struct stats *, struct tab *, int,
-		    const char *, size_t);
+		    const char *, size_t, int32_t);
 static void	 tab_take(const struct stats *, struct tab *, struct tab *,
 		    int);
-static int	 sender_count(MDB_txn *, MDB_dbi, const char *, size_t,
-		    size_t *);
 static void	 tab_free(struct tab *);
 static void	 ent_merge(struct ent *, const struct ent *);
 static int	 flush_one(struct stats *, MDB_txn *, int, const struct ent *,
-		    size_t *, struct errbuf *);
-static int	 read_table(const char *, int, const char *,
-		    struct stats_row **, size_t *, struct errbuf *);
-static int	 read_all(const char *const *, size_t, int, const char *,
-		    struct stats_row **, size_t *, int *, struct errbuf *);
+		    size_t *, struct days_flush *, struct errbuf *);
 static int	 flush_txn(struct stats *, struct tab *, struct errbuf *);
-static int	 read_open(const char *, MDB_env **, struct errbuf *);
 static int	 env_check(MDB_env *, const char *, struct errbuf *);
 static int	 env_open(struct stats *, struct errbuf *);
 static void	 file_mark(struct stats *);
@@ -275,37 +165,6 @@ static const char *file_changed(const struct stats *);
 static int	 unusable(int);
 static void	 remove_lock(const struct stats *);
 static int	 file_reopen(struct stats *, const char *, struct errbuf *);
-
-static void
-put_u64(unsigned char *p, uint64_t v)
-{
-	int	 i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t
-get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int	 i;
-
-	for (i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-/* Two's complement without relying on the implementation's conversion. */
-static int64_t
-get_i64(const unsigned char *p)
-{
-	uint64_t u = get_u64(p);
-
-	if (u <= INT64_MAX)
-		return (int64_t)u;
-	return -(int64_t)(~u) - 1;
-}
 
 static void
 sipround(uint64_t *v)
@@ -341,7 +200,7 @@ siphash(const uint64_t *k, const char *s, size_t len)
 	v[2] = 0x6c7967656e657261ULL ^ k[0];
 	v[3] = 0x7465646279746573ULL ^ k[1];
 	for (i = 0; i < end; i += 8) {
-		m = get_u64(p + i);
+		m = rec_get_u64(p + i);
 		v[3] ^= m;
 		sipround(v);
 		sipround(v);
@@ -358,90 +217,6 @@ siphash(const uint64_t *k, const char *s, size_t len)
 	for (i = 0; i < 4; i++)
 		sipround(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
-
-/* Writes the REC_ALIAS_SIZE bytes of a's record into rec. */
-static void
-encode_alias(unsigned char *rec, const struct stats_alias *a)
-{
-	memset(rec, 0, REC_ALIAS_SIZE);
-	rec[0] = REC_ALIAS_VERSION;
-	put_u64(rec + 8, a->hits);
-	put_u64(rec + 16, a->revoked_hits);
-	put_u64(rec + 24, a->backscatter);
-	put_u64(rec + 32, (uint64_t)a->first_seen);
-	put_u64(rec + 40, (uint64_t)a->last_seen);
-	put_u64(rec + 48, a->locked);
-}
-
-/*
- * Returns 0 with *a, or -1 when v is not a record we know: version 2,
- * or version 1 (read with locked 0).
- */
-static int
-decode_alias(const MDB_val *v, struct stats_alias *a)
-{
-	const unsigned char *p = v->mv_data;
-
-	if (!(v->mv_size == REC_ALIAS_SIZE && p[0] == REC_ALIAS_VERSION) &&
-	    !(v->mv_size == REC_ALIAS_V1_SIZE && p[0] == 1))
-		return -1;
-	a->hits = get_u64(p + 8);
-	a->revoked_hits = get_u64(p + 16);
-	a->backscatter = get_u64(p + 24);
-	a->first_seen = get_i64(p + 32);
-	a->last_seen = get_i64(p + 40);
-	a->locked = v->mv_size == REC_ALIAS_SIZE ? get_u64(p + 48) : 0;
-	return 0;
-}
-
-static void
-encode_unknown(unsigned char *rec, const struct stats_unknown *u)
-{
-	memset(rec, 0, REC_UNKNOWN_SIZE);
-	rec[0] = REC_VERSION;
-	put_u64(rec + 8, u->count);
-	put_u64(rec + 16, (uint64_t)u->first_seen);
-	put_u64(rec + 24, (uint64_t)u->last_seen);
-}
-
-static int
-decode_unknown(const MDB_val *v, struct stats_unknown *u)
-{
-	const unsigned char *p = v->mv_data;
-
-	if (v->mv_size != REC_UNKNOWN_SIZE || p[0] != REC_VERSION)
-		return -1;
-	u->count = get_u64(p + 8);
-	u->first_seen = get_i64(p + 16);
-	u->last_seen = get_i64(p + 24);
-	return 0;
-}
-
-static void
-encode_meta(unsigned char *rec, const struct stats_meta *m)
-{
-	memset(rec, 0, REC_META_SIZE);
-	rec[0] = REC_VERSION;
-	put_u64(rec + 8, (uint64_t)m->started);
-	put_u64(rec + 16, (uint64_t)m->flushed);
-	put_u64(rec + 24, (uint64_t)m->pid);
-	memcpy(rec + 32, m->writer, strnlen(m->writer, sizeof(m->writer) - 1));
-}
-
-static int
-decode_meta(const MDB_val *v, struct stats_meta *m)
-{
-	const unsigned char *p = v->mv_data;
-
-	if (v->mv_size != REC_META_SIZE || p[0] != REC_VERSION)
-		return -1;
-	m->started = get_i64(p + 8);
-	m->flushed = get_i64(p + 16);
-	m->pid = get_i64(p + 24);
-	memcpy(m->writer, p + 32, sizeof(m->writer) - 1);
-	m->writer[sizeof(m->writer) - 1] = '\0';
-	return 0;
 }
 
 /*
@@ -461,30 +236,42 @@ put_meta(struct stats *s, MDB_txn *txn, struct errbuf *e)
 	m.flushed = (int64_t)time(NULL);
 	m.pid = (int64_t)getpid();
 	snprintf(m.writer, sizeof(m.writer), "%s", log_progname());
-	encode_meta(rec, &m);
+	rec_meta_encode(rec, &m);
 	k.mv_data = (void *)(uintptr_t)META_KEY;
 	k.mv_size = sizeof(META_KEY) - 1;
 	v.mv_data = rec;
 	v.mv_size = REC_META_SIZE;
 	if ((rc = mdb_put(txn, s->metadbi, &k, &v, 0)) != 0)
-		errbuf_set(e, "%s: %s: %s", s->path, meta_name,
+		errbuf_set(e, "%s: %s: %s", s->path, stats_meta_name,
 		    mdb_strerror(rc));
 	return rc;
 }
 
 /*
- * Returns the index of key's slot in t (cap > 0), or of the free slot
- * where it belongs.
+ * Returns the hash of key (len bytes) on day.  The day is not the
+ * attacker's to choose: mixing it in after SipHash is enough.
+ */
+static uint64_t
+key_hash(const struct stats *s, const char *key, size_t len, int32_t day)
+{
+	return siphash(s->sipkey, key, len) ^
+	    (uint64_t)(uint32_t)day * 0x9e3779b97f4a7c15ULL;
+}
+
+/*
+ * Returns the index of the slot of key on day in t (cap > 0), or of the
+ * free slot where it belongs.
  */
 static size_t
-tab_slot(const struct tab *t, const char *key, size_t len, uint64_t hash)
+tab_slot(const struct tab *t, const char *key, size_t len, int32_t day,
+    uint64_t hash)
 {
 	const struct ent *e;
 	size_t	 i, mask = t->cap - 1;
 
 	for (i = hash & mask; (e = t->slot[i]) != NULL; i = (i + 1) & mask)
-		if (e->hash == hash && strncmp(e->key, key, len) == 0 &&
-		    e->key[len] == '\0')
+		if (e->hash == hash && e->day == day &&
+		    strncmp(e->key, key, len) == 0 && e->key[len] == '\0')
 			return i;
 	return i;
 }
@@ -545,7 +332,8 @@ other_key(int which, const char *key, size_t len, char *buf)
 }
 
 /*
- * Returns key's entry in t, table which, inserting a zero one if needed.
+ * Returns the entry of key on day in t, table which, inserting a zero
+ * one if needed.
  * When t has tab_max(which) entries already, a new key is counted as its
  * other_key() instead.  Returns NULL when out of memory, or for a key
  * of the senders table that is empty or too long (stats_hit_from()
@@ -553,7 +341,7 @@ other_key(int which, const char *key, size_t len, char *buf)
  */
 static struct ent *
 tab_get(const struct stats *s, struct tab *t, int which, const char *key,
-    size_t len)
+    size_t len, int32_t day)
 {
 	struct ent *e;
 	uint64_t hash;
@@ -566,8 +354,9 @@ tab_get(const struct stats *s, struct tab *t, int which, const char *key,
 		key = STATS_OTHER;
 		len = sizeof(STATS_OTHER) - 1;
 	}
-	hash = siphash(s->sipkey, key, len);
-	if (t->cap != 0 && (e = t->slot[tab_slot(t, key, len, hash)]) != NULL)
+	hash = key_hash(s, key, len, day);
+	if (t->cap != 0 &&
+	    (e = t->slot[tab_slot(t, key, len, day, hash)]) != NULL)
 		return e;
 	if (max != 0 && t->len >= max) {
 		olen = other_key(which, key, len, other);
@@ -575,8 +364,9 @@ tab_get(const struct stats *s, struct tab *t, int which, const char *key,
 		if (olen != len || memcmp(other, key, len) != 0) {
 			key = other;
 			len = olen;
-			hash = siphash(s->sipkey, key, len);
-			if ((e = t->slot[tab_slot(t, key, len, hash)]) != NULL)
+			hash = key_hash(s, key, len, day);
+			if ((e = t->slot[tab_slot(t, key, len, day, hash)]) !=
+			    NULL)
 				return e;
 		}
 	}
@@ -588,9 +378,10 @@ tab_get(const struct stats *s, struct tab *t, int which, const char *key,
 	e->hash = hash;
 	e->first = INT64_MAX;
 	e->last = INT64_MIN;
+	e->day = day;
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';
-	i = tab_slot(t, key, len, hash);
+	i = tab_slot(t, key, len, day, hash);
 	t->slot[i] = e;
 	t->len++;
 	return e;
@@ -627,15 +418,18 @@ tab_take(const struct stats *s, struct tab *dst, struct tab *src, int which)
 			continue;
 		len = strlen(e->key);
 		fresh = dst->cap == 0 ||
-		    dst->slot[tab_slot(dst, e->key, len, e->hash)] == NULL;
+		    dst->slot[tab_slot(dst, e->key, len, e->day, e->hash)] ==
+		    NULL;
 		if (fresh && (max == 0 || dst->len < max) &&
 		    ((dst->len + 1) * 4 <= dst->cap * 3 ||
 		    tab_grow(dst) == 0)) {
-			dst->slot[tab_slot(dst, e->key, len, e->hash)] = e;
+			dst->slot[tab_slot(dst, e->key, len, e->day,
+			    e->hash)] = e;
 			dst->len++;
 			continue;
 		}
-		if ((d = tab_get(s, dst, which, e->key, len)) != NULL)
+		if ((d = tab_get(s, dst, which, e->key, len, e->day)) !=
+		    NULL)
 			ent_merge(d, e);
 		free(e);
 	}
@@ -727,11 +521,11 @@ env_open(struct stats *s, struct errbuf *e)
 	 */
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto lmdb_fail;
-	for (i = 0; i < TAB_N; i++)
-		if ((rc = mdb_dbi_open(txn, tab_name[i], MDB_CREATE,
+	for (i = 0; i < TAB_FILE; i++)
+		if ((rc = mdb_dbi_open(txn, stats_tab_name[i], MDB_CREATE,
 		    &s->dbi[i])) != 0)
 			goto lmdb_fail;
-	if ((rc = mdb_dbi_open(txn, meta_name, MDB_CREATE, &s->metadbi)) != 0)
+	if ((rc = mdb_dbi_open(txn, stats_meta_name, MDB_CREATE, &s->metadbi)) != 0)
 		goto lmdb_fail;
 	if ((rc = put_meta(s, txn, e)) != 0)
 		goto fail;
@@ -948,83 +742,36 @@ stats_hit_from(struct stats *s, const char *key, const char *domain,
     enum stats_kind kind, time_t now)
 {
 	char	 pair[STATS_SENDER_KEY_MAX + 1];
-	size_t	 klen, dlen, plen = 0;
+	size_t	 klen, plen = 0;
+	int32_t	 day;
 	int	 t;
 
 	if (s == NULL || (unsigned)kind > STATS_UNKNOWN)
 		return;
 	t = kind == STATS_UNKNOWN ? TAB_UNKNOWN : TAB_ALIASES;
 	klen = strlen(key);
-	/*
-	 * Evidence is per alias: none for unknown recipients, nor for a
-	 * key the aliases table counts as "(other)".  A domain we cannot
-	 * keep (none, or too long for the key) is the alias's "(other)".
-	 */
-	if (domain != NULL && t == TAB_ALIASES && klen > 0 &&
-	    klen <= STATS_KEY_MAX) {
-		dlen = strlen(domain);
-		if (dlen == 0 || strchr(domain, ' ') != NULL ||
-		    klen + 1 + dlen > STATS_SENDER_KEY_MAX) {
-			domain = STATS_OTHER;
-			dlen = sizeof(STATS_OTHER) - 1;
-		}
-		memcpy(pair, key, klen);
-		pair[klen] = ' ';
-		memcpy(pair + klen + 1, domain, dlen);
-		plen = klen + 1 + dlen;
-		pair[plen] = '\0';
-	}
+	day = stats_day_of(now);
+	if (domain != NULL && t == TAB_ALIASES)
+		plen = stats_sender_pair(pair, key, klen, domain);
 	pthread_mutex_lock(&s->mu);
-	ent_add(tab_get(s, &s->tab[t], t, key, klen),
+	ent_add(tab_get(s, &s->tab[t], t, key, klen, day),
 	    t == TAB_UNKNOWN ? 0 : (int)kind, now);
 	if (plen != 0)
 		ent_add(tab_get(s, &s->tab[TAB_SENDERS], TAB_SENDERS, pair,
-		    plen), (int)kind, now);
+		    plen, 0), (int)kind, now);
 	pthread_mutex_unlock(&s->mu);
 }
 
 /*
- * Counts in *n the keys of the senders table that start with prefix
- * ("ALIAS ", plen bytes) in txn, but for "ALIAS (other)", and stops
- * counting at STATS_SENDERS_MAX.  Returns 0 or an LMDB error code.
- */
-static int
-sender_count(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
-    size_t *n)
-{
-	MDB_cursor *cur;
-	MDB_val	 k, v;
-	MDB_cursor_op op = MDB_SET_RANGE;
-	int	 rc;
-
-	*n = 0;
-	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
-		return rc;
-	k.mv_data = (void *)(uintptr_t)prefix;
-	k.mv_size = plen;
-	while (*n < STATS_SENDERS_MAX &&
-	    (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
-			break;
-		if (k.mv_size != plen + sizeof(STATS_OTHER) - 1 ||
-		    memcmp((const char *)k.mv_data + plen, STATS_OTHER,
-		    sizeof(STATS_OTHER) - 1) != 0)
-			(*n)++;
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/*
- * Adds x's counts to its record in table t of the file, in txn.
- * *nkeys counts the keys of the unknown table, for its bound; the
- * senders table is bounded per alias, by sender_count().  Returns 0 or
- * an LMDB error code with the reason in e.
+ * Adds x's counts to its record in table t of the file, in txn, and
+ * to its day's (df).  *nkeys counts the keys of the unknown table, for
+ * its bound; the senders table is bounded per alias, by
+ * stats_sender_count().  Returns 0 or an LMDB error code with the
+ * reason in e.
  */
 static int
 flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
-    size_t *nkeys, struct errbuf *e)
+    size_t *nkeys, struct days_flush *df, struct errbuf *e)
 {
 	struct stats_alias a;
 	struct stats_unknown u;
@@ -1049,7 +796,7 @@ flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
 			break;
 		/* A new domain of an alias: room for it in the file? */
 		if (t == TAB_SENDERS) {
-			if ((rc = sender_count(txn, s->dbi[t], other,
+			if ((rc = stats_sender_count(txn, s->dbi[t], other,
 			    olen - (sizeof(STATS_OTHER) - 1), &n)) != 0)
 				goto fail;
 			if (n < STATS_SENDERS_MAX) {
@@ -1062,23 +809,26 @@ flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
 	}
 	old = rc == 0;
 	if (t != TAB_UNKNOWN) {
-		if (!old || decode_alias(&v, &a) == -1) {
+		if (!old || rec_alias_decode(v.mv_data, v.mv_size, &a) == -1) {
 			memset(&a, 0, sizeof(a));
 			a.first_seen = INT64_MAX;
 			a.last_seen = INT64_MIN;
 		}
 		a.hits += x->n[STATS_HIT];
-		a.revoked_hits += x->n[STATS_REVOKED_HIT];
+		/* Revoked as before: expired hits are revoked ones too. */
+		a.revoked_hits += x->n[STATS_REVOKED_HIT] +
+		    x->n[STATS_EXPIRED];
+		a.expired += x->n[STATS_EXPIRED];
 		a.backscatter += x->n[STATS_BACKSCATTER];
 		a.locked += x->n[STATS_LOCKED];
 		if (x->first < a.first_seen)
 			a.first_seen = x->first;
 		if (x->last > a.last_seen)
 			a.last_seen = x->last;
-		encode_alias(rec, &a);
+		rec_alias_encode(rec, &a);
 		v.mv_size = REC_ALIAS_SIZE;
 	} else {
-		if (!old || decode_unknown(&v, &u) == -1) {
+		if (!old || rec_unknown_decode(v.mv_data, v.mv_size, &u) == -1) {
 			memset(&u, 0, sizeof(u));
 			u.first_seen = INT64_MAX;
 			u.last_seen = INT64_MIN;
@@ -1088,7 +838,7 @@ flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
 			u.first_seen = x->first;
 		if (x->last > u.last_seen)
 			u.last_seen = x->last;
-		encode_unknown(rec, &u);
+		rec_unknown_encode(rec, &u);
 		v.mv_size = REC_UNKNOWN_SIZE;
 		if (!old)
 			(*nkeys)++;
@@ -1096,9 +846,11 @@ flush_one(struct stats *s, MDB_txn *txn, int t, const struct ent *x,
 	v.mv_data = rec;
 	if ((rc = mdb_put(txn, s->dbi[t], &k, &v, 0)) != 0)
 		goto fail;
-	return 0;
+	if (t == TAB_SENDERS)
+		return 0;
+	return stats_days_add(s, txn, df, t, x, e);
 fail:
-	errbuf_set(e, "%s: %s \"%.200s\": %s", s->path, tab_name[t],
+	errbuf_set(e, "%s: %s \"%.200s\": %s", s->path, stats_tab_name[t],
 	    (const char *)k.mv_data, mdb_strerror(rc));
 	return rc;
 }
@@ -1110,6 +862,7 @@ fail:
 static int
 flush_txn(struct stats *s, struct tab *t, struct errbuf *e)
 {
+	struct days_flush df;
 	MDB_txn	*txn;
 	MDB_stat st;
 	size_t	 i, nkeys;
@@ -1124,11 +877,14 @@ flush_txn(struct stats *s, struct tab *t, struct errbuf *e)
 		goto fail;
 	}
 	nkeys = st.ms_entries;
+	stats_days_begin(&df, time(NULL));
 	for (k = 0; k < TAB_N; k++)
 		for (i = 0; i < t[k].cap; i++)
 			if (t[k].slot[i] != NULL && (rc = flush_one(s, txn, k,
-			    t[k].slot[i], &nkeys, e)) != 0)
+			    t[k].slot[i], &nkeys, &df, e)) != 0)
 				goto fail;
+	if ((rc = stats_days_end(s, txn, &df, e)) != 0)
+		goto fail;
 	if ((rc = put_meta(s, txn, e)) != 0)
 		goto fail;
 	/* The commit frees the transaction whether it succeeds or not. */
@@ -1227,166 +983,6 @@ stats_close(struct stats *s)
 	free(s);
 }
 
-/*
- * Opens the stats file at path read-only, with LMDB's lock file, which
- * is what lets the daemon write meanwhile.  Returns 0 with *envp, or -1
- * with errno and the reason in e.
- */
-static int
-read_open(const char *path, MDB_env **envp, struct errbuf *e)
-{
-	struct stat st;
-	MDB_env	*env = NULL;
-	int	 rc, serrno;
-
-	*envp = NULL;
-	/*
-	 * LMDB creates the lock file before it opens the data file: look
-	 * first, so that a missing file leaves nothing behind.
-	 */
-	if (stat(path, &st) == -1)
-		return errbuf_set(e, "%s: %s", path, strerror(errno));
-	if ((rc = mdb_env_create(&env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(env, STATS_MAXDBS)) != 0 ||
-	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY,
-	    STATS_MODE)) != 0) {
-		serrno = amap_errno(rc);
-		if (rc == EACCES && access(path, R_OK) == 0)
-			errbuf_set(e, "%s-lock: %s: a reader of the stats file "
-			    "needs write access to its lock file (run as root "
-			    "or as the daemon's user)", path, strerror(rc));
-		else
-			errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
-		if (env != NULL)
-			mdb_env_close(env);
-		errno = serrno;
-		return -1;
-	}
-	*envp = env;
-	return 0;
-}
-
-int
-stats_read(const char *path, int unknown, struct stats_row **rowsp,
-    size_t *np, struct errbuf *e)
-{
-	return read_table(path, unknown ? TAB_UNKNOWN : TAB_ALIASES, NULL,
-	    rowsp, np, e);
-}
-
-/*
- * stats_read() of table t, only of the keys that start with prefix
- * (NULL: every key).  A file without the table (one from before it
- * existed) has no rows.
- */
-static int
-read_table(const char *path, int t, const char *prefix,
-    struct stats_row **rowsp, size_t *np, struct errbuf *e)
-{
-	struct stats_row *rows = NULL, *r;
-	MDB_env	*env = NULL;
-	MDB_txn	*txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_dbi	 dbi;
-	MDB_val	 k, v;
-	MDB_cursor_op op;
-	size_t	 n = 0, cap = 0, plen = prefix != NULL ? strlen(prefix) : 0;
-	int	 rc, serrno = 0, bad;
-
-	*rowsp = NULL;
-	*np = 0;
-	if (read_open(path, &env, e) == -1)
-		return -1;
-	/* The daemon grew the map since we opened it: follow. */
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) ==
-	    MDB_MAP_RESIZED && (rc = mdb_env_set_mapsize(env, 0)) == 0)
-		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	if (rc != 0)
-		goto lmdb_fail;
-	if ((rc = mdb_dbi_open(txn, tab_name[t], 0, &dbi)) == MDB_NOTFOUND)
-		goto done;
-	if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
-		goto lmdb_fail;
-	k.mv_data = (void *)(uintptr_t)prefix;
-	k.mv_size = plen;
-	for (op = plen ? MDB_SET_RANGE : MDB_FIRST;
-	    (rc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
-		if (plen != 0 && (k.mv_size < plen ||
-		    memcmp(k.mv_data, prefix, plen) != 0)) {
-			rc = MDB_NOTFOUND;
-			break;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((r = reallocarray(rows, cap, sizeof(*rows))) ==
-			    NULL) {
-				serrno = ENOMEM;
-				errbuf_set(e, "%s: out of memory", path);
-				goto fail;
-			}
-			rows = r;
-		}
-		r = &rows[n];
-		memset(r, 0, sizeof(*r));
-		bad = t == TAB_UNKNOWN ? decode_unknown(&v, &r->u) :
-		    decode_alias(&v, &r->a);
-		if (bad) {
-			serrno = EINVAL;
-			errbuf_set(e, "%s: %s \"%.*s\": not a version %d "
-			    "record of %d bytes", path, tab_name[t],
-			    (int)(k.mv_size > 200 ? 200 : k.mv_size),
-			    (const char *)k.mv_data, t == TAB_UNKNOWN ?
-			    REC_VERSION : REC_ALIAS_VERSION,
-			    t == TAB_UNKNOWN ? REC_UNKNOWN_SIZE :
-			    REC_ALIAS_SIZE);
-			goto fail;
-		}
-		/* The key is in the map: copy it before the txn ends. */
-		if ((r->key = malloc(k.mv_size + 1)) == NULL) {
-			serrno = ENOMEM;
-			errbuf_set(e, "%s: out of memory", path);
-			goto fail;
-		}
-		memcpy(r->key, k.mv_data, k.mv_size);
-		r->key[k.mv_size] = '\0';
-		n++;
-	}
-	if (rc != MDB_NOTFOUND)
-		goto lmdb_fail;
-done:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	mdb_env_close(env);
-	*rowsp = rows;
-	*np = n;
-	return 0;
-lmdb_fail:
-	serrno = amap_errno(rc);
-	errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
-fail:
-	stats_rows_free(rows, n);
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	mdb_env_close(env);
-	errno = serrno;
-	return -1;
-}
-
-void
-stats_rows_free(struct stats_row *rows, size_t n)
-{
-	size_t	 i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(rows[i].key);
-	free(rows);
-}
-
 char *
 stats_default_path(const char *mapbase, const char *daemon)
 {
@@ -1398,159 +994,4 @@ stats_default_path(const char *mapbase, const char *daemon)
 	    mapbase + dirlen, daemon) == -1)
 		return NULL;
 	return p;
-}
-
-int
-stats_read_meta(const char *path, struct stats_meta *m, struct errbuf *e)
-{
-	MDB_env	*env = NULL;
-	MDB_txn	*txn = NULL;
-	MDB_dbi	 dbi;
-	MDB_val	 k, v;
-	int	 rc, serrno;
-
-	memset(m, 0, sizeof(*m));
-	if (read_open(path, &env, e) == -1)
-		return -1;
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) ==
-	    MDB_MAP_RESIZED && (rc = mdb_env_set_mapsize(env, 0)) == 0)
-		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	if (rc != 0)
-		goto fail;
-	if ((rc = mdb_dbi_open(txn, meta_name, 0, &dbi)) == MDB_NOTFOUND) {
-		rc = 0;
-		goto done;
-	}
-	if (rc != 0)
-		goto fail;
-	k.mv_data = (void *)(uintptr_t)META_KEY;
-	k.mv_size = sizeof(META_KEY) - 1;
-	if ((rc = mdb_get(txn, dbi, &k, &v)) == MDB_NOTFOUND) {
-		rc = 0;
-		goto done;
-	}
-	if (rc != 0)
-		goto fail;
-	if (decode_meta(&v, m) == -1) {
-		memset(m, 0, sizeof(*m));
-		mdb_txn_abort(txn);
-		mdb_env_close(env);
-		errno = EINVAL;
-		return errbuf_set(e, "%s: %s: not a version %d record of %d "
-		    "bytes", path, meta_name, REC_VERSION, REC_META_SIZE);
-	}
-done:
-	mdb_txn_abort(txn);
-	mdb_env_close(env);
-	return 0;
-fail:
-	serrno = amap_errno(rc);
-	errbuf_set(e, "%s: %s", path, mdb_strerror(rc));
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	mdb_env_close(env);
-	errno = serrno;
-	return -1;
-}
-
-static int
-row_key_cmp(const void *a, const void *b)
-{
-	const struct stats_row *x = a, *y = b;
-
-	return strcmp(x->key, y->key);
-}
-
-int
-stats_read_all(const char *const *paths, size_t npaths, int unknown,
-    struct stats_row **rowsp, size_t *np, int *found, struct errbuf *e)
-{
-	return read_all(paths, npaths, unknown ? TAB_UNKNOWN : TAB_ALIASES,
-	    NULL, rowsp, np, found, e);
-}
-
-int
-stats_read_senders(const char *const *paths, size_t npaths,
-    const char *alias, struct stats_row **rowsp, size_t *np, int *found,
-    struct errbuf *e)
-{
-	char	*prefix = NULL;
-	int	 rc;
-
-	if (alias != NULL && asprintf(&prefix, "%s ", alias) == -1) {
-		errno = ENOMEM;
-		return errbuf_set(e, "out of memory");
-	}
-	rc = read_all(paths, npaths, TAB_SENDERS, prefix, rowsp, np, found, e);
-	free(prefix);
-	return rc;
-}
-
-/* stats_read_all() of table t, the keys that start with prefix (or all). */
-static int
-read_all(const char *const *paths, size_t npaths, int t, const char *prefix,
-    struct stats_row **rowsp, size_t *np, int *found, struct errbuf *e)
-{
-	struct stats_row *all = NULL, *rows, *d, *x, *grown;
-	size_t	 n = 0, cnt, i, j, o;
-
-	*rowsp = NULL;
-	*np = 0;
-	for (i = 0; i < npaths; i++) {
-		if (found != NULL)
-			found[i] = 0;
-		if (read_table(paths[i], t, prefix, &rows, &cnt, e) == -1) {
-			if (errno == ENOENT)
-				continue;
-			stats_rows_free(all, n);
-			return -1;
-		}
-		if (found != NULL)
-			found[i] = 1;
-		if (cnt == 0) {
-			free(rows);
-			continue;
-		}
-		if ((grown = reallocarray(all, n + cnt, sizeof(*all))) ==
-		    NULL) {
-			stats_rows_free(rows, cnt);
-			stats_rows_free(all, n);
-			errno = ENOMEM;
-			return errbuf_set(e, "%s: out of memory", paths[i]);
-		}
-		all = grown;
-		memcpy(all + n, rows, cnt * sizeof(*rows));
-		free(rows);		/* the keys moved to all */
-		n += cnt;
-	}
-	if (n > 1)
-		qsort(all, n, sizeof(*all), row_key_cmp);
-	/* Add up the rows of one key into the first of them. */
-	for (i = 0, o = 0; i < n; i = j) {
-		d = &all[o];
-		if (o != i)
-			*d = all[i];
-		for (j = i + 1; j < n && strcmp(all[j].key, d->key) == 0;
-		    j++) {
-			x = &all[j];
-			d->a.hits += x->a.hits;
-			d->a.revoked_hits += x->a.revoked_hits;
-			d->a.backscatter += x->a.backscatter;
-			d->a.locked += x->a.locked;
-			if (x->a.first_seen < d->a.first_seen)
-				d->a.first_seen = x->a.first_seen;
-			if (x->a.last_seen > d->a.last_seen)
-				d->a.last_seen = x->a.last_seen;
-			d->u.count += x->u.count;
-			if (x->u.first_seen < d->u.first_seen)
-				d->u.first_seen = x->u.first_seen;
-			if (x->u.last_seen > d->u.last_seen)
-				d->u.last_seen = x->u.last_seen;
-			free(x->key);
-		}
-		o++;
-	}
-	*rowsp = all;
-	*np = o;
-	return 0;
 }

@@ -17,7 +17,17 @@
  *   "meta"     key "daemon", value the writer's heartbeat (struct
  *              stats_meta), written at every flush and at least every
  *              STATS_HEARTBEAT seconds while the daemon runs
- * Values are fixed-size little-endian records with a version byte.
+ *   "days"     key big-endian day number and alias, the alias's counts
+ *              of that UTC day (struct stats_day), the last
+ *              STATS_DAYS_KEPT days
+ *   "unknown_days" key big-endian day number, that day's refusals of
+ *              unknown recipients and its STATS_DAY_TOP most tried
+ *              addresses
+ * Values are little-endian records with a version byte (see stats_rec.h
+ * for the layouts).  The module is a family: stats.c counts and
+ * flushes, stats_rec.c encodes the records, stats_read.c reads files,
+ * stats_days.c keeps the per-day history, stats_senders.c the sender
+ * evidence; only this family includes lmdb.h for the stats file.
  */
 #ifndef STATS_H
 #define STATS_H
@@ -41,6 +51,21 @@
 #define STATS_HEARTBEAT		60	/* seconds between flushes at most */
 
 /*
+ * Per-day history.  Days are UTC days, numbered from 1970-01-01 (day 0;
+ * stats_day_of()).  The file keeps the rows of the last
+ * STATS_DAYS_KEPT days, today included; the flusher deletes older rows,
+ * at most STATS_FOLD_MAX per flush, and that is all "folding" means:
+ * the totals of "aliases" and "unknown" counted every hit already, so
+ * they keep the sums and nothing else changes.  Each day keeps its
+ * STATS_DAY_TOP most tried unknown recipients (see struct stats_tried).
+ */
+#define STATS_DAYS_KEPT		400
+#define STATS_FOLD_MAX		1000
+#define STATS_DAY_TOP		20
+#define STATS_ADDR_MAX		256	/* longest key counted as itself */
+#define STATS_DAYS_SPAN_MAX	3660	/* most days one read may ask for */
+
+/*
  * Sender evidence (stats_hit_from()).  The file keeps at most
  * STATS_SENDERS_MAX sender domains per alias, and one flush interval at
  * most STATS_SENDERS_INTERVAL_MAX distinct (alias, domain) pairs; what
@@ -59,14 +84,22 @@ enum stats_kind {
 	STATS_REVOKED_HIT,	/* refused: revoked or expired alias */
 	STATS_BACKSCATTER,	/* refused: bounce to a receive-only alias */
 	STATS_LOCKED,		/* refused: sender not in the alias's lock */
+	STATS_EXPIRED,		/* refused: expired alias */
 	STATS_UNKNOWN		/* refused: no such alias (unknown table) */
 };
 
+/*
+ * An alias's totals.  revoked_hits keeps the meaning it always had:
+ * refused as revoked or as expired.  expired is the part of it refused
+ * as expired, counted since version 0.5 (record version 3): a file from
+ * before counted expired hits as revoked ones only.
+ */
 struct stats_alias {
 	uint64_t hits;		/* accepted */
 	uint64_t revoked_hits;	/* after revocation or expiry */
 	uint64_t backscatter;	/* refused bounces */
 	uint64_t locked;	/* refused by the sender lock */
+	uint64_t expired;	/* of revoked_hits: after expiry */
 	int64_t	 first_seen;	/* time_t of the first hit of any kind */
 	int64_t	 last_seen;
 };
@@ -135,6 +168,14 @@ struct stats_meta {
 int	stats_read_meta(const char *path, struct stats_meta *m,
 	    struct errbuf *e);
 
+/*
+ * Checks that path is a stats file: an LMDB file with an "aliases"
+ * table (made by a daemon, or by mdb_load from one).  Returns 0, or -1
+ * with errno (ENOENT: no file; EINVAL: not a stats file; EACCES) and
+ * the reason in e.
+ */
+int	stats_check(const char *path, struct errbuf *e);
+
 struct stats_row {
 	char	*key;			/* ours; freed by stats_rows_free() */
 	struct stats_alias a;		/* for the "aliases" table */
@@ -172,5 +213,81 @@ int	stats_read_senders(const char *const *paths, size_t npaths,
 	    const char *alias, struct stats_row **rows, size_t *n, int *found,
 	    struct errbuf *e);
 void	stats_rows_free(struct stats_row *, size_t);
+
+/* ---- per-day history (stats_days.c) ---- */
+
+/* Returns the UTC day of t: days since 1970-01-01, 0 before it. */
+int32_t	stats_day_of(time_t t);
+
+/* One alias's counts of one UTC day (or their sum over aliases). */
+struct stats_day {
+	int32_t	 day;		/* days since 1970-01-01 UTC */
+	uint64_t accepted;	/* STATS_HIT */
+	uint64_t revoked;	/* STATS_REVOKED_HIT: revoked only */
+	uint64_t expired;	/* STATS_EXPIRED */
+	uint64_t backscatter;	/* STATS_BACKSCATTER */
+	uint64_t locked;	/* STATS_LOCKED */
+};
+
+/*
+ * One alias's history: its days with a count in the range asked for,
+ * oldest first (days without a hit are absent).
+ */
+struct stats_history {
+	char	*alias;			/* ours */
+	struct stats_day *days;		/* n of them; ours */
+	size_t	 n;
+};
+
+/*
+ * The day rows of the npaths files in [from, to] (days), added up by
+ * alias and day as stats_read_all() adds up totals: of alias only, or
+ * of every alias when alias is NULL.  One history per alias with a row,
+ * sorted by alias.  Missing files are skipped (found as for
+ * stats_read_all()); a file from before the history has no rows.
+ * Returns 0 with *h and *nh (free with stats_history_free()), or -1
+ * with errno and the reason in e (EINVAL: to - from + 1 is not within
+ * 1 .. STATS_DAYS_SPAN_MAX).
+ */
+int	stats_read_days(const char *const *paths, size_t npaths,
+	    const char *alias, int32_t from, int32_t to,
+	    struct stats_history **h, size_t *nh, int *found,
+	    struct errbuf *e);
+void	stats_history_free(struct stats_history *, size_t);
+
+/*
+ * One of the most tried unknown recipients of a day.  The list is kept
+ * with the Space-Saving algorithm (Metwally, Agrawal, El Abbadi, 2005):
+ * when it is full, a new address takes the place of the least counted
+ * one and inherits its count as over.  So the address was tried at
+ * least count - over and at most count times that day, and any address
+ * tried more often than the day's count / STATS_DAY_TOP is in the list.
+ * over is 0 as long as the day had at most STATS_DAY_TOP addresses.
+ * Lists merged from several files are approximate in the same way.
+ */
+struct stats_tried {
+	uint64_t count;
+	uint64_t over;
+	char	 addr[STATS_ADDR_MAX + 1];	/* NUL-ended */
+};
+
+/* Every alias's counts of one day, and the day's unknown recipients. */
+struct stats_daytotal {
+	struct stats_day sum;		/* all aliases; sum.day the day */
+	uint64_t unknown;		/* refused unknown recipients */
+	uint64_t unknown_rest;		/* of them, not surely in top[] */
+	size_t	 ntop;
+	struct stats_tried top[STATS_DAY_TOP];	/* by count, most first */
+};
+
+/*
+ * The per-day totals of the npaths files for each day of [from, to],
+ * days without a count included (zero), oldest first: (to - from + 1)
+ * entries in a new array the caller frees with free(3).  Returns 0 with
+ * *d and *n, or -1 as stats_read_days().
+ */
+int	stats_read_daytotals(const char *const *paths, size_t npaths,
+	    int32_t from, int32_t to, struct stats_daytotal **d, size_t *n,
+	    int *found, struct errbuf *e);
 
 #endif /* STATS_H */

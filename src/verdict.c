@@ -329,8 +329,10 @@ verdict_count(struct stats *stats, const struct verdict_result *r,
 		kind = STATS_HIT;
 		break;
 	case VERDICT_REVOKED:
-	case VERDICT_EXPIRED:
 		kind = STATS_REVOKED_HIT;
+		break;
+	case VERDICT_EXPIRED:
+		kind = STATS_EXPIRED;
 		break;
 	case VERDICT_BACKSCATTER:
 		kind = STATS_BACKSCATTER;

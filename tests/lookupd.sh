@@ -485,12 +485,13 @@ test_lookupd_prometheus() {
 	cp "$T/out" m.prom
 	cat >want <<'EOF2'
 aliasctl_recipients_total{verdict="accepted"} 3
-aliasctl_recipients_total{verdict="revoked"} 2
+aliasctl_recipients_total{verdict="revoked"} 1
+aliasctl_recipients_total{verdict="expired"} 1
 aliasctl_recipients_total{verdict="unknown"} 3
 aliasctl_recipients_total{verdict="backscatter"} 0
 aliasctl_unknown_addresses 2
 aliasctl_alias_recipients_total{alias="irs@example.com",verdict="accepted"} 3
-count aliasctl_alias_recipients 4
+count aliasctl_alias_recipients 5
 count aliasctl_stats_last_flush_timestamp_seconds 1
 type aliasctl_stats_last_flush_timestamp_seconds gauge
 EOF2

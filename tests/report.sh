@@ -80,7 +80,7 @@ aliasctl_recipients_total{verdict="unknown"} 317
 aliasctl_recipients_total{verdict="revoked"} 5
 aliasctl_recipients_total{verdict="backscatter"} 3
 aliasctl_recipients_total{verdict="locked"} 17
-count aliasctl_recipients 5
+count aliasctl_recipients 6
 type aliasctl_unknown_addresses gauge
 aliasctl_unknown_addresses 2
 type aliasctl_aliases gauge
@@ -110,7 +110,7 @@ test_prometheus_per_alias() {
 	# The two busiest by every verdict: electronics@ (21), irs@ (12).
 	cat >want <<'EOF2'
 type aliasctl_alias_recipients counter
-count aliasctl_alias_recipients 8
+count aliasctl_alias_recipients 10
 aliasctl_alias_recipients_total{alias="electronics@example.com",verdict="locked"} 17
 aliasctl_alias_recipients_total{alias="electronics@example.com",verdict="accepted"} 4
 aliasctl_alias_recipients_total{alias="irs@example.com",verdict="accepted"} 12
@@ -124,7 +124,7 @@ EOF2
 	    --per-alias
 	cp out m.prom
 	cat >want <<'EOF2'
-count aliasctl_alias_recipients 20
+count aliasctl_alias_recipients 25
 aliasctl_alias_recipients_total{alias="\"q\\\"x\"@example.com",verdict="accepted"} 1
 EOF2
 	promcheck m.prom want

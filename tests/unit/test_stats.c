@@ -582,14 +582,15 @@ test_record_layout(void **state)
 	struct errbuf e;
 	unsigned char buf[64];
 	size_t	 n, len;
-	static const unsigned char want_alias[56] = {
-		2, 0, 0, 0, 0, 0, 0, 0,
+	static const unsigned char want_alias[64] = {
+		3, 0, 0, 0, 0, 0, 0, 0,
 		2, 0, 0, 0, 0, 0, 0, 0,			/* hits */
-		1, 0, 0, 0, 0, 0, 0, 0,			/* revoked_hits */
+		2, 0, 0, 0, 0, 0, 0, 0,			/* revoked_hits */
 		0, 0, 0, 0, 0, 0, 0, 0,			/* backscatter */
 		0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* -5 */
 		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 		3, 0, 0, 0, 0, 0, 0, 0,			/* locked */
+		1, 0, 0, 0, 0, 0, 0, 0,			/* expired */
 	};
 	static const unsigned char want_unknown[32] = {
 		1, 0, 0, 0, 0, 0, 0, 0,
@@ -603,6 +604,7 @@ test_record_layout(void **state)
 	stats_hit(s, "irs@example.com", STATS_REVOKED_HIT,
 	    (time_t)0x0706050403020100LL);
 	stats_hit(s, "irs@example.com", STATS_HIT, 0);
+	stats_hit(s, "irs@example.com", STATS_EXPIRED, 0);
 	stats_hit(s, "irs@example.com", STATS_LOCKED, 0);
 	stats_hit(s, "irs@example.com", STATS_LOCKED, 0);
 	stats_hit(s, "irs@example.com", STATS_LOCKED, 0);
@@ -625,7 +627,8 @@ test_record_layout(void **state)
 	read_table(f->path, 0, &rows, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(rows[0].a.hits, 2);
-	assert_int_equal(rows[0].a.revoked_hits, 1);
+	assert_int_equal(rows[0].a.revoked_hits, 2);	/* expired too */
+	assert_int_equal(rows[0].a.expired, 1);
 	assert_int_equal(rows[0].a.backscatter, 0);
 	assert_int_equal(rows[0].a.locked, 3);
 	assert_true(rows[0].a.first_seen == -5);
@@ -645,8 +648,8 @@ test_record_layout(void **state)
 	buf[39] = 0x80;					/* INT64_MIN */
 	memset(buf + 40, 0xff, 7);
 	buf[47] = 0x7f;					/* INT64_MAX */
-	memset(buf + 48, 0xff, 8);
-	raw_put(f->path, "aliases", "max@example.com", buf, 56);
+	memset(buf + 48, 0xff, 16);
+	raw_put(f->path, "aliases", "max@example.com", buf, 64);
 	read_table(f->path, 0, &rows, &n);
 	r = get(rows, n, "max@example.com");
 	assert_true(r->a.hits == UINT64_MAX);
@@ -655,12 +658,13 @@ test_record_layout(void **state)
 	assert_true(r->a.first_seen == INT64_MIN);
 	assert_true(r->a.last_seen == INT64_MAX);
 	assert_true(r->a.locked == UINT64_MAX);
+	assert_true(r->a.expired == UINT64_MAX);
 	stats_rows_free(rows, n);
 }
 
 /*
  * A version 1 "aliases" record (48 bytes, before sender locks) reads
- * with locked 0, and the next flush rewrites it as version 2 with its
+ * with locked 0, and the next flush rewrites it as version 3 with its
  * counts kept.
  */
 static void
@@ -701,8 +705,8 @@ test_record_v1(void **state)
 	stats_close(s);
 	len = sizeof(buf);
 	raw_get(f->path, "aliases", "old@example.com", buf, &len);
-	assert_int_equal(len, 56);
-	assert_int_equal(buf[0], 2);
+	assert_int_equal(len, 64);
+	assert_int_equal(buf[0], 3);
 	read_table(f->path, 0, &rows, &n);
 	r = get(rows, n, "old@example.com");
 	assert_int_equal(r->a.hits, 7);
@@ -1292,14 +1296,15 @@ test_senders_kinds(void **state)
 	struct errbuf e;
 	unsigned char buf[64];
 	size_t	 n, len;
-	static const unsigned char want[56] = {
-		2, 0, 0, 0, 0, 0, 0, 0,
+	static const unsigned char want[64] = {
+		3, 0, 0, 0, 0, 0, 0, 0,
 		1, 0, 0, 0, 0, 0, 0, 0,			/* hits */
 		0, 0, 0, 0, 0, 0, 0, 0,			/* revoked_hits */
 		0, 0, 0, 0, 0, 0, 0, 0,			/* backscatter */
 		100, 0, 0, 0, 0, 0, 0, 0,		/* first_seen */
 		200, 0, 0, 0, 0, 0, 0, 0,		/* last_seen */
 		1, 0, 0, 0, 0, 0, 0, 0,			/* locked */
+		0, 0, 0, 0, 0, 0, 0, 0,			/* expired */
 	};
 
 	assert_int_equal(stats_open(f->path, &s, &e), 0);
