@@ -50,7 +50,8 @@ struct rh_day {
 struct rh_top {
 	const struct stats_row *hit;
 	uint64_t total;		/* in the period, or ever without history */
-	uint64_t refused;
+	uint64_t accepted;	/* of total */
+	uint64_t refused;	/* of total */
 	uint64_t *spark;	/* per day of the period; ours */
 };
 
@@ -136,7 +137,10 @@ static const char css[] =
 "white-space:nowrap}"
 "td.addr{overflow-wrap:anywhere}"
 "code{font-size:.85rem;overflow-wrap:anywhere}"
-"svg.chart{width:100%;height:auto;display:block}"
+"svg.chart{width:100%;min-width:34rem;height:auto;display:block;"
+"direction:ltr}"
+/* A narrow screen scrolls the chart, starting from today's end. */
+".chartbox{overflow-x:auto;direction:rtl}"
 "svg text{font:11px system-ui,sans-serif;fill:#444}"
 ".grid{stroke:#e4e4e4}.axis{stroke:#888}"
 ".mark{stroke:#000;stroke-dasharray:4 3}"
@@ -157,7 +161,8 @@ static const char css[] =
 "th.opt,td.opt{display:none}}"
 "@media print{body{max-width:none;padding:0}"
 "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
-"section{break-inside:avoid}.scroll{overflow:visible}}";
+"section{break-inside:avoid}.scroll,.chartbox{overflow:visible}"
+"svg.chart{min-width:0}}";
 
 /* Refusals of an alias, of every kind. */
 static uint64_t
@@ -231,11 +236,12 @@ top_build(struct rh_page *p)
 			continue;
 		t = &p->top[n++];
 		t->hit = &p->hits[i];
+		t->accepted = p->hits[i].a.hits;
 		t->refused = alias_refused(&p->hits[i].a);
-		t->total = p->hits[i].a.hits + t->refused;
+		t->total = t->accepted + t->refused;
 		if (!p->have_days)
 			continue;
-		t->total = 0;
+		t->total = t->accepted = t->refused = 0;
 		if ((t->spark = calloc(p->ndays, sizeof(*t->spark))) == NULL)
 			return -1;
 		if ((h = hist_find(p, t->hit->key)) == NULL)
@@ -243,9 +249,12 @@ top_build(struct rh_page *p)
 		for (j = 0; j < h->n; j++)
 			if (h->days[j].day >= p->from &&
 			    h->days[j].day <= p->today)
-				t->total += t->spark[h->days[j].day - p->from] =
+				t->spark[h->days[j].day - p->from] =
 				    hist_sum(h, h->days[j].day,
 				    h->days[j].day, 0);
+		t->refused = hist_sum(h, p->from, p->today, 1);
+		t->total = hist_sum(h, p->from, p->today, 0);
+		t->accepted = t->total - t->refused;
 	}
 	if (n > 1)
 		qsort(p->top, n, sizeof(*p->top), cmp_top);
@@ -561,7 +570,8 @@ put_summary(FILE *fp, const struct rh_page *p)
 		fprintf(fp, "<div class=\"tile\" id=\"sum-%s\"><b>",
 		    rh_class[v]);
 		html_put_num(fp, sum[v]);
-		fprintf(fp, "</b><span><i class=\"sw %s\"></i>%s</span></div>\n",
+		fprintf(fp, "</b><span><i class=\"sw %s\"></i>%s</span>"
+		    "</div>\n",
 		    rh_class[v], rh_label[v]);
 	}
 	fprintf(fp, "</div>\n</section>\n");
@@ -600,7 +610,7 @@ put_chart(FILE *fp, const struct rh_page *p)
 	nticks = top >= 5 ? 5 : (size_t)top;
 	slot = (double)pw / (double)p->ndays;
 	bw = slot > 3 ? slot * 0.8 : slot;
-	fprintf(fp, "<div class=\"scroll\"><svg class=\"chart\" id=\"chart\" "
+	fprintf(fp, "<div class=\"chartbox\"><svg class=\"chart\" id=\"chart\" "
 	    "viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"chart-t "
 	    "chart-d\"><title id=\"chart-t\">Recipients per day by verdict"
 	    "</title><desc id=\"chart-d\">Stacked bars, one per UTC day from ",
@@ -693,7 +703,8 @@ put_top(FILE *fp, const struct rh_page *p)
 	const struct rh_top *t;
 	size_t	 i;
 
-	fprintf(fp, "<section id=\"top\">\n<h2>Busiest aliases</h2>\n");
+	fprintf(fp, "<section id=\"top\">\n<h2>Busiest aliases%s</h2>\n",
+	    p->have_days ? "" : " (since counting began)");
 	if (p->ntop == 0) {
 		fprintf(fp, "<p class=\"nodata\">No alias has mail yet.</p>\n"
 		    "</section>\n");
@@ -715,7 +726,7 @@ put_top(FILE *fp, const struct rh_page *p)
 			fprintf(fp, "</td>");
 		}
 		fprintf(fp, "<td class=\"n\">");
-		html_put_num(fp, t->hit->a.hits);
+		html_put_num(fp, t->accepted);
 		fprintf(fp, "</td><td class=\"n\">");
 		html_put_num(fp, t->refused);
 		fprintf(fp, "</td><td class=\"opt\">");
@@ -746,7 +757,8 @@ put_leaks(FILE *fp, const struct rh_page *p)
 		    "</p>\n");
 	else
 		fprintf(fp, "<div class=\"scroll\"><table>\n<thead><tr><th>"
-		    "Alias</th><th class=\"n\">Score</th><th>New senders</th>"
+		    "Alias</th><th class=\"n\">Score</th><th class=\"opt\">"
+		    "New senders</th>"
 		    "<th>What to do</th></tr></thead>\n<tbody>\n");
 	for (i = 0, k = 0; i < n && k < REPORT_TOP; i++) {
 		l = &leaks[i];
@@ -761,7 +773,7 @@ put_leaks(FILE *fp, const struct rh_page *p)
 		html_text(fp, l->a->key);
 		fprintf(fp, "</td><td class=\"n\">");
 		html_put_num(fp, l->score);
-		fprintf(fp, "</td><td>");
+		fprintf(fp, "</td><td class=\"opt\">");
 		for (j = 0; j < l->n; j++)
 			if (evidence_class(&l->ev, &l->rows[j]) ==
 			    EVIDENCE_NEW) {
@@ -877,9 +889,9 @@ put_changes(FILE *fp, const struct rh_page *p)
 		a = &p->af->aliases[i];
 		if (p->alias != NULL && strcmp(a->key, p->alias) != 0)
 			continue;
-		if ((a->flags & AF_REVOKED) && a->revoked > local - REPORT_WEEK &&
-		    a->revoked <= local) {
-			fprintf(fp, "<li class=\"revoked\">Revoked <b>");
+		if ((a->flags & AF_REVOKED) &&
+		    a->revoked > local - REPORT_WEEK && a->revoked <= local) {
+			fprintf(fp, "<li class=\"chg-revoked\">Revoked <b>");
 			html_text(fp, a->key);
 			fprintf(fp, "</b> on ");
 			put_day(fp, a->revoked);
@@ -892,7 +904,7 @@ put_changes(FILE *fp, const struct rh_page *p)
 		} else if (!(a->flags & AF_REVOKED) &&
 		    a->expires != DATE_NONE && a->expires >= local -
 		    REPORT_WEEK && a->expires < local) {
-			fprintf(fp, "<li class=\"expired\">Expired <b>");
+			fprintf(fp, "<li class=\"chg-expired\">Expired <b>");
 			html_text(fp, a->key);
 			fprintf(fp, "</b> after ");
 			put_day(fp, a->expires);

@@ -256,3 +256,226 @@ test_report_html_errors() {
 	[ "$(cat r.html)" = old ] || die "r.html changed"
 	[ "$(ls | grep -c tmp)" -eq 0 ] || die "temp files left: $(ls)"
 }
+
+# be32 N: N as 4 big-endian bytes in mdb_load -T's \hh escapes.
+be32() {
+	printf '\\%02x\\%02x\\%02x\\%02x' $(($1 >> 24 & 255)) \
+	    $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255))
+}
+
+# le16 N: 2 little-endian bytes.
+le16() {
+	printf '\\%02x\\%02x' $(($1 & 255)) $(($1 >> 8 & 255))
+}
+
+# (le64 uses $i: loops around it count with other names.)
+# day_rec ACCEPTED REVOKED EXPIRED BACKSCATTER LOCKED: a "days" value
+# (stats_rec.h: version 1, seven zero bytes, five u64).
+day_rec() {
+	printf '\\01\\00\\00\\00\\00\\00\\00\\00'
+	for n in "$@"; do
+		le64 "$n"
+	done
+	echo
+}
+
+# rp_history: the alias file and a stats file with 30 days of history
+# ending today (UTC day D0), written with mdb_load so that the test pins
+# the "days" and "unknown_days" layouts:
+#   irs@          2 accepted every day                       60
+#   electronics@  1 refused by its lock every third day      10
+#   bestbuy@      3 refused (revoked) on each of the last 4  12, 0 before
+#   shop@         1 bounce refused 10 days ago                1
+#   old@          2 refused (expired) 5 days ago              2
+#   new@          1 accepted yesterday, its first mail        1
+#   unknown       5 a day: info@ 4, the hostile address 1   150
+# The first unknown refused 20 days ago: the catch-all's end.
+rp_history() {
+	rp_file
+	cat >>a.yaml <<YAML
+  new@example.com: {}
+YAML
+	sed -i "s/revoked: 2026-01-02/revoked: $(date -d '2 days ago' +%Y-%m-%d)/" \
+	    a.yaml
+	now=$(date +%s)
+	D0=$((now / 86400))
+	H='<script>document.body.dataset.ran=1</script>"@example.com'
+	{
+		echo new@example.com
+		stats_rec2 1 0 0 $(((D0 - 1) * 86400 + 3600)) \
+		    $(((D0 - 1) * 86400 + 3600)) 0
+	} >>aliases.txt
+	{
+		echo info@example.com
+		stats_rec 120 $(((D0 - 20) * 86400)) $now
+		printf '%s\n' "$H"
+		stats_rec 30 $(((D0 - 20) * 86400)) $now
+	} >unknown.txt
+	{
+		echo 'irs@example.com irs.example'
+		stats_rec2 50 0 0 $(((D0 - 40) * 86400)) $now 0
+		echo 'irs@example.com newcorp.example'
+		stats_rec2 10 0 0 $(((D0 - 1) * 86400)) $now 0
+	} >senders.txt
+	ago=29
+	: >days.txt
+	: >udays.txt
+	while [ $ago -ge 0 ]; do
+		d=$((D0 - ago))
+		{
+			printf '%s\n' "$(be32 $d)irs@example.com"
+			day_rec 2 0 0 0 0
+			if [ $((ago % 3)) -eq 0 ]; then
+				printf '%s\n' "$(be32 $d)electronics@example.com"
+				day_rec 0 0 0 0 1
+			fi
+			if [ $ago -le 3 ]; then
+				printf '%s\n' "$(be32 $d)bestbuy@example.com"
+				day_rec 0 3 0 0 0
+			fi
+			[ $ago -ne 10 ] || {
+				printf '%s\n' "$(be32 $d)shop@example.com"
+				day_rec 0 0 0 1 0
+			}
+			[ $ago -ne 5 ] || {
+				printf '%s\n' "$(be32 $d)old@example.com"
+				day_rec 0 0 2 0 0
+			}
+			[ $ago -ne 1 ] || {
+				printf '%s\n' "$(be32 $d)new@example.com"
+				day_rec 1 0 0 0 0
+			}
+		} >>days.txt
+		# Version 1, 2 entries, six zero bytes, the day's count,
+		# then count, over, length and bytes of each address.
+		{
+			be32 $d
+			echo
+			printf '\\01\\02\\00\\00\\00\\00\\00\\00'
+			le64 5
+			le64 4
+			le64 0
+			le16 16
+			printf 'info@example.com'
+			le64 1
+			le64 0
+			le16 ${#H}
+			printf '%s\n' "$H"
+		} >>udays.txt
+		ago=$((ago - 1))
+	done
+	rm -f s.lmdb s.lmdb-lock
+	for db in aliases unknown senders days; do
+		mdb_load -n -T -s $db -f $db.txt s.lmdb
+	done
+	mdb_load -n -T -s unknown_days -f udays.txt s.lmdb
+	"$ALIASCTL" -f a.yaml compile >/dev/null
+}
+
+# count_dom TEXT: how many times TEXT is in the DOM.
+count_dom() {
+	grep -o -- "$1" "$T/dom.html" | wc -l
+}
+
+# expect_count N TEXT: TEXT is N times in the DOM.
+expect_count() {
+	got=$(count_dom "$2")
+	[ "$got" -eq "$1" ] || die "want $1 of $2 in the DOM, got $got"
+}
+
+test_report_html_history() {
+	chromium_need
+	rp_history
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html
+	dom r.html
+	! grep -q 'data-ran' dom.html || die "a script ran"
+	# The chart: 30 days, a bar of each verdict on the days it had.
+	in_dom '<svg class="chart" id="chart"'
+	in_dom '<title id="chart-t">'
+	expect_count 30 '<g class="day"'
+	expect_count 30 'class="bar accepted"'
+	expect_count 30 'class="bar unknown"'
+	expect_count 10 'class="bar locked"'
+	expect_count 4 'class="bar revoked"'
+	expect_count 1 'class="bar expired"'
+	expect_count 1 'class="bar backscatter"'
+	yday=$(date -u -d @$(((D0 - 1) * 86400)) +%Y-%m-%d)
+	grep -o "<g class=\"day\" data-day=\"$yday\">.*</g>" dom.html |
+	    grep -q 'class="bar accepted" data-n="3"' ||
+	    die "yesterday's bar: $(grep "$yday" dom.html)"
+	# The catch-all's end, 20 days ago, marked on the chart.
+	in_dom '<g id="catchall">'
+	in_dom "The catch-all ended on $(date -u -d @$(((D0 - 20) * 86400)) +%Y-%m-%d)"
+	# The period's sums, for people.
+	in_dom '<div class="tile" id="sum-accepted"><b>61</b>'
+	in_dom '<div class="tile" id="sum-unknown"><b>150</b>'
+	in_dom '<div class="tile" id="sum-revoked"><b>12</b>'
+	in_dom '<div class="tile" id="sum-expired"><b>2</b>'
+	in_dom '<div class="tile" id="sum-backscatter"><b>1</b>'
+	in_dom '<div class="tile" id="sum-locked"><b>10</b>'
+	# A sparkline per busy alias, the tried addresses of the period.
+	expect_count 6 '<svg class="spark"'
+	# Ranked by the period, with its counts: irs@ first.
+	sed -n '/<section id="top">/,/<\/section>/p' dom.html |
+	    grep -m1 '<tr><td class="addr">' |
+	    grep -q '<td class="addr">irs@example.com</td>.*<td class="n">60</td><td class="n">0</td>' ||
+	    die "top row: $(grep -m1 -A3 '<section id="top">' dom.html)"
+	in_dom '<td class="addr">bestbuy@example.com</td><td><svg class="spark"'
+	in_dom '<td class="addr">info@example.com</td><td class="n">120</td>'
+	in_dom '<td class="addr">&lt;script&gt;document.body.dataset.ran=1&lt;/script&gt;"@example.com</td><td class="n">30</td>'
+	# The week.
+	in_dom 'Refusals for <b>bestbuy@example.com</b> jumped to 12 from 0'
+	in_dom 'First mail for <b>new@example.com</b>'
+	in_dom 'New sender domain <b>newcorp.example</b> for irs@example.com'
+	in_dom 'Revoked <b>bestbuy@example.com</b>'
+	! grep -q 'Refusals for <b>electronics' dom.html ||
+	    die "electronics@'s steady refusals called a jump"
+	shot r.html 1280 1800
+	shot r.html 390 3000
+	# A week: 7 days.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html w.html \
+	    --days 7
+	dom w.html
+	expect_count 7 '<g class="day"'
+	in_dom '<div class="tile" id="sum-revoked"><b>12</b>'
+	in_dom '<div class="tile" id="sum-accepted"><b>15</b>'
+}
+
+test_report_html_alias() {
+	chromium_need
+	rp_history
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html b.html \
+	    --alias BestBuy@Example.COM
+	dom b.html
+	in_dom '<h1>Alias bestbuy@example.com</h1>'
+	expect_count 30 '<g class="day"'
+	expect_count 4 'class="bar revoked"'
+	expect_count 0 'class="bar accepted"'
+	expect_count 0 'class="bar unknown"'
+	in_dom '<div class="tile" id="sum-revoked"><b>12</b>'
+	! grep -q 'id="sum-unknown"' dom.html || die "unknown on an alias page"
+	in_dom 'Revoked on '
+	# irs@'s page: its senders and their evidence.
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html i.html \
+	    --alias irs@example.com
+	dom i.html
+	in_dom '<table id="senders">'
+	in_dom '<td class="addr">newcorp.example</td><td>new</td><td class="n">10</td>'
+	in_dom '<td class="addr">irs.example</td><td>established</td>'
+	shot i.html 390 1600
+}
+
+# No stats file at all: the page says so in every section, and the
+# geometry never divides by zero.
+test_report_html_empty() {
+	chromium_need
+	rp_file
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb report --html e.html
+	dom e.html
+	in_dom 'Counted from: no stats file yet'
+	in_dom 'No per-day counts in this period'
+	in_dom 'No alias has mail yet.'
+	in_dom 'No unknown recipient refused.'
+	in_dom 'Nothing new.'
+	! grep -qi 'nan\|inf"' e.html || die "NaN or inf in the page"
+}
