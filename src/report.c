@@ -1,12 +1,11 @@
 /*
  * report.c: the aliasctl commands that print what the map and the hit
  * counters hold: export, query, stats and list; and the output helpers
- * and the stats files' discovery that evidence.c shares (report.h).
+ * that evidence.c and history.c share (report.h).  The list of stats
+ * files the views add up is report_files.c's.
  */
-#include <sys/stat.h>
-#include <sys/types.h>
-
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "amap.h"
 #include "cli.h"
 #include "compile.h"
+#include "history.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -33,8 +33,8 @@ static int	 open_maps(const char *mapbase, struct amap **map,
 static int	 query_explain(struct amap *policy, const char *key,
 		    const char *base, const char *domain, int managed,
 		    const char *found_key, const char *value);
-static int	 files_insert(struct report_files *, size_t, const char *);
-static int	 files_check(struct report_files *);
+static int	 parse_count(const char *, const char *, unsigned long long,
+		    unsigned long long *);
 static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
 static int	 row_cmp_alias(const void *, const void *);
@@ -256,175 +256,6 @@ ioerr:
 	return EX_IOERR;
 }
 
-void
-report_files_init(struct report_files *sf)
-{
-	memset(sf, 0, sizeof(*sf));
-}
-
-/*
- * Inserts a copy of path into sf at index at.  Returns 0, or -1 when
- * out of memory.
- */
-static int
-files_insert(struct report_files *sf, size_t at, const char *path)
-{
-	char	**p, *dup;
-
-	if ((dup = strdup(path)) == NULL)
-		return -1;
-	if ((p = reallocarray(sf->path, sf->n + 1, sizeof(*p))) == NULL) {
-		free(dup);
-		return -1;
-	}
-	sf->path = p;
-	memmove(p + at + 1, p + at, (sf->n - at) * sizeof(*p));
-	p[at] = dup;
-	sf->n++;
-	return 0;
-}
-
-int
-report_files_merge(struct report_files *sf, const char *path)
-{
-	if (path[0] == '\0') {
-		log_warnx("--merge: empty stats file path");
-		return EX_USAGE;
-	}
-	if (files_insert(sf, sf->n, path) == -1) {
-		log_warn("stats file path");
-		return EX_OSERR;
-	}
-	return 0;
-}
-
-/*
- * Checks the --merge files of sf (after its nlocal local ones): each
- * must be a stats file.  Then counts each file once: a path that names
- * the same file (device and inode) as an earlier one is dropped with a
- * warning.  Returns 0, or a sysexits code (said why).
- */
-static int
-files_check(struct report_files *sf)
-{
-	struct stat st, *sts = NULL;
-	struct errbuf e;
-	size_t	 i, j;
-	int	*have = NULL, rc = 0;
-
-	for (i = sf->nlocal; i < sf->n; i++) {
-		if (stats_check(sf->path[i], &e) == 0)
-			continue;
-		log_warnx("--merge %s", e.msg);
-		return errno == ENOENT || errno == EACCES ? EX_NOINPUT :
-		    errno == EINVAL ? EX_DATAERR : EX_IOERR;
-	}
-	if ((sts = calloc(sf->n, sizeof(*sts))) == NULL ||
-	    (have = calloc(sf->n, sizeof(*have))) == NULL) {
-		log_warn("stats files");
-		rc = EX_OSERR;
-		goto out;
-	}
-	for (i = 0; i < sf->n; i++) {
-		if (stat(sf->path[i], &st) == -1)
-			continue;
-		for (j = 0; j < i; j++)
-			if (have[j] && sts[j].st_dev == st.st_dev &&
-			    sts[j].st_ino == st.st_ino)
-				break;
-		if (j == i) {
-			sts[i] = st;
-			have[i] = 1;
-			continue;
-		}
-		log_warnx("%s is the same file as %s: counted once",
-		    sf->path[i], sf->path[j]);
-		free(sf->path[i]);
-		memmove(sf->path + i, sf->path + i + 1,
-		    (sf->n - i - 1) * sizeof(*sf->path));
-		memmove(sts + i, sts + i + 1, (sf->n - i - 1) * sizeof(*sts));
-		memmove(have + i, have + i + 1,
-		    (sf->n - i - 1) * sizeof(*have));
-		if (i < sf->nlocal)
-			sf->nlocal--;
-		sf->n--;
-		i--;
-	}
-out:
-	free(sts);
-	free(have);
-	return rc;
-}
-
-/*
- * The stats files a view adds up: -S alone, else each daemon's own
- * file (stats_default_path()) and MAP.stats.lmdb, where versions before
- * 0.2 kept both daemons' counts; MAP is found as the other commands find
- * it (loading the alias file unless -m is given).  These local files go
- * before the --merge files that report_files_merge() noted in sf.
- * Returns 0, or a sysexits code (said why).
- */
-int
-report_files_find(const struct options *o, struct report_files *sf)
-{
-	struct aliasfile *af = NULL;
-	char	 base[4096], legacy[4096], *p;
-	int	 rc, i;
-
-	if (o->stats != NULL) {
-		if (o->stats[0] == '\0') {
-			log_warnx("empty stats file path");
-			return EX_USAGE;
-		}
-		if (files_insert(sf, 0, o->stats) == -1)
-			goto nomem;
-		sf->nlocal = 1;
-		goto check;
-	}
-	if (o->mapbase == NULL && (rc = cli_load(o, &af)) != 0)
-		return rc;
-	rc = cli_map_base(o, af != NULL ? af->map : NULL, base, sizeof(base));
-	af_free(af);
-	if (rc != 0)
-		return rc;
-	if (path_suffix(legacy, sizeof(legacy), base, STATS_LEGACY_SUFFIX) ==
-	    -1) {
-		log_warnx("%s%s: path too long", base, STATS_LEGACY_SUFFIX);
-		return EX_CONFIG;
-	}
-	for (i = 0; i < 3; i++) {
-		p = i == 2 ? strdup(legacy) :
-		    stats_default_path(base, i == 0 ? "milter" : "lookupd");
-		if (p == NULL || files_insert(sf, (size_t)i, p) == -1) {
-			free(p);
-			goto nomem;
-		}
-		free(p);
-		sf->nlocal++;
-	}
-check:
-	if ((rc = files_check(sf)) != 0)
-		return rc;
-	if ((sf->found = calloc(sf->n, sizeof(*sf->found))) == NULL)
-		goto nomem;
-	return 0;
-nomem:
-	log_warn("stats file path");
-	return EX_OSERR;
-}
-
-void
-report_files_free(struct report_files *sf)
-{
-	size_t	 i;
-
-	for (i = 0; i < sf->n; i++)
-		free(sf->path[i]);
-	free(sf->path);
-	free(sf->found);
-	memset(sf, 0, sizeof(*sf));
-}
-
 /*
  * Reads and adds up the rows of one table (unknown: the unknown
  * recipients) of the files of sf, noting in sf which exist.  No file at
@@ -436,50 +267,14 @@ report_files_read(struct report_files *sf, int unknown,
     struct stats_row **rows, size_t *n)
 {
 	struct errbuf e;
-	size_t	 i;
 
 	if (stats_read_all((const char *const *)sf->path, sf->n, unknown,
 	    rows, n, sf->found, &e) == -1) {
 		log_warnx("%s", e.msg);
 		return errno == EACCES ? EX_NOINPUT : EX_IOERR;
 	}
-	for (i = 0; i < sf->n; i++)
-		if (sf->found[i])
-			return 0;
-	if (sf->n == 1)
-		log_warnx("no hits recorded yet (%s does not exist)",
-		    sf->path[0]);
-	else if (sf->n == 3)
-		log_warnx("no hits recorded yet (none of %s, %s, %s exists)",
-		    sf->path[0], sf->path[1], sf->path[2]);
-	else
-		log_warnx("no hits recorded yet (none of the %zu stats files "
-		    "exists)", sf->n);
+	report_files_none(sf);
 	return 0;
-}
-
-/* Prints the files sf read, as text: "# counts from A + B" */
-void
-report_files_print(const struct report_files *sf, int json)
-{
-	size_t	 i;
-	int	 first = 1;
-
-	printf("%s", json ? ",\"files\":[" : "# counts from");
-	for (i = 0; i < sf->n; i++) {
-		if (!sf->found[i])
-			continue;
-		if (json) {
-			printf("%s", first ? "" : ",");
-			report_json_string(sf->path[i]);
-		} else
-			printf("%s%s", first ? " " : " + ", sf->path[i]);
-		first = 0;
-	}
-	if (json)
-		printf("]");
-	else
-		printf("%s\n", first ? " no file yet" : "");
 }
 
 /* By hits, most first, then by key. */
@@ -715,9 +510,11 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 			report_time_utc(r->u.last_seen, last);
 		} else {
 			printf(",\"hits\":%llu,\"revoked\":%llu,"
-			    "\"backscatter\":%llu,\"locked\":%llu",
+			    "\"expired\":%llu,\"backscatter\":%llu,"
+			    "\"locked\":%llu",
 			    (unsigned long long)r->a.hits,
 			    (unsigned long long)r->a.revoked_hits,
+			    (unsigned long long)r->a.expired,
 			    (unsigned long long)r->a.backscatter,
 			    (unsigned long long)r->a.locked);
 			report_time_utc(r->a.first_seen, first);
@@ -734,8 +531,35 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 }
 
 /*
- * stats [--json] [--top N] [--unknown]: the counters the daemons wrote,
- * most hits first.  No file yet is not an error: nothing was counted.
+ * Parses the value of --opt, a number 1 .. max, into *v.  Returns 0, or
+ * -1 after saying why.
+ */
+static int
+parse_count(const char *opt, const char *num, unsigned long long max,
+    unsigned long long *v)
+{
+	char	*end;
+
+	errno = 0;
+	*v = strtoull(num, &end, 10);
+	if (num[0] < '0' || num[0] > '9' || *end != '\0' || errno == ERANGE ||
+	    *v == 0 || *v > max) {
+		if (max == ULLONG_MAX)
+			log_warnx("stats: %s needs a positive number, not "
+			    "'%s'", opt, num);
+		else
+			log_warnx("stats: %s needs a number from 1 to %llu, "
+			    "not '%s'", opt, max, num);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * stats [--json] [--top N] [--unknown] [--days N [--alias A] [--until
+ * DAY]] [--merge FILE]...: the counters the daemons wrote, most hits
+ * first, or per day (history.c).  No file yet is not an error: nothing
+ * was counted.
  */
 /*
  * --per-alias [N]: N, when the next argument is a number, is consumed
@@ -772,43 +596,56 @@ cmd_stats(const struct options *o, int argc, char **argv)
 {
 	struct stats_row *rows = NULL;
 	struct report_files sf;
-	unsigned long long top = 0;
-	char	 *end;
+	struct history_req hr;
+	unsigned long long top = 0, days = 0;
+	char	 alias[ADDR_BUF];
 	static const struct cli_opt opts[] = {
 		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
-		REPORT_OPT_MERGE, {"--prometheus", NULL},
-		{"--output", "a file"}, {"--per-alias", NULL}, {NULL, NULL}
+		REPORT_OPT_MERGE, {"--days", "a number"},
+		{"--alias", "an address"}, {"--until", "a date"},
+		{"--prometheus", NULL}, {"--output", "a file"},
+		{"--per-alias", NULL}, {NULL, NULL}
 	};
 	struct cli_args args;
-	const char *num, *output = NULL;
+	const char *num, *until = NULL, *output = NULL;
 	size_t	 n = 0, shown, per_alias = 0;
 	int	 k, json = 0, unknown = 0, prom = 0, rc;
 
+	memset(&hr, 0, sizeof(hr));
 	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
 	while ((k = cli_next(&args, opts, &num)) != CLI_DONE) {
 		if (k == 3) {
 			if ((rc = report_files_merge(&sf, num)) != 0)
 				goto out;
+		} else if (k == 4) {
+			if (parse_count("--days", num, STATS_DAYS_SPAN_MAX,
+			    &days) == -1) {
+				rc = cli_usage();
+				goto out;
+			}
+		} else if (k == 5) {
+			if ((rc = cli_address(num, alias)) != 0)
+				goto out;
+			hr.alias = alias;
+		} else if (k == 6) {
+			if ((rc = cli_date("--until", num)) != 0)
+				goto out;
+			until = num;
 		} else if (k == 0)
 			json = 1;
 		else if (k == 1)
 			unknown = 1;
 		else if (k == 2) {
-			errno = 0;
-			top = strtoull(num, &end, 10);
-			if (num[0] < '0' || num[0] > '9' || *end != '\0' ||
-			    errno == ERANGE || top == 0) {
-				log_warnx("stats: --top needs a positive "
-				    "number, not '%s'", num);
+			if (parse_count("--top", num, ULLONG_MAX, &top) == -1) {
 				rc = cli_usage();
 				goto out;
 			}
-		} else if (k == 4)
+		} else if (k == 7)
 			prom = 1;
-		else if (k == 5)
+		else if (k == 8)
 			output = num;
-		else if (k == 6) {
+		else if (k == 9) {
 			if ((rc = stats_per_alias(&args, &per_alias)) != 0)
 				goto out;
 		} else {
@@ -824,9 +661,20 @@ cmd_stats(const struct options *o, int argc, char **argv)
 		rc = cli_usage();
 		goto out;
 	}
-	if (prom && (json || unknown || top != 0)) {
-		log_warnx("stats: --prometheus goes without --json, --unknown "
-		    "and --top");
+	if (prom && (json || unknown || top != 0 || days != 0)) {
+		log_warnx("stats: --prometheus goes without --json, --unknown, "
+		    "--top and --days");
+		rc = cli_usage();
+		goto out;
+	}
+	if (days == 0 && (hr.alias != NULL || until != NULL)) {
+		log_warnx("stats: --alias and --until go with --days");
+		rc = cli_usage();
+		goto out;
+	}
+	if (days != 0 && (top != 0 || (unknown && hr.alias != NULL))) {
+		log_warnx("stats: --days takes no --top, nor --unknown with "
+		    "--alias (unknown recipients are no alias's)");
 		rc = cli_usage();
 		goto out;
 	}
@@ -836,6 +684,23 @@ cmd_stats(const struct options *o, int argc, char **argv)
 		if ((rc = metrics_prometheus(o, &sf, output ? output : "-",
 		    per_alias)) == 0)
 			rc = cli_flush();
+		goto out;
+	}
+	if (days != 0) {
+		/* The last N UTC days, today (or --until) included. */
+		hr.to = until != NULL ? 0 : stats_day_of(time(NULL));
+		if (until != NULL)
+			(void)date_parse(until, strlen(until), &hr.to);
+		hr.from = hr.to - (int32_t)days + 1;
+		if (hr.from < 0)
+			hr.from = 0;
+		hr.unknown = unknown;
+		hr.json = json;
+		hr.files_line = o->stats == NULL || sf.n > 1;
+		if ((rc = history_print(&sf, &hr)) == 0) {
+			report_files_none(&sf);
+			rc = cli_flush();
+		}
 		goto out;
 	}
 	if ((rc = report_files_read(&sf, unknown, &rows, &n)) != 0)

@@ -52,6 +52,8 @@ int	report_files_merge(struct report_files *sf, const char *path);
  */
 int	report_files_find(const struct options *o, struct report_files *sf);
 void	report_files_free(struct report_files *sf);
+/* Says on stderr "no hits recorded yet (...)" when no file of sf exists. */
+void	report_files_none(const struct report_files *sf);
 /* Prints the files sf read: "# counts from A + B\n", or with json
  * ",\"files\":[...]". */
 void	report_files_print(const struct report_files *sf, int json);

@@ -1,6 +1,8 @@
 /*
- * stats.c: the hit counters of stats.h, and the only file that includes
- * lmdb.h for the stats file.
+ * stats.c: the hit counters of stats.h: counting in memory, the flush,
+ * and the file under the daemon's feet.  One of the stats family
+ * (stats_priv.h), the only files that include lmdb.h for the stats
+ * file.
  *
  * Counting.  stats_hit() runs in the milter's callback threads, once per
  * recipient, so it must never wait for the disk: it only adds to an
@@ -32,8 +34,8 @@
  * Sender evidence (stats_hit_from()) and its bounds: see
  * stats_senders.c.  Per-day history: see stats_days.c.
  *
- * The file.  LMDB with its own lock file (path-lock), MDB_NOSUBDIR, three
- * named databases of counts and "meta".  Keys are the address bytes
+ * The file.  LMDB with its own lock file (path-lock), MDB_NOSUBDIR, five
+ * named databases of counts (stats.h) and "meta".  Keys are the address bytes
  * without a NUL (this is not a Postfix map).  Values are fixed-size
  * records, encoded byte by byte, so the file does not depend on the
  * compiler's struct layout or the machine's byte order: stats_rec.h
@@ -109,8 +111,9 @@
  * (STATS_MODE), in the daemon's own directory (0750), readable by root
  * and the daemon's group only, like the hits.
  *
- * Size.  About 1,500 lines: the table, the codecs and the file's
- * checks all serve the one flush, which needs every one of them.
+ * Size.  About 1,000 lines: the table and the file's checks both serve
+ * the one flush; the codecs, reading, the days and the sender evidence
+ * are the family's other files.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -856,7 +859,8 @@ fail:
 }
 
 /*
- * Writes both tables of t in one transaction.  Returns 0 or an LMDB
+ * Writes the tables of t, and the day rows they make, in one
+ * transaction.  Returns 0 or an LMDB
  * error code with the reason in e.
  */
 static int

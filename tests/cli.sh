@@ -262,34 +262,6 @@ test_readers_never_see_a_mix() {
 	note "$n postmap lookups during 20 compiles, all answered"
 }
 
-# stats_file FILE: a stats file written with LMDB's own mdb_load, not
-# with stats.c, so that these tests also pin the record layout: version
-# 1 records (48 bytes, before locks) and one of version 2 (56 bytes).
-# 1767225600 is 2026-01-01 00:00 UTC.
-stats_file() {
-	{
-		echo electronics@example.com
-		stats_rec2 4 0 0 1767225600 1767225720 17
-		echo irs@example.com
-		stats_rec 12 0 0 1767225600 1767312000
-		echo bestbuy@example.com
-		stats_rec 0 5 0 1767225600 1767398400
-		echo shop@example.com
-		stats_rec 12 0 3 1767225600 1767225660
-		echo family@example.org
-		stats_rec 1 0 0 1767225600 1767225600
-	} >aliases.txt
-	{
-		echo info@example.com
-		stats_rec 310 1767225600 1767229200
-		# A quote, a backslash, ESC and a byte that is not UTF-8.
-		printf 'q"\\5c\\1b[31m\\ff@example.com\n'
-		stats_rec 2 1767225600 1767225600
-	} >unknown.txt
-	mdb_load -n -T -s aliases -f aliases.txt "$1"
-	mdb_load -n -T -s unknown -f unknown.txt "$1"
-}
-
 # evidence_file FILE: the stats file of the evidence tests, written with
 # mdb_load so that the tests pin the "senders" layout too (stats.c: key
 # "ALIAS DOMAIN", the 56-byte record of "aliases"), for the aliases of
@@ -630,9 +602,9 @@ test_stats_json() {
 	expect_exit 0 "$ALIASCTL" -S s.lmdb stats --json --top 3
 	cat >want <<'EOF'
 {"aliases":[
- {"alias":"irs@example.com","hits":12,"revoked":0,"backscatter":0,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
- {"alias":"shop@example.com","hits":12,"revoked":0,"backscatter":3,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"},
- {"alias":"electronics@example.com","hits":4,"revoked":0,"backscatter":0,"locked":17,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:02:00Z"}
+ {"alias":"irs@example.com","hits":12,"revoked":0,"expired":0,"backscatter":0,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z"},
+ {"alias":"shop@example.com","hits":12,"revoked":0,"expired":0,"backscatter":3,"locked":0,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:01:00Z"},
+ {"alias":"electronics@example.com","hits":4,"revoked":0,"expired":0,"backscatter":0,"locked":17,"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-01T00:02:00Z"}
 ],"files":["s.lmdb"]}
 EOF
 	expect_same want "$T/out"

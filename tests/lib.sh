@@ -203,3 +203,31 @@ stats_rec2() {
 	done
 	echo
 }
+
+# stats_file FILE: a stats file written with LMDB's own mdb_load, not
+# with stats.c, so that these tests also pin the record layout: version
+# 1 records (48 bytes, before locks) and one of version 2 (56 bytes).
+# 1767225600 is 2026-01-01 00:00 UTC.
+stats_file() {
+	{
+		echo electronics@example.com
+		stats_rec2 4 0 0 1767225600 1767225720 17
+		echo irs@example.com
+		stats_rec 12 0 0 1767225600 1767312000
+		echo bestbuy@example.com
+		stats_rec 0 5 0 1767225600 1767398400
+		echo shop@example.com
+		stats_rec 12 0 3 1767225600 1767225660
+		echo family@example.org
+		stats_rec 1 0 0 1767225600 1767225600
+	} >aliases.txt
+	{
+		echo info@example.com
+		stats_rec 310 1767225600 1767229200
+		# A quote, a backslash, ESC and a byte that is not UTF-8.
+		printf 'q"\\5c\\1b[31m\\ff@example.com\n'
+		stats_rec 2 1767225600 1767225600
+	} >unknown.txt
+	mdb_load -n -T -s aliases -f aliases.txt "$1"
+	mdb_load -n -T -s unknown -f unknown.txt "$1"
+}

@@ -3,6 +3,9 @@
 # official Python client, and aliasctl report --html, rendered by
 # headless Chromium.
 
+# daykey, top_rec: the "days" and "unknown_days" records.
+. "$TOP/tests/history.sh"
+
 # The Python that has Debian's python3-prometheus-client (not one a
 # user put first on PATH).
 PY=/usr/bin/python3
@@ -257,28 +260,6 @@ test_report_html_errors() {
 	[ "$(ls | grep -c tmp)" -eq 0 ] || die "temp files left: $(ls)"
 }
 
-# be32 N: N as 4 big-endian bytes in mdb_load -T's \hh escapes.
-be32() {
-	printf '\\%02x\\%02x\\%02x\\%02x' $(($1 >> 24 & 255)) \
-	    $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255))
-}
-
-# le16 N: 2 little-endian bytes.
-le16() {
-	printf '\\%02x\\%02x' $(($1 & 255)) $(($1 >> 8 & 255))
-}
-
-# (le64 uses $i: loops around it count with other names.)
-# day_rec ACCEPTED REVOKED EXPIRED BACKSCATTER LOCKED: a "days" value
-# (stats_rec.h: version 1, seven zero bytes, five u64).
-day_rec() {
-	printf '\\01\\00\\00\\00\\00\\00\\00\\00'
-	for n in "$@"; do
-		le64 "$n"
-	done
-	echo
-}
-
 # rp_history: the alias file and a stats file with 30 days of history
 # ending today (UTC day D0), written with mdb_load so that the test pins
 # the "days" and "unknown_days" layouts:
@@ -323,44 +304,33 @@ YAML
 	while [ $ago -ge 0 ]; do
 		d=$((D0 - ago))
 		{
-			printf '%s\n' "$(be32 $d)irs@example.com"
-			day_rec 2 0 0 0 0
+			printf '%s\n' "$(daykey $d)irs@example.com"
+			stats_rec 2 0 0 0 0
 			if [ $((ago % 3)) -eq 0 ]; then
-				printf '%s\n' "$(be32 $d)electronics@example.com"
-				day_rec 0 0 0 0 1
+				printf '%s\n' "$(daykey $d)electronics@example.com"
+				stats_rec 0 0 0 0 1
 			fi
 			if [ $ago -le 3 ]; then
-				printf '%s\n' "$(be32 $d)bestbuy@example.com"
-				day_rec 0 3 0 0 0
+				printf '%s\n' "$(daykey $d)bestbuy@example.com"
+				stats_rec 0 3 0 0 0
 			fi
 			[ $ago -ne 10 ] || {
-				printf '%s\n' "$(be32 $d)shop@example.com"
-				day_rec 0 0 0 1 0
+				printf '%s\n' "$(daykey $d)shop@example.com"
+				stats_rec 0 0 0 1 0
 			}
 			[ $ago -ne 5 ] || {
-				printf '%s\n' "$(be32 $d)old@example.com"
-				day_rec 0 0 2 0 0
+				printf '%s\n' "$(daykey $d)old@example.com"
+				stats_rec 0 0 2 0 0
 			}
 			[ $ago -ne 1 ] || {
-				printf '%s\n' "$(be32 $d)new@example.com"
-				day_rec 1 0 0 0 0
+				printf '%s\n' "$(daykey $d)new@example.com"
+				stats_rec 1 0 0 0 0
 			}
 		} >>days.txt
-		# Version 1, 2 entries, six zero bytes, the day's count,
-		# then count, over, length and bytes of each address.
 		{
-			be32 $d
+			daykey $d
 			echo
-			printf '\\01\\02\\00\\00\\00\\00\\00\\00'
-			le64 5
-			le64 4
-			le64 0
-			le16 16
-			printf 'info@example.com'
-			le64 1
-			le64 0
-			le16 ${#H}
-			printf '%s\n' "$H"
+			top_rec 5 info@example.com 4 "$H" 1
 		} >>udays.txt
 		ago=$((ago - 1))
 	done
