@@ -570,7 +570,7 @@ put_summary(FILE *fp, const struct rh_page *p)
 		fprintf(fp, "<div class=\"tile\" id=\"sum-%s\"><b>",
 		    rh_class[v]);
 		html_put_num(fp, sum[v]);
-		fprintf(fp, "</b><span><i class=\"sw %s\"></i>%s</span>"
+		fprintf(fp, "</b><span><span class=\"sw %s\" aria-hidden=\"true\">&nbsp;</span>%s</span>"
 		    "</div>\n",
 		    rh_class[v], rh_label[v]);
 	}
@@ -611,9 +611,9 @@ put_chart(FILE *fp, const struct rh_page *p)
 	slot = (double)pw / (double)p->ndays;
 	bw = slot > 3 ? slot * 0.8 : slot;
 	fprintf(fp, "<div class=\"chartbox\"><svg class=\"chart\" id=\"chart\" "
-	    "viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"chart-t "
-	    "chart-d\"><title id=\"chart-t\">Recipients per day by verdict"
-	    "</title><desc id=\"chart-d\">Stacked bars, one per UTC day from ",
+	    "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Recipients "
+	    "per day by verdict\"><title>Recipients per day by verdict"
+	    "</title><desc>Stacked bars, one per UTC day from ",
 	    W, H);
 	put_day(fp, p->from);
 	fputs(" to ", fp);
@@ -676,7 +676,7 @@ put_chart(FILE *fp, const struct rh_page *p)
 	fprintf(fp, "</svg></div>\n<ul class=\"legend\">");
 	for (v = 0; v < RH_NV; v++)
 		if (p->alias == NULL || v != RH_UNKNOWN)
-			fprintf(fp, "<li><i class=\"sw %s\"></i>%s</li>",
+			fprintf(fp, "<li><span class=\"sw %s\" aria-hidden=\"true\">&nbsp;</span>%s</li>",
 			    rh_class[v], rh_label[v]);
 	fprintf(fp, "</ul>\n");
 	put_catchall(fp, p);

@@ -210,6 +210,7 @@ test_report_html_totals() {
 	rp_file
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html
 	[ ! -s out ] || die "--html FILE also printed"
+	html_valid r.html
 	dom r.html
 	# No network, no script: the policy says so, and nothing runs.
 	in_dom "default-src 'none'"
@@ -342,6 +343,16 @@ YAML
 	"$ALIASCTL" -f a.yaml compile >/dev/null
 }
 
+# html_valid FILE: HTML Tidy finds neither an error nor a warning.
+html_valid() {
+	command -v tidy >/dev/null ||
+	    die "tidy is missing: run tools/deps test (Debian package tidy)"
+	tidy -q -e "$1" 2>"$T/tidy.out" || {
+		cat "$T/tidy.out" >&2
+		die "$1 is not valid HTML"
+	}
+}
+
 # count_dom TEXT: how many times TEXT is in the DOM.
 count_dom() {
 	grep -o -- "$1" "$T/dom.html" | wc -l
@@ -361,7 +372,8 @@ test_report_html_history() {
 	! grep -q 'data-ran' dom.html || die "a script ran"
 	# The chart: 30 days, a bar of each verdict on the days it had.
 	in_dom '<svg class="chart" id="chart"'
-	in_dom '<title id="chart-t">'
+	in_dom '<title>Recipients per day by verdict</title>'
+	html_valid r.html
 	expect_count 30 '<g class="day"'
 	expect_count 30 'class="bar accepted"'
 	expect_count 30 'class="bar unknown"'
@@ -428,6 +440,7 @@ test_report_html_alias() {
 	# irs@'s page: its senders and their evidence.
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html i.html \
 	    --alias irs@example.com
+	html_valid i.html
 	dom i.html
 	in_dom '<table id="senders">'
 	in_dom '<td class="addr">newcorp.example</td><td>new</td><td class="n">10</td>'
@@ -441,6 +454,7 @@ test_report_html_empty() {
 	chromium_need
 	rp_file
 	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb report --html e.html
+	html_valid e.html
 	dom e.html
 	in_dom 'Counted from: no stats file yet'
 	in_dom 'No per-day counts in this period'
