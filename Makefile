@@ -96,6 +96,8 @@ build/san/test_%: build/san/test_%.o $(SANOBJ)
 build/san/test_listen: build/san/listen.o
 # postfix.c is aliasctl's alone.
 build/san/test_postfix: build/san/postfix.o
+# html.c is aliasctl's alone (report --html).
+build/san/test_html: build/san/html.o
 
 deps:
 	@sh tools/deps test

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "html.h"
-#include "report.h"
+#include "util.h"
 
 void
 html_text(FILE *fp, const char *s)
@@ -18,7 +18,7 @@ html_text(FILE *fp, const char *s)
 	size_t	 len;
 
 	for (; *p != '\0'; p += len) {
-		len = report_utf8_len(p);
+		len = utf8_len(p);
 		if (len == 0 || (*p < 0x20 && *p != '\t' && *p != '\n') ||
 		    *p == 0x7f) {
 			/* U+FFFD: what an HTML parser shows for junk. */

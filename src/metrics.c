@@ -49,7 +49,7 @@ metrics_label(FILE *fp, const char *s)
 	size_t	 len;
 
 	for (; *p != '\0'; p += len) {
-		if ((len = report_utf8_len(p)) == 0) {
+		if ((len = utf8_len(p)) == 0) {
 			fputs("\xef\xbf\xbd", fp);
 			len = 1;
 		} else if (*p == '\\' || *p == '"')

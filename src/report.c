@@ -367,32 +367,6 @@ report_time_utc(int64_t t, char *buf)
 		buf[0] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (1 to 4), or 0. */
-size_t
-report_utf8_len(const unsigned char *p)
-{
-	unsigned char lo, hi;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		/* No overlong forms, no UTF-16 surrogates. */
-		lo = p[0] == 0xe0 ? 0xa0 : 0x80;
-		hi = p[0] == 0xed ? 0x9f : 0xbf;
-		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ?
-		    3 : 0;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		lo = p[0] == 0xf0 ? 0x90 : 0x80;
-		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
-		    (p[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 /*
  * Prints s as a JSON string.  Bytes that are not UTF-8 cannot be in
  * JSON text: each becomes U+FFFD.
@@ -405,7 +379,7 @@ report_json_string(const char *s)
 
 	putchar('"');
 	while (*p != '\0') {
-		if ((len = report_utf8_len(p)) == 0) {
+		if ((len = utf8_len(p)) == 0) {
 			fputs("\\ufffd", stdout);
 			p++;
 			continue;

@@ -71,12 +71,6 @@ int	report_num_width(uint64_t v, int width);
 void	report_time_local(int64_t t, char *buf);
 /* "YYYY-MM-DDTHH:MM:SSZ", "" for 0, into buf (REPORT_TIME_BUF). */
 void	report_time_utc(int64_t t, char *buf);
-/*
- * The length of the UTF-8 sequence that starts at p (1 for ASCII), or 0
- * when p does not start one (a stray byte, an overlong form, a
- * surrogate).  p is NUL-ended: a sequence cut by the NUL is 0.
- */
-size_t	report_utf8_len(const unsigned char *p);
 /* Prints s as a JSON string, bytes that are not UTF-8 as U+FFFD. */
 void	report_json_string(const char *s);
 
