@@ -463,3 +463,29 @@ test_report_html_empty() {
 	in_dom 'Nothing new.'
 	! grep -qi 'nan\|inf"' e.html || die "NaN or inf in the page"
 }
+
+# Another MX host's file added with --merge: both views count it.
+test_report_merge() {
+	rp_need_python
+	rp_history
+	cp s.lmdb mx2.lmdb
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb stats --prometheus \
+	    --merge mx2.lmdb --per-alias 1
+	cp out m.prom
+	cat >want <<'EOF2'
+aliasctl_recipients_total{verdict="accepted"} 50
+aliasctl_recipients_total{verdict="unknown"} 300
+aliasctl_recipients_total{verdict="locked"} 34
+aliasctl_alias_recipients_total{alias="electronics@example.com",verdict="locked"} 34
+EOF2
+	promcheck m.prom want
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html \
+	    --merge mx2.lmdb
+	expect_in r.html 'Counted from: s.lmdb + mx2.lmdb</p>'
+	expect_in r.html '<div class="tile" id="sum-accepted"><b>122</b>'
+	expect_in r.html '<div class="tile" id="sum-unknown"><b>300</b>'
+	expect_in r.html '<td class="addr">info@example.com</td><td class="n">240</td>'
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S s.lmdb report --html r.html \
+	    --merge missing.lmdb
+	expect_in err missing.lmdb
+}
