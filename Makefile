@@ -124,8 +124,10 @@ FUZZTIME ?= 30
 FUZZFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize-recover=all
 FUZZERS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-# The library modules plus the lookup daemon's codecs (pure functions).
-FUZZSRC	= $(sort $(LIBSRC) $(patsubst src/%.c,%,$(wildcard src/sockmap.c src/tcptable.c)))
+# The library modules plus the lookup daemon's codecs and the report's
+# HTML escaping (pure functions).
+FUZZSRC	= $(sort $(LIBSRC) $(patsubst src/%.c,%,$(wildcard src/sockmap.c src/tcptable.c \
+	  src/html.c)))
 
 build/fuzz:
 	mkdir -p $@
