@@ -57,8 +57,8 @@ build/san/%.o: src/%.c | build/san
 # aliasctl's commands: options and loading, output, edits, import, the
 # leak evidence, Postfix's configuration (postfix.c), setup and doctor,
 # which read sockets as the daemons spell them (listen.c).
-CTLSRC	= aliasctl cli report report_files history report_html html metrics \
-	  outfile evidence edit import postfix setup doctor listen
+CTLSRC	= aliasctl cli report report_files history report_html report_page html \
+	  metrics outfile evidence edit import postfix setup doctor listen
 
 build/aliasctl: $(CTLSRC:%=build/%.o) $(LIBOBJ)
 	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -4,7 +4,8 @@
  * no script runs (its Content-Security-Policy forbids both), so it can
  * be mailed, archived and opened offline.  Every string from the stats
  * files or the alias file goes through html_text(): the unknown
- * recipients are chosen by spammers.
+ * recipients are chosen by spammers.  What the page shows is read and
+ * ranked by report_page.c.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -22,97 +23,30 @@
 #include "outfile.h"
 #include "report.h"
 #include "report_html.h"
+#include "report_page.h"
 #include "stats.h"
 #include "util.h"
 
 #define DAY_SECS	86400
 
-/* The verdicts of the chart, in stacking order (bottom first). */
-enum rh_verdict {
-	RH_ACCEPTED, RH_UNKNOWN, RH_REVOKED, RH_EXPIRED, RH_BACKSCATTER,
-	RH_LOCKED, RH_NV
-};
-static const char *const rh_class[RH_NV] = {
+static const char *const rh_class[RP_NV] = {
 	"accepted", "unknown", "revoked", "expired", "backscatter", "locked"
 };
-static const char *const rh_label[RH_NV] = {
+static const char *const rh_label[RP_NV] = {
 	"accepted", "unknown recipient", "revoked alias", "expired alias",
 	"backscatter refused", "sender lock refused"
 };
 
-/* One UTC day of the chart. */
-struct rh_day {
-	int32_t	 day;
-	uint64_t v[RH_NV];
-};
-
-/* An alias's row in the top table. */
-struct rh_top {
-	const struct stats_row *hit;
-	uint64_t total;		/* in the period, or ever without history */
-	uint64_t accepted;	/* of total */
-	uint64_t refused;	/* of total */
-	uint64_t *spark;	/* per day of the period; ours */
-};
-
-/* An unknown recipient and how often it was tried. */
-struct rh_tried {
-	const char *addr;	/* points into the rows or days it came from */
-	uint64_t count;
-	int	 approx;	/* a lower bound only (merged top lists) */
-};
-
-/* Everything the page shows, read once. */
-struct rh_page {
-	const struct options *o;
-	const char *alias;	/* --alias, normalised, or NULL */
-	struct aliasfile *af;
-	struct report_files sf;
-	struct stats_row *hits, *unknown, *senders;
-	size_t	 nhits, nunknown, nsenders;
-	int64_t	 now;
-	int32_t	 today;		/* UTC day */
-	int32_t	 from;		/* the period: from .. today */
-	int32_t	 catchall_end;	/* first refused unknown, or DATE_NONE */
-	int	 have_days;	/* a day of the period has a count */
-	struct rh_day *days;	/* today - from + 1 of them */
-	size_t	 ndays;
-	struct stats_history *hist;	/* per alias, from hfrom to today */
-	size_t	 nhist;
-	int32_t	 hfrom;		/* the earlier of from and two weeks ago */
-	struct stats_daytotal *dt;	/* per day, from to today */
-	size_t	 ndt;
-	struct rh_top *top;
-	size_t	 ntop;
-	struct rh_tried *tried;
-	size_t	 ntried;
-	int	 tried_ever;	/* tried[] is of all time, not the period */
-};
-
-static int	 page_read(struct rh_page *);
-static void	 page_free(struct rh_page *);
-static int	 cmp_top(const void *, const void *);
-static int	 cmp_tried(const void *, const void *);
-static uint64_t	 alias_refused(const struct stats_alias *);
-static int	 days_read(struct rh_page *);
-static const struct stats_history *hist_find(const struct rh_page *,
-		    const char *);
-static uint64_t	 hist_sum(const struct stats_history *, int32_t, int32_t,
-		    int);
-static int	 cmp_hist(const void *, const void *);
-static int	 cmp_addr(const void *, const void *);
-static int	 top_build(struct rh_page *);
-static int	 tried_build(struct rh_page *);
-static void	 put_jumps(FILE *, const struct rh_page *, size_t *);
-static void	 put_head(FILE *, const struct rh_page *);
-static void	 put_summary(FILE *, const struct rh_page *);
-static void	 put_chart(FILE *, const struct rh_page *);
-static void	 put_catchall(FILE *, const struct rh_page *);
-static void	 put_top(FILE *, const struct rh_page *);
-static int	 put_leaks(FILE *, const struct rh_page *);
-static void	 put_tried(FILE *, const struct rh_page *);
-static void	 put_changes(FILE *, const struct rh_page *);
-static void	 put_alias(FILE *, const struct rh_page *);
+static void	 put_jumps(FILE *, const struct report_page *, size_t *);
+static void	 put_head(FILE *, const struct report_page *);
+static void	 put_summary(FILE *, const struct report_page *);
+static void	 put_chart(FILE *, const struct report_page *);
+static void	 put_catchall(FILE *, const struct report_page *);
+static void	 put_top(FILE *, const struct report_page *);
+static int	 put_leaks(FILE *, const struct report_page *);
+static void	 put_tried(FILE *, const struct report_page *);
+static void	 put_changes(FILE *, const struct report_page *);
+static void	 put_alias(FILE *, const struct report_page *);
 static void	 put_day(FILE *, int32_t);
 static void	 put_time(FILE *, int64_t);
 
@@ -164,34 +98,6 @@ static const char css[] =
 "section{break-inside:avoid}.scroll,.chartbox{overflow:visible}"
 "svg.chart{min-width:0}}";
 
-/* Refusals of an alias, of every kind. */
-static uint64_t
-alias_refused(const struct stats_alias *a)
-{
-	return a->revoked_hits + a->backscatter + a->locked;
-}
-
-/* By total, most first, then by key. */
-static int
-cmp_top(const void *a, const void *b)
-{
-	const struct rh_top *x = a, *y = b;
-
-	if (x->total != y->total)
-		return x->total < y->total ? 1 : -1;
-	return strcmp(x->hit->key, y->hit->key);
-}
-
-static int
-cmp_tried(const void *a, const void *b)
-{
-	const struct rh_tried *x = a, *y = b;
-
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	return strcmp(x->addr, y->addr);
-}
-
 /* "YYYY-MM-DD" of a UTC day. */
 static void
 put_day(FILE *fp, int32_t day)
@@ -215,275 +121,9 @@ put_time(FILE *fp, int64_t t)
 		fprintf(fp, "%.10s %.5s UTC", buf, buf + 11);
 }
 
-/*
- * The busiest aliases (or the one of --alias): by their counts in the
- * period when the files have history, else by their totals, each with
- * its counts per day of the period.  Returns 0, or -1 when out of
- * memory.
- */
-static int
-top_build(struct rh_page *p)
-{
-	const struct stats_history *h;
-	struct rh_top *t;
-	size_t	 i, j, n = 0;
-
-	if (p->nhits > 0 &&
-	    (p->top = calloc(p->nhits, sizeof(*p->top))) == NULL)
-		return -1;
-	for (i = 0; i < p->nhits; i++) {
-		if (p->alias != NULL && strcmp(p->hits[i].key, p->alias) != 0)
-			continue;
-		t = &p->top[n++];
-		t->hit = &p->hits[i];
-		t->accepted = p->hits[i].a.hits;
-		t->refused = alias_refused(&p->hits[i].a);
-		t->total = t->accepted + t->refused;
-		if (!p->have_days)
-			continue;
-		t->total = t->accepted = t->refused = 0;
-		if ((t->spark = calloc(p->ndays, sizeof(*t->spark))) == NULL)
-			return -1;
-		if ((h = hist_find(p, t->hit->key)) == NULL)
-			continue;
-		for (j = 0; j < h->n; j++)
-			if (h->days[j].day >= p->from &&
-			    h->days[j].day <= p->today)
-				t->spark[h->days[j].day - p->from] =
-				    hist_sum(h, h->days[j].day,
-				    h->days[j].day, 0);
-		t->refused = hist_sum(h, p->from, p->today, 1);
-		t->total = hist_sum(h, p->from, p->today, 0);
-		t->accepted = t->total - t->refused;
-	}
-	if (n > 1)
-		qsort(p->top, n, sizeof(*p->top), cmp_top);
-	p->ntop = n;
-	return 0;
-}
-
-/* By address, for adding up the days' lists. */
-static int
-cmp_addr(const void *a, const void *b)
-{
-	return strcmp(((const struct rh_tried *)a)->addr,
-	    ((const struct rh_tried *)b)->addr);
-}
-
-/*
- * The unknown recipients tried most in the period, from the days' lists
- * of the most tried, added up; when the period has none (no history),
- * from the "unknown" table of all time.  Returns 0, or -1 when out of
- * memory.
- */
-static int
-tried_build(struct rh_page *p)
-{
-	size_t	 i, j, n = 0, all = 0;
-
-	for (i = 0; i < p->ndt; i++)
-		all += p->dt[i].ntop;
-	if (all > 0) {
-		if ((p->tried = calloc(all, sizeof(*p->tried))) == NULL)
-			return -1;
-		for (i = 0; i < p->ndt; i++)
-			for (j = 0; j < p->dt[i].ntop; j++) {
-				p->tried[n].addr = p->dt[i].top[j].addr;
-				p->tried[n].count = p->dt[i].top[j].count;
-				p->tried[n++].approx =
-				    p->dt[i].top[j].over > 0;
-			}
-		qsort(p->tried, n, sizeof(*p->tried), cmp_addr);
-		/* The same address on several days: one row. */
-		for (i = 0, j = 0; i < n; i++) {
-			if (j > 0 && strcmp(p->tried[j - 1].addr,
-			    p->tried[i].addr) == 0) {
-				p->tried[j - 1].count += p->tried[i].count;
-				p->tried[j - 1].approx |= p->tried[i].approx;
-			} else
-				p->tried[j++] = p->tried[i];
-		}
-		n = j;
-	} else {
-		p->tried_ever = 1;
-		if (p->nunknown > 0 && (p->tried = calloc(p->nunknown,
-		    sizeof(*p->tried))) == NULL)
-			return -1;
-		for (i = 0; i < p->nunknown; i++) {
-			if (strcmp(p->unknown[i].key, STATS_OTHER) == 0)
-				continue;
-			p->tried[n].addr = p->unknown[i].key;
-			p->tried[n++].count = p->unknown[i].u.count;
-		}
-	}
-	if (n > 1)
-		qsort(p->tried, n, sizeof(*p->tried), cmp_tried);
-	p->ntried = n;
-	return 0;
-}
-
-/* By alias, for bsearch. */
-static int
-cmp_hist(const void *key, const void *h)
-{
-	return strcmp(key, ((const struct stats_history *)h)->alias);
-}
-
-static const struct stats_history *
-hist_find(const struct rh_page *p, const char *alias)
-{
-	return p->nhist ? bsearch(alias, p->hist, p->nhist, sizeof(*p->hist),
-	    cmp_hist) : NULL;
-}
-
-/*
- * The counts of h from day from to day to: every verdict, or the
- * refusals only.
- */
-static uint64_t
-hist_sum(const struct stats_history *h, int32_t from, int32_t to,
-    int refused)
-{
-	const struct stats_day *d;
-	uint64_t sum = 0;
-	size_t	 i;
-
-	for (i = 0; i < h->n; i++) {
-		d = &h->days[i];
-		if (d->day < from || d->day > to)
-			continue;
-		sum += d->revoked + d->expired + d->backscatter + d->locked;
-		if (!refused)
-			sum += d->accepted;
-	}
-	return sum;
-}
-
-/*
- * The per-day history: the totals of each day of the period (or of the
- * one alias), and each alias's days since two weeks ago at least (for
- * the jumps).  Returns 0, or a sysexits code (said why).
- */
-static int
-days_read(struct rh_page *p)
-{
-	const char *const *paths = (const char *const *)p->sf.path;
-	const struct stats_history *h;
-	struct errbuf e;
-	size_t	 i, j;
-
-	p->hfrom = p->today - 2 * REPORT_WEEK + 1 < p->from ?
-	    p->today - 2 * REPORT_WEEK + 1 : p->from;
-	if (stats_read_daytotals(paths, p->sf.n, p->from, p->today, &p->dt,
-	    &p->ndt, p->sf.found, &e) == -1 ||
-	    stats_read_days(paths, p->sf.n, p->alias, p->hfrom, p->today,
-	    &p->hist, &p->nhist, p->sf.found, &e) == -1) {
-		log_warnx("%s", e.msg);
-		return errno == EACCES ? EX_NOINPUT : EX_IOERR;
-	}
-	p->ndays = (size_t)(p->today - p->from + 1);
-	if ((p->days = calloc(p->ndays, sizeof(*p->days))) == NULL) {
-		log_warn("report");
-		return EX_OSERR;
-	}
-	for (i = 0; i < p->ndays; i++)
-		p->days[i].day = p->from + (int32_t)i;
-	for (i = 0; p->alias == NULL && i < p->ndt && i < p->ndays; i++) {
-		p->days[i].v[RH_ACCEPTED] = p->dt[i].sum.accepted;
-		p->days[i].v[RH_UNKNOWN] = p->dt[i].unknown;
-		p->days[i].v[RH_REVOKED] = p->dt[i].sum.revoked;
-		p->days[i].v[RH_EXPIRED] = p->dt[i].sum.expired;
-		p->days[i].v[RH_BACKSCATTER] = p->dt[i].sum.backscatter;
-		p->days[i].v[RH_LOCKED] = p->dt[i].sum.locked;
-	}
-	if (p->alias != NULL && (h = hist_find(p, p->alias)) != NULL)
-		for (j = 0; j < h->n; j++) {
-			if (h->days[j].day < p->from)
-				continue;
-			i = (size_t)(h->days[j].day - p->from);
-			p->days[i].v[RH_ACCEPTED] = h->days[j].accepted;
-			p->days[i].v[RH_REVOKED] = h->days[j].revoked;
-			p->days[i].v[RH_EXPIRED] = h->days[j].expired;
-			p->days[i].v[RH_BACKSCATTER] = h->days[j].backscatter;
-			p->days[i].v[RH_LOCKED] = h->days[j].locked;
-		}
-	for (i = 0; i < p->ndays && !p->have_days; i++)
-		for (j = 0; j < RH_NV; j++)
-			if (p->days[i].v[j] != 0)
-				p->have_days = 1;
-	return 0;
-}
-
-/*
- * Reads the alias file, the totals, the sender evidence and the
- * history of the stats files.  Returns 0, or a sysexits code (said
- * why).
- */
-static int
-page_read(struct rh_page *p)
-{
-	const char *const *paths;
-	struct errbuf e;
-	size_t	 i;
-	int	 rc;
-
-	if ((rc = cli_load(p->o, &p->af)) != 0 ||
-	    (rc = report_files_find(p->o, &p->sf)) != 0)
-		return rc;
-	if (p->alias != NULL && af_find_alias(p->af, p->alias) == NULL) {
-		log_warnx("report: %s is not an alias of %s", p->alias,
-		    p->o->file);
-		return EX_NOUSER;
-	}
-	paths = (const char *const *)p->sf.path;
-	if (stats_read_all(paths, p->sf.n, 0, &p->hits, &p->nhits,
-	    p->sf.found, &e) == -1 ||
-	    stats_read_all(paths, p->sf.n, 1, &p->unknown, &p->nunknown,
-	    p->sf.found, &e) == -1 ||
-	    stats_read_senders(paths, p->sf.n, p->alias, &p->senders,
-	    &p->nsenders, p->sf.found, &e) == -1) {
-		log_warnx("%s", e.msg);
-		return errno == EACCES ? EX_NOINPUT : EX_IOERR;
-	}
-	/* When aliasctl began to refuse: the first unknown refused. */
-	p->catchall_end = DATE_NONE;
-	for (i = 0; i < p->nunknown; i++)
-		if (p->unknown[i].u.first_seen > 0 &&
-		    (p->catchall_end == DATE_NONE ||
-		    p->unknown[i].u.first_seen / DAY_SECS < p->catchall_end))
-			p->catchall_end =
-			    (int32_t)(p->unknown[i].u.first_seen / DAY_SECS);
-	if ((rc = days_read(p)) != 0)
-		return rc;
-	if (top_build(p) == -1 || tried_build(p) == -1) {
-		log_warn("report");
-		return EX_OSERR;
-	}
-	return 0;
-}
-
-static void
-page_free(struct rh_page *p)
-{
-	size_t	 i;
-
-	for (i = 0; i < p->ntop; i++)
-		free(p->top[i].spark);
-	free(p->top);
-	free(p->tried);
-	free(p->days);
-	free(p->dt);
-	stats_history_free(p->hist, p->nhist);
-	stats_rows_free(p->hits, p->nhits);
-	stats_rows_free(p->unknown, p->nunknown);
-	stats_rows_free(p->senders, p->nsenders);
-	report_files_free(&p->sf);
-	af_free(p->af);
-}
-
 /* The document's head and the page's header. */
 static void
-put_head(FILE *fp, const struct rh_page *p)
+put_head(FILE *fp, const struct report_page *p)
 {
 	size_t	 i, first = 1;
 
@@ -539,33 +179,33 @@ put_head(FILE *fp, const struct rh_page *p)
 
 /* The tiles: the period's counts by verdict. */
 static void
-put_summary(FILE *fp, const struct rh_page *p)
+put_summary(FILE *fp, const struct report_page *p)
 {
-	uint64_t sum[RH_NV];
+	uint64_t sum[RP_NV];
 	size_t	 i, v;
 
 	memset(sum, 0, sizeof(sum));
 	if (p->have_days) {
 		for (i = 0; i < p->ndays; i++)
-			for (v = 0; v < RH_NV; v++)
+			for (v = 0; v < RP_NV; v++)
 				sum[v] += p->days[i].v[v];
 	} else {
 		for (i = 0; i < p->ntop; i++) {
-			sum[RH_ACCEPTED] += p->top[i].hit->a.hits;
-			sum[RH_REVOKED] += p->top[i].hit->a.revoked_hits -
+			sum[RP_ACCEPTED] += p->top[i].hit->a.hits;
+			sum[RP_REVOKED] += p->top[i].hit->a.revoked_hits -
 			    p->top[i].hit->a.expired;
-			sum[RH_EXPIRED] += p->top[i].hit->a.expired;
-			sum[RH_BACKSCATTER] += p->top[i].hit->a.backscatter;
-			sum[RH_LOCKED] += p->top[i].hit->a.locked;
+			sum[RP_EXPIRED] += p->top[i].hit->a.expired;
+			sum[RP_BACKSCATTER] += p->top[i].hit->a.backscatter;
+			sum[RP_LOCKED] += p->top[i].hit->a.locked;
 		}
 		for (i = 0; p->alias == NULL && i < p->nunknown; i++)
-			sum[RH_UNKNOWN] += p->unknown[i].u.count;
+			sum[RP_UNKNOWN] += p->unknown[i].u.count;
 	}
 	fprintf(fp, "<section id=\"summary\">\n<h2>%s</h2>\n"
 	    "<div class=\"tiles\">\n", p->have_days ? "In this period" :
 	    "Since counting began");
-	for (v = 0; v < RH_NV; v++) {
-		if (v == RH_UNKNOWN && p->alias != NULL)
+	for (v = 0; v < RP_NV; v++) {
+		if (v == RP_UNKNOWN && p->alias != NULL)
 			continue;
 		fprintf(fp, "<div class=\"tile\" id=\"sum-%s\"><b>",
 		    rh_class[v]);
@@ -582,7 +222,7 @@ put_summary(FILE *fp, const struct rh_page *p)
  * legend and the day the catch-all ended marked.
  */
 static void
-put_chart(FILE *fp, const struct rh_page *p)
+put_chart(FILE *fp, const struct report_page *p)
 {
 	const int W = 720, H = 260, L = 56, R = 8, T = 10, B = 30;
 	const int pw = W - L - R, ph = H - T - B;
@@ -601,7 +241,7 @@ put_chart(FILE *fp, const struct rh_page *p)
 		return;
 	}
 	for (i = 0; i < p->ndays; i++) {
-		for (sum = 0, v = 0; v < RH_NV; v++)
+		for (sum = 0, v = 0; v < RP_NV; v++)
 			sum += p->days[i].v[v];
 		if (sum > max)
 			max = sum;
@@ -638,14 +278,14 @@ put_chart(FILE *fp, const struct rh_page *p)
 		date_format(p->days[i].day, day);
 		fprintf(fp, "<g class=\"day\" data-day=\"%s\"><title>%s:", day,
 		    day);
-		for (v = 0; v < RH_NV; v++) {
+		for (v = 0; v < RP_NV; v++) {
 			html_num(p->days[i].v[v], num);
 			fprintf(fp, "%s %s %s", v ? "," : "", num,
 			    rh_label[v]);
 		}
 		fprintf(fp, "</title>");
 		y = T + ph;
-		for (v = 0; v < RH_NV; v++) {
+		for (v = 0; v < RP_NV; v++) {
 			if (p->days[i].v[v] == 0)
 				continue;
 			h = (double)ph * (double)p->days[i].v[v] /
@@ -674,8 +314,8 @@ put_chart(FILE *fp, const struct rh_page *p)
 		    "</text></g>\n", day, x, x, T, T + ph, x + 3, T + 10);
 	}
 	fprintf(fp, "</svg></div>\n<ul class=\"legend\">");
-	for (v = 0; v < RH_NV; v++)
-		if (p->alias == NULL || v != RH_UNKNOWN)
+	for (v = 0; v < RP_NV; v++)
+		if (p->alias == NULL || v != RP_UNKNOWN)
 			fprintf(fp, "<li><span class=\"sw %s\" aria-hidden=\"true\">&nbsp;</span>%s</li>",
 			    rh_class[v], rh_label[v]);
 	fprintf(fp, "</ul>\n");
@@ -685,7 +325,7 @@ put_chart(FILE *fp, const struct rh_page *p)
 
 /* When the catch-all ended, when known: under the chart. */
 static void
-put_catchall(FILE *fp, const struct rh_page *p)
+put_catchall(FILE *fp, const struct report_page *p)
 {
 	char	 day[DATE_BUF];
 
@@ -698,9 +338,9 @@ put_catchall(FILE *fp, const struct rh_page *p)
 
 /* The busiest aliases, with a sparkline each when there is history. */
 static void
-put_top(FILE *fp, const struct rh_page *p)
+put_top(FILE *fp, const struct report_page *p)
 {
-	const struct rh_top *t;
+	const struct report_page_top *t;
 	size_t	 i;
 
 	fprintf(fp, "<section id=\"top\">\n<h2>Busiest aliases%s</h2>\n",
@@ -741,7 +381,7 @@ put_top(FILE *fp, const struct rh_page *p)
  * Returns 0, or -1 when out of memory.
  */
 static int
-put_leaks(FILE *fp, const struct rh_page *p)
+put_leaks(FILE *fp, const struct report_page *p)
 {
 	struct evidence_leak *leaks = NULL, *l;
 	size_t	 n, i, j, k;
@@ -794,7 +434,7 @@ put_leaks(FILE *fp, const struct rh_page *p)
 
 /* The unknown recipients spammers try most. */
 static void
-put_tried(FILE *fp, const struct rh_page *p)
+put_tried(FILE *fp, const struct report_page *p)
 {
 	size_t	 i;
 
@@ -823,7 +463,7 @@ put_tried(FILE *fp, const struct rh_page *p)
  * (REPORT_JUMP_MIN, REPORT_JUMP_FACTOR), adding to *n.
  */
 static void
-put_jumps(FILE *fp, const struct rh_page *p, size_t *n)
+put_jumps(FILE *fp, const struct report_page *p, size_t *n)
 {
 	const struct stats_history *h;
 	uint64_t week, prev;
@@ -831,8 +471,8 @@ put_jumps(FILE *fp, const struct rh_page *p, size_t *n)
 
 	for (i = 0; i < p->nhist; i++) {
 		h = &p->hist[i];
-		week = hist_sum(h, p->today - REPORT_WEEK + 1, p->today, 1);
-		prev = hist_sum(h, p->today - 2 * REPORT_WEEK + 1,
+		week = report_page_sum(h, p->today - REPORT_WEEK + 1, p->today, 1);
+		prev = report_page_sum(h, p->today - 2 * REPORT_WEEK + 1,
 		    p->today - REPORT_WEEK, 1);
 		if (week < REPORT_JUMP_MIN || week < REPORT_JUMP_FACTOR * prev)
 			continue;
@@ -849,7 +489,7 @@ put_jumps(FILE *fp, const struct rh_page *p, size_t *n)
 
 /* What changed in the last REPORT_WEEK days. */
 static void
-put_changes(FILE *fp, const struct rh_page *p)
+put_changes(FILE *fp, const struct report_page *p)
 {
 	const struct af_alias *a;
 	int64_t	 since = (int64_t)(p->today - REPORT_WEEK + 1) * DAY_SECS;
@@ -920,7 +560,7 @@ put_changes(FILE *fp, const struct rh_page *p)
 
 /* For --alias: its state and its senders. */
 static void
-put_alias(FILE *fp, const struct rh_page *p)
+put_alias(FILE *fp, const struct report_page *p)
 {
 	const struct af_alias *a = af_find_alias(p->af, p->alias);
 	struct evidence ev;
@@ -971,7 +611,7 @@ put_alias(FILE *fp, const struct rh_page *p)
 		    cls[evidence_class(&ev, r)]);
 		html_put_num(fp, r->a.hits);
 		fprintf(fp, "</td><td class=\"n\">");
-		html_put_num(fp, alias_refused(&r->a));
+		html_put_num(fp, report_page_refused(&r->a));
 		fprintf(fp, "</td><td class=\"opt\">");
 		put_time(fp, r->a.first_seen);
 		fprintf(fp, "</td><td class=\"opt\">");
@@ -992,7 +632,7 @@ cmd_report(const struct options *o, int argc, char **argv)
 		{"--html", "a file"}, {"--days", "a number"},
 		{"--alias", "an address"}, REPORT_OPT_MERGE, {NULL, NULL}
 	};
-	struct rh_page p;
+	struct report_page p;
 	struct cli_args args;
 	struct outfile of;
 	struct errbuf e;
@@ -1042,7 +682,7 @@ cmd_report(const struct options *o, int argc, char **argv)
 	p.now = (int64_t)time(NULL);
 	p.today = (int32_t)(p.now / DAY_SECS);
 	p.from = p.today - (int32_t)days + 1;
-	if ((rc = page_read(&p)) != 0)
+	if ((rc = report_page_read(&p)) != 0)
 		goto out;
 	if (outfile_open(html, &of, &e) == -1) {
 		log_warnx("%s", e.msg);
@@ -1073,6 +713,6 @@ cmd_report(const struct options *o, int argc, char **argv)
 		rc = EX_IOERR;
 	}
 out:
-	page_free(&p);
+	report_page_free(&p);
 	return rc;
 }
