@@ -200,6 +200,25 @@ expect_verdict_stats() {
 	expect_stat irs@example.com 0 revoked
 	expect_stat irs@example.com 0 backscatter
 	expect_stat bestbuy@example.com 0 hits
+	expect_stat old@example.com $((1 * n)) expired
+	expect_stat bestbuy@example.com 0 expired
+	# The same counts per UTC day, expired apart from revoked.
+	expect_days irs@example.com "$((3 * n)) 0 0 0 0"
+	expect_days old@example.com "0 0 $((1 * n)) 0 0"
+	expect_days bestbuy@example.com "0 $((1 * n)) 0 0 0"
+	expect_days shop@example.com "$((1 * n)) 0 0 $((1 * n)) 0"
+}
+
+# expect_days ALIAS "ACCEPTED REVOKED EXPIRED BACKSCATTER LOCKED": the
+# alias's days of stats --days 2 (the run may cross midnight UTC),
+# added up.
+expect_days() {
+	expect_exit 0 "$ALIASCTL" -m "$T/map" stats --days 2 --alias "$1" \
+	    --json
+	got=$(jq -r '[.days[] | [.accepted, .revoked, .expired,
+	    .backscatter, .locked]] | transpose | map(add) | join(" ")' \
+	    "$T/out")
+	[ "$got" = "$2" ] || die "$1: days add up to $got, not $2"
 }
 
 test_milter_verdicts() {
@@ -465,6 +484,8 @@ expect_lock_results() {
 	expect_stat ro@example.com 1 backscatter
 	expect_stat irs@example.com 1 hits
 	expect_stat irs@example.com 0 locked
+	expect_days electronics@example.com "4 0 0 0 4"
+	expect_days ro@example.com "1 0 0 1 1"
 	# The sender evidence of the same verdicts, per domain: domain,
 	# count, refused, locked, backscatter, revoked, class.  Every
 	# domain is new to the alias, which is young: the domains with mail

@@ -111,19 +111,93 @@ old_rows(const char *path, int n, int32_t day)
 	mdb_env_close(env);
 }
 
+/*
+ * The key order alone, with LMDB itself: fills path with days rows of
+ * naliases aliases keyed day first (day_major) or alias first, then
+ * times one transaction that updates every alias's row of the last
+ * day, as a flush does.  Prints the time and the bytes written.
+ */
+static void
+key_order(const char *path, int naliases, int days, int day_major)
+{
+	MDB_env	*env;
+	MDB_txn	*txn;
+	MDB_dbi	 dbi;
+	MDB_val	 k, v;
+	struct stats_day d;
+	unsigned char key[64], rec[REC_DAY_SIZE];
+	char	 alias[32];
+	double	 t0;
+	long long w0;
+	int	 a, day, alen, round;
+
+	memset(&d, 0, sizeof(d));
+	rec_day_encode(rec, &d);
+	if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 2) ||
+	    mdb_env_set_mapsize(env, (size_t)1 << 30) ||
+	    mdb_env_open(env, path, MDB_NOSUBDIR, 0640))
+		exit(1);
+	for (round = 0; round <= days; round++) {
+		if (mdb_txn_begin(env, NULL, 0, &txn) ||
+		    mdb_dbi_open(txn, "days", MDB_CREATE, &dbi))
+			exit(1);
+		/* Rounds 0 .. days - 1 fill; the last one is timed. */
+		day = round < days ? round : days - 1;
+		if (round == days) {
+			w0 = wchar();
+			t0 = now_s();
+		}
+		for (a = 0; a < naliases; a++) {
+			alen = snprintf(alias, sizeof(alias),
+			    "alias%04d@example.com", a);
+			if (day_major) {
+				rec_daykey_encode(key, day);
+				memcpy(key + 4, alias, alen);
+			} else {
+				memcpy(key, alias, alen);
+				key[alen] = '\0';
+				rec_daykey_encode(key + alen + 1, day);
+			}
+			k.mv_data = key;
+			k.mv_size = 4 + (size_t)alen + !day_major;
+			d.accepted = round;
+			rec_day_encode(rec, &d);
+			v.mv_data = rec;
+			v.mv_size = sizeof(rec);
+			if (mdb_put(txn, dbi, &k, &v, 0) != 0)
+				exit(1);
+		}
+		if (mdb_txn_commit(txn) != 0)
+			exit(1);
+	}
+	printf("%s_txn_ms %.3f\n", day_major ? "day_major" : "alias_major",
+	    (now_s() - t0) * 1000);
+	printf("%s_written_bytes %lld\n", day_major ? "day_major" :
+	    "alias_major", wchar() - w0);
+	mdb_env_close(env);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct stats *s;
 	struct errbuf e;
 	struct stat st;
+	char	 path2[4096];
 	double	*t, t0;
 	long long w0, *w;
 	time_t	 now = time(NULL);
 	int	 naliases, days, rounds, d, r;
 
+	if (argc == 6 && strcmp(argv[5], "keys") == 0) {
+		key_order(argv[1], atoi(argv[2]), atoi(argv[3]), 1);
+		snprintf(path2, sizeof(path2), "%s.alias", argv[1]);
+		key_order(path2, atoi(argv[2]), atoi(argv[3]), 0);
+		return 0;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: stats-flush FILE ALIASES DAYS ROUNDS\n");
+		fprintf(stderr, "usage: stats-flush FILE ALIASES DAYS ROUNDS "
+		    "[keys]\n");
 		return 64;
 	}
 	naliases = atoi(argv[2]);
