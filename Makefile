@@ -59,10 +59,14 @@ build/san/%.o: src/%.c | build/san
 # leak evidence, Postfix's configuration (postfix.c), setup and doctor,
 # which read sockets as the daemons spell them (listen.c) and probe
 # alias-milter (probe.c), the DNS checks (dns.c the resolver, dnscheck.c
-# the rules, dnscmd.c the command), and the list of stats files every
-# view reads (report_files.c) with the per-day history (history.c).
-CTLSRC	= aliasctl cli report report_files history evidence edit import postfix \
-	  setup doctor listen probe dns dnscheck dnscmd
+# the rules, dnscmd.c the command), the list of stats files every view
+# reads (report_files.c) with the per-day history (history.c), the HTML
+# report (report_html.c the page, report_page.c what it shows, html.c
+# escaping and SVG), the Prometheus metrics (metrics.c), and files
+# published by rename (outfile.c).
+CTLSRC	= aliasctl cli report report_files history report_html report_page \
+	  html metrics outfile evidence edit import postfix setup doctor listen \
+	  probe dns dnscheck dnscmd
 # Only aliasctl asks DNS: ldns and libpsl are linked into it alone.
 CTLPKGS	= ldns libpsl
 CTL_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CTLPKGS) 2>/dev/null)
@@ -104,6 +108,8 @@ build/san/test_%: build/san/test_%.o $(SANOBJ)
 build/san/test_listen: build/san/listen.o
 # postfix.c is aliasctl's alone.
 build/san/test_postfix: build/san/postfix.o
+# html.c is aliasctl's alone (report --html).
+build/san/test_html: build/san/html.o
 
 deps:
 	@sh tools/deps test
@@ -130,8 +136,10 @@ FUZZTIME ?= 30
 FUZZFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize-recover=all
 FUZZERS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-# The library modules plus the lookup daemon's codecs (pure functions).
-FUZZSRC	= $(sort $(LIBSRC) $(patsubst src/%.c,%,$(wildcard src/sockmap.c src/tcptable.c)))
+# The library modules plus the lookup daemon's codecs and the report's
+# HTML escaping (pure functions).
+FUZZSRC	= $(sort $(LIBSRC) $(patsubst src/%.c,%,$(wildcard src/sockmap.c src/tcptable.c \
+	  src/html.c)))
 
 build/fuzz:
 	mkdir -p $@

@@ -21,6 +21,7 @@
 #include "import.h"
 #include "log.h"
 #include "report.h"
+#include "report_html.h"
 #include "setup.h"
 
 #define ALIASCTL_VERSION	"0.1.0"
@@ -47,6 +48,7 @@ static const struct command {
 	{ "dns", cmd_dns },
 	{ "senders", cmd_senders },
 	{ "leaks", cmd_leaks },
+	{ "report", cmd_report },
 	{ "help", NULL },
 };
 

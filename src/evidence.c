@@ -54,27 +54,8 @@
 
 #define DAY_SECS		86400
 
-/* What leaks suggests for an alias. */
-enum action {
-	ACTION_LOCK,		/* to its established senders */
-	ACTION_REVOKE,		/* none to lock to, or mail after a lock */
-	ACTION_WAIT,		/* young: no verdict yet */
-	ACTION_NONE,		/* revoked or expired already */
-	ACTION_HOLDS		/* locked, and the lock refuses the leak */
-};
 static const char *const action_name[] = { "lock", "revoke", "wait",
 	"none", "none" };
-
-/* One alias in leaks. */
-struct leak {
-	const struct af_alias *a;
-	const struct stats_row *hit;	/* its counters, or NULL */
-	const struct stats_row *rows;	/* its sender rows */
-	size_t	 n;
-	struct evidence ev;
-	uint64_t score;
-	enum action action;
-};
 
 static uint64_t	 row_count(const struct stats_row *);
 static uint64_t	 row_refused(const struct stats_row *);
@@ -97,8 +78,7 @@ static void	 print_senders_json(const char *, const struct stats_row *,
 static void	 print_time_json(const char *, int64_t);
 static const struct stats_row *alias_rows(const struct stats_row *,
 		    size_t, const char *, size_t *);
-static void	 leak_judge(struct leak *, int32_t, int64_t);
-static char	*leak_command(const struct leak *);
+static void	 leak_judge(struct evidence_leak *, int32_t, int64_t);
 static void	 shell_word(FILE *, const char *);
 
 const char *
@@ -255,7 +235,7 @@ cmp_count(const void *a, const void *b)
 static int
 cmp_leak(const void *a, const void *b)
 {
-	const struct leak *x = a, *y = b;
+	const struct evidence_leak *x = a, *y = b;
 
 	if (x->score != y->score)
 		return x->score < y->score ? 1 : -1;
@@ -525,7 +505,7 @@ out:
 
 /* Judges l at now (today: days) and sets its score and action. */
 static void
-leak_judge(struct leak *l, int32_t today, int64_t now)
+leak_judge(struct evidence_leak *l, int32_t today, int64_t now)
 {
 	const struct af_alias *a = l->a;
 	uint64_t locked = 0, revoked = 0, backscatter = 0;
@@ -541,9 +521,9 @@ leak_judge(struct leak *l, int32_t today, int64_t now)
 	l->score = l->ev.new_mail + locked + revoked + backscatter;
 	if ((a->flags & AF_REVOKED) ||
 	    (a->expires != DATE_NONE && a->expires < today))
-		l->action = ACTION_NONE;
+		l->action = EVIDENCE_ACT_NONE;
 	else if (l->n > 0 && l->ev.young)
-		l->action = ACTION_WAIT;
+		l->action = EVIDENCE_ACT_WAIT;
 	else if (a->senders != NULL) {
 		/*
 		 * Refusals are the lock working.  Mail accepted from a new
@@ -555,12 +535,12 @@ leak_judge(struct leak *l, int32_t today, int64_t now)
 			    EVIDENCE_NEW && l->rows[i].a.hits > 0 &&
 			    lock_admits(a->senders,
 			    evidence_domain(&l->rows[i]));
-		l->action = through || revoked > 0 ? ACTION_REVOKE :
-		    ACTION_HOLDS;
+		l->action = through || revoked > 0 ? EVIDENCE_ACT_REVOKE :
+		    EVIDENCE_ACT_HOLDS;
 	} else if (l->ev.nestablished > 0)
-		l->action = ACTION_LOCK;
+		l->action = EVIDENCE_ACT_LOCK;
 	else
-		l->action = ACTION_REVOKE;
+		l->action = EVIDENCE_ACT_REVOKE;
 }
 
 /* Writes s as one shell word: quoted unless it needs no quoting. */
@@ -583,11 +563,11 @@ shell_word(FILE *f, const char *s)
 
 /*
  * The command leaks suggests for l, in new memory the caller frees, or
- * the words of ACTION_WAIT, ACTION_NONE and ACTION_HOLDS; NULL when out
+ * the words of EVIDENCE_ACT_WAIT, EVIDENCE_ACT_NONE and EVIDENCE_ACT_HOLDS; NULL when out
  * of memory.
  */
-static char *
-leak_command(const struct leak *l)
+char *
+evidence_leak_command(const struct evidence_leak *l)
 {
 	char	*buf = NULL, day[DATE_BUF];
 	size_t	 len, i;
@@ -596,7 +576,7 @@ leak_command(const struct leak *l)
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return NULL;
 	switch (l->action) {
-	case ACTION_LOCK:
+	case EVIDENCE_ACT_LOCK:
 		fputs("aliasctl lock ", f);
 		shell_word(f, l->a->key);
 		for (i = 0; i < l->n; i++)
@@ -606,15 +586,15 @@ leak_command(const struct leak *l)
 				shell_word(f, evidence_domain(&l->rows[i]));
 			}
 		break;
-	case ACTION_REVOKE:
+	case EVIDENCE_ACT_REVOKE:
 		fputs("aliasctl revoke ", f);
 		shell_word(f, l->a->key);
 		break;
-	case ACTION_WAIT:
+	case EVIDENCE_ACT_WAIT:
 		date_format((int32_t)(l->ev.new_after / DAY_SECS), day);
 		fprintf(f, "no verdict before %s", day);
 		break;
-	case ACTION_NONE:
+	case EVIDENCE_ACT_NONE:
 		if (l->a->flags & AF_REVOKED) {
 			date_format(l->a->revoked, day);
 			fprintf(f, "revoked on %s", day);
@@ -623,7 +603,7 @@ leak_command(const struct leak *l)
 			fprintf(f, "expired after %s", day);
 		}
 		break;
-	case ACTION_HOLDS:
+	case EVIDENCE_ACT_HOLDS:
 		fputs("the lock refuses it", f);
 		break;
 	}
@@ -632,6 +612,37 @@ leak_command(const struct leak *l)
 		return NULL;
 	}
 	return buf;
+}
+
+int
+evidence_leaks(const struct aliasfile *af, const struct stats_row *hits,
+    size_t nhits, const struct stats_row *rows, size_t nrows, int64_t now,
+    struct evidence_leak **leaksp, size_t *np)
+{
+	struct evidence_leak *leaks = NULL, *l;
+	size_t	 i, n = 0;
+	int32_t	 today = date_today();
+
+	*leaksp = NULL;
+	*np = 0;
+	if (af->naliases > 0 &&
+	    (leaks = calloc(af->naliases, sizeof(*leaks))) == NULL)
+		return -1;
+	for (i = 0; i < af->naliases; i++) {
+		l = &leaks[n];
+		l->a = &af->aliases[i];
+		l->hit = nhits ? bsearch(l->a->key, hits, nhits,
+		    sizeof(*hits), cmp_row_key) : NULL;
+		l->rows = alias_rows(rows, nrows, l->a->key, &l->n);
+		leak_judge(l, today, now);
+		if (l->score > 0)
+			n++;
+	}
+	if (n > 1)
+		qsort(leaks, n, sizeof(*leaks), cmp_leak);
+	*leaksp = leaks;
+	*np = n;
+	return 0;
 }
 
 /*
@@ -646,7 +657,7 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 	struct aliasfile *af = NULL;
 	struct report_files sf;
 	struct stats_row *hits = NULL, *rows = NULL;
-	struct leak *leaks = NULL, *l;
+	struct evidence_leak *leaks = NULL, *l;
 	struct cli_args args;
 	struct errbuf e;
 	const char *v;
@@ -655,7 +666,6 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 	int	 k, json = 0, rc, w1 = 5, w2 = 3, w3 = 8, w4 = 6, w5 = 7,
 		 w6 = 11;
 	int64_t	 now = (int64_t)time(NULL);
-	int32_t	 today = date_today();
 
 	report_files_init(&sf);
 	cli_args_init(&args, argc, argv);
@@ -687,22 +697,14 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 		;
 	if (i == sf.n)
 		log_warnx("no evidence recorded yet (no stats file exists)");
-	if (af->naliases > 0 &&
-	    (leaks = calloc(af->naliases, sizeof(*leaks))) == NULL) {
-		log_warn("calloc");
+	if (evidence_leaks(af, hits, nhits, rows, n, now, &leaks, &nleaks) ==
+	    -1) {
+		log_warn("leaks");
 		rc = EX_OSERR;
 		goto out;
 	}
-	for (i = 0; i < af->naliases; i++) {
-		l = &leaks[nleaks];
-		l->a = &af->aliases[i];
-		l->hit = nhits ? bsearch(l->a->key, hits, nhits,
-		    sizeof(*hits), cmp_row_key) : NULL;
-		l->rows = alias_rows(rows, n, l->a->key, &l->n);
-		leak_judge(l, today, now);
-		if (l->score == 0)
-			continue;
-		nleaks++;
+	for (i = 0; i < nleaks; i++) {
+		l = &leaks[i];
 		if (report_vis_len(l->a->key) > kw)
 			kw = report_vis_len(l->a->key);
 		w1 = report_num_width(l->score, w1);
@@ -714,8 +716,6 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 			w6 = report_num_width(l->hit->a.backscatter, w6);
 		}
 	}
-	if (nleaks > 1)
-		qsort(leaks, nleaks, sizeof(*leaks), cmp_leak);
 	if (json)
 		printf("{\"leaks\":[");
 	else {
@@ -727,7 +727,7 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 	}
 	for (i = 0; i < nleaks; i++) {
 		l = &leaks[i];
-		if ((cmd = leak_command(l)) == NULL) {
+		if ((cmd = evidence_leak_command(l)) == NULL) {
 			log_warn("leaks");
 			rc = EX_OSERR;
 			goto out;
@@ -771,14 +771,14 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 			    l->hit->a.backscatter : 0),
 			    l->n > 0 && l->ev.young ? "true" : "false",
 			    action_name[l->action]);
-			if (l->action == ACTION_LOCK ||
-			    l->action == ACTION_REVOKE)
+			if (l->action == EVIDENCE_ACT_LOCK ||
+			    l->action == EVIDENCE_ACT_REVOKE)
 				report_json_string(cmd);
 			else
 				printf("null");
 			printf(",\"note\":");
-			if (l->action == ACTION_LOCK ||
-			    l->action == ACTION_REVOKE)
+			if (l->action == EVIDENCE_ACT_LOCK ||
+			    l->action == EVIDENCE_ACT_REVOKE)
 				printf("null}");
 			else {
 				report_json_string(cmd);

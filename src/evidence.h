@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "address.h"
+#include "aliasfile.h"
 #include "cli.h"
 #include "stats.h"
 
@@ -88,6 +89,46 @@ void	evidence_judge(int32_t created, const struct stats_row *rows,
  */
 int	evidence_lock_senders(const struct options *o, const char *key,
 	    const char **list, char (*buf)[ADDR_BUF], size_t max, size_t *n);
+
+/* What leaks suggests for an alias. */
+enum evidence_action {
+	EVIDENCE_ACT_LOCK,	/* to its established senders */
+	EVIDENCE_ACT_REVOKE,	/* none to lock to, or mail after a lock */
+	EVIDENCE_ACT_WAIT,	/* young: no verdict yet */
+	EVIDENCE_ACT_NONE,	/* revoked or expired already */
+	EVIDENCE_ACT_HOLDS	/* locked, and the lock refuses the leak */
+};
+
+/* One alias with evidence of a leak. */
+struct evidence_leak {
+	const struct af_alias *a;
+	const struct stats_row *hit;	/* its counters, or NULL */
+	const struct stats_row *rows;	/* its sender rows */
+	size_t	 n;
+	struct evidence ev;
+	uint64_t score;
+	enum evidence_action action;
+};
+
+/*
+ * The aliases of af with evidence of a leak (a score above 0), highest
+ * score first, judged at now: hits the rows of the "aliases" table and
+ * rows those of the "senders" table (both sorted by key, as
+ * stats_read_all() and stats_read_senders() return them).  Returns 0
+ * with a new array in *leaks (free() it; it points into af, hits and
+ * rows) and its length in *n, or -1 when out of memory.
+ */
+int	evidence_leaks(const struct aliasfile *af,
+	    const struct stats_row *hits, size_t nhits,
+	    const struct stats_row *rows, size_t nrows, int64_t now,
+	    struct evidence_leak **leaks, size_t *n);
+
+/*
+ * What to do about l: the command leaks suggests (lock, revoke) or, for
+ * the other actions, the words that say why there is none.  Returns it
+ * in new memory the caller frees, or NULL when out of memory.
+ */
+char	*evidence_leak_command(const struct evidence_leak *l);
 
 /* senders ALIAS [--json] [--by count|last]: who wrote to ALIAS. */
 int	cmd_senders(const struct options *, int argc, char **argv);

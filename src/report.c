@@ -20,6 +20,7 @@
 #include "compile.h"
 #include "history.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "report.h"
 #include "stats.h"
@@ -38,11 +39,11 @@ static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
 static int	 row_cmp_alias(const void *, const void *);
 static int	 row_cmp_unknown(const void *, const void *);
-static size_t	 utf8_len(const unsigned char *);
 static void	 print_stats_table(const struct stats_row *, size_t, int);
 static void	 print_stats_json(const struct stats_row *, size_t, int,
 		    const struct report_files *);
 static int	 row_find_key(const void *, const void *);
+static int	 stats_per_alias(struct cli_args *, size_t *);
 static void	 print_senders_json(const char *);
 
 int
@@ -366,32 +367,6 @@ report_time_utc(int64_t t, char *buf)
 		buf[0] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (1 to 4), or 0. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned char lo, hi;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		/* No overlong forms, no UTF-16 surrogates. */
-		lo = p[0] == 0xe0 ? 0xa0 : 0x80;
-		hi = p[0] == 0xed ? 0x9f : 0xbf;
-		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ?
-		    3 : 0;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		lo = p[0] == 0xf0 ? 0x90 : 0x80;
-		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
-		    (p[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 /*
  * Prints s as a JSON string.  Bytes that are not UTF-8 cannot be in
  * JSON text: each becomes U+FFFD.
@@ -560,6 +535,36 @@ parse_count(const char *opt, const char *num, unsigned long long max,
  * first, or per day (history.c).  No file yet is not an error: nothing
  * was counted.
  */
+/*
+ * --per-alias [N]: N, when the next argument is a number, is consumed
+ * from args into *n, else *n is METRICS_PER_ALIAS_DEFAULT.  Returns 0,
+ * or EX_USAGE (said why) for 0 or a number too large.
+ */
+static int
+stats_per_alias(struct cli_args *args, size_t *n)
+{
+	const char *num;
+	char	*end;
+	unsigned long long v;
+
+	*n = METRICS_PER_ALIAS_DEFAULT;
+	if (args->i >= args->argc || args->operands)
+		return 0;
+	num = args->argv[args->i];
+	if (num[0] < '0' || num[0] > '9')
+		return 0;
+	args->i++;
+	errno = 0;
+	v = strtoull(num, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v == 0 || v > 100000) {
+		log_warnx("stats: --per-alias needs a number from 1 to "
+		    "100000, not '%s'", num);
+		return cli_usage();
+	}
+	*n = (size_t)v;
+	return 0;
+}
+
 int
 cmd_stats(const struct options *o, int argc, char **argv)
 {
@@ -572,12 +577,13 @@ cmd_stats(const struct options *o, int argc, char **argv)
 		{"--json", NULL}, {"--unknown", NULL}, {"--top", "a number"},
 		REPORT_OPT_MERGE, {"--days", "a number"},
 		{"--alias", "an address"}, {"--until", "a date"},
-		{NULL, NULL}
+		{"--prometheus", NULL}, {"--output", "a file"},
+		{"--per-alias", NULL}, {NULL, NULL}
 	};
 	struct cli_args args;
-	const char *num, *until = NULL;
-	size_t	 n = 0, shown;
-	int	 k, json = 0, unknown = 0, rc;
+	const char *num, *until = NULL, *output = NULL;
+	size_t	 n = 0, shown, per_alias = 0;
+	int	 k, json = 0, unknown = 0, prom = 0, rc;
 
 	memset(&hr, 0, sizeof(hr));
 	report_files_init(&sf);
@@ -609,12 +615,31 @@ cmd_stats(const struct options *o, int argc, char **argv)
 				rc = cli_usage();
 				goto out;
 			}
+		} else if (k == 7)
+			prom = 1;
+		else if (k == 8)
+			output = num;
+		else if (k == 9) {
+			if ((rc = stats_per_alias(&args, &per_alias)) != 0)
+				goto out;
 		} else {
 			if (k == CLI_OPERAND)
 				log_warnx("stats: unknown argument '%s'", num);
 			rc = cli_usage();
 			goto out;
 		}
+	}
+	if (!prom && (output != NULL || per_alias != 0)) {
+		log_warnx("stats: --output and --per-alias go with "
+		    "--prometheus");
+		rc = cli_usage();
+		goto out;
+	}
+	if (prom && (json || unknown || top != 0 || days != 0)) {
+		log_warnx("stats: --prometheus goes without --json, --unknown, "
+		    "--top and --days");
+		rc = cli_usage();
+		goto out;
 	}
 	if (days == 0 && (hr.alias != NULL || until != NULL)) {
 		log_warnx("stats: --alias and --until go with --days");
@@ -629,6 +654,12 @@ cmd_stats(const struct options *o, int argc, char **argv)
 	}
 	if ((rc = report_files_find(o, &sf)) != 0)
 		goto out;
+	if (prom) {
+		if ((rc = metrics_prometheus(o, &sf, output ? output : "-",
+		    per_alias)) == 0)
+			rc = cli_flush();
+		goto out;
+	}
 	if (days != 0) {
 		/* The last N UTC days, today (or --until) included. */
 		hr.to = until != NULL ? 0 : stats_day_of(time(NULL));

@@ -97,6 +97,13 @@ int	str_distance(const char *a, size_t alen, const char *b, size_t blen,
 	    int max);
 
 /*
+ * The length of the UTF-8 sequence that starts at p (1 for ASCII, up to
+ * 4), or 0 when p does not start one (a stray byte, an overlong form, a
+ * surrogate).  p is NUL-ended: a sequence cut by the NUL is 0.
+ */
+size_t	utf8_len(const unsigned char *p);
+
+/*
  * An error message buffer filled by modules that cannot print (the
  * style's "say why through an error buffer").  errbuf_set() formats into
  * it and returns -1, so that "return errbuf_set(e, ...)" reads well.

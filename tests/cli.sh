@@ -51,7 +51,7 @@ test_check_summary() {
 test_help_matches_man_page() {
 	# Every command and option in --help is documented in aliasctl(8).
 	"$ALIASCTL" help >help.txt
-	for word in check compile query export stats add revoke restore lock unlock new list senders leaks import setup doctor dns help -f -m -S -v -V -h; do
+	for word in check compile query export stats add revoke restore lock unlock new list senders leaks report import setup doctor dns help -f -m -S -v -V -h; do
 		case $word in
 		-*) grep -q "^\.Fl ${word#-}" "$TOP/man/aliasctl.8" ||
 			grep -q "^\.It Fl ${word#-}" "$TOP/man/aliasctl.8" ||

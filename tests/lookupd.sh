@@ -464,6 +464,45 @@ test_lookupd_stats() {
 	expect_stat x@other.org none count
 }
 
+# What alias-lookupd counted, as stats --prometheus shows it to the
+# official Python parser: the counters and the daemon's heartbeat.
+test_lookupd_prometheus() {
+	lk_need
+	lk_file
+	/usr/bin/python3 -c 'import prometheus_client.parser' 2>/dev/null ||
+	    die "python3-prometheus-client is missing: run tools/deps test"
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	lk_start
+	cp "$(command -v postmap)" "$T/smtpd"
+	for k in irs@example.com irs+x@example.com irs@example.com \
+	    bestbuy@example.com old@example.com nobody@example.com \
+	    nobody2@example.com nobody@example.com; do
+		QPOSTMAP=$T/smtpd q "$SM" "$k" >/dev/null
+	done
+	lk_stop
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map stats --prometheus \
+	    --per-alias 1
+	cp "$T/out" m.prom
+	cat >want <<'EOF2'
+aliasctl_recipients_total{verdict="accepted"} 3
+aliasctl_recipients_total{verdict="revoked"} 1
+aliasctl_recipients_total{verdict="expired"} 1
+aliasctl_recipients_total{verdict="unknown"} 3
+aliasctl_recipients_total{verdict="backscatter"} 0
+aliasctl_unknown_addresses 2
+aliasctl_alias_recipients_total{alias="irs@example.com",verdict="accepted"} 3
+count aliasctl_alias_recipients 5
+count aliasctl_stats_last_flush_timestamp_seconds 1
+type aliasctl_stats_last_flush_timestamp_seconds gauge
+EOF2
+	/usr/bin/python3 "$TOP/tests/promcheck.py" m.prom want || {
+		sed 's/^/  | /' m.prom >&2
+		die "the metrics are not what alias-lookupd counted"
+	}
+	grep -q '^aliasctl_stats_last_flush_timestamp_seconds{writer="alias-lookupd",file="stats/map.lookupd.lmdb"} [0-9]' m.prom ||
+	    die "heartbeat: $(grep flush m.prom)"
+}
+
 test_lookupd_privileges() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: -u drops privileges"
 	lk_need
