@@ -677,7 +677,8 @@ edit_adds(const char *text, size_t len, const struct edit *ed, char **out,
 }
 
 /*
- * A revoke made on the compiled map as one key (update.h), when the map
+ * An edit of one alias made on the compiled map as one key (update.h),
+ * when the map
  * still belongs to text (len bytes): then *up holds the edit and base
  * the map base path.  Returns 0 (*up NULL: take the full way, and -v
  * says why), or a sysexits code.
@@ -691,7 +692,7 @@ edit_fast(const struct options *o, const struct edit *ed, const char *text,
 	int	 r;
 
 	*up = NULL;
-	if (ed->op != EDIT_REVOKE)
+	if (ed->dry_run || ed->nadds > 0)
 		return 0;
 	if (af_head_map(text, len, map, sizeof(map)) == -1) {
 		log_debug("%s: no aliases: key at the top; compiling in full",
@@ -700,8 +701,7 @@ edit_fast(const struct options *o, const struct edit *ed, const char *text,
 	}
 	if (cli_map_base(o, map[0] != '\0' ? map : NULL, base, basesize) != 0)
 		return 0;
-	r = update_revoke(text, len, base, ed->key, ed->date, ed->reason,
-	    date_today(), up, &e);
+	r = update_edit(text, len, base, ed, date_today(), up, &e);
 	if (r == UPDATE_FULL) {
 		log_debug("%s: %s; compiling in full", o->file, e.msg);
 		return 0;

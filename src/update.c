@@ -1,6 +1,7 @@
 /*
- * update.c: revoking one alias by changing its keys in copies of the
- * compiled map, not by a compile (see update.h for when it applies).
+ * update.c: an edit of one alias (revoke, restore, lock, unlock, add)
+ * made by changing its keys in copies of the compiled map, not by a
+ * compile (see update.h for when it applies).
  */
 #include <sys/types.h>
 
@@ -12,9 +13,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "aliasfile.h"
 #include "aliasfile_edit.h"
 #include "amap.h"
+#include "edit.h"
 #include "policy.h"
 #include "update.h"
 
@@ -27,13 +30,16 @@ struct update {
 	char	 key[ADDR_BUF];
 	char	*text;			/* the new alias file */
 	size_t	 len;
-	int	 in_map;		/* the key is in MAP.lmdb: delete it */
-	dev_t	 mapdev;		/* the current map, kept when in_map is 0 */
+	int	 in_map;		/* the key is in MAP.lmdb now */
+	int	 map_del;		/* remove it from MAP.lmdb */
+	char	*map_value;		/* or put it with this value */
+	int	 pol_del;		/* remove its policy record */
+	dev_t	 mapdev;		/* the current map, kept when unchanged */
 	ino_t	 mapino;
 	struct policy_source source;	/* of text */
 	struct policy_counts counts;
 	int32_t	 day;			/* of the counts */
-	char	 record[POLICY_RECORD_MAX];	/* the key's */
+	char	 record[POLICY_RECORD_MAX];	/* the key's, unless pol_del */
 	char	 lines[COMPILE_LINES_BUF];
 };
 
@@ -48,24 +54,45 @@ struct compiled {
 	struct policy_alias pa;
 };
 
+/* An edit of one window: what try_window() needs besides the text. */
+struct window {
+	const struct edit *ed;
+	const struct aliasfile *head;	/* the file's domains */
+	int32_t	 today;
+	size_t	 w;			/* index of its first line in lines */
+	size_t	 ws, we;		/* its bytes in the text */
+};
+
 static int	check_policy(struct update *, struct compiled *, const char *,
 		    struct errbuf *);
+static int	check_op(const struct update *, const struct compiled *,
+		    const struct edit *, struct errbuf *);
 static int	plain_lines(const char *, size_t);
 static int	line_offsets(const char *, size_t, const struct compiled *,
 		    size_t *);
+static int	edit_window(const struct edit *, const char *, size_t,
+		    char **, size_t *, struct errbuf *);
 static int	try_window(struct update *, const struct compiled *,
-		    const char *, size_t, size_t, size_t, const char *,
-		    const char *, struct errbuf *);
-static int	window_checks(const char *, size_t, const char *, size_t,
-		    const char *, const char *, const char *,
-		    const struct af_alias **, struct aliasfile **);
+		    const char *, const struct window *, struct errbuf *);
+static int	window_checks(const struct edit *, const char *, size_t,
+		    const char *, size_t, const struct af_alias **,
+		    struct aliasfile **);
+static int	expected(const struct edit *, const struct af_alias *,
+		    struct af_alias *, char *, size_t);
+static int	same_alias(const struct af_alias *, const struct af_alias *);
 static int	same_text(const char *, const char *);
+static int	managed_target(const struct aliasfile *, const char *);
+static int	next_state(struct update *, const struct compiled *,
+		    const struct window *, const struct af_alias *,
+		    struct errbuf *);
+static void	count_state(struct policy_counts *, int, int);
 static size_t	count_lines(const char *, size_t);
 
 /*
  * Reads what the compile recorded and checks that it belongs to the
- * alias file text of len bytes: the same map, fingerprint and day.
- * Returns 0, or UPDATE_FULL with the reason in e.
+ * alias file text of len bytes: the same map, fingerprint and day; then
+ * what the map and the policy file hold for u->key.  Returns 0, or
+ * UPDATE_FULL with the reason in e.
  */
 static int
 check_policy(struct update *u, struct compiled *c, const char *text,
@@ -114,27 +141,78 @@ check_policy(struct update *u, struct compiled *c, const char *text,
 		    "3 ending the file");
 		goto out;
 	}
+	/* The senders point into val: only the flags are used below. */
 	if ((r = amap_get(pol, u->key, val, sizeof(val), e)) == -1 ||
 	    (r == 1 && policy_parse_alias(val, &c->pa) == -1))
 		goto out;
 	c->has_record = r == 1;
-	if (c->has_record && (c->pa.flags & (POLICY_TARGET | POLICY_REVOKED))) {
-		errbuf_set(e, "%s is %s", u->key, c->pa.flags & POLICY_TARGET ?
-		    "the target of another alias" : "revoked already");
-		goto out;
-	}
+	c->pa.senders = NULL;
 	if ((r = amap_get(map, u->key, val, sizeof(val), e)) == -1)
 		goto out;
 	u->in_map = r == 1;
-	if (!u->in_map && !c->has_record) {
-		errbuf_set(e, "%s is not in the map", u->key);
-		goto out;
-	}
 	rc = 0;
 out:
 	amap_close(map);
 	amap_close(pol);
 	return rc;
+}
+
+/*
+ * Whether the edit ed of u->key can take the one-key way, from what the
+ * map and the policy file hold for the key: every alias of a file whose
+ * map belongs to it is in the map (active) or has a policy record
+ * (revoked, expiring, receive-only, locked, a target), so "in neither"
+ * means "not in the file".  Every edit the full way would refuse, and
+ * every edit that changes other aliases (a target revoked), takes the
+ * full way, which says why in its own words.  Returns 0, or UPDATE_FULL
+ * with the reason in e.
+ */
+static int
+check_op(const struct update *u, const struct compiled *c,
+    const struct edit *ed, struct errbuf *e)
+{
+	const unsigned flags = c->has_record ? c->pa.flags : 0;
+	const int known = u->in_map || c->has_record;
+
+	switch (ed->op) {
+	case EDIT_ADD:
+		if (ed->nadds > 0 || known || addr_always(u->key,
+		    strcspn(u->key, "@")) != -1) {
+			errbuf_set(e, "%s is in the map or not a plain add",
+			    u->key);
+			return UPDATE_FULL;
+		}
+		return 0;
+	case EDIT_REVOKE:
+		if (flags & (POLICY_TARGET | POLICY_REVOKED)) {
+			errbuf_set(e, "%s is %s", u->key,
+			    flags & POLICY_TARGET ?
+			    "the target of another alias" : "revoked already");
+			return UPDATE_FULL;
+		}
+		break;
+	case EDIT_RESTORE:
+		if (!(flags & POLICY_REVOKED) || (flags & POLICY_TARGET)) {
+			errbuf_set(e, "%s is not revoked, or a target",
+			    u->key);
+			return UPDATE_FULL;
+		}
+		break;
+	case EDIT_LOCK:
+		/* Revoked and locked: the full way warns. */
+		if (flags & POLICY_REVOKED) {
+			errbuf_set(e, "%s is revoked", u->key);
+			return UPDATE_FULL;
+		}
+		break;
+	case EDIT_UNLOCK:
+		break;
+	}
+	if (!known) {
+		errbuf_set(e, "%s is not in the map", u->key);
+		return UPDATE_FULL;
+	}
+	return 0;
 }
 
 /*
@@ -196,48 +274,110 @@ same_text(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* Nonzero when x and y have the same key and settings. */
+static int
+same_alias(const struct af_alias *x, const struct af_alias *y)
+{
+	return strcmp(x->key, y->key) == 0 && same_text(x->to, y->to) &&
+	    same_text(x->note, y->note) && same_text(x->reason, y->reason) &&
+	    same_text(x->senders, y->senders) && x->created == y->created &&
+	    x->revoked == y->revoked && x->expires == y->expires &&
+	    x->flags == y->flags;
+}
+
 /*
- * Checks an edited window against the original: both load, they hold
- * the same aliases in the same order with the same settings, except
- * that key is now revoked on date with reason (or the old reason when
- * NULL).  Returns 0 with the edited alias in *edited (owned by *hold,
- * which the caller frees), or -1.
+ * The alias x as the edit ed should leave it, into *want; a lock's
+ * senders are joined into buf (bufsize bytes).  Returns 0, or -1 when
+ * the edit does not apply to x (revoking a revoked alias, ...).
  */
 static int
-window_checks(const char *win, size_t wlen, const char *ed, size_t edlen,
-    const char *key, const char *date, const char *reason,
-    const struct af_alias **edited, struct aliasfile **hold)
+expected(const struct edit *ed, const struct af_alias *x,
+    struct af_alias *want, char *buf, size_t bufsize)
+{
+	size_t	 i, n = 0;
+	int32_t	 day;
+
+	*want = *x;
+	switch (ed->op) {
+	case EDIT_REVOKE:
+		if ((x->flags & AF_REVOKED) ||
+		    date_parse(ed->date, strlen(ed->date), &day) == -1)
+			return -1;
+		want->flags |= AF_REVOKED;
+		want->revoked = day;
+		if (ed->reason != NULL)
+			want->reason = ed->reason;
+		return 0;
+	case EDIT_RESTORE:
+		if (!(x->flags & AF_REVOKED))
+			return -1;
+		want->flags &= ~AF_REVOKED;
+		want->revoked = DATE_NONE;
+		want->reason = NULL;
+		return 0;
+	case EDIT_LOCK:
+		buf[0] = '\0';
+		for (i = 0; i < ed->nsenders; i++) {
+			n += (size_t)snprintf(buf + n, n < bufsize ?
+			    bufsize - n : 0, "%s%s", i > 0 ? " " : "",
+			    ed->senders[i]);
+			if (n >= bufsize)
+				return -1;
+		}
+		want->senders = ed->nsenders > 0 ? buf : NULL;
+		return 0;
+	case EDIT_UNLOCK:
+		if (x->senders == NULL)
+			return -1;
+		want->senders = NULL;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Checks an edited window against the original: both load, and they
+ * hold the same aliases in the same order with the same settings,
+ * except for what the edit ed changes (an add: one more alias at the
+ * end, with the key).  Returns 0 with the edited alias in *edited
+ * (owned by *hold, which the caller frees), or -1.
+ */
+static int
+window_checks(const struct edit *ed, const char *win, size_t wlen,
+    const char *out, size_t outlen, const struct af_alias **edited,
+    struct aliasfile **hold)
 {
 	struct aliasfile *a = NULL, *b = NULL;
+	struct af_alias want;
+	char	 buf[POLICY_RECORD_MAX];
 	const struct af_alias *x, *y;
-	int32_t	 day;
-	size_t	 i, found = 0;
+	size_t	 i, found = 0, added = ed->op == EDIT_ADD;
 	int	 rc = -1;
 
-	if (date_parse(date, strlen(date), &day) == -1 ||
-	    af_window_load(win, wlen, &a) == -1 ||
-	    af_window_load(ed, edlen, &b) == -1 ||
-	    a->naliases != b->naliases)
+	if (af_window_load(win, wlen, &a) == -1 ||
+	    af_window_load(out, outlen, &b) == -1 ||
+	    b->naliases != a->naliases + added)
 		goto out;
 	for (i = 0; i < a->naliases; i++) {
 		x = &a->aliases[i];
 		y = &b->aliases[i];
-		if (strcmp(x->key, y->key) != 0 || !same_text(x->to, y->to) ||
-		    !same_text(x->note, y->note) || x->created != y->created ||
-		    x->expires != y->expires ||
-		    !same_text(x->senders, y->senders))
-			goto out;
-		if (strcmp(x->key, key) != 0) {
-			if (x->flags != y->flags || x->revoked != y->revoked ||
-			    !same_text(x->reason, y->reason))
+		if (added || strcmp(x->key, ed->key) != 0) {
+			if (!same_alias(x, y))
 				goto out;
 			continue;
 		}
-		if (found++ > 0 || (x->flags & AF_REVOKED) ||
-		    y->flags != (x->flags | AF_REVOKED) || y->revoked != day ||
-		    !same_text(y->reason, reason != NULL ? reason : x->reason))
+		if (found++ > 0 || expected(ed, x, &want, buf,
+		    sizeof(buf)) == -1 || !same_alias(&want, y))
 			goto out;
 		*edited = y;
+	}
+	if (added) {
+		y = &b->aliases[a->naliases];
+		if (strcmp(y->key, ed->key) != 0)
+			goto out;
+		*edited = y;
+		found = 1;
 	}
 	if (found == 1) {
 		*hold = b;
@@ -251,56 +391,208 @@ out:
 }
 
 /*
- * Revokes the key in the window [ws, we) of text (lines from index w of
- * c->lines on).  Returns 0 with u->text and the new records filled,
- * AF_EDIT_NOT_FOUND when the key is not in the window, or UPDATE_FULL
- * with the reason in e.
+ * Makes the edit ed on a window of len bytes at text: into a new buffer
+ * *out (*outlen bytes, the caller frees it) that starts with the prefix
+ * the editor needs (a domains: block for an add, then
+ * AF_WINDOW_PREFIX), whose length is returned in *plen... Returns an
+ * AF_EDIT_* code.
  */
 static int
-try_window(struct update *u, const struct compiled *c, const char *text,
-    size_t w, size_t ws, size_t we, const char *date, const char *reason,
-    struct errbuf *e)
+edit_window(const struct edit *ed, const char *win, size_t wlen,
+    char **out, size_t *outlen, struct errbuf *e)
 {
-	const size_t plen = sizeof(AF_WINDOW_PREFIX) - 1;
-	const struct af_alias *y = NULL;
-	struct aliasfile *hold = NULL;
-	struct policy_alias pa;
-	char	*buf = NULL, *out = NULL;
-	uint32_t moved[COMPILE_LINES_MAX];
-	size_t	 outlen, edlen, i;
-	intmax_t dl;
-	int	 r, rc = UPDATE_FULL;
+	char	*buf;
+	size_t	 plen;
+	int	 r;
 
-	if ((buf = malloc(plen + we - ws + 1)) == NULL) {
+	/* An add wants its domain under domains: (a plain name). */
+	plen = ed->op == EDIT_ADD ? sizeof("domains:\n  :\n") - 1 +
+	    strlen(strrchr(ed->key, '@') + 1) : 0;
+	plen += sizeof(AF_WINDOW_PREFIX) - 1;
+	if ((buf = malloc(plen + wlen + 1)) == NULL) {
+		errbuf_set(e, "out of memory");
+		return AF_EDIT_NOMEM;
+	}
+	if (ed->op == EDIT_ADD)
+		snprintf(buf, plen + 1, "domains:\n  %s:\n%s",
+		    strrchr(ed->key, '@') + 1, AF_WINDOW_PREFIX);
+	else
+		memcpy(buf, AF_WINDOW_PREFIX, plen);
+	memcpy(buf + plen, win, wlen);
+	buf[plen + wlen] = '\0';
+	switch (ed->op) {
+	case EDIT_ADD:
+		r = af_edit_add(buf, plen + wlen, &ed->add, out, outlen, e);
+		break;
+	case EDIT_REVOKE:
+		r = af_edit_revoke(buf, plen + wlen, ed->key, ed->date,
+		    ed->reason, out, outlen, e);
+		break;
+	case EDIT_RESTORE:
+		r = af_edit_restore(buf, plen + wlen, ed->key, out, outlen, e);
+		break;
+	case EDIT_LOCK:
+		r = af_edit_lock(buf, plen + wlen, ed->key, ed->senders,
+		    ed->nsenders, out, outlen, e);
+		break;
+	default:
+		r = af_edit_unlock(buf, plen + wlen, ed->key, out, outlen, e);
+		break;
+	}
+	/* The prefix must come back as it was: strip it. */
+	if (r == AF_EDIT_OK && (*outlen < plen ||
+	    memcmp(*out, buf, plen) != 0)) {
+		errbuf_set(e, "the editor changed the lines before the window");
+		free(*out);
+		*out = NULL;
+		r = AF_EDIT_BAD;
+	} else if (r == AF_EDIT_OK) {
+		*outlen -= plen;
+		memmove(*out, *out + plen, *outlen + 1);
+	}
+	free(buf);
+	return r;
+}
+
+/*
+ * Nonzero when the targets s (joined by ", "), or one of them, are at a
+ * domain of head: such a target must be an active alias, which only a
+ * load of the whole file can tell.
+ */
+static int
+managed_target(const struct aliasfile *head, const char *s)
+{
+	char	 dom[256];
+	const char *at, *end;
+	size_t	 n;
+
+	while (s != NULL && *s != '\0') {
+		end = strstr(s, ", ");
+		n = end != NULL ? (size_t)(end - s) : strlen(s);
+		if ((at = memchr(s, '@', n)) == NULL)
+			return 1;
+		while (memchr(at + 1, '@', n - (size_t)(at + 1 - s)) != NULL)
+			at = memchr(at + 1, '@', n - (size_t)(at + 1 - s));
+		if ((size_t)(s + n - at - 1) >= sizeof(dom))
+			return 1;
+		memcpy(dom, at + 1, (size_t)(s + n - at - 1));
+		dom[s + n - at - 1] = '\0';
+		if (af_find_domain(head, dom) != -1)
+			return 1;
+		s = end != NULL ? end + 2 : NULL;
+	}
+	return 0;
+}
+
+/* Moves one alias into (add 1) or out of (add -1) its state's count. */
+static void
+count_state(struct policy_counts *c, int state, int add)
+{
+	size_t	*n = state == 'r' ? &c->revoked : state == 'x' ?
+	    &c->expired : &c->active;
+
+	*n += (size_t)(intmax_t)add;
+	if (state == 'a')
+		c->entries += (size_t)(intmax_t)add;
+}
+
+/*
+ * What the edited alias y (as loaded from its window) means for the map
+ * and the policy file, by compile's rules: fills u's map change, policy
+ * record and counts.  Returns 0, or UPDATE_FULL with the reason in e.
+ */
+static int
+next_state(struct update *u, const struct compiled *c,
+    const struct window *win, const struct af_alias *y, struct errbuf *e)
+{
+	const struct edit *ed = win->ed;
+	struct af_alias ya = *y;
+	struct policy_alias pa;
+	const char *value;
+	int	 d, old, now;
+
+	/* Whether it is a target is known to the policy file only. */
+	if (c->has_record && (c->pa.flags & POLICY_TARGET))
+		ya.flags |= AF_TARGET;
+	if ((d = af_find_domain(win->head, strrchr(u->key, '@') + 1)) == -1) {
+		errbuf_set(e, "%s is not at a domain under domains:", u->key);
+		return UPDATE_FULL;
+	}
+	value = ya.to != NULL ? ya.to : win->head->domains[d].deliver_to;
+	now = compile_alias_active(&ya, win->today);
+	if (now && !u->in_map && (managed_target(win->head, value) ||
+	    strlen(value) >= AMAP_VALUE_MAX)) {
+		errbuf_set(e, "%s forwards to a managed domain", u->key);
+		return UPDATE_FULL;
+	}
+	if (now && !u->in_map && (u->map_value = strdup(value)) == NULL) {
 		errbuf_set(e, "out of memory");
 		return UPDATE_FULL;
 	}
-	memcpy(buf, AF_WINDOW_PREFIX, plen);
-	memcpy(buf + plen, text + ws, we - ws);
-	buf[plen + we - ws] = '\0';
-	r = af_edit_revoke(buf, plen + we - ws, u->key, date, reason, &out,
-	    &outlen, e);
+	u->map_del = u->in_map && !now;
+	if (compile_alias_has_policy(&ya)) {
+		compile_alias_policy(&ya, &pa);
+		if (policy_format_alias(&pa, u->record,
+		    sizeof(u->record)) == -1) {
+			errbuf_set(e, "policy record too long");
+			return UPDATE_FULL;
+		}
+	} else
+		u->pol_del = 1;
+	u->counts = c->counts;
+	u->day = c->day;
+	if (ed->op != EDIT_ADD) {
+		old = c->has_record && (c->pa.flags & POLICY_REVOKED) ? 'r' :
+		    u->in_map ? 'a' : 'x';
+		count_state(&u->counts, old, -1);
+	}
+	count_state(&u->counts, (ya.flags & AF_REVOKED) ? 'r' : now ? 'a' :
+	    'x', 1);
+	return 0;
+}
+
+/*
+ * Makes the edit in the window win of text.  Returns 0 with u->text and
+ * the new records filled, AF_EDIT_NOT_FOUND when the key is not in the
+ * window, or UPDATE_FULL with the reason in e.
+ */
+static int
+try_window(struct update *u, const struct compiled *c, const char *text,
+    const struct window *win, struct errbuf *e)
+{
+	const struct af_alias *y = NULL;
+	struct aliasfile *hold = NULL;
+	char	*out = NULL;
+	uint32_t moved[COMPILE_LINES_MAX];
+	size_t	 edlen, i, n, nl, every;
+	intmax_t dl;
+	int	 r, rc = UPDATE_FULL;
+
+	r = edit_window(win->ed, text + win->ws, win->we - win->ws, &out,
+	    &edlen, e);
 	if (r == AF_EDIT_NOT_FOUND) {
 		rc = AF_EDIT_NOT_FOUND;
 		goto out;
 	}
 	if (r != AF_EDIT_OK)
 		goto out;
-	if (outlen < plen || memcmp(out, AF_WINDOW_PREFIX, plen) != 0 ||
-	    window_checks(text + ws, we - ws, out + plen, outlen - plen,
-	    u->key, date, reason, &y, &hold) == -1) {
+	if (window_checks(win->ed, text + win->ws, win->we - win->ws, out,
+	    edlen, &y, &hold) == -1) {
 		errbuf_set(e, "the edited lines do not read as expected");
 		goto out;
 	}
-	edlen = outlen - plen;
-	u->len = ws + edlen + (u->len - we);
+	if ((rc = next_state(u, c, win, y, e)) != 0)
+		goto out;
+	rc = UPDATE_FULL;
+	u->len = win->ws + edlen + (u->len - win->we);
 	if ((u->text = malloc(u->len + 1)) == NULL) {
 		errbuf_set(e, "out of memory");
 		goto out;
 	}
-	memcpy(u->text, text, ws);
-	memcpy(u->text + ws, out + plen, edlen);
-	memcpy(u->text + ws + edlen, text + we, u->len - ws - edlen);
+	memcpy(u->text, text, win->ws);
+	memcpy(u->text + win->ws, out, edlen);
+	memcpy(u->text + win->ws + edlen, text + win->we,
+	    u->len - win->ws - edlen);
 	u->text[u->len] = '\0';
 
 	/*
@@ -311,47 +603,48 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	u->source.size = u->len;
 	if (c->source.split == c->source.size)
 		u->source.split = u->len;
-	if (ws < c->source.split)
+	if (win->ws < c->source.split)
 		u->source.head = digest_of(u->text, u->source.split);
 	u->source.tail = digest_of(u->text + u->source.split,
 	    u->len - u->source.split);
 	/* Keys after the window moved down by the lines added. */
-	dl = (intmax_t)count_lines(out + plen, edlen) -
-	    (intmax_t)count_lines(text + ws, we - ws);
+	dl = (intmax_t)count_lines(out, edlen) -
+	    (intmax_t)count_lines(text + win->ws, win->we - win->ws);
 	for (i = 0; i < c->nlines; i++)
-		moved[i] = (uint32_t)((intmax_t)c->lines[i] + (i > w ? dl : 0));
-	policy_format_lines(moved, c->nlines, u->lines, sizeof(u->lines));
-	compile_alias_policy(y, &pa);
-	if (policy_format_alias(&pa, u->record, sizeof(u->record)) == -1) {
-		errbuf_set(e, "policy record too long");
-		goto out;
+		moved[i] = (uint32_t)((intmax_t)c->lines[i] +
+		    (i > win->w ? dl : 0));
+	nl = c->nlines;
+	if (win->ed->op == EDIT_ADD) {
+		/* The new last alias: its line, if a compile records it. */
+		n = c->counts.active + c->counts.revoked + c->counts.expired;
+		every = compile_lines_every(n);
+		if (every != compile_lines_every(n + 1)) {
+			errbuf_set(e, "the lines record changes its stride");
+			goto out;
+		}
+		if (n % every == 0 && nl < COMPILE_LINES_MAX)
+			moved[nl++] = c->lines[win->w] + y->line - 2;
 	}
-	u->counts = c->counts;
-	u->day = c->day;
-	if (u->in_map) {
-		u->counts.active--;
-		u->counts.entries--;
-	} else
-		u->counts.expired--;
-	u->counts.revoked++;
+	policy_format_lines(moved, nl, u->lines, sizeof(u->lines));
 	rc = 0;
 out:
 	af_free(hold);
 	free(out);
-	free(buf);
 	return rc;
 }
 
 int
-update_revoke(const char *text, size_t len, const char *mapbase,
-    const char *key, const char *date, const char *reason, int32_t today,
-    struct update **up, struct errbuf *e)
+update_edit(const char *text, size_t len, const char *mapbase,
+    const struct edit *ed, int32_t today, struct update **up,
+    struct errbuf *e)
 {
 	struct update *u;
 	struct compiled *c = NULL;
+	struct aliasfile *head = NULL;
+	struct window win;
 	char	 lpath[4096];
-	size_t	*off = NULL, ws, we, lo, hi, mid, tried[UPDATE_TRIES];
-	size_t	 ntried = 0, i, klen = strlen(key);
+	size_t	*off = NULL, lo, hi, mid, tried[UPDATE_TRIES];
+	size_t	 ntried = 0, i, klen = strlen(ed->key);
 	const char *p, *hit;
 	int	 rc = UPDATE_FULL, r;
 
@@ -364,7 +657,7 @@ update_revoke(const char *text, size_t len, const char *mapbase,
 	}
 	u->lockfd = -1;
 	u->len = len;
-	snprintf(u->key, sizeof(u->key), "%s", key);
+	snprintf(u->key, sizeof(u->key), "%s", ed->key);
 	if (path_suffix(u->mpath, sizeof(u->mpath), mapbase,
 	    COMPILE_SUFFIX_MAP) || path_suffix(u->ppath, sizeof(u->ppath),
 	    mapbase, COMPILE_SUFFIX_POLICY) || path_suffix(lpath,
@@ -378,7 +671,8 @@ update_revoke(const char *text, size_t len, const char *mapbase,
 	}
 	path_remove_temps(u->mpath, AMAP_TEMP_TAG);
 	path_remove_temps(u->ppath, AMAP_TEMP_TAG);
-	if ((rc = check_policy(u, c, text, e)) != 0)
+	if ((rc = check_policy(u, c, text, e)) != 0 ||
+	    (rc = check_op(u, c, ed, e)) != 0)
 		goto out;
 	rc = UPDATE_FULL;
 	if (today != c->day) {
@@ -391,14 +685,30 @@ update_revoke(const char *text, size_t len, const char *mapbase,
 		errbuf_set(e, "the alias file has line breaks other than LF");
 		goto out;
 	}
+	/* The domains, from the text before the first alias. */
+	if (c->nlines == 0 || af_head_load(text, off[0], &head) == -1) {
+		errbuf_set(e, "the text before the aliases does not load on "
+		    "its own");
+		goto out;
+	}
+	win = (struct window){ .ed = ed, .head = head, .today = today };
+	if (ed->op == EDIT_ADD) {
+		/* At the end of the aliases, which end the file. */
+		win.w = c->nlines - 1;
+		win.ws = off[win.w];
+		win.we = len;
+		r = try_window(u, c, text, &win, e);
+		rc = r == AF_EDIT_NOT_FOUND ? UPDATE_FULL : r;
+		goto out;
+	}
 	/*
 	 * Where the key is written as aliasctl writes it: each hit is
 	 * confirmed by parsing its window, so a hit in a comment or a note
 	 * costs a window, never a wrong edit.
 	 */
 	for (p = text; ntried < UPDATE_TRIES &&
-	    (hit = memmem(p, len - (size_t)(p - text), key, klen)) != NULL;
-	    p = hit + klen) {
+	    (hit = memmem(p, len - (size_t)(p - text), ed->key, klen)) !=
+	    NULL; p = hit + klen) {
 		lo = 0;
 		hi = c->nlines;
 		while (lo < hi) {
@@ -415,16 +725,19 @@ update_revoke(const char *text, size_t len, const char *mapbase,
 		if (i < ntried)
 			continue;
 		tried[ntried++] = lo - 1;
-		ws = off[lo - 1];
-		we = lo < c->nlines ? off[lo] : len;
-		r = try_window(u, c, text, lo - 1, ws, we, date, reason, e);
+		win.w = lo - 1;
+		win.ws = off[lo - 1];
+		win.we = lo < c->nlines ? off[lo] : len;
+		r = try_window(u, c, text, &win, e);
 		if (r != AF_EDIT_NOT_FOUND) {
 			rc = r;
 			goto out;
 		}
 	}
-	errbuf_set(e, "%s is not written that way in the file", key);
+	rc = UPDATE_FULL;
+	errbuf_set(e, "%s is not written that way in the file", ed->key);
 out:
+	af_free(head);
 	free(off);
 	free(c);
 	if (rc != 0) {
@@ -457,12 +770,14 @@ update_publish(struct update *u, struct errbuf *e)
 	ino_t	 ino = u->mapino;
 	int	 rc = EX_IOERR;
 
-	if (u->in_map) {
+	if (u->map_del || u->map_value != NULL) {
 		if (amap_out_copy(u->mpath, &map, e) == -1) {
 			rc = EX_CANTCREAT;
 			goto out;
 		}
-		if (amap_out_del(map, u->key, e) == -1)
+		if ((u->map_del && amap_out_del(map, u->key, e) == -1) ||
+		    (u->map_value != NULL && amap_out_put(map, u->key,
+		    u->map_value, e) == -1))
 			goto out;
 		amap_out_ident(map, &dev, &ino);
 	}
@@ -471,7 +786,8 @@ update_publish(struct update *u, struct errbuf *e)
 		goto out;
 	}
 	policy_format_counts(&u->counts, u->day, buf, sizeof(buf));
-	if (amap_out_put(pol, u->key, u->record, e) == -1 ||
+	if ((u->pol_del ? amap_out_del(pol, u->key, e) :
+	    amap_out_put(pol, u->key, u->record, e)) == -1 ||
 	    amap_out_put(pol, POLICY_KEY_COUNTS, buf, e) == -1 ||
 	    amap_out_put(pol, POLICY_KEY_LINES, u->lines, e) == -1)
 		goto out;
@@ -501,5 +817,6 @@ update_free(struct update *u)
 	if (u->lockfd != -1)
 		close(u->lockfd);
 	free(u->text);
+	free(u->map_value);
 	free(u);
 }

@@ -28,18 +28,20 @@
 
 struct update;
 
+struct edit;
+
 /*
- * Prepares revoking key (normalised) on day date ("YYYY-MM-DD") with
- * reason (or NULL) in the alias file whose whole text is text (len
- * bytes) and whose map base path is mapbase, as of day today.  Holds
- * the map's writer lock from here to update_free().  Returns 0 with a
- * new update in *up, UPDATE_FULL with the reason in e (for a debug
- * line), or a sysexits code with the reason in e (EX_TEMPFAIL: another
- * writer holds the map's lock).
+ * Prepares the edit ed (edit.h: a revoke, restore, lock, unlock, or add
+ * of one alias, never a dry run) in the alias file whose whole text is
+ * text (len bytes) and whose map base path is mapbase, as of day today.
+ * Holds the map's writer lock from here to update_free().  Returns 0
+ * with a new update in *up, UPDATE_FULL with the reason in e (for a
+ * debug line), or a sysexits code with the reason in e (EX_TEMPFAIL:
+ * another writer holds the map's lock).
  */
-int	update_revoke(const char *text, size_t len, const char *mapbase,
-	    const char *key, const char *date, const char *reason,
-	    int32_t today, struct update **up, struct errbuf *e);
+int	update_edit(const char *text, size_t len, const char *mapbase,
+	    const struct edit *ed, int32_t today, struct update **up,
+	    struct errbuf *e);
 
 /* The new text of the alias file (owned by u) and its counts. */
 const char *update_text(const struct update *u, size_t *len);
