@@ -57,6 +57,8 @@ static int	 edit_fast(const struct options *, const struct edit *,
 static int	 edit_dry_run(const char *, size_t, const char *);
 static int	 new_label(const char *, const char *, char *, size_t);
 static int	 new_random(char *);
+static int	 new_source(const struct options *, struct aliasfile **,
+		    struct aliasfile **, struct update_names **);
 
 /*
  * add ADDRESS [--to ADDR]... [--note TEXT] [--receive-only]
@@ -792,7 +794,10 @@ new_random(char *buf)
 int
 cmd_new(const struct options *o, int argc, char **argv)
 {
-	struct aliasfile *af = NULL;
+	struct aliasfile *af = NULL, *head = NULL;
+	const struct aliasfile *src;
+	struct update_names *names = NULL;
+	struct errbuf e;
 	struct edit ed;
 	struct cli_args args;
 	const char *label = NULL, *domain = NULL, *v;
@@ -827,8 +832,9 @@ cmd_new(const struct options *o, int argc, char **argv)
 		log_warnx("new: which label?");
 		return cli_usage();
 	}
-	if ((rc = cli_load(o, &af)) != 0)
+	if ((rc = new_source(o, &af, &head, &names)) != 0)
 		return rc;
+	src = af != NULL ? af : head;
 	if (domain != NULL) {
 		len = strlen(domain);
 		if (len > 0 && domain[len - 1] == '.')
@@ -842,19 +848,19 @@ cmd_new(const struct options *o, int argc, char **argv)
 			dom[i] = domain[i] >= 'A' && domain[i] <= 'Z' ?
 			    domain[i] + ('a' - 'A') : domain[i];
 		dom[len] = '\0';
-		if ((di = af_find_domain(af, dom)) == -1) {
+		if ((di = af_find_domain(src, dom)) == -1) {
 			log_warnx("%s: %s is not a domain under domains:; "
 			    "nothing changed", o->file, dom);
 			rc = EX_DATAERR;
 			goto out;
 		}
-	} else if (af->ndomains == 0) {
+	} else if (src->ndomains == 0) {
 		log_warnx("%s: no domains; nothing changed", o->file);
 		rc = EX_DATAERR;
 		goto out;
 	} else
 		di = 0;
-	if ((rc = new_label(label, af->domains[di].subaddress, lab,
+	if ((rc = new_label(label, src->domains[di].subaddress, lab,
 	    sizeof(lab))) != 0)
 		goto out;
 	for (i = 0; i < NEW_TRIES; i++) {
@@ -864,11 +870,19 @@ cmd_new(const struct options *o, int argc, char **argv)
 			goto out;
 		}
 		snprintf(cand, sizeof(cand), "%s.%s@%s", lab, rnd,
-		    af->domains[di].name);
+		    src->domains[di].name);
 		if ((rc = cli_address(cand, key)) != 0)
 			goto out;
-		if (af_find_alias(af, key) == NULL)
+		if (af != NULL) {
+			if (af_find_alias(af, key) == NULL)
+				break;
+		} else if ((k = update_name_known(names, key, &e)) == 0)
 			break;
+		else if (k == -1) {
+			log_warnx("%s; nothing changed", e.msg);
+			rc = EX_IOERR;
+			goto out;
+		}
 	}
 	if (i == NEW_TRIES) {
 		log_warnx("new: no free name for '%s' after %d tries; nothing "
@@ -880,11 +894,50 @@ cmd_new(const struct options *o, int argc, char **argv)
 	date_format(date_today(), today);
 	ed.add.created = today;
 	ed.quiet = 1;
+	/* The map's handles go first: the add replaces the files. */
+	update_names_free(names);
+	names = NULL;
 	if ((rc = edit_file(o, &ed)) != 0)
 		goto out;
 	printf("%s\n", key);
 	rc = cli_flush();
 out:
+	update_names_free(names);
+	af_free(head);
 	af_free(af);
 	return rc == EX_USAGE ? cli_usage() : rc;
+}
+
+/*
+ * Where `new` learns the domains and which names are taken: from the
+ * map and the policy file when they belong to the file (*names and its
+ * head in *head), else from a load of the whole file (*af).  Returns 0
+ * or a sysexits code (the load's, said why).
+ */
+static int
+new_source(const struct options *o, struct aliasfile **af,
+    struct aliasfile **head, struct update_names **names)
+{
+	struct errbuf e;
+	char	 map[4096], base[4096];
+	char	*text = NULL;
+	size_t	 len;
+	int	 fd;
+
+	*af = *head = NULL;
+	*names = NULL;
+	if ((fd = open(o->file, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (edit_read(fd, o->file, &text, &len) == 0 &&
+		    af_head_map(text, len, map, sizeof(map)) == 0 &&
+		    cli_map_base(o, map[0] != '\0' ? map : NULL, base,
+		    sizeof(base)) == 0 && update_names(text, len, base, names,
+		    head, &e) == 0)
+			log_debug("%s: the map still belongs to the file: "
+			    "names checked in the map only", o->file);
+		close(fd);
+		free(text);
+	}
+	if (*names != NULL)
+		return 0;
+	return cli_load(o, af);
 }

@@ -63,6 +63,11 @@ struct window {
 	size_t	 ws, we;		/* its bytes in the text */
 };
 
+static int	open_pair(const char *, const char *, const char *, size_t,
+		    struct compiled *, struct amap **, struct amap **, dev_t *,
+		    ino_t *, struct errbuf *);
+static int	lookup_key(struct amap *, struct amap *, const char *,
+		    struct compiled *, int *, struct errbuf *);
 static int	check_policy(struct update *, struct compiled *, const char *,
 		    struct errbuf *);
 static int	check_op(const struct update *, const struct compiled *,
@@ -89,69 +94,109 @@ static void	count_state(struct policy_counts *, int, int);
 static size_t	count_lines(const char *, size_t);
 
 /*
- * Reads what the compile recorded and checks that it belongs to the
- * alias file text of len bytes: the same map, fingerprint and day; then
- * what the map and the policy file hold for u->key.  Returns 0, or
- * UPDATE_FULL with the reason in e.
+ * Opens the policy file ppath and the map mpath of a compile and checks
+ * that they belong to the alias file text of len bytes: one compile of
+ * this version, the same fingerprint, laid out in windows (lines in
+ * c).  Returns 0 with both open in *pol and *map (the caller closes
+ * them) and the map's identity in *dev, *ino, or UPDATE_FULL with the
+ * reason in e.
  */
 static int
-check_policy(struct update *u, struct compiled *c, const char *text,
-    struct errbuf *e)
+open_pair(const char *ppath, const char *mpath, const char *text,
+    size_t len, struct compiled *c, struct amap **pol, struct amap **map,
+    dev_t *mapdev, ino_t *mapino, struct errbuf *e)
 {
-	struct amap *map = NULL, *pol = NULL;
 	char	 val[AMAP_VALUE_MAX];
 	dev_t	 dev;
 	ino_t	 ino;
-	int	 rc = UPDATE_FULL, r;
-	size_t	 len = u->len;
 
-	if (amap_open(u->ppath, &pol, e) == -1 ||
-	    amap_open(u->mpath, &map, e) == -1)
-		goto out;
-	amap_ident(map, &u->mapdev, &u->mapino);
-	if (amap_get(pol, POLICY_KEY_VERSION, val, sizeof(val), e) != 1 ||
+	*pol = *map = NULL;
+	if (amap_open(ppath, pol, e) == -1 ||
+	    amap_open(mpath, map, e) == -1)
+		goto fail;
+	amap_ident(*map, mapdev, mapino);
+	if (amap_get(*pol, POLICY_KEY_VERSION, val, sizeof(val), e) != 1 ||
 	    strcmp(val, POLICY_VERSION) != 0 ||
-	    amap_get(pol, POLICY_KEY_MAP, val, sizeof(val), e) != 1 ||
+	    amap_get(*pol, POLICY_KEY_MAP, val, sizeof(val), e) != 1 ||
 	    policy_parse_ident(val, &dev, &ino) == -1 ||
-	    dev != u->mapdev || ino != u->mapino) {
+	    dev != *mapdev || ino != *mapino) {
 		errbuf_set(e, "the map and policy files are not from one "
 		    "compile of this version");
-		goto out;
+		goto fail;
 	}
-	if (amap_get(pol, POLICY_KEY_SOURCE, val, sizeof(val), e) != 1 ||
+	if (amap_get(*pol, POLICY_KEY_SOURCE, val, sizeof(val), e) != 1 ||
 	    policy_parse_source(val, &c->source) == -1 ||
-	    amap_get(pol, POLICY_KEY_COUNTS, val, sizeof(val), e) != 1 ||
+	    amap_get(*pol, POLICY_KEY_COUNTS, val, sizeof(val), e) != 1 ||
 	    policy_parse_counts(val, &c->counts, &c->day) == -1) {
 		errbuf_set(e, "the policy file has no fingerprint of the "
 		    "alias file");
-		goto out;
+		goto fail;
 	}
 	if (c->source.size != len ||
 	    digest_of(text, c->source.split) != c->source.head ||
 	    digest_of(text + c->source.split, len - c->source.split) !=
 	    c->source.tail) {
 		errbuf_set(e, "the alias file changed since it was compiled");
-		goto out;
+		goto fail;
 	}
 	if (!c->source.windows ||
-	    amap_get(pol, POLICY_KEY_LINES, val, sizeof(val), e) != 1 ||
+	    amap_get(*pol, POLICY_KEY_LINES, val, sizeof(val), e) != 1 ||
 	    policy_parse_lines(val, c->lines, COMPILE_LINES_MAX,
-	    &c->nlines) == -1) {
+	    &c->nlines) == -1 || c->nlines == 0) {
 		errbuf_set(e, "the aliases are not a block mapping at column "
 		    "3 ending the file");
-		goto out;
+		goto fail;
 	}
-	/* The senders point into val: only the flags are used below. */
-	if ((r = amap_get(pol, u->key, val, sizeof(val), e)) == -1 ||
+	return 0;
+fail:
+	amap_close(*map);
+	amap_close(*pol);
+	*pol = *map = NULL;
+	return UPDATE_FULL;
+}
+
+/*
+ * Looks key up in the policy file pol and the map: 1 when the alias file
+ * the pair belongs to has it (see check_op()), 0 when not, -1 on error
+ * (said in e).  Fills c->has_record and c->pa (its flags only) and
+ * *in_map.
+ */
+static int
+lookup_key(struct amap *pol, struct amap *map, const char *key,
+    struct compiled *c, int *in_map, struct errbuf *e)
+{
+	char	 val[AMAP_VALUE_MAX];
+	int	 r;
+
+	/* The senders point into val: only the flags are used. */
+	if ((r = amap_get(pol, key, val, sizeof(val), e)) == -1 ||
 	    (r == 1 && policy_parse_alias(val, &c->pa) == -1))
-		goto out;
+		return -1;
 	c->has_record = r == 1;
 	c->pa.senders = NULL;
-	if ((r = amap_get(map, u->key, val, sizeof(val), e)) == -1)
-		goto out;
-	u->in_map = r == 1;
-	rc = 0;
-out:
+	if ((r = amap_get(map, key, val, sizeof(val), e)) == -1)
+		return -1;
+	*in_map = r == 1;
+	return c->has_record || *in_map;
+}
+
+/*
+ * Reads what the compile recorded, checks that it belongs to the alias
+ * file text of len bytes, and what the map and the policy file hold for
+ * u->key.  Returns 0, or UPDATE_FULL with the reason in e.
+ */
+static int
+check_policy(struct update *u, struct compiled *c, const char *text,
+    struct errbuf *e)
+{
+	struct amap *map, *pol;
+	int	 rc;
+
+	if (open_pair(u->ppath, u->mpath, text, u->len, c, &pol, &map,
+	    &u->mapdev, &u->mapino, e) != 0)
+		return UPDATE_FULL;
+	rc = lookup_key(pol, map, u->key, c, &u->in_map, e) == -1 ?
+	    UPDATE_FULL : 0;
 	amap_close(map);
 	amap_close(pol);
 	return rc;
@@ -686,7 +731,7 @@ update_edit(const char *text, size_t len, const char *mapbase,
 		goto out;
 	}
 	/* The domains, from the text before the first alias. */
-	if (c->nlines == 0 || af_head_load(text, off[0], &head) == -1) {
+	if (af_head_load(text, off[0], &head) == -1) {
 		errbuf_set(e, "the text before the aliases does not load on "
 		    "its own");
 		goto out;
@@ -819,4 +864,73 @@ update_free(struct update *u)
 	free(u->text);
 	free(u->map_value);
 	free(u);
+}
+
+struct update_names {
+	struct amap *pol;
+	struct amap *map;
+	struct compiled c;
+};
+
+int
+update_names(const char *text, size_t len, const char *mapbase,
+    struct update_names **np, struct aliasfile **head, struct errbuf *e)
+{
+	struct update_names *n;
+	char	 mpath[4096], ppath[4096];
+	const char *p = text, *nl;
+	dev_t	 dev;
+	ino_t	 ino;
+	size_t	 line;
+
+	*np = NULL;
+	*head = NULL;
+	if (path_suffix(mpath, sizeof(mpath), mapbase, COMPILE_SUFFIX_MAP) ||
+	    path_suffix(ppath, sizeof(ppath), mapbase,
+	    COMPILE_SUFFIX_POLICY)) {
+		errbuf_set(e, "%s: map path too long", mapbase);
+		return UPDATE_FULL;
+	}
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		errbuf_set(e, "out of memory");
+		return UPDATE_FULL;
+	}
+	if (open_pair(ppath, mpath, text, len, &n->c, &n->pol, &n->map,
+	    &dev, &ino, e) != 0)
+		goto fail;
+	/* The head ends at the line of the first alias. */
+	for (line = 1; line < n->c.lines[0]; line++) {
+		if ((nl = memchr(p, '\n', len - (size_t)(p - text))) == NULL)
+			break;
+		p = nl + 1;
+	}
+	if (line < n->c.lines[0] || !plain_lines(text, (size_t)(p - text)) ||
+	    af_head_load(text, (size_t)(p - text), head) == -1) {
+		errbuf_set(e, "the text before the aliases does not load on "
+		    "its own");
+		goto fail;
+	}
+	*np = n;
+	return 0;
+fail:
+	update_names_free(n);
+	return UPDATE_FULL;
+}
+
+int
+update_name_known(struct update_names *n, const char *key, struct errbuf *e)
+{
+	int	 in_map;
+
+	return lookup_key(n->pol, n->map, key, &n->c, &in_map, e);
+}
+
+void
+update_names_free(struct update_names *n)
+{
+	if (n == NULL)
+		return;
+	amap_close(n->map);
+	amap_close(n->pol);
+	free(n);
 }

@@ -57,4 +57,26 @@ int	update_publish(struct update *u, struct errbuf *e);
 /* Releases the lock and frees u; NULL ok. */
 void	update_free(struct update *u);
 
+/*
+ * What `new` needs to pick a fresh name without loading the file: when
+ * the map and the policy file belong to the alias file text (len
+ * bytes), every alias the file has or had is in one of them.  Returns 0
+ * with a handle in *np and the file's head (its domains, no aliases;
+ * the caller frees it with af_free()) in *head, or UPDATE_FULL with the
+ * reason in e (then load the file).  Takes no lock: the add that
+ * follows checks again under the locks.
+ */
+struct update_names;
+struct aliasfile;
+int	update_names(const char *text, size_t len, const char *mapbase,
+	    struct update_names **np, struct aliasfile **head,
+	    struct errbuf *e);
+/*
+ * Returns 1 when key (normalised) is an alias of the file, 0 when not,
+ * -1 on a read error (said in e).
+ */
+int	update_name_known(struct update_names *, const char *key,
+	    struct errbuf *e);
+void	update_names_free(struct update_names *);
+
 #endif /* UPDATE_H */
