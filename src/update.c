@@ -72,7 +72,13 @@ static int	check_policy(struct update *, struct compiled *, const char *,
 		    struct errbuf *);
 static int	check_op(const struct update *, const struct compiled *,
 		    const struct edit *, struct errbuf *);
+static int	has_seq(const char *, size_t, const char *, size_t);
 static int	plain_lines(const char *, size_t);
+static size_t	block_lines(const char *);
+static int	skip_lines(const char **, const char *, size_t *, size_t);
+static const char *find_key(const char *, const char *, const char *, size_t,
+		    size_t);
+static size_t	rare_byte(const char *, size_t, const char *, size_t);
 static int	line_offsets(const char *, size_t, const struct compiled *,
 		    size_t *);
 static int	edit_window(const struct edit *, const char *, size_t,
@@ -261,6 +267,24 @@ check_op(const struct update *u, const struct compiled *c,
 }
 
 /*
+ * Nonzero when the n bytes of seq are in the len bytes at text: memchr(3)
+ * for the first byte, many times faster than memmem(3) over a large
+ * file, then a compare.
+ */
+static int
+has_seq(const char *text, size_t len, const char *seq, size_t n)
+{
+	const char *p = text, *end = text + len;
+
+	while ((p = memchr(p, seq[0], (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) >= n && memcmp(p, seq, n) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/*
  * Nonzero when the only line breaks libyaml sees in text are LF (no CR,
  * NEL, LS or PS) and there is no NUL (UTF-16 text): then line N starts
  * after the (N-1)th LF.
@@ -268,11 +292,55 @@ check_op(const struct update *u, const struct compiled *c,
 static int
 plain_lines(const char *text, size_t len)
 {
-	return memchr(text, '\r', len) == NULL &&
+	return !has_seq(text, len, "\r", 1) &&
 	    memchr(text, '\0', len) == NULL &&
-	    memmem(text, len, "\xc2\x85", 2) == NULL &&
-	    memmem(text, len, "\xe2\x80\xa8", 3) == NULL &&
-	    memmem(text, len, "\xe2\x80\xa9", 3) == NULL;
+	    !has_seq(text, len, "\xc2\x85", 2) &&
+	    !has_seq(text, len, "\xe2\x80\xa8", 3) &&
+	    !has_seq(text, len, "\xe2\x80\xa9", 3);
+}
+
+/*
+ * The LFs in the NL_BLOCK bytes at s: a loop of known length that the
+ * compiler turns into vector compares, where memchr(3) per line (lines
+ * are short) would cost a call each.
+ */
+#define NL_BLOCK	64
+static size_t
+block_lines(const char *s)
+{
+	unsigned char n = 0;
+	size_t	 i;
+
+	for (i = 0; i < NL_BLOCK; i++)
+		n += s[i] == '\n';
+	return n;
+}
+
+/*
+ * Advances *pp (in the text ending at end) to the start of line target,
+ * *line being the line *pp is on.  Returns 0, or -1 when the text has
+ * fewer lines.
+ */
+static int
+skip_lines(const char **pp, const char *end, size_t *line, size_t target)
+{
+	const char *p = *pp, *nl;
+	size_t	 n;
+
+	while (*line < target) {
+		if (end - p >= NL_BLOCK &&
+		    *line + (n = block_lines(p)) < target) {
+			*line += n;
+			p += NL_BLOCK;
+			continue;
+		}
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return -1;
+		p = nl + 1;
+		(*line)++;
+	}
+	*pp = p;
+	return 0;
 }
 
 /*
@@ -283,16 +351,12 @@ static int
 line_offsets(const char *text, size_t len, const struct compiled *c,
     size_t *off)
 {
-	const char *p = text, *nl, *end = text + len;
+	const char *p = text;
 	size_t	 line = 1, i;
 
 	for (i = 0; i < c->nlines; i++) {
-		while (line < c->lines[i]) {
-			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-				return -1;
-			p = nl + 1;
-			line++;
-		}
+		if (skip_lines(&p, text + len, &line, c->lines[i]) == -1)
+			return -1;
 		off[i] = (size_t)(p - text);
 	}
 	return 0;
@@ -301,14 +365,53 @@ line_offsets(const char *text, size_t len, const struct compiled *c,
 static size_t
 count_lines(const char *s, size_t len)
 {
-	const char *nl, *end = s + len;
+	const char *end = s + len;
 	size_t	 n = 0;
 
-	while ((nl = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-		n++;
-		s = nl + 1;
-	}
+	for (; end - s >= NL_BLOCK; s += NL_BLOCK)
+		n += block_lines(s);
+	for (; s < end; s++)
+		n += *s == '\n';
 	return n;
+}
+
+/*
+ * The first place at or after p (in the text ending at end) where the
+ * klen bytes of key are written: memchr(3) for the byte of the key that
+ * is rarest in a sample of the text, then a compare.  Returns NULL when
+ * there is none.
+ */
+static const char *
+find_key(const char *p, const char *end, const char *key, size_t klen,
+    size_t rare)
+{
+	const char *q = p + rare;
+
+	if ((size_t)(end - p) < klen)
+		return NULL;
+	while ((q = memchr(q, key[rare], (size_t)(end - q))) != NULL) {
+		if ((size_t)(q - p) >= rare &&
+		    (size_t)(end - (q - rare)) >= klen &&
+		    memcmp(q - rare, key, klen) == 0)
+			return q - rare;
+		q++;
+	}
+	return NULL;
+}
+
+/* The index of the byte of key that is rarest in the sample. */
+static size_t
+rare_byte(const char *sample, size_t len, const char *key, size_t klen)
+{
+	size_t	 freq[256] = { 0 }, i, best = 0;
+
+	for (i = 0; i < len; i++)
+		freq[(unsigned char)sample[i]]++;
+	for (i = 1; i < klen; i++)
+		if (freq[(unsigned char)key[i]] <
+		    freq[(unsigned char)key[best]])
+			best = i;
+	return best;
 }
 
 static int
@@ -689,7 +792,7 @@ update_edit(const char *text, size_t len, const char *mapbase,
 	struct window win;
 	char	 lpath[4096];
 	size_t	*off = NULL, lo, hi, mid, tried[UPDATE_TRIES];
-	size_t	 ntried = 0, i, klen = strlen(ed->key);
+	size_t	 ntried = 0, i, klen = strlen(ed->key), rare;
 	const char *p, *hit;
 	int	 rc = UPDATE_FULL, r;
 
@@ -751,9 +854,11 @@ update_edit(const char *text, size_t len, const char *mapbase,
 	 * confirmed by parsing its window, so a hit in a comment or a note
 	 * costs a window, never a wrong edit.
 	 */
+	rare = rare_byte(text + off[0], len - off[0] < 65536 ?
+	    len - off[0] : 65536, ed->key, klen);
 	for (p = text; ntried < UPDATE_TRIES &&
-	    (hit = memmem(p, len - (size_t)(p - text), ed->key, klen)) !=
-	    NULL; p = hit + klen) {
+	    (hit = find_key(p, text + len, ed->key, klen, rare)) != NULL;
+	    p = hit + klen) {
 		lo = 0;
 		hi = c->nlines;
 		while (lo < hi) {
@@ -878,7 +983,7 @@ update_names(const char *text, size_t len, const char *mapbase,
 {
 	struct update_names *n;
 	char	 mpath[4096], ppath[4096];
-	const char *p = text, *nl;
+	const char *p = text;
 	dev_t	 dev;
 	ino_t	 ino;
 	size_t	 line;
@@ -899,12 +1004,9 @@ update_names(const char *text, size_t len, const char *mapbase,
 	    &dev, &ino, e) != 0)
 		goto fail;
 	/* The head ends at the line of the first alias. */
-	for (line = 1; line < n->c.lines[0]; line++) {
-		if ((nl = memchr(p, '\n', len - (size_t)(p - text))) == NULL)
-			break;
-		p = nl + 1;
-	}
-	if (line < n->c.lines[0] || !plain_lines(text, (size_t)(p - text)) ||
+	line = 1;
+	if (skip_lines(&p, text + len, &line, n->c.lines[0]) == -1 ||
+	    !plain_lines(text, (size_t)(p - text)) ||
 	    af_head_load(text, (size_t)(p - text), head) == -1) {
 		errbuf_set(e, "the text before the aliases does not load on "
 		    "its own");
