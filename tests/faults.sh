@@ -290,6 +290,20 @@ classify() {
 	return 1
 }
 
+# kill_setup: $kc, the aliasctl the kills hit (see below), and $seed.
+kill_setup() {
+	kc=${FAULT_KILL_ALIASCTL:-}
+	if [ -z "$kc" ]; then
+		make -s -C "$TOP" build/aliasctl >"$T/make.out" 2>&1 || {
+			cat "$T/make.out" >&2
+			die "cannot build build/aliasctl"
+		}
+		kc=$TOP/build/aliasctl
+	fi
+	seed=${FAULT_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+	note "seed $seed (FAULT_SEED=$seed reproduces the kill times)"
+}
+
 # The killed compiles run the optimized build/aliasctl (made here if
 # needed; FAULT_KILL_ALIASCTL overrides): a process killed with SIGKILL
 # never reaches a sanitizer check, and the ASan build takes 3.5 times as
@@ -299,18 +313,9 @@ classify() {
 # run to its end, is $ALIASCTL (ASan), and so is every other test's.
 test_fault_kill_compile() {
 	fault_need
-	kc=${FAULT_KILL_ALIASCTL:-}
-	if [ -z "$kc" ]; then
-		make -s -C "$TOP" build/aliasctl >"$T/make.out" 2>&1 || {
-			cat "$T/make.out" >&2
-			die "cannot build build/aliasctl"
-		}
-		kc=$TOP/build/aliasctl
-	fi
+	kill_setup
 	n=${FAULT_ALIASES:-1000000}
 	kills=${FAULT_KILLS:-20}
-	seed=${FAULT_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-	note "seed $seed (FAULT_SEED=$seed reproduces the kill times)"
 	mkdir "$T/snap" "$T/lists"
 	sh "$TOP/tools/gen-aliases" "$n" "$T/A.yaml" /dev/null 1
 	make_b "$T/A.yaml" "$T/B.yaml" "$T/lists"
@@ -472,18 +477,9 @@ pairs() {
 # build/aliasctl (see test_fault_kill_compile), the rest $ALIASCTL.
 test_fault_kill_edit() {
 	command -v mdb_dump >/dev/null || die "mdb_dump is missing"
-	kc=${FAULT_KILL_ALIASCTL:-}
-	if [ -z "$kc" ]; then
-		make -s -C "$TOP" build/aliasctl >"$T/make.out" 2>&1 || {
-			cat "$T/make.out" >&2
-			die "cannot build build/aliasctl"
-		}
-		kc=$TOP/build/aliasctl
-	fi
+	kill_setup
 	n=${FAULT_EDIT_ALIASES:-200000}
 	kills=${FAULT_EDIT_KILLS:-20}
-	seed=${FAULT_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-	note "seed $seed (FAULT_SEED=$seed reproduces the kill times)"
 	mkdir "$T/w" "$T/s"
 	sh "$TOP/tools/gen-aliases" "$n" "$T/w/a.yaml" /dev/null 4
 	"$kc" -f "$T/w/a.yaml" -m "$T/w/map" compile >/dev/null
