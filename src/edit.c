@@ -4,10 +4,12 @@
  */
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +50,7 @@ static const struct cli_opt new_opts[] = {
 static int	 alias_option(int, const char *, struct af_new_alias *);
 
 static int	 edit_read(int, const char *, char **, size_t *);
-static int	 edit_write(int, const char *, const char *, size_t);
+static int	 edit_write(int, const char *, struct iovec *, size_t);
 static int	 edit_sync_dir(const char *);
 static int	 edit_adds(const char *, size_t, const struct edit *, char **,
 		    size_t *, struct errbuf *);
@@ -407,21 +409,35 @@ edit_read(int fd, const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-/* Writes len bytes of buf to fd.  Returns 0 or EX_IOERR. */
+/*
+ * Writes the n pieces at iov to fd, in order, then fsyncs it.  Returns
+ * 0 or EX_IOERR.
+ */
 static int
-edit_write(int fd, const char *path, const char *buf, size_t len)
+edit_write(int fd, const char *path, struct iovec *iov, size_t n)
 {
-	ssize_t	 n;
+	ssize_t	 got;
+	size_t	 k;
 
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
+	while (n > 0) {
+		if (iov->iov_len == 0) {
+			iov++;
+			n--;
+			continue;
+		}
+		if ((got = writev(fd, iov, n > IOV_MAX ? IOV_MAX : (int)n)) ==
+		    -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("%s", path);
 			return EX_IOERR;
 		}
-		buf += n;
-		len -= (size_t)n;
+		for (k = (size_t)got; n > 0 && k >= iov->iov_len; n--, iov++)
+			k -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + k;
+			iov->iov_len -= k;
+		}
 	}
 	if (fsync(fd) == -1) {
 		log_warn("%s: fsync", path);
@@ -462,10 +478,10 @@ edit_file(const struct options *o, const struct edit *ed)
 	struct policy_counts c;
 	struct errbuf e;
 	struct stat st;
+	struct iovec iov[UPDATE_PIECES];
 	char	 lockpath[4096], tmp[4096], base[4096];
 	char	*text = NULL, *out = NULL;
-	const char *newtext;
-	size_t	 len, outlen;
+	size_t	 len, outlen, n;
 	int	 lockfd, fd = -1, tmpfd = -1, r, rc;
 
 	if (path_suffix(lockpath, sizeof(lockpath), o->file, ".lock") == -1 ||
@@ -555,8 +571,13 @@ edit_file(const struct options *o, const struct edit *ed)
 		rc = EX_CANTCREAT;
 		goto fail;
 	}
-	newtext = up != NULL ? update_text(up, &outlen) : out;
-	if ((rc = edit_write(tmpfd, tmp, newtext, outlen)) != 0)
+	if (up != NULL)
+		n = update_pieces(up, iov);
+	else {
+		iov[0] = (struct iovec){ out, outlen };
+		n = 1;
+	}
+	if ((rc = edit_write(tmpfd, tmp, iov, n)) != 0)
 		goto fail;
 	close(tmpfd);
 	tmpfd = -1;
@@ -577,7 +598,7 @@ edit_file(const struct options *o, const struct edit *ed)
 		goto fail;
 	}
 	if (ed->dry_run) {
-		rc = edit_dry_run(newtext, outlen, ed->key);
+		rc = edit_dry_run(out, outlen, ed->key);
 		goto fail;	/* the temp file goes, nothing else changed */
 	}
 	if ((rc = cli_map_base(o, af->map, base, sizeof(base))) != 0)

@@ -4,6 +4,7 @@
  * compile (see update.h for when it applies).
  */
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,7 +29,14 @@ struct update {
 	char	 mpath[4096];		/* MAP.lmdb */
 	char	 ppath[4096];		/* MAP.policy.lmdb */
 	char	 key[ADDR_BUF];
-	char	*text;			/* the new alias file */
+	/*
+	 * The new alias file: the old text (the caller's) up to ws, the
+	 * edited window, the old text from we on; len bytes in all.
+	 */
+	const char *old;
+	size_t	 ws, we;
+	char	*win;
+	size_t	 winlen;
 	size_t	 len;
 	int	 in_map;		/* the key is in MAP.lmdb now */
 	int	 map_del;		/* remove it from MAP.lmdb */
@@ -98,6 +106,7 @@ static int	next_state(struct update *, const struct compiled *,
 		    struct errbuf *);
 static void	count_state(struct policy_counts *, int, int);
 static size_t	count_lines(const char *, size_t);
+static uint64_t	pieces_digest(const struct iovec *, size_t, size_t, size_t);
 
 /*
  * Opens the policy file ppath and the map mpath of a compile and checks
@@ -700,8 +709,9 @@ next_state(struct update *u, const struct compiled *c,
 }
 
 /*
- * Makes the edit in the window win of text.  Returns 0 with u->text and
- * the new records filled, AF_EDIT_NOT_FOUND when the key is not in the
+ * Makes the edit in the window win of text.  Returns 0 with the new
+ * text's pieces (pointing into text: keep it while u lives) and the new
+ * records filled, AF_EDIT_NOT_FOUND when the key is not in the
  * window, or UPDATE_FULL with the reason in e.
  */
 static int
@@ -712,6 +722,7 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	struct aliasfile *hold = NULL;
 	char	*out = NULL;
 	uint32_t moved[COMPILE_LINES_MAX];
+	struct iovec iov[UPDATE_PIECES];
 	size_t	 edlen, i, n, nl, every;
 	intmax_t dl;
 	int	 r, rc = UPDATE_FULL;
@@ -732,16 +743,15 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	if ((rc = next_state(u, c, win, y, e)) != 0)
 		goto out;
 	rc = UPDATE_FULL;
+	/* The new text is written from its three pieces, never copied. */
 	u->len = win->ws + edlen + (u->len - win->we);
-	if ((u->text = malloc(u->len + 1)) == NULL) {
-		errbuf_set(e, "out of memory");
-		goto out;
-	}
-	memcpy(u->text, text, win->ws);
-	memcpy(u->text + win->ws, out, edlen);
-	memcpy(u->text + win->ws + edlen, text + win->we,
-	    u->len - win->ws - edlen);
-	u->text[u->len] = '\0';
+	u->old = text;
+	u->ws = win->ws;
+	u->we = win->we;
+	u->win = out;
+	u->winlen = edlen;
+	out = NULL;
+	n = update_pieces(u, iov);
 
 	/*
 	 * The fingerprint of the new text, at the same split, or at its end
@@ -752,11 +762,11 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	if (c->source.split == c->source.size)
 		u->source.split = u->len;
 	if (win->ws < c->source.split)
-		u->source.head = digest_of(u->text, u->source.split);
-	u->source.tail = digest_of(u->text + u->source.split,
+		u->source.head = pieces_digest(iov, n, 0, u->source.split);
+	u->source.tail = pieces_digest(iov, n, u->source.split,
 	    u->len - u->source.split);
 	/* Keys after the window moved down by the lines added. */
-	dl = (intmax_t)count_lines(out, edlen) -
+	dl = (intmax_t)count_lines(u->win, edlen) -
 	    (intmax_t)count_lines(text + win->ws, win->we - win->ws);
 	for (i = 0; i < c->nlines; i++)
 		moved[i] = (uint32_t)((intmax_t)c->lines[i] +
@@ -764,13 +774,13 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	nl = c->nlines;
 	if (win->ed->op == EDIT_ADD) {
 		/* The new last alias: its line, if a compile records it. */
-		n = c->counts.active + c->counts.revoked + c->counts.expired;
-		every = compile_lines_every(n);
-		if (every != compile_lines_every(n + 1)) {
+		i = c->counts.active + c->counts.revoked + c->counts.expired;
+		every = compile_lines_every(i);
+		if (every != compile_lines_every(i + 1)) {
 			errbuf_set(e, "the lines record changes its stride");
 			goto out;
 		}
-		if (n % every == 0 && nl < COMPILE_LINES_MAX)
+		if (i % every == 0 && nl < COMPILE_LINES_MAX)
 			moved[nl++] = c->lines[win->w] + y->line - 2;
 	}
 	policy_format_lines(moved, nl, u->lines, sizeof(u->lines));
@@ -898,11 +908,38 @@ out:
 	return 0;
 }
 
-const char *
-update_text(const struct update *u, size_t *len)
+size_t
+update_pieces(const struct update *u, struct iovec *iov)
 {
-	*len = u->len;
-	return u->text;
+	iov[0] = (struct iovec){ (void *)(uintptr_t)u->old, u->ws };
+	iov[1] = (struct iovec){ u->win, u->winlen };
+	iov[2] = (struct iovec){ (void *)(uintptr_t)(u->old + u->we),
+	    u->len - u->ws - u->winlen };
+	return UPDATE_PIECES;
+}
+
+/*
+ * The digest of the len bytes from offset off of the text the n pieces
+ * at iov make together.
+ */
+static uint64_t
+pieces_digest(const struct iovec *iov, size_t n, size_t off, size_t len)
+{
+	struct digest d;
+	size_t	 i, k;
+
+	digest_init(&d);
+	for (i = 0; i < n && len > 0; i++) {
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off < len ? iov[i].iov_len - off : len;
+		digest_update(&d, (const char *)iov[i].iov_base + off, k);
+		len -= k;
+		off = 0;
+	}
+	return digest_final(&d);
 }
 
 const struct policy_counts *
@@ -966,7 +1003,7 @@ update_free(struct update *u)
 		return;
 	if (u->lockfd != -1)
 		close(u->lockfd);
-	free(u->text);
+	free(u->win);
 	free(u->map_value);
 	free(u);
 }

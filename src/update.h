@@ -43,8 +43,16 @@ int	update_edit(const char *text, size_t len, const char *mapbase,
 	    const struct edit *ed, int32_t today, struct update **up,
 	    struct errbuf *e);
 
-/* The new text of the alias file (owned by u) and its counts. */
-const char *update_text(const struct update *u, size_t *len);
+/*
+ * The new text of the alias file, as UPDATE_PIECES pieces in iov (they
+ * point into u and into the text given to update_edit(), which must
+ * outlive u), so that a large file is written without a copy.  Returns
+ * the number of pieces.
+ */
+#define UPDATE_PIECES	3
+struct iovec;
+size_t	update_pieces(const struct update *u, struct iovec *iov);
+/* The counts of the map after the edit. */
 const struct policy_counts *update_counts(const struct update *u);
 
 /*
