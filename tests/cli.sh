@@ -262,6 +262,50 @@ test_readers_never_see_a_mix() {
 	note "$n postmap lookups during 20 compiles, all answered"
 }
 
+test_readers_during_edits() {
+	# One-key edits in a row while postmap -q reads: the edited key is
+	# found or not, an untouched one always found, never an error.
+	"$TOP/tools/gen-aliases" 3000 a.yaml virt 8
+	"$ALIASCTL" -f a.yaml -m map compile >/dev/null
+	key=$(awk -F"\t" '/^vendor/ && $2 == "me@example.net" { print $1; exit }' virt)
+	other=$(awk -F"\t" '/^vendor/ && $2 == "me@example.net" { n++ } n == 2 { print $1; exit }' virt)
+	(
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			for cmd in "revoke $key" "restore $key" \
+			    "lock $key --sender example.net" "unlock $key" \
+			    "add reader$i@example.com"; do
+				# shellcheck disable=SC2086
+				"$ALIASCTL" -v -f a.yaml -m map $cmd >/dev/null \
+				    2>>edits.err || exit 1
+			done
+		done
+	) &
+	writer=$!
+	n=0
+	while kill -0 $writer 2>/dev/null; do
+		set +e
+		v=$(postmap -q "$key" lmdb:map)
+		rc=$?
+		w=$(postmap -q "$other" lmdb:map)
+		rc2=$?
+		set -e
+		case $rc.$v in
+		0.me@example.net|1.) ;;
+		*) die "lookup $n of $key: exit $rc, '$v'" ;;
+		esac
+		[ "$rc2.$w" = "0.me@example.net" ] ||
+		    die "lookup $n of $other: exit $rc2, '$w'"
+		n=$((n + 1))
+	done
+	wait $writer || die "an edit failed: $(cat edits.err)"
+	[ $n -gt 0 ] || die "no lookup ran during the edits"
+	k=$(grep -c "changing the keys of" edits.err) || true
+	[ "$k" -eq 50 ] || die "$k of 50 edits took the one-key way"
+	"$ALIASCTL" -f a.yaml -m full compile >/dev/null
+	same_maps map full
+	note "$n pairs of postmap lookups during 50 one-key edits, all answered"
+}
+
 # le64 N: N (>= 0) as 8 little-endian bytes in mdb_load -T's \hh escapes.
 le64() {
 	i=0
