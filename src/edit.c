@@ -700,10 +700,9 @@ edit_adds(const char *text, size_t len, const struct edit *ed, char **out,
 }
 
 /*
- * An edit of one alias made on the compiled map as one key (update.h),
- * when the map
- * still belongs to text (len bytes): then *up holds the edit and base
- * the map base path.  Returns 0 (*up NULL: take the full way, and -v
+ * An edit of one alias (or an import's adds) made on the compiled map as
+ * the keys it changes (update.h), when the map still belongs to text
+ * (len bytes): then *up holds the edit and base the map base path.  Returns 0 (*up NULL: take the full way, and -v
  * says why), or a sysexits code.
  */
 static int
@@ -715,7 +714,7 @@ edit_fast(const struct options *o, const struct edit *ed, const char *text,
 	int	 r;
 
 	*up = NULL;
-	if (ed->dry_run || ed->nadds > 0)
+	if (ed->dry_run)
 		return 0;
 	if (af_head_map(text, len, map, sizeof(map)) == -1) {
 		log_debug("%s: no aliases: key at the top; compiling in full",
@@ -733,8 +732,12 @@ edit_fast(const struct options *o, const struct edit *ed, const char *text,
 		log_warnx("%s; nothing changed", e.msg);
 		return r;
 	}
-	log_debug("%s: the map still belongs to the file: changing the keys "
-	    "of %s only", o->file, ed->key);
+	if (ed->nadds > 1)
+		log_debug("%s: the map still belongs to the file: changing "
+		    "the keys of the %zu aliases only", o->file, ed->nadds);
+	else
+		log_debug("%s: the map still belongs to the file: changing "
+		    "the keys of %s only", o->file, ed->key);
 	return 0;
 }
 

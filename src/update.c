@@ -24,11 +24,23 @@
 
 #define UPDATE_TRIES	16	/* windows parsed before giving up */
 
+/* What one alias's edit changes in the two files. */
+struct change {
+	const char *key;		/* normalised (the edit's) */
+	int	 known;		/* an alias of the file now */
+	int	 in_map;		/* the key is in MAP.lmdb now */
+	int	 map_del;		/* remove it from MAP.lmdb */
+	char	*map_value;		/* or put it with this value */
+	int	 pol_del;		/* remove its policy record */
+	char	*record;		/* or put this one */
+};
+
 struct update {
 	int	 lockfd;
 	char	 mpath[4096];		/* MAP.lmdb */
 	char	 ppath[4096];		/* MAP.policy.lmdb */
-	char	 key[ADDR_BUF];
+	struct change *ch;		/* one per alias edited */
+	size_t	 nch;
 	/*
 	 * The new alias file: the old text (the caller's) up to ws, the
 	 * edited window, the old text from we on; len bytes in all.
@@ -38,16 +50,11 @@ struct update {
 	char	*win;
 	size_t	 winlen;
 	size_t	 len;
-	int	 in_map;		/* the key is in MAP.lmdb now */
-	int	 map_del;		/* remove it from MAP.lmdb */
-	char	*map_value;		/* or put it with this value */
-	int	 pol_del;		/* remove its policy record */
 	dev_t	 mapdev;		/* the current map, kept when unchanged */
 	ino_t	 mapino;
 	struct policy_source source;	/* of text */
 	struct policy_counts counts;
 	int32_t	 day;			/* of the counts */
-	char	 record[POLICY_RECORD_MAX];	/* the key's, unless pol_del */
 	char	 lines[COMPILE_LINES_BUF];
 };
 
@@ -58,8 +65,8 @@ struct compiled {
 	int32_t	 day;
 	uint32_t lines[COMPILE_LINES_MAX];
 	size_t	 nlines;
-	int	 has_record;		/* the key has a policy record */
-	struct policy_alias pa;
+	int	 has_record;		/* the (first) key has a policy record */
+	struct policy_alias pa;		/* its flags */
 };
 
 /* An edit of one window: what try_window() needs besides the text. */
@@ -93,8 +100,8 @@ static int	edit_window(const struct edit *, const char *, size_t,
 		    char **, size_t *, struct errbuf *);
 static int	try_window(struct update *, const struct compiled *,
 		    const char *, const struct window *, struct errbuf *);
-static int	window_checks(const struct edit *, const char *, size_t,
-		    const char *, size_t, const struct af_alias **,
+static int	window_checks(const struct update *, const struct edit *,
+		    const char *, size_t, const char *, size_t, size_t *,
 		    struct aliasfile **);
 static int	expected(const struct edit *, const struct af_alias *,
 		    struct af_alias *, char *, size_t);
@@ -102,8 +109,10 @@ static int	same_alias(const struct af_alias *, const struct af_alias *);
 static int	same_text(const char *, const char *);
 static int	managed_target(const struct aliasfile *, const char *);
 static int	next_state(struct update *, const struct compiled *,
-		    const struct window *, const struct af_alias *,
-		    struct errbuf *);
+		    const struct window *, struct change *,
+		    const struct af_alias *, struct errbuf *);
+static const struct af_new_alias *adds_of(const struct edit *, size_t *);
+static size_t	add_prefix(const struct edit *, size_t, char **);
 static void	count_state(struct policy_counts *, int, int);
 static size_t	count_lines(const char *, size_t);
 static uint64_t	pieces_digest(const struct iovec *, size_t, size_t, size_t);
@@ -198,20 +207,26 @@ lookup_key(struct amap *pol, struct amap *map, const char *key,
 /*
  * Reads what the compile recorded, checks that it belongs to the alias
  * file text of len bytes, and what the map and the policy file hold for
- * u->key.  Returns 0, or UPDATE_FULL with the reason in e.
+ * each key of u (c->has_record and c->pa: the first key's, which is the
+ * only one but for an add).  Returns 0, or UPDATE_FULL with the reason
+ * in e.
  */
 static int
 check_policy(struct update *u, struct compiled *c, const char *text,
     struct errbuf *e)
 {
+	struct compiled k;
 	struct amap *map, *pol;
-	int	 rc;
+	size_t	 i;
+	int	 rc = 0;
 
 	if (open_pair(u->ppath, u->mpath, text, u->len, c, &pol, &map,
 	    &u->mapdev, &u->mapino, e) != 0)
 		return UPDATE_FULL;
-	rc = lookup_key(pol, map, u->key, c, &u->in_map, e) == -1 ?
-	    UPDATE_FULL : 0;
+	for (i = u->nch; i-- > 0 && rc == 0; )
+		if ((u->ch[i].known = lookup_key(pol, map, u->ch[i].key,
+		    i == 0 ? c : &k, &u->ch[i].in_map, e)) == -1)
+			rc = UPDATE_FULL;
 	amap_close(map);
 	amap_close(pol);
 	return rc;
@@ -232,20 +247,27 @@ check_op(const struct update *u, const struct compiled *c,
     const struct edit *ed, struct errbuf *e)
 {
 	const unsigned flags = c->has_record ? c->pa.flags : 0;
-	const int known = u->in_map || c->has_record;
+	const char *key = u->ch[0].key;
+	const int known = u->ch[0].known;
+	size_t	 i, j;
 
 	switch (ed->op) {
 	case EDIT_ADD:
-		if (ed->nadds > 0 || known || addr_always(u->key,
-		    strcspn(u->key, "@")) != -1) {
-			errbuf_set(e, "%s is in the map or not a plain add",
-			    u->key);
-			return UPDATE_FULL;
+		for (i = 0; i < u->nch; i++) {
+			key = u->ch[i].key;
+			for (j = 0; j < i && strcmp(u->ch[j].key, key); j++)
+				;
+			if (u->ch[i].known || j < i ||
+			    addr_always(key, strcspn(key, "@")) != -1) {
+				errbuf_set(e, "%s is in the map, or twice",
+				    key);
+				return UPDATE_FULL;
+			}
 		}
 		return 0;
 	case EDIT_REVOKE:
 		if (flags & (POLICY_TARGET | POLICY_REVOKED)) {
-			errbuf_set(e, "%s is %s", u->key,
+			errbuf_set(e, "%s is %s", key,
 			    flags & POLICY_TARGET ?
 			    "the target of another alias" : "revoked already");
 			return UPDATE_FULL;
@@ -254,14 +276,14 @@ check_op(const struct update *u, const struct compiled *c,
 	case EDIT_RESTORE:
 		if (!(flags & POLICY_REVOKED) || (flags & POLICY_TARGET)) {
 			errbuf_set(e, "%s is not revoked, or a target",
-			    u->key);
+			    key);
 			return UPDATE_FULL;
 		}
 		break;
 	case EDIT_LOCK:
 		/* Revoked and locked: the full way warns. */
 		if (flags & POLICY_REVOKED) {
-			errbuf_set(e, "%s is revoked", u->key);
+			errbuf_set(e, "%s is revoked", key);
 			return UPDATE_FULL;
 		}
 		break;
@@ -269,7 +291,7 @@ check_op(const struct update *u, const struct compiled *c,
 		break;
 	}
 	if (!known) {
-		errbuf_set(e, "%s is not in the map", u->key);
+		errbuf_set(e, "%s is not in the map", key);
 		return UPDATE_FULL;
 	}
 	return 0;
@@ -496,20 +518,21 @@ expected(const struct edit *ed, const struct af_alias *x,
 /*
  * Checks an edited window against the original: both load, and they
  * hold the same aliases in the same order with the same settings,
- * except for what the edit ed changes (an add: one more alias at the
- * end, with the key).  Returns 0 with the edited alias in *edited
- * (owned by *hold, which the caller frees), or -1.
+ * except for what the edit ed of the keys of u changes (an add: one more
+ * alias at the end for each key, in order).  Returns 0 with the edited
+ * aliases, in the order of u's keys, from index *first of (*hold)->
+ * aliases (the caller frees *hold), or -1.
  */
 static int
-window_checks(const struct edit *ed, const char *win, size_t wlen,
-    const char *out, size_t outlen, const struct af_alias **edited,
-    struct aliasfile **hold)
+window_checks(const struct update *u, const struct edit *ed,
+    const char *win, size_t wlen, const char *out, size_t outlen,
+    size_t *first, struct aliasfile **hold)
 {
 	struct aliasfile *a = NULL, *b = NULL;
 	struct af_alias want;
 	char	 buf[POLICY_RECORD_MAX];
 	const struct af_alias *x, *y;
-	size_t	 i, found = 0, added = ed->op == EDIT_ADD;
+	size_t	 i, found = 0, added = ed->op == EDIT_ADD ? u->nch : 0;
 	int	 rc = -1;
 
 	if (af_window_load(win, wlen, &a) == -1 ||
@@ -527,13 +550,14 @@ window_checks(const struct edit *ed, const char *win, size_t wlen,
 		if (found++ > 0 || expected(ed, x, &want, buf,
 		    sizeof(buf)) == -1 || !same_alias(&want, y))
 			goto out;
-		*edited = y;
+		*first = i;
 	}
-	if (added) {
-		y = &b->aliases[a->naliases];
-		if (strcmp(y->key, ed->key) != 0)
+	for (i = 0; i < added; i++)
+		if (strcmp(b->aliases[a->naliases + i].key,
+		    u->ch[i].key) != 0)
 			goto out;
-		*edited = y;
+	if (added) {
+		*first = a->naliases;
 		found = 1;
 	}
 	if (found == 1) {
@@ -548,38 +572,87 @@ out:
 }
 
 /*
+ * The aliases an add adds: ed->adds (an import), else ed->add; their
+ * number in *n.
+ */
+static const struct af_new_alias *
+adds_of(const struct edit *ed, size_t *n)
+{
+	*n = ed->nadds > 0 ? ed->nadds : 1;
+	return ed->nadds > 0 ? ed->adds : &ed->add;
+}
+
+/*
+ * The text an add's window is edited after: its keys' domains under
+ * domains: (where the editor looks for them; plain names), then
+ * AF_WINDOW_PREFIX, into a new buffer with room for extra more bytes
+ * (the caller frees it).  Returns its length, or 0 when out of memory.
+ */
+static size_t
+add_prefix(const struct edit *ed, size_t extra, char **bufp)
+{
+	const struct af_new_alias *adds;
+	const char *d;
+	char	*buf;
+	size_t	 n, i, j, len = sizeof("domains:\n") - 1 +
+	    sizeof(AF_WINDOW_PREFIX) - 1;
+
+	adds = adds_of(ed, &n);
+	for (i = 0; i < n; i++)
+		len += strlen(strrchr(adds[i].key, '@') + 1) + 4;
+	if ((*bufp = buf = malloc(len + extra + 1)) == NULL)
+		return 0;
+	len = (size_t)sprintf(buf, "domains:\n");
+	for (i = 0; i < n; i++) {
+		d = strrchr(adds[i].key, '@') + 1;
+		for (j = 0; j < i &&
+		    strcmp(strrchr(adds[j].key, '@') + 1, d) != 0; j++)
+			;
+		if (j == i)
+			len += (size_t)sprintf(buf + len, "  %s:\n", d);
+	}
+	len += (size_t)sprintf(buf + len, "%s", AF_WINDOW_PREFIX);
+	return len;
+}
+
+/*
  * Makes the edit ed on a window of len bytes at text: into a new buffer
- * *out (*outlen bytes, the caller frees it) that starts with the prefix
- * the editor needs (a domains: block for an add, then
- * AF_WINDOW_PREFIX), whose length is returned in *plen... Returns an
- * AF_EDIT_* code.
+ * *out (*outlen bytes, the caller frees it), after the prefix the editor
+ * needs (AF_WINDOW_PREFIX, and a domains: block for an add), which the
+ * edit must leave as it was and which is removed.  Returns an AF_EDIT_*
+ * code.
  */
 static int
 edit_window(const struct edit *ed, const char *win, size_t wlen,
     char **out, size_t *outlen, struct errbuf *e)
 {
-	char	*buf;
-	size_t	 plen;
+	const struct af_new_alias *adds;
+	char	*buf = NULL, *prev = NULL;
+	size_t	 plen, n, i;
 	int	 r;
 
-	/* An add wants its domain under domains: (a plain name). */
-	plen = ed->op == EDIT_ADD ? sizeof("domains:\n  :\n") - 1 +
-	    strlen(strrchr(ed->key, '@') + 1) : 0;
-	plen += sizeof(AF_WINDOW_PREFIX) - 1;
-	if ((buf = malloc(plen + wlen + 1)) == NULL) {
+	if (ed->op == EDIT_ADD)
+		plen = add_prefix(ed, wlen, &buf);
+	else if ((buf = malloc(sizeof(AF_WINDOW_PREFIX) + wlen)) != NULL)
+		plen = (size_t)sprintf(buf, "%s", AF_WINDOW_PREFIX);
+	if (buf == NULL || plen == 0) {
+		free(buf);
 		errbuf_set(e, "out of memory");
 		return AF_EDIT_NOMEM;
 	}
-	if (ed->op == EDIT_ADD)
-		snprintf(buf, plen + 1, "domains:\n  %s:\n%s",
-		    strrchr(ed->key, '@') + 1, AF_WINDOW_PREFIX);
-	else
-		memcpy(buf, AF_WINDOW_PREFIX, plen);
 	memcpy(buf + plen, win, wlen);
 	buf[plen + wlen] = '\0';
 	switch (ed->op) {
 	case EDIT_ADD:
-		r = af_edit_add(buf, plen + wlen, &ed->add, out, outlen, e);
+		/* One after the other, as edit_adds() does. */
+		adds = adds_of(ed, &n);
+		for (i = 0, r = AF_EDIT_OK; i < n && r == AF_EDIT_OK; i++) {
+			r = af_edit_add(prev != NULL ? prev : buf,
+			    prev != NULL ? *outlen : plen + wlen, &adds[i],
+			    out, outlen, e);
+			free(prev);
+			prev = r == AF_EDIT_OK && i + 1 < n ? *out : NULL;
+		}
 		break;
 	case EDIT_REVOKE:
 		r = af_edit_revoke(buf, plen + wlen, ed->key, ed->date,
@@ -655,52 +728,57 @@ count_state(struct policy_counts *c, int state, int add)
 
 /*
  * What the edited alias y (as loaded from its window) means for the map
- * and the policy file, by compile's rules: fills u's map change, policy
- * record and counts.  Returns 0, or UPDATE_FULL with the reason in e.
+ * and the policy file, by compile's rules: fills the change ch and moves
+ * the alias between u's counts.  Returns 0, or UPDATE_FULL with the
+ * reason in e.
  */
 static int
 next_state(struct update *u, const struct compiled *c,
-    const struct window *win, const struct af_alias *y, struct errbuf *e)
+    const struct window *win, struct change *ch, const struct af_alias *y,
+    struct errbuf *e)
 {
-	const struct edit *ed = win->ed;
 	struct af_alias ya = *y;
 	struct policy_alias pa;
+	char	 rec[POLICY_RECORD_MAX];
 	const char *value;
 	int	 d, old, now;
 
 	/* Whether it is a target is known to the policy file only. */
-	if (c->has_record && (c->pa.flags & POLICY_TARGET))
+	if (win->ed->op != EDIT_ADD && c->has_record &&
+	    (c->pa.flags & POLICY_TARGET))
 		ya.flags |= AF_TARGET;
-	if ((d = af_find_domain(win->head, strrchr(u->key, '@') + 1)) == -1) {
-		errbuf_set(e, "%s is not at a domain under domains:", u->key);
+	if ((d = af_find_domain(win->head, strrchr(ch->key, '@') + 1)) ==
+	    -1) {
+		errbuf_set(e, "%s is not at a domain under domains:", ch->key);
 		return UPDATE_FULL;
 	}
 	value = ya.to != NULL ? ya.to : win->head->domains[d].deliver_to;
 	now = compile_alias_active(&ya, win->today);
-	if (now && !u->in_map && (managed_target(win->head, value) ||
+	if (now && !ch->in_map && (managed_target(win->head, value) ||
 	    strlen(value) >= AMAP_VALUE_MAX)) {
-		errbuf_set(e, "%s forwards to a managed domain", u->key);
+		errbuf_set(e, "%s forwards to a managed domain", ch->key);
 		return UPDATE_FULL;
 	}
-	if (now && !u->in_map && (u->map_value = strdup(value)) == NULL) {
+	if (now && !ch->in_map && (ch->map_value = strdup(value)) == NULL) {
 		errbuf_set(e, "out of memory");
 		return UPDATE_FULL;
 	}
-	u->map_del = u->in_map && !now;
+	ch->map_del = ch->in_map && !now;
 	if (compile_alias_has_policy(&ya)) {
 		compile_alias_policy(&ya, &pa);
-		if (policy_format_alias(&pa, u->record,
-		    sizeof(u->record)) == -1) {
+		if (policy_format_alias(&pa, rec, sizeof(rec)) == -1) {
 			errbuf_set(e, "policy record too long");
 			return UPDATE_FULL;
 		}
+		if ((ch->record = strdup(rec)) == NULL) {
+			errbuf_set(e, "out of memory");
+			return UPDATE_FULL;
+		}
 	} else
-		u->pol_del = 1;
-	u->counts = c->counts;
-	u->day = c->day;
-	if (ed->op != EDIT_ADD) {
+		ch->pol_del = 1;
+	if (ch->known) {
 		old = c->has_record && (c->pa.flags & POLICY_REVOKED) ? 'r' :
-		    u->in_map ? 'a' : 'x';
+		    ch->in_map ? 'a' : 'x';
 		count_state(&u->counts, old, -1);
 	}
 	count_state(&u->counts, (ya.flags & AF_REVOKED) ? 'r' : now ? 'a' :
@@ -718,12 +796,11 @@ static int
 try_window(struct update *u, const struct compiled *c, const char *text,
     const struct window *win, struct errbuf *e)
 {
-	const struct af_alias *y = NULL;
 	struct aliasfile *hold = NULL;
 	char	*out = NULL;
 	uint32_t moved[COMPILE_LINES_MAX];
 	struct iovec iov[UPDATE_PIECES];
-	size_t	 edlen, i, n, nl, every;
+	size_t	 edlen, i, j, n, nl, every, first = 0;
 	intmax_t dl;
 	int	 r, rc = UPDATE_FULL;
 
@@ -735,13 +812,17 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	}
 	if (r != AF_EDIT_OK)
 		goto out;
-	if (window_checks(win->ed, text + win->ws, win->we - win->ws, out,
-	    edlen, &y, &hold) == -1) {
+	if (window_checks(u, win->ed, text + win->ws, win->we - win->ws, out,
+	    edlen, &first, &hold) == -1) {
 		errbuf_set(e, "the edited lines do not read as expected");
 		goto out;
 	}
-	if ((rc = next_state(u, c, win, y, e)) != 0)
-		goto out;
+	u->counts = c->counts;
+	u->day = c->day;
+	for (j = 0; j < u->nch; j++)
+		if ((rc = next_state(u, c, win, &u->ch[j],
+		    &hold->aliases[first + j], e)) != 0)
+			goto out;
 	rc = UPDATE_FULL;
 	/* The new text is written from its three pieces, never copied. */
 	u->len = win->ws + edlen + (u->len - win->we);
@@ -773,15 +854,17 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 		    (i > win->w ? dl : 0));
 	nl = c->nlines;
 	if (win->ed->op == EDIT_ADD) {
-		/* The new last alias: its line, if a compile records it. */
+		/* The new last aliases: their lines, if a compile records them. */
 		i = c->counts.active + c->counts.revoked + c->counts.expired;
 		every = compile_lines_every(i);
-		if (every != compile_lines_every(i + 1)) {
+		if (every != compile_lines_every(i + u->nch)) {
 			errbuf_set(e, "the lines record changes its stride");
 			goto out;
 		}
-		if (i % every == 0 && nl < COMPILE_LINES_MAX)
-			moved[nl++] = c->lines[win->w] + y->line - 2;
+		for (j = 0; j < u->nch; j++)
+			if ((i + j) % every == 0 && nl < COMPILE_LINES_MAX)
+				moved[nl++] = c->lines[win->w] +
+				    hold->aliases[first + j].line - 2;
 	}
 	policy_format_lines(moved, nl, u->lines, sizeof(u->lines));
 	rc = 0;
@@ -799,6 +882,7 @@ update_edit(const char *text, size_t len, const char *mapbase,
 	struct update *u;
 	struct compiled *c = NULL;
 	struct aliasfile *head = NULL;
+	const struct af_new_alias *adds = NULL;
 	struct window win;
 	char	 lpath[4096];
 	size_t	*off = NULL, lo, hi, mid, tried[UPDATE_TRIES];
@@ -815,7 +899,17 @@ update_edit(const char *text, size_t len, const char *mapbase,
 	}
 	u->lockfd = -1;
 	u->len = len;
-	snprintf(u->key, sizeof(u->key), "%s", ed->key);
+	if (ed->op == EDIT_ADD)
+		adds = adds_of(ed, &u->nch);
+	else
+		u->nch = 1;
+	if ((u->ch = calloc(u->nch, sizeof(*u->ch))) == NULL) {
+		errbuf_set(e, "out of memory");
+		rc = EX_OSERR;
+		goto out;
+	}
+	for (i = 0; i < u->nch; i++)
+		u->ch[i].key = adds != NULL ? adds[i].key : ed->key;
 	if (path_suffix(u->mpath, sizeof(u->mpath), mapbase,
 	    COMPILE_SUFFIX_MAP) || path_suffix(u->ppath, sizeof(u->ppath),
 	    mapbase, COMPILE_SUFFIX_POLICY) || path_suffix(lpath,
@@ -952,29 +1046,38 @@ int
 update_publish(struct update *u, struct errbuf *e)
 {
 	struct amap_out *map = NULL, *pol = NULL;
+	struct change *ch;
 	char	 buf[128];
+	size_t	 i;
 	dev_t	 dev = u->mapdev;
 	ino_t	 ino = u->mapino;
 	int	 rc = EX_IOERR;
 
-	if (u->map_del || u->map_value != NULL) {
-		if (amap_out_copy(u->mpath, &map, e) == -1) {
+	for (i = 0; i < u->nch; i++) {
+		ch = &u->ch[i];
+		if (!ch->map_del && ch->map_value == NULL)
+			continue;
+		if (map == NULL && amap_out_copy(u->mpath, &map, e) == -1) {
 			rc = EX_CANTCREAT;
 			goto out;
 		}
-		if ((u->map_del && amap_out_del(map, u->key, e) == -1) ||
-		    (u->map_value != NULL && amap_out_put(map, u->key,
-		    u->map_value, e) == -1))
+		if ((ch->map_del && amap_out_del(map, ch->key, e) == -1) ||
+		    (ch->map_value != NULL && amap_out_put(map, ch->key,
+		    ch->map_value, e) == -1))
 			goto out;
-		amap_out_ident(map, &dev, &ino);
 	}
+	if (map != NULL)
+		amap_out_ident(map, &dev, &ino);
 	if (amap_out_copy(u->ppath, &pol, e) == -1) {
 		rc = EX_CANTCREAT;
 		goto out;
 	}
+	for (i = 0; i < u->nch; i++)
+		if ((u->ch[i].pol_del ? amap_out_del(pol, u->ch[i].key, e) :
+		    amap_out_put(pol, u->ch[i].key, u->ch[i].record, e)) == -1)
+			goto out;
 	policy_format_counts(&u->counts, u->day, buf, sizeof(buf));
-	if ((u->pol_del ? amap_out_del(pol, u->key, e) :
-	    amap_out_put(pol, u->key, u->record, e)) == -1 ||
+	if (
 	    amap_out_put(pol, POLICY_KEY_COUNTS, buf, e) == -1 ||
 	    amap_out_put(pol, POLICY_KEY_LINES, u->lines, e) == -1)
 		goto out;
@@ -999,12 +1102,18 @@ out:
 void
 update_free(struct update *u)
 {
+	size_t	 i;
+
 	if (u == NULL)
 		return;
 	if (u->lockfd != -1)
 		close(u->lockfd);
+	for (i = 0; u->ch != NULL && i < u->nch; i++) {
+		free(u->ch[i].map_value);
+		free(u->ch[i].record);
+	}
+	free(u->ch);
 	free(u->win);
-	free(u->map_value);
 	free(u);
 }
 

@@ -1438,6 +1438,21 @@ test_edit_one_key_many() {
 	same_maps m full ignore-split
 }
 
+test_import_apply_one_key() {
+	# import --apply on a file the map was compiled from: its aliases
+	# are added in the last lines and their keys put in copies of the
+	# map and the policy file, as for one add.
+	cp "$TOP/tests/data/virtual" "$TOP/tests/data/import.yaml" .
+	"$ALIASCTL" -f import.yaml compile >/dev/null
+	expect_exit 0 "$ALIASCTL" -v -f import.yaml import --virtual virtual --apply
+	expect_in "$T/out" "added 5 aliases"
+	expect_in "$T/err" "changing the keys of the 5 aliases only"
+	"$ALIASCTL" -f import.yaml -m full compile >/dev/null
+	same_maps import full
+	expect_exit 0 "$ALIASCTL" -f import.yaml query family@example.com
+	expect_in "$T/out" "spouse@example.net"
+}
+
 test_edit_full_when_unsure() {
 	# What the map cannot vouch for takes the full way, says why under
 	# -v, and ends where a compile of the edited file ends.
