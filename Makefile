@@ -36,7 +36,7 @@ LDLIBS	= $(PKG_LIBS) -pthread
 # Modules shared by the programs; each program's main is in its own file.
 LIBSRC	= address util log policy aliasfile aliasfile_walk aliasfile_check \
 	  aliasfile_diag aliasfile_edit amap compile stats mapview verdict \
-	  maillog update sockmap tcptable peer pdp
+	  maillog update scan sockmap tcptable peer pdp
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)
 UNITS	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

@@ -20,6 +20,7 @@
 #include "amap.h"
 #include "edit.h"
 #include "policy.h"
+#include "scan.h"
 #include "update.h"
 
 #define UPDATE_TRIES	16	/* windows parsed before giving up */
@@ -87,13 +88,6 @@ static int	check_policy(struct update *, struct compiled *, const char *,
 		    struct errbuf *);
 static int	check_op(const struct update *, const struct compiled *,
 		    const struct edit *, struct errbuf *);
-static int	has_seq(const char *, size_t, const char *, size_t);
-static int	plain_lines(const char *, size_t);
-static size_t	block_lines(const char *);
-static int	skip_lines(const char **, const char *, size_t *, size_t);
-static const char *find_key(const char *, const char *, const char *, size_t,
-		    size_t);
-static size_t	rare_byte(const char *, size_t, const char *, size_t);
 static int	line_offsets(const char *, size_t, const struct compiled *,
 		    size_t *);
 static int	edit_window(const struct edit *, const char *, size_t,
@@ -114,7 +108,6 @@ static int	next_state(struct update *, const struct compiled *,
 static const struct af_new_alias *adds_of(const struct edit *, size_t *);
 static size_t	add_prefix(const struct edit *, size_t, char **);
 static void	count_state(struct policy_counts *, int, int);
-static size_t	count_lines(const char *, size_t);
 static uint64_t	pieces_digest(const struct iovec *, size_t, size_t, size_t);
 
 /*
@@ -298,83 +291,6 @@ check_op(const struct update *u, const struct compiled *c,
 }
 
 /*
- * Nonzero when the n bytes of seq are in the len bytes at text: memchr(3)
- * for the first byte, many times faster than memmem(3) over a large
- * file, then a compare.
- */
-static int
-has_seq(const char *text, size_t len, const char *seq, size_t n)
-{
-	const char *p = text, *end = text + len;
-
-	while ((p = memchr(p, seq[0], (size_t)(end - p))) != NULL) {
-		if ((size_t)(end - p) >= n && memcmp(p, seq, n) == 0)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
-/*
- * Nonzero when the only line breaks libyaml sees in text are LF (no CR,
- * NEL, LS or PS) and there is no NUL (UTF-16 text): then line N starts
- * after the (N-1)th LF.
- */
-static int
-plain_lines(const char *text, size_t len)
-{
-	return !has_seq(text, len, "\r", 1) &&
-	    memchr(text, '\0', len) == NULL &&
-	    !has_seq(text, len, "\xc2\x85", 2) &&
-	    !has_seq(text, len, "\xe2\x80\xa8", 3) &&
-	    !has_seq(text, len, "\xe2\x80\xa9", 3);
-}
-
-/*
- * The LFs in the NL_BLOCK bytes at s: a loop of known length that the
- * compiler turns into vector compares, where memchr(3) per line (lines
- * are short) would cost a call each.
- */
-#define NL_BLOCK	64
-static size_t
-block_lines(const char *s)
-{
-	unsigned char n = 0;
-	size_t	 i;
-
-	for (i = 0; i < NL_BLOCK; i++)
-		n += s[i] == '\n';
-	return n;
-}
-
-/*
- * Advances *pp (in the text ending at end) to the start of line target,
- * *line being the line *pp is on.  Returns 0, or -1 when the text has
- * fewer lines.
- */
-static int
-skip_lines(const char **pp, const char *end, size_t *line, size_t target)
-{
-	const char *p = *pp, *nl;
-	size_t	 n;
-
-	while (*line < target) {
-		if (end - p >= NL_BLOCK &&
-		    *line + (n = block_lines(p)) < target) {
-			*line += n;
-			p += NL_BLOCK;
-			continue;
-		}
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return -1;
-		p = nl + 1;
-		(*line)++;
-	}
-	*pp = p;
-	return 0;
-}
-
-/*
  * Fills off[i] with the byte offset of the line c->lines[i].  Returns 0,
  * or -1 when the text has fewer lines.
  */
@@ -386,63 +302,11 @@ line_offsets(const char *text, size_t len, const struct compiled *c,
 	size_t	 line = 1, i;
 
 	for (i = 0; i < c->nlines; i++) {
-		if (skip_lines(&p, text + len, &line, c->lines[i]) == -1)
+		if (scan_skip_lines(&p, text + len, &line, c->lines[i]) == -1)
 			return -1;
 		off[i] = (size_t)(p - text);
 	}
 	return 0;
-}
-
-static size_t
-count_lines(const char *s, size_t len)
-{
-	const char *end = s + len;
-	size_t	 n = 0;
-
-	for (; end - s >= NL_BLOCK; s += NL_BLOCK)
-		n += block_lines(s);
-	for (; s < end; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/*
- * The first place at or after p (in the text ending at end) where the
- * klen bytes of key are written: memchr(3) for the byte of the key that
- * is rarest in a sample of the text, then a compare.  Returns NULL when
- * there is none.
- */
-static const char *
-find_key(const char *p, const char *end, const char *key, size_t klen,
-    size_t rare)
-{
-	const char *q = p + rare;
-
-	if ((size_t)(end - p) < klen)
-		return NULL;
-	while ((q = memchr(q, key[rare], (size_t)(end - q))) != NULL) {
-		if ((size_t)(q - p) >= rare &&
-		    (size_t)(end - (q - rare)) >= klen &&
-		    memcmp(q - rare, key, klen) == 0)
-			return q - rare;
-		q++;
-	}
-	return NULL;
-}
-
-/* The index of the byte of key that is rarest in the sample. */
-static size_t
-rare_byte(const char *sample, size_t len, const char *key, size_t klen)
-{
-	size_t	 freq[256] = { 0 }, i, best = 0;
-
-	for (i = 0; i < len; i++)
-		freq[(unsigned char)sample[i]]++;
-	for (i = 1; i < klen; i++)
-		if (freq[(unsigned char)key[i]] <
-		    freq[(unsigned char)key[best]])
-			best = i;
-	return best;
 }
 
 static int
@@ -847,8 +711,8 @@ try_window(struct update *u, const struct compiled *c, const char *text,
 	u->source.tail = pieces_digest(iov, n, u->source.split,
 	    u->len - u->source.split);
 	/* Keys after the window moved down by the lines added. */
-	dl = (intmax_t)count_lines(u->win, edlen) -
-	    (intmax_t)count_lines(text + win->ws, win->we - win->ws);
+	dl = (intmax_t)scan_count_lines(u->win, edlen) -
+	    (intmax_t)scan_count_lines(text + win->ws, win->we - win->ws);
 	for (i = 0; i < c->nlines; i++)
 		moved[i] = (uint32_t)((intmax_t)c->lines[i] +
 		    (i > win->w ? dl : 0));
@@ -931,7 +795,7 @@ update_edit(const char *text, size_t len, const char *mapbase,
 		errbuf_set(e, "the map was compiled on another day (expiry)");
 		goto out;
 	}
-	if (!plain_lines(text, len) ||
+	if (!scan_plain_lines(text, len) ||
 	    (off = calloc(c->nlines, sizeof(*off))) == NULL ||
 	    line_offsets(text, len, c, off) == -1) {
 		errbuf_set(e, "the alias file has line breaks other than LF");
@@ -958,10 +822,10 @@ update_edit(const char *text, size_t len, const char *mapbase,
 	 * confirmed by parsing its window, so a hit in a comment or a note
 	 * costs a window, never a wrong edit.
 	 */
-	rare = rare_byte(text + off[0], len - off[0] < 65536 ?
+	rare = scan_rare_byte(text + off[0], len - off[0] < 65536 ?
 	    len - off[0] : 65536, ed->key, klen);
 	for (p = text; ntried < UPDATE_TRIES &&
-	    (hit = find_key(p, text + len, ed->key, klen, rare)) != NULL;
+	    (hit = scan_find(p, text + len, ed->key, klen, rare)) != NULL;
 	    p = hit + klen) {
 		lo = 0;
 		hi = c->nlines;
@@ -1151,8 +1015,8 @@ update_names(const char *text, size_t len, const char *mapbase,
 		goto fail;
 	/* The head ends at the line of the first alias. */
 	line = 1;
-	if (skip_lines(&p, text + len, &line, n->c.lines[0]) == -1 ||
-	    !plain_lines(text, (size_t)(p - text)) ||
+	if (scan_skip_lines(&p, text + len, &line, n->c.lines[0]) == -1 ||
+	    !scan_plain_lines(text, (size_t)(p - text)) ||
 	    af_head_load(text, (size_t)(p - text), head) == -1) {
 		errbuf_set(e, "the text before the aliases does not load on "
 		    "its own");
