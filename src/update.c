@@ -1,7 +1,12 @@
 /*
- * update.c: an edit of one alias (revoke, restore, lock, unlock, add)
- * made by changing its keys in copies of the compiled map, not by a
- * compile (see update.h for when it applies).
+ * update.c: an edit of one alias (revoke, restore, lock, unlock, add,
+ * and the adds of an import) made by changing its keys in copies of the
+ * compiled map, not by a compile (see update.h for when it applies).
+ *
+ * Size: a little over 1,000 lines.  What it proves (the map belongs to
+ * the text, the window reads as the whole file would, the edit is only
+ * what was asked) and what it writes share one update's state, and each
+ * rule it applies is compile.c's or the editor's, called, not restated.
  */
 #include <sys/types.h>
 #include <sys/uio.h>
