@@ -466,12 +466,14 @@ pairs() {
 
 # A one-key edit killed at random points (FAULT_EDIT_KILLS, default 20,
 # FAULT_EDIT_ALIASES, default 200,000; FAULT_SEED): the alias file is the
-# old or the new text; the map's pairs and the policy file's are those
-# of a compile of the old or of the new text (the policy is published
-# first: a new policy beside the old map is the one mixed state, and it
-# then names a map inode that is not there); no edit's temp file is
-# left after the next edit; and whatever the kill left, check, the next
-# edits and a compile work, the next edit ending where a compile ends.
+# old or the new text; the map's pairs and the policy file's are what
+# they were before the edit or those of a compile of the new text (the
+# policy is published first: a new policy beside the old map is the one
+# mixed state, and it then names a map inode that is not there; the file
+# is renamed last: the old text beside the new map is the kill between
+# the two, which the next edit repairs); no edit's temp file is left
+# after the next edit; and whatever the kill left, check, the next edits
+# and a compile work, the next edit ending where a compile ends.
 # Each edit is first run to its end on a copy, for the new text and the
 # time it takes, which sets the kill times.  The killed edits are
 # build/aliasctl (see test_fault_kill_compile), the rest $ALIASCTL.
@@ -489,6 +491,7 @@ test_fault_kill_edit() {
 	killed=0
 	finished=0
 	mixed=0
+	late=0
 	outcomes=
 	while [ "$i" -lt "$kills" ]; do
 		i=$((i + 1))
@@ -516,8 +519,12 @@ test_fault_kill_edit() {
 		"$kc" -v -f "$T/s/a.yaml" -m "$T/s/map" $cmd >/dev/null \
 		    2>"$T/s.err" || die "$cmd: $(cat "$T/s.err")"
 		t=$(($(ms) - t0))
-		"$kc" -f "$T/w/a.yaml" -m "$T/s/old" compile >/dev/null
-		pairs "$T/s/old" >"$T/old.pairs"
+		# "old" is what the files hold now: a compile of the file,
+		# or, after an edit killed between publishing the map and
+		# renaming the file, the map of that edit (which the next
+		# edit that runs to its end repairs, the full way).
+		pairs "$T/w/map" >"$T/old.pairs"
+		pre="$(policy_names "$T/w/map.policy.lmdb") $(stat -c '%d:%i' "$T/w/map.lmdb")"
 		grep -q "changing the keys of" "$T/s.err" ||
 		    die "the edit on the copy took the full way: $(cat "$T/s.err")"
 		"$kc" -f "$T/s/a.yaml" -m "$T/s/new" compile >/dev/null
@@ -576,7 +583,15 @@ test_fault_kill_edit() {
 		named=$(policy_names "$T/w/map.policy.lmdb")
 		ident=$(stat -c '%d:%i' "$T/w/map.lmdb")
 		case $file.$state in
-		old.oldold|old.newnew|new.newnew)
+		old.newnew)
+			late=$((late + 1)) ;;
+		esac
+		case $file.$state in
+		old.oldold)
+			# Untouched (what an earlier kill left included).
+			[ "$named $ident" = "$pre" ] ||
+			    die "after a kill at $d s: the files were replaced by the same pairs" ;;
+		old.newnew|new.newnew)
 			[ "$named" = "$ident" ] ||
 			    die "after a kill at $d s: the policy names $named, the map is $ident" ;;
 		old.oldnew)
@@ -599,7 +614,7 @@ test_fault_kill_edit() {
 	left=$(find "$T/w" -name '*.edit.*' -o -name '*.tmp.??????')
 	[ -z "$left" ] || die "temp files left: $left"
 	expect_exit 0 "$ALIASCTL" -f "$T/w/a.yaml" -m "$T/w/map" compile
-	note "$kills edits: $killed killed, $finished finished, $mixed left a new policy beside the old map; edit@kill s/edit ms:file.map+policy after each:$outcomes"
+	note "$kills edits: $killed killed, $finished finished, $mixed left a new policy beside the old map, $late the old file beside the new map; edit@kill s/edit ms:file.map+policy after each:$outcomes"
 	[ "$killed" -ge $((kills / 3)) ] ||
 	    die "only $killed of $kills kills hit a running edit"
 }
