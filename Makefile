@@ -37,7 +37,7 @@ LDLIBS	= $(PKG_LIBS) -pthread
 LIBSRC	= address util log policy pcache aliasfile aliasfile_walk \
 	  aliasfile_check aliasfile_diag aliasfile_edit amap compile stats \
 	  stats_rec stats_read stats_days stats_senders mapview verdict \
-	  maillog update sockmap tcptable peer pdp dnsrec dnsrec_spf \
+	  maillog update scan sockmap tcptable peer pdp dnsrec dnsrec_spf \
 	  dnsrec_dmarc dnsrec_dkim
 LIBOBJ	= $(LIBSRC:%=build/%.o)
 SANOBJ	= $(LIBSRC:%=build/san/%.o)

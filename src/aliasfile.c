@@ -838,8 +838,15 @@ af_head_map(const char *text, size_t len, char *buf, size_t bufsize)
 	return rc;
 }
 
-int
-af_window_load(const char *text, size_t len, struct aliasfile **afp)
+/*
+ * Loads the len bytes at text as one part of a file, after prefix: the
+ * tail of a file (a window) or its head, which is also checked as a
+ * whole file with no aliases.  Returns 0 and a new aliasfile in *afp,
+ * or -1 when it has any error.
+ */
+static int
+load_mem(const char *text, size_t len, int part, const char *prefix,
+    struct aliasfile **afp)
 {
 	struct af_diag diag;
 	struct loader *l;
@@ -847,26 +854,45 @@ af_window_load(const char *text, size_t len, struct aliasfile **afp)
 
 	*afp = NULL;
 	af_diag_init(&diag);
-	if ((l = loader_new("(window)", &diag)) == NULL)
+	if ((l = loader_new(part == PART_HEAD ? "(head)" : "(window)",
+	    &diag)) == NULL)
 		goto out;
-	l->part = PART_TAIL;
+	l->part = part;
 	l->mem = text;
 	l->roff = 0;
 	l->rend = (off_t)len;
-	l->prefix = TAIL_PREFIX;
-	l->prefixlen = sizeof(TAIL_PREFIX) - 1;
+	l->prefix = prefix;
+	l->prefixlen = strlen(prefix);
 	parse(l);
-	if (l->msg.nerrors == 0 && !l->fatal && !l->yaml_failed && l->ndocs == 1 &&
-	    l->depth == 0) {
+	if (part == PART_HEAD && l->af->naliases > 0)
+		goto done;
+	if (part == PART_HEAD && l->msg.nerrors == 0 && !l->fatal &&
+	    !l->yaml_failed)
+		check_all(l->af, l->unresolved, &l->msg);
+	if (l->msg.nerrors == 0 && !l->fatal && !l->yaml_failed &&
+	    l->ndocs == 1 && l->depth == 0) {
 		*afp = l->af;
 		l->af = NULL;
 		rc = 0;
 	}
+done:
 	loader_clear(l);
 	free(l);
 out:
 	af_diag_free(&diag);
 	return rc;
+}
+
+int
+af_window_load(const char *text, size_t len, struct aliasfile **afp)
+{
+	return load_mem(text, len, PART_TAIL, TAIL_PREFIX, afp);
+}
+
+int
+af_head_load(const char *text, size_t len, struct aliasfile **afp)
+{
+	return load_mem(text, len, PART_HEAD, "", afp);
 }
 
 void

@@ -128,6 +128,16 @@ int	af_head_map(const char *text, size_t len, char *buf, size_t bufsize);
 int	af_window_load(const char *text, size_t len, struct aliasfile **afp);
 
 /*
+ * Loads and checks the head of an alias file: text (len bytes) is the
+ * file up to its first alias key (from its start to the line of a
+ * window), so it holds every top-level key but the aliases' entries.
+ * Its domains are checked as in af_load(); a head with any error, or
+ * one whose checks need aliases (a deliver_to at a managed domain), is
+ * refused.  Returns 0 and a new aliasfile in *afp (no aliases), or -1.
+ */
+int	af_head_load(const char *text, size_t len, struct aliasfile **afp);
+
+/*
  * Returns the index of the domain named name (normalised), or -1.
  */
 int	af_find_domain(const struct aliasfile *, const char *name);

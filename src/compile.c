@@ -41,7 +41,6 @@ struct mapiter {
 	struct arena arena;	/* keys and values of ex */
 };
 
-static int	 alias_active(const struct af_alias *, int32_t today);
 static int	 extra_cmp(const void *, const void *);
 static int	 add_extra(struct mapiter *, size_t *cap, const char *key,
 		    const char *val);
@@ -58,11 +57,17 @@ static int	 write_policy(const struct aliasfile *, int32_t today,
 		    const char *path, const struct amap_out *map,
 		    struct errbuf *e);
 
-static int
-alias_active(const struct af_alias *a, int32_t today)
+int
+compile_alias_active(const struct af_alias *a, int32_t today)
 {
 	return !(a->flags & AF_REVOKED) &&
 	    (a->expires == DATE_NONE || today <= a->expires);
+}
+
+int
+compile_alias_has_policy(const struct af_alias *a)
+{
+	return a->flags != 0 || a->expires != DATE_NONE || a->senders != NULL;
 }
 
 void
@@ -78,7 +83,7 @@ compile_count(const struct aliasfile *af, int32_t today,
 		a = &af->aliases[i];
 		if (a->flags & AF_REVOKED)
 			c->revoked++;
-		else if (!alias_active(a, today))
+		else if (!compile_alias_active(a, today))
 			c->expired++;
 		else
 			c->active++;
@@ -236,9 +241,8 @@ next_alias(struct mapiter *it)
 			__builtin_prefetch(ahead->to);
 		}
 		a = &it->af->aliases[sorted[it->ai]];
-		if (it->kind == ITER_MAP ? alias_active(a, it->today) :
-		    (a->flags != 0 || a->expires != DATE_NONE ||
-		    a->senders != NULL))
+		if (it->kind == ITER_MAP ? compile_alias_active(a, it->today) :
+		    compile_alias_has_policy(a))
 			return a;
 	}
 	return NULL;
@@ -346,6 +350,15 @@ fail:
 	return EX_IOERR;
 }
 
+size_t
+compile_lines_every(size_t naliases)
+{
+	size_t	 every;
+
+	every = (naliases + COMPILE_LINES_MAX - 1) / COMPILE_LINES_MAX;
+	return every < COMPILE_LINES_EVERY ? COMPILE_LINES_EVERY : every;
+}
+
 /*
  * The " lines" record: the line of the first alias key and of every
  * alias key COMPILE_LINES_EVERY (or more, to stay within
@@ -357,9 +370,7 @@ format_lines(const struct aliasfile *af, char *buf, size_t bufsize)
 	uint32_t lines[COMPILE_LINES_MAX];
 	size_t	 every, i, n = 0;
 
-	every = (af->naliases + COMPILE_LINES_MAX - 1) / COMPILE_LINES_MAX;
-	if (every < COMPILE_LINES_EVERY)
-		every = COMPILE_LINES_EVERY;
+	every = compile_lines_every(af->naliases);
 	for (i = 0; i < af->naliases && n < COMPILE_LINES_MAX; i += every)
 		lines[n++] = af->aliases[i].line;
 	policy_format_lines(lines, n, buf, bufsize);

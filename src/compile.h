@@ -18,6 +18,20 @@
 /* The value of a domain's own key in the map (any non-empty value). */
 #define COMPILE_DOMAIN_VALUE	"aliasctl"
 
+/*
+ * The two rules of what a compile writes for one alias: nonzero when
+ * it is in the map on day today (neither revoked nor past its expiry),
+ * and when it has a record in the policy file.
+ */
+int	compile_alias_active(const struct af_alias *, int32_t today);
+int	compile_alias_has_policy(const struct af_alias *);
+
+/*
+ * The " lines" record's stride for naliases aliases: every
+ * COMPILE_LINES_EVERY, or more to stay within COMPILE_LINES_MAX.
+ */
+size_t	compile_lines_every(size_t naliases);
+
 /* Counts aliases by state as of day today. */
 void	compile_count(const struct aliasfile *, int32_t today,
 	    struct policy_counts *);

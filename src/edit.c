@@ -4,10 +4,12 @@
  */
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +50,7 @@ static const struct cli_opt new_opts[] = {
 static int	 alias_option(int, const char *, struct af_new_alias *);
 
 static int	 edit_read(int, const char *, char **, size_t *);
-static int	 edit_write(int, const char *, const char *, size_t);
+static int	 edit_write(int, const char *, struct iovec *, size_t);
 static int	 edit_sync_dir(const char *);
 static int	 edit_adds(const char *, size_t, const struct edit *, char **,
 		    size_t *, struct errbuf *);
@@ -57,6 +59,8 @@ static int	 edit_fast(const struct options *, const struct edit *,
 static int	 edit_dry_run(const char *, size_t, const char *);
 static int	 new_label(const char *, const char *, char *, size_t);
 static int	 new_random(char *);
+static int	 new_source(const struct options *, struct aliasfile **,
+		    struct aliasfile **, struct update_names **);
 
 /*
  * add ADDRESS [--to ADDR]... [--note TEXT] [--receive-only]
@@ -405,21 +409,35 @@ edit_read(int fd, const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-/* Writes len bytes of buf to fd.  Returns 0 or EX_IOERR. */
+/*
+ * Writes the n pieces at iov to fd, in order, then fsyncs it.  Returns
+ * 0 or EX_IOERR.
+ */
 static int
-edit_write(int fd, const char *path, const char *buf, size_t len)
+edit_write(int fd, const char *path, struct iovec *iov, size_t n)
 {
-	ssize_t	 n;
+	ssize_t	 got;
+	size_t	 k;
 
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
+	while (n > 0) {
+		if (iov->iov_len == 0) {
+			iov++;
+			n--;
+			continue;
+		}
+		if ((got = writev(fd, iov, n > IOV_MAX ? IOV_MAX : (int)n)) ==
+		    -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("%s", path);
 			return EX_IOERR;
 		}
-		buf += n;
-		len -= (size_t)n;
+		for (k = (size_t)got; n > 0 && k >= iov->iov_len; n--, iov++)
+			k -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + k;
+			iov->iov_len -= k;
+		}
 	}
 	if (fsync(fd) == -1) {
 		log_warn("%s: fsync", path);
@@ -460,10 +478,10 @@ edit_file(const struct options *o, const struct edit *ed)
 	struct policy_counts c;
 	struct errbuf e;
 	struct stat st;
+	struct iovec iov[UPDATE_PIECES];
 	char	 lockpath[4096], tmp[4096], base[4096];
 	char	*text = NULL, *out = NULL;
-	const char *newtext;
-	size_t	 len, outlen;
+	size_t	 len, outlen, n;
 	int	 lockfd, fd = -1, tmpfd = -1, r, rc;
 
 	if (path_suffix(lockpath, sizeof(lockpath), o->file, ".lock") == -1 ||
@@ -553,8 +571,13 @@ edit_file(const struct options *o, const struct edit *ed)
 		rc = EX_CANTCREAT;
 		goto fail;
 	}
-	newtext = up != NULL ? update_text(up, &outlen) : out;
-	if ((rc = edit_write(tmpfd, tmp, newtext, outlen)) != 0)
+	if (up != NULL)
+		n = update_pieces(up, iov);
+	else {
+		iov[0] = (struct iovec){ out, outlen };
+		n = 1;
+	}
+	if ((rc = edit_write(tmpfd, tmp, iov, n)) != 0)
 		goto fail;
 	close(tmpfd);
 	tmpfd = -1;
@@ -575,7 +598,7 @@ edit_file(const struct options *o, const struct edit *ed)
 		goto fail;
 	}
 	if (ed->dry_run) {
-		rc = edit_dry_run(newtext, outlen, ed->key);
+		rc = edit_dry_run(out, outlen, ed->key);
 		goto fail;	/* the temp file goes, nothing else changed */
 	}
 	if ((rc = cli_map_base(o, af->map, base, sizeof(base))) != 0)
@@ -677,9 +700,9 @@ edit_adds(const char *text, size_t len, const struct edit *ed, char **out,
 }
 
 /*
- * A revoke made on the compiled map as one key (update.h), when the map
- * still belongs to text (len bytes): then *up holds the edit and base
- * the map base path.  Returns 0 (*up NULL: take the full way, and -v
+ * An edit of one alias (or an import's adds) made on the compiled map as
+ * the keys it changes (update.h), when the map still belongs to text
+ * (len bytes): then *up holds the edit and base the map base path.  Returns 0 (*up NULL: take the full way, and -v
  * says why), or a sysexits code.
  */
 static int
@@ -691,7 +714,7 @@ edit_fast(const struct options *o, const struct edit *ed, const char *text,
 	int	 r;
 
 	*up = NULL;
-	if (ed->op != EDIT_REVOKE)
+	if (ed->dry_run)
 		return 0;
 	if (af_head_map(text, len, map, sizeof(map)) == -1) {
 		log_debug("%s: no aliases: key at the top; compiling in full",
@@ -700,8 +723,7 @@ edit_fast(const struct options *o, const struct edit *ed, const char *text,
 	}
 	if (cli_map_base(o, map[0] != '\0' ? map : NULL, base, basesize) != 0)
 		return 0;
-	r = update_revoke(text, len, base, ed->key, ed->date, ed->reason,
-	    date_today(), up, &e);
+	r = update_edit(text, len, base, ed, date_today(), up, &e);
 	if (r == UPDATE_FULL) {
 		log_debug("%s: %s; compiling in full", o->file, e.msg);
 		return 0;
@@ -710,8 +732,12 @@ edit_fast(const struct options *o, const struct edit *ed, const char *text,
 		log_warnx("%s; nothing changed", e.msg);
 		return r;
 	}
-	log_debug("%s: the map still belongs to the file: changing the keys "
-	    "of %s only", o->file, ed->key);
+	if (ed->nadds > 1)
+		log_debug("%s: the map still belongs to the file: changing "
+		    "the keys of the %zu aliases only", o->file, ed->nadds);
+	else
+		log_debug("%s: the map still belongs to the file: changing "
+		    "the keys of %s only", o->file, ed->key);
 	return 0;
 }
 
@@ -792,7 +818,10 @@ new_random(char *buf)
 int
 cmd_new(const struct options *o, int argc, char **argv)
 {
-	struct aliasfile *af = NULL;
+	struct aliasfile *af = NULL, *head = NULL;
+	const struct aliasfile *src;
+	struct update_names *names = NULL;
+	struct errbuf e;
 	struct edit ed;
 	struct cli_args args;
 	const char *label = NULL, *domain = NULL, *v;
@@ -827,8 +856,9 @@ cmd_new(const struct options *o, int argc, char **argv)
 		log_warnx("new: which label?");
 		return cli_usage();
 	}
-	if ((rc = cli_load(o, &af)) != 0)
+	if ((rc = new_source(o, &af, &head, &names)) != 0)
 		return rc;
+	src = af != NULL ? af : head;
 	if (domain != NULL) {
 		len = strlen(domain);
 		if (len > 0 && domain[len - 1] == '.')
@@ -842,19 +872,19 @@ cmd_new(const struct options *o, int argc, char **argv)
 			dom[i] = domain[i] >= 'A' && domain[i] <= 'Z' ?
 			    domain[i] + ('a' - 'A') : domain[i];
 		dom[len] = '\0';
-		if ((di = af_find_domain(af, dom)) == -1) {
+		if ((di = af_find_domain(src, dom)) == -1) {
 			log_warnx("%s: %s is not a domain under domains:; "
 			    "nothing changed", o->file, dom);
 			rc = EX_DATAERR;
 			goto out;
 		}
-	} else if (af->ndomains == 0) {
+	} else if (src->ndomains == 0) {
 		log_warnx("%s: no domains; nothing changed", o->file);
 		rc = EX_DATAERR;
 		goto out;
 	} else
 		di = 0;
-	if ((rc = new_label(label, af->domains[di].subaddress, lab,
+	if ((rc = new_label(label, src->domains[di].subaddress, lab,
 	    sizeof(lab))) != 0)
 		goto out;
 	for (i = 0; i < NEW_TRIES; i++) {
@@ -864,11 +894,19 @@ cmd_new(const struct options *o, int argc, char **argv)
 			goto out;
 		}
 		snprintf(cand, sizeof(cand), "%s.%s@%s", lab, rnd,
-		    af->domains[di].name);
+		    src->domains[di].name);
 		if ((rc = cli_address(cand, key)) != 0)
 			goto out;
-		if (af_find_alias(af, key) == NULL)
+		if (af != NULL) {
+			if (af_find_alias(af, key) == NULL)
+				break;
+		} else if ((k = update_name_known(names, key, &e)) == 0)
 			break;
+		else if (k == -1) {
+			log_warnx("%s; nothing changed", e.msg);
+			rc = EX_IOERR;
+			goto out;
+		}
 	}
 	if (i == NEW_TRIES) {
 		log_warnx("new: no free name for '%s' after %d tries; nothing "
@@ -880,11 +918,50 @@ cmd_new(const struct options *o, int argc, char **argv)
 	date_format(date_today(), today);
 	ed.add.created = today;
 	ed.quiet = 1;
+	/* The map's handles go first: the add replaces the files. */
+	update_names_free(names);
+	names = NULL;
 	if ((rc = edit_file(o, &ed)) != 0)
 		goto out;
 	printf("%s\n", key);
 	rc = cli_flush();
 out:
+	update_names_free(names);
+	af_free(head);
 	af_free(af);
 	return rc == EX_USAGE ? cli_usage() : rc;
+}
+
+/*
+ * Where `new` learns the domains and which names are taken: from the
+ * map and the policy file when they belong to the file (*names and its
+ * head in *head), else from a load of the whole file (*af).  Returns 0
+ * or a sysexits code (the load's, said why).
+ */
+static int
+new_source(const struct options *o, struct aliasfile **af,
+    struct aliasfile **head, struct update_names **names)
+{
+	struct errbuf e;
+	char	 map[4096], base[4096];
+	char	*text = NULL;
+	size_t	 len;
+	int	 fd;
+
+	*af = *head = NULL;
+	*names = NULL;
+	if ((fd = open(o->file, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (edit_read(fd, o->file, &text, &len) == 0 &&
+		    af_head_map(text, len, map, sizeof(map)) == 0 &&
+		    cli_map_base(o, map[0] != '\0' ? map : NULL, base,
+		    sizeof(base)) == 0 && update_names(text, len, base, names,
+		    head, &e) == 0)
+			log_debug("%s: the map still belongs to the file: "
+			    "names checked in the map only", o->file);
+		close(fd);
+		free(text);
+	}
+	if (*names != NULL)
+		return 0;
+	return cli_load(o, af);
 }

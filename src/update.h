@@ -28,21 +28,31 @@
 
 struct update;
 
-/*
- * Prepares revoking key (normalised) on day date ("YYYY-MM-DD") with
- * reason (or NULL) in the alias file whose whole text is text (len
- * bytes) and whose map base path is mapbase, as of day today.  Holds
- * the map's writer lock from here to update_free().  Returns 0 with a
- * new update in *up, UPDATE_FULL with the reason in e (for a debug
- * line), or a sysexits code with the reason in e (EX_TEMPFAIL: another
- * writer holds the map's lock).
- */
-int	update_revoke(const char *text, size_t len, const char *mapbase,
-	    const char *key, const char *date, const char *reason,
-	    int32_t today, struct update **up, struct errbuf *e);
+struct edit;
 
-/* The new text of the alias file (owned by u) and its counts. */
-const char *update_text(const struct update *u, size_t *len);
+/*
+ * Prepares the edit ed (edit.h: a revoke, restore, lock, unlock, or add
+ * of one alias, never a dry run) in the alias file whose whole text is
+ * text (len bytes) and whose map base path is mapbase, as of day today.
+ * Holds the map's writer lock from here to update_free().  Returns 0
+ * with a new update in *up, UPDATE_FULL with the reason in e (for a
+ * debug line), or a sysexits code with the reason in e (EX_TEMPFAIL:
+ * another writer holds the map's lock).
+ */
+int	update_edit(const char *text, size_t len, const char *mapbase,
+	    const struct edit *ed, int32_t today, struct update **up,
+	    struct errbuf *e);
+
+/*
+ * The new text of the alias file, as UPDATE_PIECES pieces in iov (they
+ * point into u and into the text given to update_edit(), which must
+ * outlive u), so that a large file is written without a copy.  Returns
+ * the number of pieces.
+ */
+#define UPDATE_PIECES	3
+struct iovec;
+size_t	update_pieces(const struct update *u, struct iovec *iov);
+/* The counts of the map after the edit. */
 const struct policy_counts *update_counts(const struct update *u);
 
 /*
@@ -54,5 +64,27 @@ int	update_publish(struct update *u, struct errbuf *e);
 
 /* Releases the lock and frees u; NULL ok. */
 void	update_free(struct update *u);
+
+/*
+ * What `new` needs to pick a fresh name without loading the file: when
+ * the map and the policy file belong to the alias file text (len
+ * bytes), every alias the file has or had is in one of them.  Returns 0
+ * with a handle in *np and the file's head (its domains, no aliases;
+ * the caller frees it with af_free()) in *head, or UPDATE_FULL with the
+ * reason in e (then load the file).  Takes no lock: the add that
+ * follows checks again under the locks.
+ */
+struct update_names;
+struct aliasfile;
+int	update_names(const char *text, size_t len, const char *mapbase,
+	    struct update_names **np, struct aliasfile **head,
+	    struct errbuf *e);
+/*
+ * Returns 1 when key (normalised) is an alias of the file, 0 when not,
+ * -1 on a read error (said in e).
+ */
+int	update_name_known(struct update_names *, const char *key,
+	    struct errbuf *e);
+void	update_names_free(struct update_names *);
 
 #endif /* UPDATE_H */

@@ -9,7 +9,11 @@
 #   test_fault_stale_temp_files    what a killed compile leaves behind is
 #                                  removed by the next compile
 #   test_fault_disk_full_compile   a full file system (tmpfs, root only)
-#   test_fault_disk_full_edit      the same for add and revoke
+#   test_fault_kill_edit           kill -9 of one-key edits of a 200,000-
+#                                  alias file at random points, 20 times
+#                                  (FAULT_EDIT_KILLS, FAULT_EDIT_ALIASES)
+#   test_fault_disk_full_edit      the same for add, revoke, lock,
+#                                  restore and new
 #   test_fault_map_corrupt         damaged map and policy files: 451
 #   test_fault_map_truncated       truncated ones: 451, no SIGBUS
 #   test_fault_policy_page_zeroed  one damaged page of a big policy file
@@ -286,6 +290,20 @@ classify() {
 	return 1
 }
 
+# kill_setup: $kc, the aliasctl the kills hit (see below), and $seed.
+kill_setup() {
+	kc=${FAULT_KILL_ALIASCTL:-}
+	if [ -z "$kc" ]; then
+		make -s -C "$TOP" build/aliasctl >"$T/make.out" 2>&1 || {
+			cat "$T/make.out" >&2
+			die "cannot build build/aliasctl"
+		}
+		kc=$TOP/build/aliasctl
+	fi
+	seed=${FAULT_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+	note "seed $seed (FAULT_SEED=$seed reproduces the kill times)"
+}
+
 # The killed compiles run the optimized build/aliasctl (made here if
 # needed; FAULT_KILL_ALIASCTL overrides): a process killed with SIGKILL
 # never reaches a sanitizer check, and the ASan build takes 3.5 times as
@@ -295,18 +313,9 @@ classify() {
 # run to its end, is $ALIASCTL (ASan), and so is every other test's.
 test_fault_kill_compile() {
 	fault_need
-	kc=${FAULT_KILL_ALIASCTL:-}
-	if [ -z "$kc" ]; then
-		make -s -C "$TOP" build/aliasctl >"$T/make.out" 2>&1 || {
-			cat "$T/make.out" >&2
-			die "cannot build build/aliasctl"
-		}
-		kc=$TOP/build/aliasctl
-	fi
+	kill_setup
 	n=${FAULT_ALIASES:-1000000}
 	kills=${FAULT_KILLS:-20}
-	seed=${FAULT_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-	note "seed $seed (FAULT_SEED=$seed reproduces the kill times)"
 	mkdir "$T/snap" "$T/lists"
 	sh "$TOP/tools/gen-aliases" "$n" "$T/A.yaml" /dev/null 1
 	make_b "$T/A.yaml" "$T/B.yaml" "$T/lists"
@@ -439,6 +448,175 @@ test_fault_kill_compile() {
 	# Most kills must hit a running compile, or nothing was tested.
 	[ "$killed" -ge $((kills / 2)) ] ||
 	    die "only $killed of $kills kills hit a running compile"
+}
+
+# ---- kill -9 during an edit of one alias ----
+
+# pairs BASE: the map's pairs, then the policy file's but for the
+# records a compile writes about itself (its time, the map's inode, the
+# file's fingerprint and lines), comparable with mdb_dump of a compile.
+pairs() {
+	cp "$1.lmdb" "$T/pcopy.lmdb"
+	mdb_dump -n -p "$T/pcopy.lmdb" | grep -v '^mapsize='
+	cp "$1.policy.lmdb" "$T/pcopy.lmdb"
+	mdb_dump -n -p "$T/pcopy.lmdb" | grep -v '^mapsize=' |
+	    sed '/^  compiled/,+1d; /^  map/,+1d; /^  source/,+1d; /^  lines/,+1d'
+	rm -f "$T/pcopy.lmdb" "$T/pcopy.lmdb-lock"
+}
+
+# A one-key edit killed at random points (FAULT_EDIT_KILLS, default 20,
+# FAULT_EDIT_ALIASES, default 200,000; FAULT_SEED): the alias file is the
+# old or the new text; the map's pairs and the policy file's are what
+# they were before the edit or those of a compile of the new text (the
+# policy is published first: a new policy beside the old map is the one
+# mixed state, and it then names a map inode that is not there; the file
+# is renamed last: the old text beside the new map is the kill between
+# the two, which the next edit repairs); no edit's temp file is left
+# after the next edit; and whatever the kill left, check, the next edits
+# and a compile work, the next edit ending where a compile ends.
+# Each edit is first run to its end on a copy, for the new text and the
+# time it takes, which sets the kill times.  The killed edits are
+# build/aliasctl (see test_fault_kill_compile), the rest $ALIASCTL.
+test_fault_kill_edit() {
+	command -v mdb_dump >/dev/null || die "mdb_dump is missing"
+	kill_setup
+	n=${FAULT_EDIT_ALIASES:-200000}
+	kills=${FAULT_EDIT_KILLS:-20}
+	mkdir "$T/w" "$T/s"
+	sh "$TOP/tools/gen-aliases" "$n" "$T/w/a.yaml" /dev/null 4
+	"$kc" -f "$T/w/a.yaml" -m "$T/w/map" compile >/dev/null
+	key=$(sed -n "$((n / 2)),\$p" "$T/w/a.yaml" | grep -m1 '^  [a-z]' |
+	    sed 's/^  //; s/:.*//')
+	i=0
+	killed=0
+	finished=0
+	mixed=0
+	late=0
+	outcomes=
+	while [ "$i" -lt "$kills" ]; do
+		i=$((i + 1))
+		# The next edit of the key, by its state in the file (an
+		# edit may have been killed before or after it took effect).
+		st=$(awk -v k="  $key:" '$0 == k { on = 1; next }
+			on && /^  [^ ]/ { exit }
+			on && /^    revoked:/ { r = 1 }
+			on && /^    senders:/ { l = 1 }
+			END { print (r ? "revoked" : l ? "locked" : "plain") }' \
+		    "$T/w/a.yaml")
+		case $st.$((i % 3)) in
+		revoked.*)	cmd="restore $key" ;;
+		locked.0)	cmd="revoke $key --reason kill$i" ;;
+		locked.*)	cmd="unlock $key" ;;
+		plain.0)	cmd="add kill$i@example.com --note kill" ;;
+		plain.1)	cmd="revoke $key --reason kill$i" ;;
+		plain.2)	cmd="lock $key --sender kill$i.example" ;;
+		esac
+		# The edit to its end on a copy: the new text, its time.
+		cp "$T/w/a.yaml" "$T/s/a.yaml"
+		"$kc" -f "$T/s/a.yaml" -m "$T/s/map" compile >/dev/null
+		t0=$(ms)
+		# shellcheck disable=SC2086
+		"$kc" -v -f "$T/s/a.yaml" -m "$T/s/map" $cmd >/dev/null \
+		    2>"$T/s.err" || die "$cmd: $(cat "$T/s.err")"
+		t=$(($(ms) - t0))
+		# "old" is what the files hold now: a compile of the file,
+		# or, after an edit killed between publishing the map and
+		# renaming the file, the map of that edit (which the next
+		# edit that runs to its end repairs, the full way).
+		pairs "$T/w/map" >"$T/old.pairs"
+		pre="$(policy_names "$T/w/map.policy.lmdb") $(stat -c '%d:%i' "$T/w/map.lmdb")"
+		grep -q "changing the keys of" "$T/s.err" ||
+		    die "the edit on the copy took the full way: $(cat "$T/s.err")"
+		"$kc" -f "$T/s/a.yaml" -m "$T/s/new" compile >/dev/null
+		pairs "$T/s/new" >"$T/new.pairs"
+		cp "$T/w/a.yaml" "$T/old.yaml"
+		# Half of the kills late, where it publishes (the killed
+		# edit starts a little later than the clock).
+		d=$(awk -v s="$seed" -v i="$i" -v t="$t" 'BEGIN {
+			srand(s + i); r = rand()
+			if (i % 2 == 0)
+				r = 0.6 + r * 0.9
+			printf "%.3f", r * t / 1000 }')
+		# shellcheck disable=SC2086
+		"$kc" -f "$T/w/a.yaml" -m "$T/w/map" $cmd >/dev/null 2>&1 &
+		pid=$!
+		FAULT_PIDS=$pid
+		sleep "$d"
+		kill -KILL "$pid" 2>/dev/null || true
+		set +e
+		wait "$pid" 2>/dev/null
+		rc=$?
+		set -e
+		FAULT_PIDS=
+		case $rc in
+		137)	killed=$((killed + 1)) ;;
+		0)	finished=$((finished + 1)) ;;
+		*)	die "the edit exited $rc" ;;
+		esac
+		if cmp -s "$T/w/a.yaml" "$T/old.yaml"; then
+			file=old
+		elif cmp -s "$T/w/a.yaml" "$T/s/a.yaml"; then
+			file=new
+		else
+			die "after a kill at $d s: the alias file is neither text"
+		fi
+		pairs "$T/w/map" >"$T/now.pairs"
+		# The map's pairs end at the policy's HEADER line.
+		awk '/^VERSION=/ { n++ } n == 1' "$T/now.pairs" >"$T/now.map"
+		awk '/^VERSION=/ { n++ } n == 2' "$T/now.pairs" >"$T/now.pol"
+		state=
+		for m in old new; do
+			awk '/^VERSION=/ { n++ } n == 1' "$T/$m.pairs" >"$T/$m.map"
+			awk '/^VERSION=/ { n++ } n == 2' "$T/$m.pairs" >"$T/$m.pol"
+		done
+		# The same pairs before and after (a lock does not change
+		# the map) read as both, so the pure states come first.
+		for mp in "old old" "new new" "old new" "new old"; do
+			m=${mp% *}
+			p=${mp#* }
+			if cmp -s "$T/now.map" "$T/$m.map" &&
+			    cmp -s "$T/now.pol" "$T/$p.pol"; then
+				state=$m$p
+				break
+			fi
+		done
+		named=$(policy_names "$T/w/map.policy.lmdb")
+		ident=$(stat -c '%d:%i' "$T/w/map.lmdb")
+		case $file.$state in
+		old.newnew)
+			late=$((late + 1)) ;;
+		esac
+		case $file.$state in
+		old.oldold)
+			# Untouched (what an earlier kill left included).
+			[ "$named $ident" = "$pre" ] ||
+			    die "after a kill at $d s: the files were replaced by the same pairs" ;;
+		old.newnew|new.newnew)
+			[ "$named" = "$ident" ] ||
+			    die "after a kill at $d s: the policy names $named, the map is $ident" ;;
+		old.oldnew)
+			[ "$named" != "$ident" ] ||
+			    die "after a kill at $d s: a new policy names the old map"
+			mixed=$((mixed + 1)) ;;
+		*)	diff "$T/old.pairs" "$T/now.pairs" | head -5 >&2 || true
+			die "after a kill at $d s ($cmd): file $file, map and policy ${state:-neither old nor new}" ;;
+		esac
+		outcomes="$outcomes ${cmd%% *}@$d/$t:$file.$state"
+		expect_exit 0 "$ALIASCTL" -f "$T/w/a.yaml" -m "$T/w/map" check
+	done
+	# The next edit ends where a compile of its text ends, and leaves
+	# no temp file behind.
+	expect_exit 0 "$ALIASCTL" -f "$T/w/a.yaml" -m "$T/w/map" add last@example.com
+	"$ALIASCTL" -f "$T/w/a.yaml" -m "$T/s/last" compile >/dev/null
+	pairs "$T/w/map" >"$T/now.pairs"
+	pairs "$T/s/last" >"$T/last.pairs"
+	expect_same "$T/last.pairs" "$T/now.pairs"
+	left=$(find "$T/w" -name '*.edit.*' -o -name '*.tmp.??????')
+	[ -z "$left" ] || die "temp files left: $left"
+	expect_exit 0 "$ALIASCTL" -f "$T/w/a.yaml" -m "$T/w/map" compile
+	note "$kills edits: $killed killed, $finished finished, $mixed left a new policy beside the old map, $late the old file beside the new map; edit@kill s/edit ms:file.map+policy after each:$outcomes"
+	[ "$killed" -ge $((kills / 3)) ] ||
+	    die "only $killed of $kills kills hit a running edit"
 }
 
 # What a compile killed while writing leaves behind must not pile up:
@@ -588,9 +766,14 @@ test_fault_disk_full_edit() {
 	full_setup
 	ykb=$(du -k "$FULL/a.yaml" | cut -f1)
 	victim=$(head -1 "$T/lists/common")
+	revoked=$(awk '/^  [a-z]/ { k = $1 } /^    revoked:/ {
+		sub(/:$/, "", k); print k; exit }' "$FULL/a.yaml")
+	[ -n "$revoked" ] || die "no revoked alias in $FULL/a.yaml"
 	for free in 0 $((ykb + 32)); do
 		for cmd in "add faultadd.x@example.com --note disk" \
-		    "revoke $victim --reason disk"; do
+		    "revoke $victim --reason disk" \
+		    "lock $victim --sender disk.example" "restore $revoked" \
+		    "new disk --domain example.org"; do
 			disk_leave "$free"
 			# shellcheck disable=SC2086
 			full_expect_fail "${cmd%% *}, $free kB free" \

@@ -40,7 +40,8 @@ milter_hook() {
 # compile: a.yaml into the map; hide: remove the map; corrupt: rename
 # garbage over MAP.lmdb; swap/unswap: compile b.yaml/a.yaml; revoke:
 # aliasctl revoke irs@ (times in revoke.start and .end); mark: the time
-# the milter was seen refusing it.
+# the milter was seen refusing it; add, restore, lock, unlock: one edit
+# each (-v lines in edits.log).
 set -e
 cd "$T"
 case "\$1" in
@@ -52,6 +53,10 @@ revoke)	date +%s.%N >revoke.start
 	"$ALIASCTL" -f a.yaml -m map revoke irs@example.com --reason "test" >/dev/null
 	date +%s.%N >revoke.end ;;
 mark)	date +%s.%N >revoke.seen ;;
+add)	"$ALIASCTL" -v -f a.yaml -m map add fresh@example.com >/dev/null 2>>edits.log ;;
+restore) "$ALIASCTL" -v -f a.yaml -m map restore bestbuy@example.com >/dev/null 2>>edits.log ;;
+lock)	"$ALIASCTL" -v -f a.yaml -m map lock irs@example.com --sender other.example >/dev/null 2>>edits.log ;;
+unlock)	"$ALIASCTL" -v -f a.yaml -m map unlock irs@example.com >/dev/null 2>>edits.log ;;
 *)	echo "hook: unknown action \$1" >&2; exit 1 ;;
 esac
 EOF
@@ -701,6 +706,20 @@ test_milter_listen_forms_documented_alike() {
 		[ "$(wc -l <"$m.forms")" -gt 10 ] || die "$m.8: no socket forms"
 	done
 	expect_same alias-milter.forms alias-lookupd.forms
+}
+
+test_milter_edits_take_effect() {
+	# add, restore, lock and unlock while the milter runs, each the
+	# one-key way: the new verdict from the next map check on.
+	milter_need
+	milter_file
+	milter_hook
+	expect_exit 0 "$ALIASCTL" -f a.yaml -m map compile
+	milter_start "unix:$T/milter.sock"
+	mt_run edits.lua
+	milter_stop
+	n=$(grep -c "the map still belongs to the file: changing the keys of" edits.log) || true
+	[ "$n" -eq 4 ] || die "$n of 4 edits took the one-key way: $(cat edits.log)"
 }
 
 test_milter_revoke_takes_effect() {
