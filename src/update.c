@@ -610,10 +610,10 @@ next_state(struct update *u, const struct compiled *c,
 	struct policy_alias pa;
 	char	 rec[POLICY_RECORD_MAX];
 	const char *value;
-	int	 d, old, now;
+	int	 d, old, now, add = win->ed->op == EDIT_ADD;
 
 	/* Whether it is a target is known to the policy file only. */
-	if (win->ed->op != EDIT_ADD && c->has_record &&
+	if (!add && c->has_record &&
 	    (c->pa.flags & POLICY_TARGET))
 		ya.flags |= AF_TARGET;
 	if ((d = af_find_domain(win->head, strrchr(ch->key, '@') + 1)) ==
@@ -623,9 +623,25 @@ next_state(struct update *u, const struct compiled *c,
 	}
 	value = ya.to != NULL ? ya.to : win->head->domains[d].deliver_to;
 	now = compile_alias_active(&ya, win->today);
-	if (now && !ch->in_map && (managed_target(win->head, value) ||
+	/*
+	 * compile checks the targets of every alias, expired ones too: an
+	 * added alias's are new to the file whatever its state.
+	 */
+	if ((add || (now && !ch->in_map)) &&
+	    (managed_target(win->head, value) ||
 	    strlen(value) >= AMAP_VALUE_MAX)) {
 		errbuf_set(e, "%s forwards to a managed domain", ch->key);
+		return UPDATE_FULL;
+	}
+	/*
+	 * Another alias may forward to user+ext@ of an existing user@: the
+	 * new alias user+ext@ would then be that target, which only the
+	 * whole file can tell.
+	 */
+	if (add && win->head->domains[d].subaddress[0] != '\0' &&
+	    strcspn(ch->key, win->head->domains[d].subaddress) <
+	    (size_t)(strrchr(ch->key, '@') - ch->key)) {
+		errbuf_set(e, "%s holds a subaddress delimiter", ch->key);
 		return UPDATE_FULL;
 	}
 	if (now && !ch->in_map && (ch->map_value = strdup(value)) == NULL) {

@@ -1419,6 +1419,17 @@ test_edit_full_when_unsure() {
 	    --sender example.net
 	expect_in "$T/err" "family@example.org is revoked; compiling in full"
 	expect_in "$T/err" "senders has no effect while family@example.org is revoked"
+	# An alias added already expired has its targets checked all the
+	# same, as compile checks every alias's.
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml add late@example.com \
+	    --to irs@example.com --expires 2020-01-01
+	expect_in "$T/err" "late@example.com forwards to a managed domain; compiling in full"
+	# With the subaddress delimiter in it, a new alias may be the
+	# target another alias names as irs+tax@: the whole file tells.
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml add irs+tax@example.com
+	expect_in "$T/err" "irs+tax@example.com holds a subaddress delimiter; compiling in full"
+	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null
+	same_maps e/a full
 	# postmaster@ is in the map unlisted.
 	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml add postmaster@example.com
 	expect_in "$T/err" "compiling in full"
@@ -1431,6 +1442,9 @@ test_edit_full_when_unsure() {
 	expect_in "$T/err" "irs@example.com is already in the file"
 	expect_exit 65 "$ALIASCTL" -f e/a.yaml add x@elsewhere.example
 	expect_in "$T/err" "elsewhere.example is not a domain under domains:"
+	expect_exit 65 "$ALIASCTL" -f e/a.yaml add gone@example.com \
+	    --to ghost@example.com --expires 2020-01-01
+	expect_in "$T/err" "target ghost@example.com is at a managed domain but is not an alias"
 	expect_exit 65 "$ALIASCTL" -f e/a.yaml unlock irs@example.com
 	expect_exit 65 "$ALIASCTL" -f e/a.yaml restore irs@example.com
 	expect_exit 67 "$ALIASCTL" -f e/a.yaml lock nobody@example.com \
