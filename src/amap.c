@@ -539,16 +539,6 @@ amap_ident(const struct amap *m, dev_t *dev, ino_t *ino)
 	*ino = m->ino;
 }
 
-uint64_t
-amap_txnid(struct amap *m)
-{
-	MDB_envinfo info;
-
-	if (mdb_env_info(m->env, &info) != 0)
-		return 0;
-	return (uint64_t)info.me_last_txnid;
-}
-
 int
 amap_walk(struct amap *m, int (*fn)(void *arg, const char *key,
     const char *val), void *arg, struct errbuf *e)

@@ -55,14 +55,6 @@ int	amap_read_end(struct amap *, struct errbuf *e);
 void	amap_ident(const struct amap *, dev_t *dev, ino_t *ino);
 
 /*
- * The id of the file's last committed transaction, read from its meta
- * pages without a lock or a system call: it changes when the file is
- * written in place (a value read during such a write may be torn, which
- * can only make it look changed).  0 when it cannot be read.
- */
-uint64_t amap_txnid(struct amap *);
-
-/*
  * Calls fn for every pair in key order under one read transaction;
  * stops early when fn returns nonzero and returns that value.  Returns
  * 0 after the last pair, -1 on error.  key and val are only valid during

@@ -33,8 +33,10 @@
  * policy file that cannot be read whole is a pair that cannot be
  * loaded: 451 for the managed domains, as for a damaged map, where a
  * point lookup used to fail only for the keys on a damaged page.  The
- * checker also compares the policy file's last transaction id: a file
- * changed in place (not by rename) is read again, as a new pair.
+ * checker also compares the policy file's size, mtime and ctime with
+ * what stat(2) said before its records were read: a file changed in
+ * place (not by rename: an LMDB transaction, a copy over it, a
+ * truncation) is read again, as a new pair.
  *
  * Managed domains.  A missing map refuses (451) only the domains the
  * last loaded policy file names: looked up in the records of the held
@@ -82,7 +84,17 @@ struct mv_pair {
 	struct mv_file	*map;
 	struct mv_file	*policy;
 	struct pcache	*records;	/* policy's records; ours */
-	uint64_t	 ptxn;		/* the transaction they were read at */
+	/*
+	 * The policy file as stat(2) saw it before its records were read:
+	 * a write in place (an LMDB transaction, a copy over it, a
+	 * truncation) changes its size or times, and then the records are
+	 * read again.  Only stat(2): reading LMDB's meta page for its
+	 * transaction id would touch the mapped file, which a truncation
+	 * in place turns into SIGBUS outside any guarded read.
+	 */
+	off_t		 psize;
+	struct timespec	 pmtim;
+	struct timespec	 pctim;
 };
 
 struct mapview {
@@ -114,6 +126,7 @@ static int	file_open(const char *, struct mv_file **, struct errbuf *);
 static struct mv_file *file_ref(struct mv_file *);
 static void	file_put(struct mv_file *);
 static int	file_is(const struct mv_file *, const struct stat *);
+static int	same_times(const struct timespec *, const struct timespec *);
 static void	pair_put(struct mv_pair *);
 static int	policy_names(const struct pcache *, dev_t *, ino_t *,
 		    struct errbuf *);
@@ -160,6 +173,13 @@ static int
 file_is(const struct mv_file *f, const struct stat *st)
 {
 	return f->dev == st->st_dev && f->ino == st->st_ino;
+}
+
+/* Nonzero when a and b are the same time. */
+static int
+same_times(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
 /* Drops a reference; the last one drops the files.  NULL is a no-op. */
@@ -209,7 +229,6 @@ check(struct mapview *mv, long long now)
 	struct pcache *records = NULL;
 	struct stat mst, pst;
 	struct errbuf e;
-	uint64_t ptxn;
 	dev_t	 dev = 0;
 	ino_t	 ino = 0;
 
@@ -222,8 +241,9 @@ check(struct mapview *mv, long long now)
 		goto unavailable;
 	}
 	if (held != NULL && file_is(held->map, &mst) &&
-	    file_is(held->policy, &pst) &&
-	    amap_txnid(held->policy->amap) == held->ptxn) {
+	    file_is(held->policy, &pst) && held->psize == pst.st_size &&
+	    same_times(&held->pmtim, &pst.st_mtim) &&
+	    same_times(&held->pctim, &pst.st_ctim)) {
 		/* Unchanged, or back after going missing: no reopen. */
 		mv->mismatch_since = 0;
 		if (!mv->serving) {
@@ -243,7 +263,6 @@ check(struct mapview *mv, long long now)
 		mf = file_ref(held->map);
 	else if (file_open(mv->mpath, &mf, &e) == -1)
 		goto unavailable;
-	ptxn = amap_txnid(pf->amap);
 	if (pcache_load(pf->amap, &records, &e) == -1 ||
 	    policy_names(records, &dev, &ino, &e) == -1)
 		goto unavailable;
@@ -279,7 +298,9 @@ check(struct mapview *mv, long long now)
 	np->map = mf;
 	np->policy = pf;
 	np->records = records;
-	np->ptxn = ptxn;
+	np->psize = pst.st_size;
+	np->pmtim = pst.st_mtim;
+	np->pctim = pst.st_ctim;
 	np->pub.map = mf->amap;
 	np->pub.policy = records;
 	mf = pf = NULL;

@@ -1017,9 +1017,9 @@ test_mapview_threads(void **state)
 /*
  * The policy file written in place, as an in-place writer (postmap's
  * way: the same inode, one more LMDB transaction) would: the daemons
- * hold its records in memory, so the checker must see the new
- * transaction and load the pair again; a pair already handed out keeps
- * the records it was loaded with.
+ * hold its records in memory, so the checker must see the file change
+ * and load the pair again; a pair already handed out keeps the records
+ * it was loaded with.
  */
 static void
 test_mapview_policy_in_place(void **state)
@@ -1087,6 +1087,57 @@ test_mapview_policy_in_place(void **state)
  * the walk never needed) or 451, never accepted; a managed domain stays
  * managed.
  */
+/*
+ * The held policy file truncated in place (": > file", or cp over it,
+ * which truncates first): the checker must notice without reading the
+ * mapped file (that would be SIGBUS, which kills the daemon), and
+ * refuse with 451 until a whole file is back in the same inode.
+ */
+static void
+test_mapview_policy_truncated_in_place(void **state)
+{
+	struct fixture *f = *state;
+	const struct mapview_pair *p;
+	struct verdict_result r;
+	struct mapview *mv;
+	struct stat st;
+	char	 path[256];
+	char	*buf;
+	int	 fd;
+
+	assert_int_equal(compile_yaml(f->base, yaml_v1, "v1", f->today), 0);
+	assert_int_equal(path_suffix(path, sizeof(path), f->base,
+	    COMPILE_SUFFIX_POLICY), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_non_null(buf = malloc((size_t)st.st_size));
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	assert_int_equal(close(fd), 0);
+	assert_non_null(mv = mapview_new(f->base));
+	assert_non_null(p = mapview_get(mv));
+	expect(p, "irs@example.com", 0, f->today, VERDICT_ACCEPT,
+	    "irs@example.com");
+	mapview_put(mv, p);
+
+	assert_int_equal(truncate(path, 0), 0);
+	p = get_after_check(mv);
+	verdict_rcpt(p, "irs@example.com", "a@example.net", f->today, &r);
+	assert_int_equal(r.verdict, VERDICT_TEMPFAIL);
+	mapview_put(mv, p);
+
+	/* The whole file back, written into the same inode. */
+	assert_true((fd = open(path, O_WRONLY)) != -1);
+	assert_int_equal(write(fd, buf, (size_t)st.st_size), st.st_size);
+	assert_int_equal(close(fd), 0);
+	assert_non_null(p = get_after_check(mv));
+	expect(p, "irs@example.com", 0, f->today, VERDICT_ACCEPT,
+	    "irs@example.com");
+	mapview_put(mv, p);
+
+	free(buf);
+	mapview_free(mv);
+}
+
 static void
 test_mapview_policy_page_zeroed(void **state)
 {
@@ -1224,6 +1275,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mapview_threads,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapview_policy_in_place,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mapview_policy_truncated_in_place,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapview_policy_page_zeroed,
 		    setup, teardown),
