@@ -5,6 +5,12 @@
  * that form: an element such as $myhostname is expanded only to see
  * which domain it names, and is removed whole when that is a managed
  * domain.
+ *
+ * Size: about 1,100 lines.  Every rule of what main.cf needs is here
+ * once (doctor prints these functions' lines as its fixes), and the
+ * plan that setup postfix prints or applies is built from them.  The
+ * plan and its apply step (backup, postconf -e, read back, restore)
+ * could leave for a file of their own.
  */
 
 #include <sys/stat.h>
