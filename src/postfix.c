@@ -34,6 +34,8 @@ static int	 drain(int outfd, int errfd, char **out, char **err,
 		    long long deadline);
 static int	 copy_fd(int from, int to);
 static enum postfix_front front_judge(const char *);
+static int	 postconf_value(const struct postfix *, const char *const *,
+		    char **, struct errbuf *);
 
 /* Appends n bytes at p to the growing buffer *buf; -1 out of memory. */
 static int
@@ -265,19 +267,8 @@ postfix_param(const struct postfix *pf, const char *name, int expand,
     char **val, struct errbuf *e)
 {
 	const char *args[] = { expand ? "-xh" : "-h", name, NULL };
-	int	 rc;
 
-	*val = NULL;
-	if ((rc = postfix_run(pf, "postconf", args, val, e)) == -1)
-		return -1;
-	if (rc != 0) {
-		free(*val);
-		*val = NULL;
-		errno = EINVAL;
-		return -1;
-	}
-	trim(*val);
-	return 0;
+	return postconf_value(pf, args, val, e);
 }
 
 int
@@ -294,9 +285,25 @@ postfix_expand(const struct postfix *pf, const char *name, const char *item,
 		return errbuf_set(e, "out of memory");
 	}
 	args[2] = o;
-	rc = postfix_run(pf, "postconf", args, val, e);
+	rc = postconf_value(pf, args, val, e);
 	free(o);
-	if (rc == -1)
+	return rc;
+}
+
+/*
+ * Runs postconf with args and keeps its output, trimmed, in *val (ours
+ * to free).  Returns 0, or -1 with *val NULL: postconf could not run,
+ * or it exited nonzero (errno EINVAL; its error line in e, from
+ * postfix_run()).
+ */
+static int
+postconf_value(const struct postfix *pf, const char *const *args,
+    char **val, struct errbuf *e)
+{
+	int	 rc;
+
+	*val = NULL;
+	if ((rc = postfix_run(pf, "postconf", args, val, e)) == -1)
 		return -1;
 	if (rc != 0) {
 		free(*val);
