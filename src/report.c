@@ -33,8 +33,6 @@ static int	 open_maps(const char *mapbase, struct amap **map,
 static int	 query_explain(struct amap *policy, const char *key,
 		    const char *base, const char *domain, int managed,
 		    const char *found_key, const char *value);
-static int	 parse_count(const char *, const char *, unsigned long long,
-		    unsigned long long *);
 static int	 report_files_read(struct report_files *, int,
 		    struct stats_row **, size_t *);
 static int	 row_cmp_alias(const void *, const void *);
@@ -504,13 +502,9 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 	printf("}\n");
 }
 
-/*
- * Parses the value of --opt, a number 1 .. max, into *v.  Returns 0, or
- * -1 after saying why.
- */
-static int
-parse_count(const char *opt, const char *num, unsigned long long max,
-    unsigned long long *v)
+int
+report_count(const char *cmd, const char *opt, const char *num,
+    unsigned long long max, unsigned long long *v)
 {
 	char	*end;
 
@@ -519,11 +513,11 @@ parse_count(const char *opt, const char *num, unsigned long long max,
 	if (num[0] < '0' || num[0] > '9' || *end != '\0' || errno == ERANGE ||
 	    *v == 0 || *v > max) {
 		if (max == ULLONG_MAX)
-			log_warnx("stats: %s needs a positive number, not "
-			    "'%s'", opt, num);
+			log_warnx("%s: %s needs a positive number, not "
+			    "'%s'", cmd, opt, num);
 		else
-			log_warnx("stats: %s needs a number from 1 to %llu, "
-			    "not '%s'", opt, max, num);
+			log_warnx("%s: %s needs a number from 1 to %llu, "
+			    "not '%s'", cmd, opt, max, num);
 		return -1;
 	}
 	return 0;
@@ -544,7 +538,6 @@ static int
 stats_per_alias(struct cli_args *args, size_t *n)
 {
 	const char *num;
-	char	*end;
 	unsigned long long v;
 
 	*n = METRICS_PER_ALIAS_DEFAULT;
@@ -554,13 +547,8 @@ stats_per_alias(struct cli_args *args, size_t *n)
 	if (num[0] < '0' || num[0] > '9')
 		return 0;
 	args->i++;
-	errno = 0;
-	v = strtoull(num, &end, 10);
-	if (*end != '\0' || errno == ERANGE || v == 0 || v > 100000) {
-		log_warnx("stats: --per-alias needs a number from 1 to "
-		    "100000, not '%s'", num);
+	if (report_count("stats", "--per-alias", num, 100000, &v) == -1)
 		return cli_usage();
-	}
 	*n = (size_t)v;
 	return 0;
 }
@@ -593,7 +581,7 @@ cmd_stats(const struct options *o, int argc, char **argv)
 			if ((rc = report_files_merge(&sf, num)) != 0)
 				goto out;
 		} else if (k == 4) {
-			if (parse_count("--days", num, STATS_DAYS_SPAN_MAX,
+			if (report_count("stats", "--days", num, STATS_DAYS_SPAN_MAX,
 			    &days) == -1) {
 				rc = cli_usage();
 				goto out;
@@ -611,7 +599,7 @@ cmd_stats(const struct options *o, int argc, char **argv)
 		else if (k == 1)
 			unknown = 1;
 		else if (k == 2) {
-			if (parse_count("--top", num, ULLONG_MAX, &top) == -1) {
+			if (report_count("stats", "--top", num, ULLONG_MAX, &top) == -1) {
 				rc = cli_usage();
 				goto out;
 			}

@@ -73,6 +73,13 @@ void	report_time_local(int64_t t, char *buf);
 void	report_time_utc(int64_t t, char *buf);
 /* Prints s as a JSON string, bytes that are not UTF-8 as U+FFFD. */
 void	report_json_string(const char *s);
+/*
+ * Parses num, the value of option opt of command cmd, a number from 1
+ * to max, into *v.  Returns 0, or -1 after saying why ("cmd: opt needs
+ * a number from 1 to max, not 'num'").
+ */
+int	report_count(const char *cmd, const char *opt, const char *num,
+	    unsigned long long max, unsigned long long *v);
 
 /* export: the map as virtual(5) text for postmap(1). */
 int	cmd_export(const struct options *, int argc, char **argv);

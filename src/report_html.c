@@ -637,8 +637,8 @@ cmd_report(const struct options *o, int argc, char **argv)
 	struct outfile of;
 	struct errbuf e;
 	const char *v, *html = NULL;
-	char	 alias[ADDR_BUF], *end;
-	unsigned long days = REPORT_DAYS_DEFAULT;
+	char	 alias[ADDR_BUF];
+	unsigned long long days = REPORT_DAYS_DEFAULT;
 	int	 k, rc;
 
 	memset(&p, 0, sizeof(p));
@@ -649,12 +649,8 @@ cmd_report(const struct options *o, int argc, char **argv)
 		if (k == 0)
 			html = v;
 		else if (k == 1) {
-			errno = 0;
-			days = strtoul(v, &end, 10);
-			if (v[0] < '0' || v[0] > '9' || *end != '\0' ||
-			    days == 0 || days > REPORT_DAYS_MAX) {
-				log_warnx("report: --days needs a number from "
-				    "1 to %d, not '%s'", REPORT_DAYS_MAX, v);
+			if (report_count("report", "--days", v,
+			    REPORT_DAYS_MAX, &days) == -1) {
 				rc = cli_usage();
 				goto out;
 			}
