@@ -336,7 +336,8 @@ maillog_parse(const char *line, size_t len, int year, int month,
 		p += 9;
 	else if ((p = skip_queue_id(p, end, r->qid)) == NULL)
 		return ML_SKIP;
-	if (parse_delivery(p, end, r) == 0)
+	/* Postfix logs a delivery only once a queue file exists. */
+	if (r->qid[0] != '\0' && parse_delivery(p, end, r) == 0)
 		r->kind = ML_DELIVERY;
 	else if (parse_reject(p, end, r) == 0)
 		r->kind = ML_REJECT;
