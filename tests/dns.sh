@@ -534,6 +534,55 @@ time.sleep(120)
 	line minus.test spf ok
 }
 
+# The default: the servers of /etc/resolv.conf, with no --nameserver.
+# NSD listens on port 53 of a network namespace of its own, and a
+# resolv.conf naming 127.0.0.1 is mounted over /etc/resolv.conf in a
+# mount namespace of its own: the machine's files stay as they are.
+test_dns_system_resolver() {
+	[ "$(id -u)" = 0 ] || skip "the namespaces need root"
+	unshare -mn true 2>/dev/null || skip "no mount and network namespaces"
+	dns_start
+	sed -e "s/port: $PORT/port: 53/" -e 's/nsd\.pid/nsd53.pid/' \
+	    -e 's/nsd\.log/nsd53.log/' -e 's/xfrd\.state/xfrd53.state/' \
+	    -e 's/zone\.list/zone53.list/' "$Z/nsd.conf" >"$Z/nsd53.conf"
+	grep -q 'port: 53$' "$Z/nsd53.conf" || die "no port 53 in nsd53.conf"
+	# in_ns NSD(yes|no) RESOLV: aliasctl dns minus.test in the
+	# namespaces, with or without NSD, RESOLV as /etc/resolv.conf.
+	cat >"$T/in_ns" <<-EOF
+	set -u
+	ip link set lo up || exit 90
+	mount --bind "\$2" /etc/resolv.conf || exit 91
+	pid=
+	if [ "\$1" = yes ]; then
+		"$NSD" -d -c "$Z/nsd53.conf" >"$Z/nsd53.out" 2>&1 &
+		pid=\$!
+		i=0
+		until ss -Hlun 'sport = :53' | grep -q .; do
+			i=\$((i + 1))
+			[ \$i -le 100 ] || { kill \$pid; exit 92; }
+			sleep 0.1
+		done
+	fi
+	timeout 60 "$ALIASCTL" dns --timeout 2 minus.test
+	rc=\$?
+	[ -z "\$pid" ] || { kill \$pid; wait \$pid; }
+	exit \$rc
+	EOF
+	printf 'search elsewhere.example\nnameserver 127.0.0.1\n' >"$T/resolv.conf"
+	expect_exit 0 unshare -mn sh "$T/in_ns" yes "$T/resolv.conf"
+	line minus.test spf ok "ends in -all"
+	line minus.test dmarc ok
+	line minus.test mx ok
+	# No server there: each question fails within its time, and the
+	# message names where the servers came from.
+	expect_exit 75 unshare -mn sh "$T/in_ns" no "$T/resolv.conf"
+	line minus.test spf error "from the servers of /etc/resolv.conf"
+	line minus.test mx error
+	# The machine's own file was never touched.
+	[ "$(cat /etc/resolv.conf 2>/dev/null)" != "$(cat "$T/resolv.conf")" ] ||
+	    die "/etc/resolv.conf was replaced"
+}
+
 test_dns_ipv6() {
 	dns_start
 	[ "$V6" = yes ] || skip "no ::1 on the loopback"
