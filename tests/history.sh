@@ -1,6 +1,6 @@
 # tests/history.sh: the per-day history of the stats files and --merge
-# (stats_days.c, history.c, report.c's list of files).  Stats files come
-# from real alias-lookupd runs (hits counted as Postfix's smtpd asks
+# (stats_days.c, history.c, report_files.c's list of files).  Stats files
+# come from real alias-lookupd runs (hits counted as Postfix's smtpd asks
 # them, over socketmap: tests/lookupd.sh) and from LMDB's own mdb_load
 # with known contents, the layouts of stats_rec.h.
 # 1767225600 is 2026-01-01 00:00 UTC, day 20454.
