@@ -304,7 +304,7 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 	const struct stats_row *r;
 	char	 first[OUTPUT_TIME_BUF], last[OUTPUT_TIME_BUF];
 	size_t	 i, kw;
-	int	 w1, w2 = 7, w3 = 11, w4 = 6;
+	int	 w1, w2 = 7, w3 = 7, w4 = 11, w5 = 6;
 
 	kw = strlen(unknown ? "RECIPIENT" : "ALIAS");
 	w1 = unknown ? 5 : 4;
@@ -314,16 +314,18 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 			kw = output_vis_len(r->key);
 		w1 = output_num_width(unknown ? r->u.count : r->a.hits, w1);
 		w2 = output_num_width(r->a.revoked_hits, w2);
-		w3 = output_num_width(r->a.backscatter, w3);
-		w4 = output_num_width(r->a.locked, w4);
+		w3 = output_num_width(r->a.expired, w3);
+		w4 = output_num_width(r->a.backscatter, w4);
+		w5 = output_num_width(r->a.locked, w5);
 	}
 	if (unknown)
 		printf("%-*s  %*s  %-16s  %s\n", (int)kw, "RECIPIENT", w1,
 		    "COUNT", "FIRST-SEEN", "LAST-SEEN");
 	else
-		printf("%-*s  %*s  %*s  %*s  %*s  %-16s  %s\n", (int)kw,
-		    "ALIAS", w1, "HITS", w2, "REVOKED", w3, "BACKSCATTER",
-		    w4, "LOCKED", "FIRST-SEEN", "LAST-SEEN");
+		printf("%-*s  %*s  %*s  %*s  %*s  %*s  %-16s  %s\n",
+		    (int)kw, "ALIAS", w1, "HITS", w2, "REVOKED", w3,
+		    "EXPIRED", w4, "BACKSCATTER", w5, "LOCKED", "FIRST-SEEN",
+		    "LAST-SEEN");
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
 		output_vis_print(r->key, (int)kw);
@@ -334,10 +336,11 @@ print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 		} else {
 			output_time_local(r->a.first_seen, first);
 			output_time_local(r->a.last_seen, last);
-			printf("  %*llu  %*llu  %*llu  %*llu", w1,
+			printf("  %*llu  %*llu  %*llu  %*llu  %*llu", w1,
 			    (unsigned long long)r->a.hits, w2,
 			    (unsigned long long)r->a.revoked_hits, w3,
-			    (unsigned long long)r->a.backscatter, w4,
+			    (unsigned long long)r->a.expired, w4,
+			    (unsigned long long)r->a.backscatter, w5,
 			    (unsigned long long)r->a.locked);
 		}
 		printf("  %-16s  %s\n", first, last);
