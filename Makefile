@@ -60,13 +60,14 @@ build/san/%.o: src/%.c | build/san
 # which read sockets as the daemons spell them (listen.c) and probe
 # alias-milter (probe.c), the DNS checks (dns.c the resolver, dnscheck.c
 # the rules, dnscmd.c the command), the list of stats files every view
-# reads (report_files.c) with the per-day history (history.c), the HTML
+# reads (report_files.c) with the per-day history (history.c), the text
+# and JSON helpers of every command that prints (output.c), the HTML
 # report (report_html.c the page, report_page.c what it shows, html.c
 # escaping and SVG), the Prometheus metrics (metrics.c), and files
 # published by rename (outfile.c).
-CTLSRC	= aliasctl cli report report_files history report_html report_page \
-	  html metrics outfile evidence edit import postfix setup doctor listen \
-	  probe dns dnscheck dnscmd
+CTLSRC	= aliasctl cli report report_files history output report_html \
+	  report_page html metrics outfile evidence edit import postfix setup \
+	  doctor listen probe dns dnscheck dnscmd
 # Only aliasctl asks DNS: ldns and libpsl are linked into it alone.
 CTLPKGS	= ldns libpsl
 CTL_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CTLPKGS) 2>/dev/null)

@@ -17,7 +17,7 @@
 #include "dnscheck.h"
 #include "dnscmd.h"
 #include "log.h"
-#include "report.h"
+#include "output.h"
 #include "util.h"
 
 #define TIMEOUT_MAX	300	/* seconds: --timeout */
@@ -264,7 +264,7 @@ json_or_null(const char *s)
 	if (s == NULL)
 		printf("null");
 	else
-		report_json_string(s);
+		output_json_string(s);
 }
 
 static void
@@ -275,13 +275,13 @@ print_json(const struct dc_result *r, size_t n)
 	printf("{\"domains\":[");
 	for (i = 0; i < n; i++) {
 		printf("%s{\"domain\":", i > 0 ? "," : "");
-		report_json_string(r[i].domain);
+		output_json_string(r[i].domain);
 		printf(",\"checks\":[");
 		for (k = 0; k < r[i].n; k++) {
 			printf("%s{\"check\":\"%s\",\"status\":\"%s\","
 			    "\"detail\":", k > 0 ? "," : "", r[i].c[k].check,
 			    dc_status_name(r[i].c[k].status));
-			report_json_string(r[i].c[k].detail);
+			output_json_string(r[i].c[k].detail);
 			printf(",\"record\":");
 			json_or_null(r[i].c[k].record);
 			printf(",\"publish\":");

@@ -44,9 +44,9 @@
 #include "doctor.h"
 #include "listen.h"
 #include "log.h"
+#include "output.h"
 #include "postfix.h"
 #include "probe.h"
-#include "report.h"
 #include "setup.h"
 #include "stats.h"
 #include "util.h"
@@ -895,12 +895,12 @@ print_json(const struct doctor *d)
 	for (i = 0; i < d->n; i++) {
 		printf("%s{\"check\":\"%s\",\"status\":\"%s\",\"detail\":",
 		    i ? "," : "", d->c[i].name, names[d->c[i].status]);
-		report_json_string(d->c[i].detail);
+		output_json_string(d->c[i].detail);
 		printf(",\"fix\":");
 		if (d->c[i].status == ST_OK || d->c[i].fix[0] == '\0')
 			printf("null");
 		else
-			report_json_string(d->c[i].fix);
+			output_json_string(d->c[i].fix);
 		printf("}");
 	}
 	printf("]}\n");

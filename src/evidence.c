@@ -47,7 +47,8 @@
 #include "cli.h"
 #include "evidence.h"
 #include "log.h"
-#include "report.h"
+#include "output.h"
+#include "report_files.h"
 #include "stats.h"
 #include "util.h"
 #include "verdict.h"
@@ -326,36 +327,36 @@ print_senders_table(const char *alias, const struct stats_row *rows,
     size_t n, const struct evidence *ev)
 {
 	const struct stats_row *r;
-	char	 first[REPORT_TIME_BUF], last[REPORT_TIME_BUF];
+	char	 first[OUTPUT_TIME_BUF], last[OUTPUT_TIME_BUF];
 	const char *cls;
 	size_t	 i, dw = strlen("DOMAIN");
 	int	 w1 = 5, w2 = 7, w3 = 6, w4 = 11, w5 = 7;
 
 	if (n > 0) {
-		report_time_local(ev->start, first);
-		report_time_local(ev->new_after, last);
+		output_time_local(ev->start, first);
+		output_time_local(ev->new_after, last);
 		printf("# %s: evidence from %s; %s %s\n", alias, first,
 		    ev->young ? "no verdict before" :
 		    "new: first seen after", last);
 	}
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
-		if (report_vis_len(evidence_domain(r)) > dw)
-			dw = report_vis_len(evidence_domain(r));
-		w1 = report_num_width(row_count(r), w1);
-		w2 = report_num_width(row_refused(r), w2);
-		w3 = report_num_width(r->a.locked, w3);
-		w4 = report_num_width(r->a.backscatter, w4);
-		w5 = report_num_width(r->a.revoked_hits, w5);
+		if (output_vis_len(evidence_domain(r)) > dw)
+			dw = output_vis_len(evidence_domain(r));
+		w1 = output_num_width(row_count(r), w1);
+		w2 = output_num_width(row_refused(r), w2);
+		w3 = output_num_width(r->a.locked, w3);
+		w4 = output_num_width(r->a.backscatter, w4);
+		w5 = output_num_width(r->a.revoked_hits, w5);
 	}
 	printf("%-*s  %*s  %*s  %*s  %*s  %*s  %-16s  %-16s  %s\n", (int)dw,
 	    "DOMAIN", w1, "COUNT", w2, "REFUSED", w3, "LOCKED", w4,
 	    "BACKSCATTER", w5, "REVOKED", "FIRST-SEEN", "LAST-SEEN", "CLASS");
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
-		report_vis_print(evidence_domain(r), (int)dw);
-		report_time_local(r->a.first_seen, first);
-		report_time_local(r->a.last_seen, last);
+		output_vis_print(evidence_domain(r), (int)dw);
+		output_time_local(r->a.first_seen, first);
+		output_time_local(r->a.last_seen, last);
 		if ((cls = class_name(evidence_class(ev, r))) == NULL)
 			cls = "-";
 		printf("  %*llu  %*llu  %*llu  %*llu  %*llu  %-16s  %-16s  %s\n",
@@ -371,9 +372,9 @@ print_senders_table(const char *alias, const struct stats_row *rows,
 static void
 print_time_json(const char *name, int64_t t)
 {
-	char	 buf[REPORT_TIME_BUF];
+	char	 buf[OUTPUT_TIME_BUF];
 
-	report_time_utc(t, buf);
+	output_time_utc(t, buf);
 	if (buf[0] != '\0')
 		printf(",\"%s\":\"%s\"", name, buf);
 	else
@@ -389,7 +390,7 @@ print_senders_json(const char *alias, const struct stats_row *rows,
 	size_t	 i;
 
 	printf("{\"alias\":");
-	report_json_string(alias);
+	output_json_string(alias);
 	print_time_json("start", ev->start);
 	print_time_json("new_after", ev->new_after);
 	printf(",\"young\":%s,\"senders\":[", n > 0 && ev->young ?
@@ -397,7 +398,7 @@ print_senders_json(const char *alias, const struct stats_row *rows,
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
 		printf("%s\n {\"domain\":", i ? "," : "");
-		report_json_string(evidence_domain(r));
+		output_json_string(evidence_domain(r));
 		printf(",\"count\":%llu,\"refused\":%llu,\"locked\":%llu,"
 		    "\"backscatter\":%llu,\"revoked\":%llu",
 		    (unsigned long long)row_count(r),
@@ -705,15 +706,15 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 	}
 	for (i = 0; i < nleaks; i++) {
 		l = &leaks[i];
-		if (report_vis_len(l->a->key) > kw)
-			kw = report_vis_len(l->a->key);
-		w1 = report_num_width(l->score, w1);
-		w2 = report_num_width(l->ev.nnew, w2);
-		w3 = report_num_width(l->ev.new_mail, w3);
+		if (output_vis_len(l->a->key) > kw)
+			kw = output_vis_len(l->a->key);
+		w1 = output_num_width(l->score, w1);
+		w2 = output_num_width(l->ev.nnew, w2);
+		w3 = output_num_width(l->ev.new_mail, w3);
 		if (l->hit != NULL) {
-			w4 = report_num_width(l->hit->a.locked, w4);
-			w5 = report_num_width(l->hit->a.revoked_hits, w5);
-			w6 = report_num_width(l->hit->a.backscatter, w6);
+			w4 = output_num_width(l->hit->a.locked, w4);
+			w5 = output_num_width(l->hit->a.revoked_hits, w5);
+			w6 = output_num_width(l->hit->a.backscatter, w6);
 		}
 	}
 	if (json)
@@ -734,14 +735,14 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 		}
 		if (json) {
 			printf("%s\n {\"alias\":", i ? "," : "");
-			report_json_string(l->a->key);
+			output_json_string(l->a->key);
 			printf(",\"score\":%llu,\"new_senders\":[",
 			    (unsigned long long)l->score);
 			for (j = 0, k = 0; j < l->n; j++)
 				if (evidence_class(&l->ev, &l->rows[j]) ==
 				    EVIDENCE_NEW) {
 					printf("%s", k++ ? "," : "");
-					report_json_string(evidence_domain(
+					output_json_string(evidence_domain(
 					    &l->rows[j]));
 				}
 			printf("],\"established_senders\":[");
@@ -749,7 +750,7 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 				if (evidence_class(&l->ev, &l->rows[j]) ==
 				    EVIDENCE_ESTABLISHED) {
 					printf("%s", k++ ? "," : "");
-					report_json_string(evidence_domain(
+					output_json_string(evidence_domain(
 					    &l->rows[j]));
 				}
 			printf("],\"refused_senders\":[");
@@ -757,7 +758,7 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 				if (evidence_class(&l->ev, &l->rows[j]) ==
 				    EVIDENCE_REFUSED) {
 					printf("%s", k++ ? "," : "");
-					report_json_string(evidence_domain(
+					output_json_string(evidence_domain(
 					    &l->rows[j]));
 				}
 			printf("],\"new_mail\":%llu,\"locked\":%llu,"
@@ -773,7 +774,7 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 			    action_name[l->action]);
 			if (l->action == EVIDENCE_ACT_LOCK ||
 			    l->action == EVIDENCE_ACT_REVOKE)
-				report_json_string(cmd);
+				output_json_string(cmd);
 			else
 				printf("null");
 			printf(",\"note\":");
@@ -781,11 +782,11 @@ cmd_leaks(const struct options *o, int argc, char **argv)
 			    l->action == EVIDENCE_ACT_REVOKE)
 				printf("null}");
 			else {
-				report_json_string(cmd);
+				output_json_string(cmd);
 				printf("}");
 			}
 		} else {
-			report_vis_print(l->a->key, (int)kw);
+			output_vis_print(l->a->key, (int)kw);
 			printf("  %*llu  %*zu  %*llu  %*llu  %*llu  %*llu  %s: "
 			    "%s\n", w1, (unsigned long long)l->score, w2,
 			    l->ev.nnew, w3, (unsigned long long)l->ev.new_mail,
@@ -823,7 +824,7 @@ evidence_lock_senders(const struct options *o, const char *key,
 	struct report_files sf;
 	struct stats_row *rows = NULL;
 	struct evidence ev;
-	char	 when[REPORT_TIME_BUF];
+	char	 when[OUTPUT_TIME_BUF];
 	size_t	 n = 0, i;
 	int	 rc;
 
@@ -834,7 +835,7 @@ evidence_lock_senders(const struct options *o, const char *key,
 	    (rc = read_senders(&sf, a->key, &rows, &n)) != 0)
 		goto out;
 	evidence_judge(a->created, rows, n, (int64_t)time(NULL), &ev);
-	report_time_local(ev.new_after, when);
+	output_time_local(ev.new_after, when);
 	rc = EX_NOINPUT;
 	if (n == 0) {
 		log_warnx("lock: no sender evidence for %s yet: name the "

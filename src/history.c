@@ -21,7 +21,8 @@
 
 #include "history.h"
 #include "log.h"
-#include "report.h"
+#include "output.h"
+#include "report_files.h"
 #include "stats.h"
 #include "util.h"
 
@@ -88,12 +89,12 @@ print_table(const struct stats_daytotal *d, size_t n, int unknown_col)
 	for (c = 0; c < ncol; c++)
 		w[c] = (int)strlen(head[c]);
 	for (i = 0; i < n; i++) {
-		w[0] = report_num_width(d[i].sum.accepted, w[0]);
-		w[1] = report_num_width(d[i].sum.revoked, w[1]);
-		w[2] = report_num_width(d[i].sum.expired, w[2]);
-		w[3] = report_num_width(d[i].sum.backscatter, w[3]);
-		w[4] = report_num_width(d[i].sum.locked, w[4]);
-		w[5] = report_num_width(d[i].unknown, w[5]);
+		w[0] = output_num_width(d[i].sum.accepted, w[0]);
+		w[1] = output_num_width(d[i].sum.revoked, w[1]);
+		w[2] = output_num_width(d[i].sum.expired, w[2]);
+		w[3] = output_num_width(d[i].sum.backscatter, w[3]);
+		w[4] = output_num_width(d[i].sum.locked, w[4]);
+		w[5] = output_num_width(d[i].unknown, w[5]);
 	}
 	printf("%-10s", "DAY");
 	for (c = 0; c < ncol; c++)
@@ -123,10 +124,10 @@ print_unknown(const struct stats_daytotal *d, size_t n)
 	char	 day[DATE_BUF];
 
 	for (i = 0; i < n; i++) {
-		cw = report_num_width(d[i].unknown, cw);
+		cw = output_num_width(d[i].unknown, cw);
 		for (j = 0; j < d[i].ntop; j++)
-			if ((int)report_vis_len(d[i].top[j].addr) > kw)
-				kw = (int)report_vis_len(d[i].top[j].addr);
+			if ((int)output_vis_len(d[i].top[j].addr) > kw)
+				kw = (int)output_vis_len(d[i].top[j].addr);
 	}
 	printf("%-10s  %-*s  %*s\n", "DAY", kw, "RECIPIENT", cw, "COUNT");
 	for (i = 0; i < n; i++) {
@@ -135,7 +136,7 @@ print_unknown(const struct stats_daytotal *d, size_t n)
 		    (unsigned long long)d[i].unknown);
 		for (j = 0; j < d[i].ntop; j++) {
 			printf("%-10s  ", day);
-			report_vis_print(d[i].top[j].addr, kw);
+			output_vis_print(d[i].top[j].addr, kw);
 			printf("  %*llu\n", cw, (unsigned long long)
 			    (d[i].top[j].count - d[i].top[j].over));
 		}
@@ -155,7 +156,7 @@ print_json(const struct stats_daytotal *d, size_t n,
 
 	printf("{\"alias\":");
 	if (r->alias != NULL)
-		report_json_string(r->alias);
+		output_json_string(r->alias);
 	else
 		printf("null");
 	printf(",\"days\":[");
@@ -177,7 +178,7 @@ print_json(const struct stats_daytotal *d, size_t n,
 			for (j = 0; j < d[i].ntop; j++) {
 				t = &d[i].top[j];
 				printf("%s{\"recipient\":", j ? "," : "");
-				report_json_string(t->addr);
+				output_json_string(t->addr);
 				printf(",\"count\":%llu,\"over\":%llu}",
 				    (unsigned long long)t->count,
 				    (unsigned long long)t->over);

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "report.h"
+#include "report_files.h"
 
 /* What stats --days prints. */
 struct history_req {

@@ -20,7 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "outfile.h"
-#include "report.h"
+#include "report_files.h"
 #include "stats.h"
 #include "util.h"
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "report.h"
+#include "report_files.h"
 
 /* --per-alias without N: the busiest aliases that get their series. */
 #define METRICS_PER_ALIAS_DEFAULT	20

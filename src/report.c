@@ -1,8 +1,8 @@
 /*
  * report.c: the aliasctl commands that print what the map and the hit
- * counters hold: export, query, stats and list; and the output helpers
- * that evidence.c and history.c share (report.h).  The list of stats
- * files the views add up is report_files.c's.
+ * counters hold: export, query, stats and list (report.h).  The list of
+ * stats files the views add up is report_files.c's, the output helpers
+ * the commands share (network text, widths, times, JSON) output.c's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,8 +21,10 @@
 #include "history.h"
 #include "log.h"
 #include "metrics.h"
+#include "output.h"
 #include "policy.h"
 #include "report.h"
+#include "report_files.h"
 #include "stats.h"
 #include "util.h"
 
@@ -296,160 +298,49 @@ row_cmp_unknown(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/*
- * Unknown recipients are whatever spammers sent: a key is printed with
- * every byte that is not printable ASCII, and backslash, as \xHH, so
- * that it cannot drive the terminal or shift the columns.
- */
-size_t
-report_vis_len(const char *s)
-{
-	const unsigned char *p;
-	size_t	 len = 0;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		len += *p >= 0x20 && *p < 0x7f && *p != '\\' ? 1 : 4;
-	return len;
-}
-
-/* Prints s as report_vis_len() counts it, padded with blanks to width. */
-void
-report_vis_print(const char *s, int width)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-			putchar(*p);
-		else
-			printf("\\x%02x", *p);
-	printf("%*s", width - (int)report_vis_len(s), "");
-}
-
-/* The larger of width and the number of digits of v. */
-int
-report_num_width(uint64_t v, int width)
-{
-	int	 d = 1;
-
-	while (v >= 10) {
-		v /= 10;
-		d++;
-	}
-	return d > width ? d : width;
-}
-
-/* "YYYY-MM-DD HH:MM" in local time, "-" for never (0). */
-void
-report_time_local(int64_t t, char *buf)
-{
-	struct tm tm;
-	time_t	 tt = (time_t)t;
-
-	if (t == 0)
-		strcpy(buf, "-");
-	else if (localtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, REPORT_TIME_BUF, "%Y-%m-%d %H:%M", &tm) == 0)
-		strcpy(buf, "?");
-}
-
-/* ISO 8601 in UTC, "YYYY-MM-DDTHH:MM:SSZ", or "" for never (0). */
-void
-report_time_utc(int64_t t, char *buf)
-{
-	struct tm tm;
-	time_t	 tt = (time_t)t;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, REPORT_TIME_BUF, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		buf[0] = '\0';
-}
-
-/*
- * Prints s as a JSON string.  Bytes that are not UTF-8 cannot be in
- * JSON text: each becomes U+FFFD.
- */
-void
-report_json_string(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t	 len;
-
-	putchar('"');
-	while (*p != '\0') {
-		if ((len = utf8_len(p)) == 0) {
-			fputs("\\ufffd", stdout);
-			p++;
-			continue;
-		}
-		switch (*p) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		default:
-			if (*p < 0x20)
-				printf("\\u%04x", *p);
-			else
-				fwrite(p, 1, len, stdout);
-			break;
-		}
-		p += len;
-	}
-	putchar('"');
-}
-
 static void
 print_stats_table(const struct stats_row *rows, size_t n, int unknown)
 {
 	const struct stats_row *r;
-	char	 first[REPORT_TIME_BUF], last[REPORT_TIME_BUF];
+	char	 first[OUTPUT_TIME_BUF], last[OUTPUT_TIME_BUF];
 	size_t	 i, kw;
-	int	 w1, w2 = 7, w3 = 11, w4 = 6;
+	int	 w1, w2 = 7, w3 = 7, w4 = 11, w5 = 6;
 
 	kw = strlen(unknown ? "RECIPIENT" : "ALIAS");
 	w1 = unknown ? 5 : 4;
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
-		if (report_vis_len(r->key) > kw)
-			kw = report_vis_len(r->key);
-		w1 = report_num_width(unknown ? r->u.count : r->a.hits, w1);
-		w2 = report_num_width(r->a.revoked_hits, w2);
-		w3 = report_num_width(r->a.backscatter, w3);
-		w4 = report_num_width(r->a.locked, w4);
+		if (output_vis_len(r->key) > kw)
+			kw = output_vis_len(r->key);
+		w1 = output_num_width(unknown ? r->u.count : r->a.hits, w1);
+		w2 = output_num_width(r->a.revoked_hits, w2);
+		w3 = output_num_width(r->a.expired, w3);
+		w4 = output_num_width(r->a.backscatter, w4);
+		w5 = output_num_width(r->a.locked, w5);
 	}
 	if (unknown)
 		printf("%-*s  %*s  %-16s  %s\n", (int)kw, "RECIPIENT", w1,
 		    "COUNT", "FIRST-SEEN", "LAST-SEEN");
 	else
-		printf("%-*s  %*s  %*s  %*s  %*s  %-16s  %s\n", (int)kw,
-		    "ALIAS", w1, "HITS", w2, "REVOKED", w3, "BACKSCATTER",
-		    w4, "LOCKED", "FIRST-SEEN", "LAST-SEEN");
+		printf("%-*s  %*s  %*s  %*s  %*s  %*s  %-16s  %s\n",
+		    (int)kw, "ALIAS", w1, "HITS", w2, "REVOKED", w3,
+		    "EXPIRED", w4, "BACKSCATTER", w5, "LOCKED", "FIRST-SEEN",
+		    "LAST-SEEN");
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
-		report_vis_print(r->key, (int)kw);
+		output_vis_print(r->key, (int)kw);
 		if (unknown) {
-			report_time_local(r->u.first_seen, first);
-			report_time_local(r->u.last_seen, last);
+			output_time_local(r->u.first_seen, first);
+			output_time_local(r->u.last_seen, last);
 			printf("  %*llu", w1, (unsigned long long)r->u.count);
 		} else {
-			report_time_local(r->a.first_seen, first);
-			report_time_local(r->a.last_seen, last);
-			printf("  %*llu  %*llu  %*llu  %*llu", w1,
+			output_time_local(r->a.first_seen, first);
+			output_time_local(r->a.last_seen, last);
+			printf("  %*llu  %*llu  %*llu  %*llu  %*llu", w1,
 			    (unsigned long long)r->a.hits, w2,
 			    (unsigned long long)r->a.revoked_hits, w3,
-			    (unsigned long long)r->a.backscatter, w4,
+			    (unsigned long long)r->a.expired, w4,
+			    (unsigned long long)r->a.backscatter, w5,
 			    (unsigned long long)r->a.locked);
 		}
 		printf("  %-16s  %s\n", first, last);
@@ -466,7 +357,7 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
     const struct report_files *sf)
 {
 	const struct stats_row *r;
-	char	 first[REPORT_TIME_BUF], last[REPORT_TIME_BUF];
+	char	 first[OUTPUT_TIME_BUF], last[OUTPUT_TIME_BUF];
 	size_t	 i;
 
 	printf("{\"%s\":[", unknown ? "unknown" : "aliases");
@@ -474,12 +365,12 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 		r = &rows[i];
 		printf("%s\n {\"%s\":", i ? "," : "",
 		    unknown ? "recipient" : "alias");
-		report_json_string(r->key);
+		output_json_string(r->key);
 		if (unknown) {
 			printf(",\"count\":%llu",
 			    (unsigned long long)r->u.count);
-			report_time_utc(r->u.first_seen, first);
-			report_time_utc(r->u.last_seen, last);
+			output_time_utc(r->u.first_seen, first);
+			output_time_utc(r->u.last_seen, last);
 		} else {
 			printf(",\"hits\":%llu,\"revoked\":%llu,"
 			    "\"expired\":%llu,\"backscatter\":%llu,"
@@ -489,8 +380,8 @@ print_stats_json(const struct stats_row *rows, size_t n, int unknown,
 			    (unsigned long long)r->a.expired,
 			    (unsigned long long)r->a.backscatter,
 			    (unsigned long long)r->a.locked);
-			report_time_utc(r->a.first_seen, first);
-			report_time_utc(r->a.last_seen, last);
+			output_time_utc(r->a.first_seen, first);
+			output_time_utc(r->a.last_seen, last);
 		}
 		printf(",\"first_seen\":%s%s%s,\"last_seen\":%s%s%s}",
 		    first[0] ? "\"" : "", first[0] ? first : "null",
@@ -715,7 +606,7 @@ print_senders_json(const char *senders)
 		len = strcspn(p, " ");
 		snprintf(entry, sizeof(entry), "%.*s", (int)len, p);
 		printf("%s", p != senders ? "," : "");
-		report_json_string(entry);
+		output_json_string(entry);
 	}
 	printf("]");
 }
@@ -733,7 +624,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 	const struct af_alias *a;
 	struct report_files sf;
 	struct errbuf e;
-	char	 state[64], label[96], day[DATE_BUF], last[REPORT_TIME_BUF];
+	char	 state[64], label[96], day[DATE_BUF], last[OUTPUT_TIME_BUF];
 	char	 exp[DATE_BUF];
 	size_t	 n = 0, i, kw = 5, sw = 5, shown = 0;
 	static const struct cli_opt opts[] = {
@@ -807,22 +698,22 @@ cmd_list(const struct options *o, int argc, char **argv)
 			hit = n ? bsearch(a->key, rows, n, sizeof(*rows),
 			    row_find_key) : NULL;
 			if (shown == 0) {
-				if (report_vis_len(a->key) > kw)
-					kw = report_vis_len(a->key);
+				if (output_vis_len(a->key) > kw)
+					kw = output_vis_len(a->key);
 				if (strlen(label) > sw)
 					sw = strlen(label);
 				if (hit != NULL) {
-					hw = report_num_width(hit->a.hits, hw);
-					rw = report_num_width(hit->a.revoked_hits,
+					hw = output_num_width(hit->a.hits, hw);
+					rw = output_num_width(hit->a.revoked_hits,
 					    rw);
-					lw = report_num_width(hit->a.locked, lw);
+					lw = output_num_width(hit->a.locked, lw);
 				}
 				continue;
 			}
 			if (json) {
 				printf("%s\n {\"alias\":", json++ > 1 ?
 				    "," : "");
-				report_json_string(a->key);
+				output_json_string(a->key);
 				printf(",\"state\":\"%.7s\",\"date\":",
 				    state);
 				if (strcmp(state, "active") == 0)
@@ -839,10 +730,10 @@ cmd_list(const struct options *o, int argc, char **argv)
 				print_senders_json(a->senders);
 				printf(",\"note\":");
 				if (a->note != NULL)
-					report_json_string(a->note);
+					output_json_string(a->note);
 				else
 					printf("null");
-				report_time_utc(hit != NULL ? hit->a.last_seen : 0,
+				output_time_utc(hit != NULL ? hit->a.last_seen : 0,
 				    last);
 				printf(",\"hits\":%llu,\"revoked_hits\":%llu,"
 				    "\"locked\":%llu,\"last_seen\":%s%s%s}",
@@ -857,7 +748,7 @@ cmd_list(const struct options *o, int argc, char **argv)
 				    last[0] ? "\"" : "");
 				continue;
 			}
-			report_vis_print(a->key, (int)kw);
+			output_vis_print(a->key, (int)kw);
 			printf("  %-*s  %-10s  %*llu  %*llu  %*llu  ", (int)sw,
 			    label, exp, hw,
 			    hit != NULL ?
@@ -866,12 +757,12 @@ cmd_list(const struct options *o, int argc, char **argv)
 			    (unsigned long long)hit->a.revoked_hits : 0ULL, lw,
 			    hit != NULL ?
 			    (unsigned long long)hit->a.locked : 0ULL);
-			report_time_local(hit != NULL ? hit->a.last_seen : 0, last);
+			output_time_local(hit != NULL ? hit->a.last_seen : 0, last);
 			if (a->note == NULL || a->note[0] == '\0')
 				printf("%s\n", last);
 			else {
 				printf("%-16s  ", last);
-				report_vis_print(a->note, (int)report_vis_len(a->note));
+				output_vis_print(a->note, (int)output_vis_len(a->note));
 				printf("\n");
 			}
 		}

@@ -1,12 +1,12 @@
 /*
  * report_files.c: the one list of stats files that every stats view
  * (stats, list, senders, leaks, report, the Prometheus output) adds up
- * (report.h): the local files first, -S or each daemon's own file and
- * MAP.stats.lmdb, then the files of other MX hosts given with --merge.
- * A local file need not exist yet (nothing was counted); a --merge file
- * must exist and be a stats file, and is never skipped silently.  Each
- * file is counted once: a path that names a file already in the list
- * (the same device and inode) is dropped with a warning.
+ * (report_files.h): the local files first, -S or each daemon's own file
+ * and MAP.stats.lmdb, then the files of other MX hosts given with
+ * --merge.  A local file need not exist yet (nothing was counted); a
+ * --merge file must exist and be a stats file, and is never skipped
+ * silently.  Each file is counted once: a path that names a file already
+ * in the list (the same device and inode) is dropped with a warning.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -20,7 +20,8 @@
 #include "aliasfile.h"
 #include "cli.h"
 #include "log.h"
-#include "report.h"
+#include "output.h"
+#include "report_files.h"
 #include "stats.h"
 #include "util.h"
 
@@ -228,7 +229,7 @@ report_files_print(const struct report_files *sf, int json)
 			continue;
 		if (json) {
 			printf("%s", first ? "" : ",");
-			report_json_string(sf->path[i]);
+			output_json_string(sf->path[i]);
 		} else
 			printf("%s%s", first ? " " : " + ", sf->path[i]);
 		first = 0;

@@ -21,7 +21,9 @@
 #include "html.h"
 #include "log.h"
 #include "outfile.h"
+#include "output.h"
 #include "report.h"
+#include "report_files.h"
 #include "report_html.h"
 #include "report_page.h"
 #include "stats.h"
@@ -112,9 +114,9 @@ put_day(FILE *fp, int32_t day)
 static void
 put_time(FILE *fp, int64_t t)
 {
-	char	 buf[REPORT_TIME_BUF];
+	char	 buf[OUTPUT_TIME_BUF];
 
-	report_time_utc(t, buf);
+	output_time_utc(t, buf);
 	if (buf[0] == '\0')
 		fputs("never", fp);
 	else

@@ -12,7 +12,7 @@
 #include "aliasfile.h"
 #include "cli.h"
 #include "log.h"
-#include "report.h"
+#include "report_files.h"
 #include "report_html.h"
 #include "report_page.h"
 #include "stats.h"

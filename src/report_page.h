@@ -11,7 +11,7 @@
 
 #include "aliasfile.h"
 #include "cli.h"
-#include "report.h"
+#include "report_files.h"
 #include "stats.h"
 
 /* The verdicts of the page, in the chart's stacking order (bottom first). */

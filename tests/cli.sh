@@ -571,7 +571,7 @@ test_stats_no_file() {
 	expect_exit 0 "$ALIASCTL" -m map stats
 	expect_in "$T/err" "no hits recorded yet (none of stats/map.milter.lmdb, stats/map.lookupd.lmdb, map.stats.lmdb exists)"
 	printf '%s\n' '# counts from no file yet' \
-	    'ALIAS  HITS  REVOKED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN' >want
+	    'ALIAS  HITS  REVOKED  EXPIRED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN' >want
 	expect_same want "$T/out"
 	expect_exit 0 "$ALIASCTL" -m map stats --unknown --top 3
 	printf '%s\n' '# counts from no file yet' \
@@ -618,18 +618,18 @@ test_stats_table() {
 	stats_file s.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats
 	cat >want <<'EOF'
-ALIAS                    HITS  REVOKED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN
-irs@example.com            12        0            0       0  2026-01-01 00:00  2026-01-02 00:00
-shop@example.com           12        0            3       0  2026-01-01 00:00  2026-01-01 00:01
-electronics@example.com     4        0            0      17  2026-01-01 00:00  2026-01-01 00:02
-family@example.org          1        0            0       0  2026-01-01 00:00  2026-01-01 00:00
-bestbuy@example.com         0        5            0       0  2026-01-01 00:00  2026-01-03 00:00
+ALIAS                    HITS  REVOKED  EXPIRED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN
+irs@example.com            12        0        0            0       0  2026-01-01 00:00  2026-01-02 00:00
+shop@example.com           12        0        0            3       0  2026-01-01 00:00  2026-01-01 00:01
+electronics@example.com     4        0        0            0      17  2026-01-01 00:00  2026-01-01 00:02
+family@example.org          1        0        0            0       0  2026-01-01 00:00  2026-01-01 00:00
+bestbuy@example.com         0        5        0            0       0  2026-01-01 00:00  2026-01-03 00:00
 EOF
 	expect_same want "$T/out"
 	[ ! -s "$T/err" ] || die "stderr: $(cat "$T/err")"
 	# Local time follows TZ; --top limits the rows.
 	TZ=Europe/Berlin expect_exit 0 "$ALIASCTL" -S s.lmdb stats --top 1
-	expect_in "$T/out" "irs@example.com    12        0            0       0  2026-01-01 01:00  2026-01-02 01:00"
+	expect_in "$T/out" "irs@example.com    12        0        0            0       0  2026-01-01 01:00  2026-01-02 01:00"
 	[ "$(wc -l <"$T/out")" -eq 2 ] || die "--top 1 printed $(cat "$T/out")"
 
 	TZ=UTC expect_exit 0 "$ALIASCTL" -S s.lmdb stats --unknown

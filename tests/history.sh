@@ -1,6 +1,6 @@
 # tests/history.sh: the per-day history of the stats files and --merge
-# (stats_days.c, history.c, report.c's list of files).  Stats files come
-# from real alias-lookupd runs (hits counted as Postfix's smtpd asks
+# (stats_days.c, history.c, report_files.c's list of files).  Stats files
+# come from real alias-lookupd runs (hits counted as Postfix's smtpd asks
 # them, over socketmap: tests/lookupd.sh) and from LMDB's own mdb_load
 # with known contents, the layouts of stats_rec.h.
 # 1767225600 is 2026-01-01 00:00 UTC, day 20454.
@@ -151,6 +151,11 @@ test_history_merge() {
 	expect_exit 0 "$ALIASCTL" -m map -S one.lmdb stats --merge two.lmdb \
 	    --merge "$T/three.lmdb"
 	expect_in "$T/out" "# counts from one.lmdb + two.lmdb + $T/three.lmdb"
+	# The table's columns in --json's order: old@, expired, was refused
+	# twice as expired (EXPIRED, of REVOKED), bestbuy@ as revoked only.
+	expect_in "$T/out" "ALIAS                HITS  REVOKED  EXPIRED  BACKSCATTER  LOCKED  FIRST-SEEN        LAST-SEEN"
+	expect_in "$T/out" "old@example.com         0        2        2            0       0  "
+	expect_in "$T/out" "bestbuy@example.com     0        6        0            0       0  "
 	expect_exit 0 "$ALIASCTL" -S one.lmdb stats --json --merge two.lmdb \
 	    --merge three.lmdb
 	cp "$T/out" stats.json
@@ -226,8 +231,8 @@ test_history_old_file() {
 	history_need
 	stats_file old.lmdb
 	TZ=UTC expect_exit 0 "$ALIASCTL" -S old.lmdb stats
-	expect_in "$T/out" "irs@example.com            12        0            0       0  2026-01-01 00:00  2026-01-02 00:00"
-	expect_in "$T/out" "electronics@example.com     4        0            0      17"
+	expect_in "$T/out" "irs@example.com            12        0        0            0       0  2026-01-01 00:00  2026-01-02 00:00"
+	expect_in "$T/out" "electronics@example.com     4        0        0            0      17"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -m map -S old.lmdb list
 	expect_in "$T/out" "irs@example.com"
 	expect_exit 0 "$ALIASCTL" -f a.yaml -m map -S old.lmdb senders \
