@@ -6,8 +6,10 @@
 # a log rotation, then removes and purges it and checks that the
 # machine is as before.  It runs only where the package is not
 # installed and none of its paths exist, and leaves the machine so even
-# when it fails.  The other suites run $BUILD's programs by absolute
-# path, so the installed /usr/sbin ones never stand in for them.
+# when it fails.  The third runs the units under a real systemd in
+# namespaces of its own, on a throwaway copy of the machine's root
+# (test_package_systemd).  The other suites run $BUILD's programs by
+# absolute path, so the installed /usr/sbin ones never stand in for them.
 
 PKG_DEB=
 
@@ -378,4 +380,230 @@ test_package_install_purge() {
 	getent passwd aliasctl >/dev/null || die "purge removed the user aliasctl"
 	pkg_state >"$T/state.after"
 	expect_same "$T/state.before" "$T/state.after"
+}
+
+# The namespaces of test_package_systemd: the cgroup they run in
+# (SD_CG), unshare(1)'s PID (SD_UNSHARE) and their systemd's (SD_PID),
+# both as this machine sees them.
+SD_CG=
+SD_UNSHARE=
+SD_PID=
+
+# sd CMD...: runs CMD in the namespaces and their root, at most 120 s.
+sd() {
+	timeout 120 nsenter -t "$SD_PID" -m -u -i -n -p -C -r -w -- "$@"
+}
+
+# sd_poll N CMD...: runs CMD every 0.1 s until it succeeds, at most N
+# times; fails when it never did.
+sd_poll() {
+	n=$1
+	shift
+	until "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# sd_end: kills every process of the namespaces (their systemd and all
+# it started, then unshare) and removes their cgroup; the mounts and
+# the overlay's tmpfs go with the last process.
+sd_end() {
+	[ -n "$SD_CG" ] || return 0
+	# cgroup.kill: Linux 5.14 and later.
+	echo 1 >"$SD_CG/cgroup.kill" 2>/dev/null ||
+	    find "$SD_CG" -name cgroup.procs -exec cat {} + |
+	    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
+	[ -z "$SD_UNSHARE" ] || wait "$SD_UNSHARE" 2>/dev/null || true
+	sd_poll 50 find "$SD_CG" -depth -type d -exec rmdir {} + 2>/dev/null ||
+	    die "cgroup $SD_CG still busy 5 s after SIGKILL"
+	SD_CG=
+}
+
+sd_cleanup() {
+	(sd_end) || true
+	cd /
+	rm -rf "$T"
+}
+
+# sd_boot: starts systemd as PID 1 of its own namespaces
+# (tests/package/ns-init), in a cgroup of its own below ours, and waits
+# at most 30 s until it runs; sets SD_CG, SD_UNSHARE and SD_PID.  Skips
+# where that cannot be done.
+sd_boot() {
+	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[ -n "$cg2" ] || skip "needs a cgroup2 file system for systemd"
+	cg="$cg2$(sed -n 's/^0:://p' /proc/self/cgroup)"
+	mkdir "${cg%/}/aliasctl-test.$$" 2>"$T/err" ||
+	    skip "cannot make a cgroup for systemd: $(cat "$T/err")"
+	SD_CG=${cg%/}/aliasctl-test.$$
+	trap sd_cleanup EXIT
+	trap 'exit 1' HUP INT TERM
+	mkdir "$T/lower" "$T/ov" "$T/root"
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec unshare --pid --fork \
+	    --mount --uts --ipc --net --cgroup --propagation private sh "$@"' \
+	    sh "$SD_CG" "$TOP/tests/package/ns-init" "$T" "$PKG_DEB" \
+	    >"$T/ns.log" 2>&1 &
+	SD_UNSHARE=$!
+	i=0
+	until [ -n "$SD_PID" ] &&
+	    [ "$(cat "/proc/$SD_PID/comm" 2>/dev/null)" = systemd ]; do
+		alive "$SD_UNSHARE" || {
+			sed 's/^/  ns-init: /' "$T/ns.log" >&2
+			skip "cannot start systemd in namespaces here (see above)"
+		}
+		SD_PID=$(ps -o pid= --ppid "$SD_UNSHARE" | tr -d ' ')
+		i=$((i + 1))
+		[ $i -le 100 ] || skip "no systemd in the namespaces after 10 s"
+		sleep 0.1
+	done
+	i=0
+	until state=$(sd systemctl is-system-running 2>&1) ||
+	    [ "$state" = degraded ]; do
+		alive "$SD_PID" || {
+			sed 's/^/  console: /' "$T/console" "$T/ns.log" >&2
+			skip "systemd exited in the namespaces (see above)"
+		}
+		i=$((i + 1))
+		[ $i -le 300 ] || skip "systemd in the namespaces: $state after 30 s"
+		sleep 0.1
+	done
+	[ "$state" = running ] ||
+	    note "systemd: $state: $(sd systemctl --failed --plain --no-legend | cut -d' ' -f1)"
+}
+
+# sd_journal UNIT MATCH TEXT: waits at most 10 s for the line TEXT in
+# UNIT's journal, in entries that match MATCH (SYSLOG_FACILITY=2: the
+# daemon's own lines with SyslogFacility=mail; _PID=1: systemd's).
+# The entries are left in $T/journal.
+sd_journal() {
+	sd_poll 100 sd_journal_has "$@" || {
+		sd journalctl -q -u "$1" -n 30 | sed 's/^/  journal: /' >&2
+		die "$1: no line \"$3\" ($2) in the journal after 10 s"
+	}
+}
+
+sd_journal_has() {
+	sd journalctl -q -u "$1" "$2" -o cat >"$T/journal" 2>&1 &&
+	    grep -qxF -- "$3" "$T/journal"
+}
+
+# sd_done UNIT LINE: systemd logged LINE about UNIT (within 10 s) and
+# no failure of it.  A unit that has ended is soon unloaded, and with
+# it what systemctl show knew: the journal keeps it.
+sd_done() {
+	sd_journal "$1" _PID=1 "$2"
+	! grep -q 'Failed with result' "$T/journal" ||
+	    die "$1 failed: $(cat "$T/journal")"
+}
+
+# sd_show UNIT PROPERTY=VALUE...: systemctl show says so.
+sd_show() {
+	u=$1
+	shift
+	for pv in "$@"; do
+		got=$(sd systemctl show -P "${pv%%=*}" "$u")
+		[ "$got" = "${pv#*=}" ] || {
+			sd systemctl status --no-pager -n 20 "$u" | sed 's/^/  | /' >&2
+			die "$u: ${pv%%=*} is $got, expected ${pv#*=}"
+		}
+	done
+}
+
+# sd_daemon UNIT: the unit's daemon runs, not restarted, as aliasctl.
+sd_daemon() {
+	sd_show "$1" ActiveState=active SubState=running NRestarts=0
+	pid=$(sd systemctl show -P MainPID "$1")
+	[ "$(sd ps -o user= -p "$pid")" = aliasctl ] ||
+	    die "$1: MainPID $pid does not run as aliasctl"
+}
+
+# test_package_systemd: the package's units under a real systemd, PID 1
+# of its own namespaces on a throwaway copy of this machine's root
+# (tests/package/ns-init): the package installed there with apt-get,
+# then each unit started with all its hardening (ProtectSystem=,
+# ReadWritePaths=, the capability bounding set, the system call filter,
+# ...).  Nothing of the machine changes; no service of it starts.
+test_package_systemd() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to start systemd in namespaces"
+	[ -x /lib/systemd/systemd ] || skip "needs systemd (/lib/systemd/systemd)"
+	grep -qw overlay /proc/filesystems || skip "needs overlayfs"
+	command -v nsenter >/dev/null || skip "needs nsenter (util-linux)"
+	command -v miltertest >/dev/null || skip "needs miltertest"
+	getent group postfix >/dev/null || skip "needs Postfix's group postfix"
+	pkg_deb
+	sd_boot
+	sd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends /root/aliasctl.deb >"$T/apt.log" 2>&1 || {
+		cat "$T/apt.log" >&2
+		die "apt-get install of the package under systemd failed"
+	}
+	sd_show aliasctl-compile.timer UnitFileState=enabled
+	sd systemctl start aliasctl-compile.timer || die "timer: start failed"
+	sd_show aliasctl-compile.timer ActiveState=active
+	next=$(sd systemctl show -P NextElapseUSecRealtime aliasctl-compile.timer)
+	case $next in
+	*" 00:0"[5-9]:*|*" 00:10:00"*) ;;
+	*) die "aliasctl-compile.timer: next run at \"$next\", not 00:05-00:10" ;;
+	esac
+	sd_show alias-milter.service UnitFileState=disabled ActiveState=inactive
+
+	# The timer's service: skipped until the admin's first compile, then
+	# a compile.
+	sd systemctl start aliasctl-compile.service || die "compile: start failed"
+	sd_journal aliasctl-compile.service _PID=1 \
+	    'aliasctl-compile.service - Recompile the aliasctl map was skipped because of an unmet condition check (ConditionPathExists=/var/lib/aliasctl/aliases.lmdb).'
+	sd test ! -e /var/lib/aliasctl/aliases.lmdb || die "compiled without a map"
+	expect_exit 0 sd aliasctl compile
+	sd systemctl start aliasctl-compile.service || {
+		sd systemctl status --no-pager -n 20 aliasctl-compile.service >&2
+		die "aliasctl-compile.service failed"
+	}
+	sd_done aliasctl-compile.service \
+	    'Finished aliasctl-compile.service - Recompile the aliasctl map.'
+	sd_journal aliasctl-compile.service SYSLOG_FACILITY=2 \
+	    '/var/lib/aliasctl/aliases.lmdb: 4 entries (1 domain, 1 active, 0 revoked, 0 expired)'
+
+	# The daemons, as "systemctl enable --now" would start them.
+	sd systemctl start alias-milter.service alias-lookupd.service ||
+	    die "systemctl start of the daemons failed"
+	sd_journal alias-milter.service SYSLOG_FACILITY=2 \
+	    'alias-milter: starting: map /var/lib/aliasctl/aliases, stats /var/lib/aliasctl/stats/aliases.milter.lmdb, socket unix:/var/spool/postfix/aliasctl/milter.sock, as user aliasctl'
+	sd_journal alias-lookupd.service SYSLOG_FACILITY=2 \
+	    'alias-lookupd: starting: map /var/lib/aliasctl/aliases, stats /var/lib/aliasctl/stats/aliases.lookupd.lmdb, socketmap inet:127.0.0.1:10027, at most 4096 connections, as user aliasctl'
+	sd_daemon alias-milter.service
+	sd_daemon alias-lookupd.service
+	# RCPTs to the milter's socket in the namespaces' root.
+	# shellcheck disable=SC2034
+	MSOCK=unix:/proc/$SD_PID/root/var/spool/postfix/aliasctl/milter.sock
+	. "$TOP/tests/milter.sh"
+	: >"$T/hook"
+	: >"$T/milter.log"
+	chmod +x "$T/hook"
+	mt_run package.lua
+	# A socketmap query to alias-lookupd (postmap with an empty main.cf).
+	expect_exit 0 sd sh -c 'mkdir -p /run/pf && : >/run/pf/main.cf &&
+	    MAIL_CONFIG=/run/pf postmap -q irs@example.com \
+	    socketmap:inet:127.0.0.1:10027:aliases'
+	expect_in "$T/out" me@example.net
+	sd_daemon alias-milter.service
+	sd_daemon alias-lookupd.service
+
+	# Stopped: each ends its own way at SIGTERM, and systemd sees no
+	# failure.
+	sd systemctl stop alias-milter.service alias-lookupd.service ||
+	    die "systemctl stop of the daemons failed"
+	for d in alias-milter alias-lookupd; do
+		sd_show "$d.service" ActiveState=inactive
+		sd_journal "$d.service" SYSLOG_FACILITY=2 "$d: stopped"
+		sd_done "$d.service" "$d.service: Deactivated successfully."
+	done
+	sd test ! -e /var/spool/postfix/aliasctl/milter.sock ||
+	    die "alias-milter left its socket behind"
+	sd_end
+	alive "$SD_PID" && die "systemd still runs"
+	alive "$SD_UNSHARE" && die "unshare still runs"
+	note "systemd $(/lib/systemd/systemd --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p'): compile, alias-milter, alias-lookupd ran under it"
 }
