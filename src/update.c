@@ -816,8 +816,12 @@ update_edit(const char *text, size_t len, const char *mapbase,
 		errbuf_set(e, "the map was compiled on another day (expiry)");
 		goto out;
 	}
+	if ((off = calloc(c->nlines, sizeof(*off))) == NULL) {
+		errbuf_set(e, "out of memory");
+		rc = EX_OSERR;
+		goto out;
+	}
 	if (!scan_plain_lines(text, len) ||
-	    (off = calloc(c->nlines, sizeof(*off))) == NULL ||
 	    line_offsets(text, len, c, off) == -1) {
 		errbuf_set(e, "the alias file has line breaks other than LF");
 		goto out;
