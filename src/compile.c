@@ -392,8 +392,6 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 	char	 buf[128], lines[COMPILE_LINES_BUF];
 	dev_t	 dev;
 	ino_t	 ino;
-	time_t	 now;
-	struct tm tm;
 	int	 rc = EX_IOERR;
 
 	if ((it = iter_new(af, today, ITER_POLICY)) == NULL) {
@@ -406,9 +404,7 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 		goto fail;
 	}
 	/* Metadata keys start with a space: they sort first. */
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	policy_format_compiled(time(NULL), buf, sizeof(buf));
 	if (amap_out_put(out, POLICY_KEY_COMPILED, buf, e) == -1)
 		goto fail;
 	compile_count(af, today, &c);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "address.h"
@@ -965,9 +966,11 @@ update_publish(struct update *u, struct errbuf *e)
 		if ((u->ch[i].pol_del ? amap_out_del(pol, u->ch[i].key, e) :
 		    amap_out_put(pol, u->ch[i].key, u->ch[i].record, e)) == -1)
 			goto out;
+	policy_format_compiled(time(NULL), buf, sizeof(buf));
+	if (amap_out_put(pol, POLICY_KEY_COMPILED, buf, e) == -1)
+		goto out;
 	policy_format_counts(&u->counts, u->day, buf, sizeof(buf));
-	if (
-	    amap_out_put(pol, POLICY_KEY_COUNTS, buf, e) == -1 ||
+	if (amap_out_put(pol, POLICY_KEY_COUNTS, buf, e) == -1 ||
 	    amap_out_put(pol, POLICY_KEY_LINES, u->lines, e) == -1)
 		goto out;
 	policy_format_ident(dev, ino, buf, sizeof(buf));

@@ -1232,9 +1232,15 @@ test_revoke_one_key() {
 	# A revoke on a file the map was compiled from changes the alias's
 	# keys only; the result is what a compile of the new file gives.
 	edit_setup
+	sleep 1
+	before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke irs@example.com \
 	    --reason 'leaked "again"'
 	expect_in "$T/err" "the map still belongs to the file: changing the keys of irs@example.com only"
+	# " compiled" is the edit's time, as a compile would write it.
+	printf '%s\n' "$before" "$(policy_record e/a.policy.lmdb compiled)" \
+	    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" | sort -c ||
+		die "compiled: $(policy_record e/a.policy.lmdb compiled), not since $before"
 	expect_in "$T/out" "a.lmdb: 8 entries (2 domains, 2 active, 2 revoked, 1 expired)"
 	expect_exit 1 "$ALIASCTL" -f e/a.yaml query -v irs@example.com
 	expect_in "$T/err" "leaked \"again\""
