@@ -55,7 +55,7 @@ static int	 write_map(struct mapiter *, const char *path,
 		    struct amap_out **outp, struct errbuf *e);
 static int	 write_policy(const struct aliasfile *, int32_t today,
 		    const char *path, const struct amap_out *map,
-		    struct errbuf *e);
+		    struct amap_out **outp, struct errbuf *e);
 
 int
 compile_alias_active(const struct af_alias *a, int32_t today)
@@ -377,13 +377,15 @@ format_lines(const struct aliasfile *af, char *buf, size_t bufsize)
 }
 
 /*
- * Writes and commits the policy file.  It records the identity of the
- * map file it belongs to, so that a reader that opens both while a
- * compile renames them can tell a matching pair from a mix.
+ * Writes the policy file to a temp file that replaces path once
+ * committed.  It records the identity of the map file it belongs to, so
+ * that a reader that opens both while a compile renames them can tell a
+ * matching pair from a mix.  Returns 0 with the uncommitted file in
+ * *outp, or a sysexits code.
  */
 static int
 write_policy(const struct aliasfile *af, int32_t today, const char *path,
-    const struct amap_out *map, struct errbuf *e)
+    const struct amap_out *map, struct amap_out **outp, struct errbuf *e)
 {
 	struct amap_out *out = NULL;
 	struct mapiter *it = NULL;
@@ -427,8 +429,8 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 	while (mapiter_next(it, &key, &val))
 		if (amap_out_put(out, key, val, e) == -1)
 			goto fail;
-	if (amap_out_commit(out, e) == -1)
-		goto fail;
+	*outp = out;
+	out = NULL;
 	rc = 0;
 fail:
 	amap_out_free(out);
@@ -437,10 +439,34 @@ fail:
 }
 
 int
+compile_publish(struct amap_out *pol, struct amap_out *map,
+    struct errbuf *e)
+{
+	int	 p, m = 0;
+
+	/*
+	 * Publish the policy first: a reader that sees the new policy with
+	 * the old map refuses a just-revoked alias, which is the safe side.
+	 * Everything that can fail for lack of space happens before the
+	 * policy file is published; what is left for the map is a rename,
+	 * not expected to fail (renames in one directory need no space).
+	 * If it does, the " map" identity tells readers the pair does not
+	 * match.  A directory's fsync that fails comes after its rename:
+	 * the map is renamed all the same, so that the pair matches.
+	 */
+	if ((map != NULL && amap_out_finish(map, e) == -1) ||
+	    (p = amap_out_commit(pol, e)) == -1)
+		return EX_IOERR;
+	if (map != NULL && (m = amap_out_commit(map, e)) == -1)
+		return COMPILE_HALF;
+	return p != 0 || m != 0 ? COMPILE_UNSYNCED : 0;
+}
+
+int
 compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
     struct policy_counts *counts, struct errbuf *e)
 {
-	struct amap_out *map = NULL;
+	struct amap_out *map = NULL, *pol = NULL;
 	struct mapiter *it = NULL;
 	char	 mpath[4096], ppath[4096], lpath[4096];
 	int	 lockfd = -1, rc;
@@ -461,31 +487,12 @@ compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
 		rc = EX_OSERR;
 		goto fail;
 	}
-	if ((rc = write_map(it, mpath, &map, e)) != 0)
+	if ((rc = write_map(it, mpath, &map, e)) != 0 ||
+	    (rc = write_policy(af, today, ppath, map, &pol, e)) != 0)
 		goto fail;
-	/*
-	 * Publish the policy first: a reader that sees the new policy with
-	 * the old map refuses a just-revoked alias, which is the safe side.
-	 * Renames in one directory do not fail for lack of space, so the
-	 * map's rename right after is not expected to fail; if it does,
-	 * the " map" identity tells readers the pair does not match.
-	 */
-	/*
-	 * Everything that can fail for lack of space happens before the
-	 * policy file is published; what is left for the map is a rename.
-	 */
-	if (amap_out_finish(map, e) == -1) {
-		rc = EX_IOERR;
-		goto fail;
-	}
-	if ((rc = write_policy(af, today, ppath, map, e)) != 0)
-		goto fail;
-	if (amap_out_commit(map, e) == -1) {
-		rc = EX_IOERR;
-		goto fail;
-	}
-	rc = 0;
+	rc = compile_publish(pol, map, e);
 fail:
+	amap_out_free(pol);
 	amap_out_free(map);
 	mapiter_free(it);
 	close(lockfd);

@@ -979,12 +979,7 @@ update_publish(struct update *u, struct errbuf *e)
 	policy_format_source(&u->source, buf, sizeof(buf));
 	if (amap_out_put(pol, POLICY_KEY_SOURCE, buf, e) == -1)
 		goto out;
-	/* The policy first, as compile_map() does: see there. */
-	if ((map != NULL && amap_out_finish(map, e) == -1) ||
-	    amap_out_commit(pol, e) == -1 ||
-	    (map != NULL && amap_out_commit(map, e) == -1))
-		goto out;
-	rc = 0;
+	rc = compile_publish(pol, map, e);
 out:
 	amap_out_free(pol);
 	amap_out_free(map);
