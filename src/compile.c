@@ -4,6 +4,8 @@
  * alias file's sorted index, so amap can append them (MDB_APPEND): no
  * page splits, full pages, and no second copy of a million keys.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -460,6 +462,28 @@ compile_publish(struct amap_out *pol, struct amap_out *map,
 	if (map != NULL && (m = amap_out_commit(map, e)) == -1)
 		return COMPILE_HALF;
 	return p != 0 || m != 0 ? COMPILE_UNSYNCED : 0;
+}
+
+int
+compile_published(const char *mapbase, struct timespec *t)
+{
+	struct stat st;
+	char	 path[4096];
+
+	if (path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_POLICY)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (stat(path, &st) == -1)
+		st.st_mtim = (struct timespec){ 0, 0 };
+	*t = st.st_mtim;
+	(void)path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_MAP);
+	if (stat(path, &st) == -1)
+		return -1;
+	if (st.st_mtim.tv_sec > t->tv_sec || (st.st_mtim.tv_sec ==
+	    t->tv_sec && st.st_mtim.tv_nsec > t->tv_nsec))
+		*t = st.st_mtim;
+	return 0;
 }
 
 int

@@ -92,6 +92,16 @@ int	compile_publish(struct amap_out *pol, struct amap_out *map,
 	    struct errbuf *e);
 
 /*
+ * When the map at mapbase was last published, by a compile or an edit,
+ * into *t: the later modification time of mapbase.lmdb and
+ * mapbase.policy.lmdb (an edit that changes no key of the map publishes
+ * the policy file alone).  Returns 0, or -1 with errno set when
+ * mapbase.lmdb cannot be stat(2)ed (ENAMETOOLONG: the path is too long).
+ */
+struct timespec;
+int	compile_published(const char *mapbase, struct timespec *t);
+
+/*
  * Writes mapbase.lmdb and mapbase.policy.lmdb from af, atomically each,
  * under an exclusive lock on mapbase.lock.  Fills *counts.  Returns 0,
  * COMPILE_HALF or COMPILE_UNSYNCED (above), or a sysexits(3) code with
