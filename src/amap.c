@@ -1160,6 +1160,8 @@ fail:
 int
 amap_out_commit(struct amap_out *o, struct errbuf *e)
 {
+	int	 rc = 0;
+
 	if (!o->finished && amap_out_finish(o, e) == -1)
 		return -1;
 	if (o->tmppath == NULL) {
@@ -1180,10 +1182,10 @@ amap_out_commit(struct amap_out *o, struct errbuf *e)
 	if (fsync(o->dirfd) == -1) {
 		errbuf_set(e, "%s: replaced, but fsync of its directory "
 		    "failed: %s", o->path, strerror(errno));
-		goto fail;
+		rc = 1;
 	}
 	out_discard(o);
-	return 0;
+	return rc;
 fail:
 	out_discard(o);
 	return -1;

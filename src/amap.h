@@ -129,8 +129,10 @@ int	amap_out_finish(struct amap_out *, struct errbuf *e);
 /*
  * Finishes the file: commits, fsyncs, gives it the mode and owner of the
  * file it replaces (group/other write removed) or 0644, renames it over
- * path and fsyncs the directory.  Returns 0, or -1 with the old file
- * untouched and the temp file removed.
+ * path and fsyncs the directory.  Returns 0; 1 when only that fsync
+ * failed (readers see the new file, but a crash may bring back the old
+ * one; the reason in e); or -1 with the old file untouched and the temp
+ * file removed.
  */
 int	amap_out_commit(struct amap_out *, struct errbuf *e);
 

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "log.h"
+#include "mapview.h"
 #include "postfix.h"
 #include "util.h"
 
@@ -210,6 +211,30 @@ cli_map_base(const struct options *o, const char *map, char *buf,
 	return 0;
 }
 
+int
+cli_map_failed(const char *base, int rc, const struct errbuf *e)
+{
+	const char *m = COMPILE_SUFFIX_MAP, *p = COMPILE_SUFFIX_POLICY;
+
+	log_warnx("%s", e->msg);
+	switch (rc) {
+	case COMPILE_UNSYNCED:
+		log_warnx("%s%s and %s%s are in place and in use, but a "
+		    "crash may bring back the old ones", base, p, base, m);
+		return 0;
+	case COMPILE_HALF:
+		/* What mapview.c does with a pair that does not match. */
+		log_warnx("%s%s is the new one but %s%s the old one: Postfix "
+		    "reads the old map, and after %d s alias-milter and "
+		    "alias-lookupd read the new policy file with it (they "
+		    "log that the two do not match); run aliasctl compile",
+		    base, p, base, m, MAPVIEW_GRACE_MS / 1000);
+		return EX_IOERR;
+	default:
+		return rc;
+	}
+}
+
 void
 cli_print_counts(const struct policy_counts *c)
 {
@@ -329,10 +354,9 @@ cmd_compile(const struct options *o, int argc, char **argv)
 		return rc;
 	if ((rc = cli_map_base(o, af->map, base, sizeof(base))) != 0)
 		goto out;
-	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0) {
-		log_warnx("%s", e.msg);
+	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0 &&
+	    (rc = cli_map_failed(base, rc, &e)) != 0)
 		goto out;
-	}
 	printf("%s%s: %zu entries (", base, COMPILE_SUFFIX_MAP, c.entries);
 	cli_print_counts(&c);
 	printf(")\n");

@@ -106,6 +106,13 @@ int	cli_file_trusted(const char *path);
  */
 int	cli_map_base(const struct options *o, const char *map, char *buf,
 	    size_t bufsize);
+/*
+ * Logs why compile_map() or update_publish() failed with rc (the reason
+ * in e) and what it left in the map files at base.  Returns 0 when the
+ * new files are in use (COMPILE_UNSYNCED), else the exit code.
+ */
+struct errbuf;
+int	cli_map_failed(const char *base, int rc, const struct errbuf *e);
 /* Prints "N domains, N active, N revoked, N expired". */
 void	cli_print_counts(const struct policy_counts *);
 

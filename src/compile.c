@@ -4,6 +4,8 @@
  * alias file's sorted index, so amap can append them (MDB_APPEND): no
  * page splits, full pages, and no second copy of a million keys.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -55,7 +57,7 @@ static int	 write_map(struct mapiter *, const char *path,
 		    struct amap_out **outp, struct errbuf *e);
 static int	 write_policy(const struct aliasfile *, int32_t today,
 		    const char *path, const struct amap_out *map,
-		    struct errbuf *e);
+		    struct amap_out **outp, struct errbuf *e);
 
 int
 compile_alias_active(const struct af_alias *a, int32_t today)
@@ -377,13 +379,15 @@ format_lines(const struct aliasfile *af, char *buf, size_t bufsize)
 }
 
 /*
- * Writes and commits the policy file.  It records the identity of the
- * map file it belongs to, so that a reader that opens both while a
- * compile renames them can tell a matching pair from a mix.
+ * Writes the policy file to a temp file that replaces path once
+ * committed.  It records the identity of the map file it belongs to, so
+ * that a reader that opens both while a compile renames them can tell a
+ * matching pair from a mix.  Returns 0 with the uncommitted file in
+ * *outp, or a sysexits code.
  */
 static int
 write_policy(const struct aliasfile *af, int32_t today, const char *path,
-    const struct amap_out *map, struct errbuf *e)
+    const struct amap_out *map, struct amap_out **outp, struct errbuf *e)
 {
 	struct amap_out *out = NULL;
 	struct mapiter *it = NULL;
@@ -392,8 +396,6 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 	char	 buf[128], lines[COMPILE_LINES_BUF];
 	dev_t	 dev;
 	ino_t	 ino;
-	time_t	 now;
-	struct tm tm;
 	int	 rc = EX_IOERR;
 
 	if ((it = iter_new(af, today, ITER_POLICY)) == NULL) {
@@ -406,9 +408,7 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 		goto fail;
 	}
 	/* Metadata keys start with a space: they sort first. */
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	policy_format_compiled(time(NULL), buf, sizeof(buf));
 	if (amap_out_put(out, POLICY_KEY_COMPILED, buf, e) == -1)
 		goto fail;
 	compile_count(af, today, &c);
@@ -431,8 +431,8 @@ write_policy(const struct aliasfile *af, int32_t today, const char *path,
 	while (mapiter_next(it, &key, &val))
 		if (amap_out_put(out, key, val, e) == -1)
 			goto fail;
-	if (amap_out_commit(out, e) == -1)
-		goto fail;
+	*outp = out;
+	out = NULL;
 	rc = 0;
 fail:
 	amap_out_free(out);
@@ -441,10 +441,56 @@ fail:
 }
 
 int
+compile_publish(struct amap_out *pol, struct amap_out *map,
+    struct errbuf *e)
+{
+	int	 p, m = 0;
+
+	/*
+	 * Publish the policy first: a reader that sees the new policy with
+	 * the old map refuses a just-revoked alias, which is the safe side.
+	 * Everything that can fail for lack of space happens before the
+	 * policy file is published; what is left for the map is a rename,
+	 * not expected to fail (renames in one directory need no space).
+	 * If it does, the " map" identity tells readers the pair does not
+	 * match.  A directory's fsync that fails comes after its rename:
+	 * the map is renamed all the same, so that the pair matches.
+	 */
+	if ((map != NULL && amap_out_finish(map, e) == -1) ||
+	    (p = amap_out_commit(pol, e)) == -1)
+		return EX_IOERR;
+	if (map != NULL && (m = amap_out_commit(map, e)) == -1)
+		return COMPILE_HALF;
+	return p != 0 || m != 0 ? COMPILE_UNSYNCED : 0;
+}
+
+int
+compile_published(const char *mapbase, struct timespec *t)
+{
+	struct stat st;
+	char	 path[4096];
+
+	if (path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_POLICY)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (stat(path, &st) == -1)
+		st.st_mtim = (struct timespec){ 0, 0 };
+	*t = st.st_mtim;
+	(void)path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_MAP);
+	if (stat(path, &st) == -1)
+		return -1;
+	if (st.st_mtim.tv_sec > t->tv_sec || (st.st_mtim.tv_sec ==
+	    t->tv_sec && st.st_mtim.tv_nsec > t->tv_nsec))
+		*t = st.st_mtim;
+	return 0;
+}
+
+int
 compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
     struct policy_counts *counts, struct errbuf *e)
 {
-	struct amap_out *map = NULL;
+	struct amap_out *map = NULL, *pol = NULL;
 	struct mapiter *it = NULL;
 	char	 mpath[4096], ppath[4096], lpath[4096];
 	int	 lockfd = -1, rc;
@@ -465,31 +511,12 @@ compile_map(const struct aliasfile *af, const char *mapbase, int32_t today,
 		rc = EX_OSERR;
 		goto fail;
 	}
-	if ((rc = write_map(it, mpath, &map, e)) != 0)
+	if ((rc = write_map(it, mpath, &map, e)) != 0 ||
+	    (rc = write_policy(af, today, ppath, map, &pol, e)) != 0)
 		goto fail;
-	/*
-	 * Publish the policy first: a reader that sees the new policy with
-	 * the old map refuses a just-revoked alias, which is the safe side.
-	 * Renames in one directory do not fail for lack of space, so the
-	 * map's rename right after is not expected to fail; if it does,
-	 * the " map" identity tells readers the pair does not match.
-	 */
-	/*
-	 * Everything that can fail for lack of space happens before the
-	 * policy file is published; what is left for the map is a rename.
-	 */
-	if (amap_out_finish(map, e) == -1) {
-		rc = EX_IOERR;
-		goto fail;
-	}
-	if ((rc = write_policy(af, today, ppath, map, e)) != 0)
-		goto fail;
-	if (amap_out_commit(map, e) == -1) {
-		rc = EX_IOERR;
-		goto fail;
-	}
-	rc = 0;
+	rc = compile_publish(pol, map, e);
 fail:
+	amap_out_free(pol);
 	amap_out_free(map);
 	mapiter_free(it);
 	close(lockfd);

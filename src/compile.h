@@ -71,11 +71,43 @@ void	compile_alias_policy(const struct af_alias *, struct policy_alias *);
 #define COMPILE_SUFFIX_LOCK	".lock"
 
 /*
+ * What a publish that stopped after the policy file's rename left, as
+ * returned by compile_publish(), compile_map() and update_publish():
+ * COMPILE_HALF, the new policy file beside the old map (the map's
+ * rename failed; the pair does not match); COMPILE_UNSYNCED, both new
+ * files in place and in use, but a directory's fsync failed, so a
+ * crash may bring back old ones.  Neither is a sysexits(3) code.
+ */
+#define COMPILE_HALF		1
+#define COMPILE_UNSYNCED	2
+
+/*
+ * Publishes the uncommitted files pol and map (NULL: the map stays as
+ * it is) by rename, the policy file first.  Returns 0, COMPILE_HALF,
+ * COMPILE_UNSYNCED, or EX_IOERR with the old files untouched; the
+ * reason in e.  The caller frees both handles.
+ */
+struct amap_out;
+int	compile_publish(struct amap_out *pol, struct amap_out *map,
+	    struct errbuf *e);
+
+/*
+ * When the map at mapbase was last published, by a compile or an edit,
+ * into *t: the later modification time of mapbase.lmdb and
+ * mapbase.policy.lmdb (an edit that changes no key of the map publishes
+ * the policy file alone).  Returns 0, or -1 with errno set when
+ * mapbase.lmdb cannot be stat(2)ed (ENAMETOOLONG: the path is too long).
+ */
+struct timespec;
+int	compile_published(const char *mapbase, struct timespec *t);
+
+/*
  * Writes mapbase.lmdb and mapbase.policy.lmdb from af, atomically each,
  * under an exclusive lock on mapbase.lock.  Fills *counts.  Returns 0,
- * or a sysexits(3) code with the reason in e: EX_TEMPFAIL (another
- * writer holds the lock), EX_CANTCREAT (cannot create files there),
- * EX_IOERR, EX_OSERR.  On failure the old files are untouched.
+ * COMPILE_HALF or COMPILE_UNSYNCED (above), or a sysexits(3) code with
+ * the old files untouched: EX_TEMPFAIL (another writer holds the lock),
+ * EX_CANTCREAT (cannot create files there), EX_IOERR, EX_OSERR.  The
+ * reason is in e.
  */
 int	compile_map(const struct aliasfile *, const char *mapbase,
 	    int32_t today, struct policy_counts *counts, struct errbuf *e);

@@ -613,14 +613,18 @@ check_default_action(struct doctor *d)
 	free(v);
 }
 
-/* g. The map is at least as new as the alias file. */
+/*
+ * g. The map is at least as new as the alias file: its last compile or
+ * edit (compile_published()).
+ */
 static void
 check_map_age(struct doctor *d)
 {
 	struct check *c = add(d, "map_age");
-	struct stat mst, fst;
+	struct stat fst;
+	struct timespec mt;
 
-	if (stat(d->mapfile, &mst) == -1) {
+	if (compile_published(d->base, &mt) == -1) {
 		say(c, ST_FAIL, "%s: %s", d->mapfile, strerror(errno));
 		fix(c, "aliasctl compile");
 		return;
@@ -629,9 +633,9 @@ check_map_age(struct doctor *d)
 		say(c, ST_FAIL, "%s: %s", d->o->file, strerror(errno));
 		return;
 	}
-	if (mst.st_mtim.tv_sec < fst.st_mtim.tv_sec ||
-	    (mst.st_mtim.tv_sec == fst.st_mtim.tv_sec &&
-	    mst.st_mtim.tv_nsec < fst.st_mtim.tv_nsec)) {
+	if (mt.tv_sec < fst.st_mtim.tv_sec ||
+	    (mt.tv_sec == fst.st_mtim.tv_sec &&
+	    mt.tv_nsec < fst.st_mtim.tv_nsec)) {
 		say(c, ST_FAIL, "%s is older than %s: edited but not "
 		    "compiled: run aliasctl compile", d->mapfile, d->o->file);
 		fix(c, "aliasctl compile");

@@ -52,6 +52,8 @@ static int	 alias_option(int, const char *, struct af_new_alias *);
 static int	 edit_read(int, const char *, char **, size_t *);
 static int	 edit_write(int, const char *, struct iovec *, size_t);
 static int	 edit_sync_dir(const char *);
+static int	 edit_map_failed(const struct options *, const char *, int,
+		    const struct errbuf *, const char *);
 static int	 edit_adds(const char *, size_t, const struct edit *, char **,
 		    size_t *, struct errbuf *);
 static int	 edit_fast(const struct options *, const struct edit *,
@@ -463,12 +465,37 @@ edit_sync_dir(const char *path)
 }
 
 /*
+ * Says what a failed publish of the map at base (rc from compile_map()
+ * or update_publish(), the reason in e; how the map was to be done)
+ * means for the edit.  Returns 0 when the new map files are in use, so
+ * that the edited alias file follows them, else the exit code: the
+ * edit is not made.
+ */
+static int
+edit_map_failed(const struct options *o, const char *base, int rc,
+    const struct errbuf *e, const char *done)
+{
+	int	 half = rc == COMPILE_HALF;
+
+	if ((rc = cli_map_failed(base, rc, e)) == 0)
+		return 0;
+	if (half)
+		log_warnx("%s: unchanged, the edit is not made: after aliasctl "
+		    "compile, make it again", o->file);
+	else
+		log_warnx("%s: map not %s, edit rolled back; nothing changed",
+		    o->file, done);
+	return rc;
+}
+
+/*
  * Makes one edit of the alias file, atomically: under an exclusive lock
  * on FILE.lock, the new text goes to a temp file in the same directory
  * (same mode and owner), which must load without errors and compile;
  * only then is it renamed over the file.  On any failure the temp file
- * is removed and the file and the map are as they were.  Returns 0 or a
- * sysexits code.
+ * is removed and the file is as it was, and so is the map but when its
+ * publish failed half-way (edit_map_failed()).  Returns 0 or a sysexits
+ * code.
  */
 int
 edit_file(const struct options *o, const struct edit *ed)
@@ -582,12 +609,10 @@ edit_file(const struct options *o, const struct edit *ed)
 	close(tmpfd);
 	tmpfd = -1;
 	if (up != NULL) {
-		if ((rc = update_publish(up, &e)) != 0) {
-			log_warnx("%s", e.msg);
-			log_warnx("%s: map not updated, edit rolled back; "
-			    "nothing changed", o->file);
+		rc = update_publish(up, &e);
+		if (rc != 0 && (rc = edit_map_failed(o, base, rc, &e,
+		    "updated")) != 0)
 			goto fail;
-		}
 		c = *update_counts(up);
 		goto publish;
 	}
@@ -603,12 +628,9 @@ edit_file(const struct options *o, const struct edit *ed)
 	}
 	if ((rc = cli_map_base(o, af->map, base, sizeof(base))) != 0)
 		goto fail;
-	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0) {
-		log_warnx("%s", e.msg);
-		log_warnx("%s: map not compiled, edit rolled back; nothing "
-		    "changed", o->file);
+	if ((rc = compile_map(af, base, date_today(), &c, &e)) != 0 &&
+	    (rc = edit_map_failed(o, base, rc, &e, "compiled")) != 0)
 		goto fail;
-	}
 publish:
 	if (rename(tmp, o->file) == -1) {
 		log_warn("rename %s to %s", tmp, o->file);

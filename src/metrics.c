@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <sysexits.h>
 
 #include "aliasfile.h"
@@ -248,28 +248,28 @@ put_meta(FILE *fp, const struct report_files *sf)
 }
 
 /*
- * When MAP.lmdb was last written (compile and the edit commands
- * publish it), if it exists.  Returns 0, or EX_CONFIG (said why).
+ * When the map was last compiled or edited (compile_published()), if
+ * MAP.lmdb exists.  Returns 0, or EX_CONFIG (said why).
  */
 static int
 put_map(FILE *fp, const struct options *o, const struct aliasfile *af)
 {
-	struct stat st;
-	char	 base[4096], path[4096];
+	struct timespec t;
+	char	 base[4096];
 	int	 rc;
 
 	if ((rc = cli_map_base(o, af->map, base, sizeof(base))) != 0)
 		return rc;
-	if (path_suffix(path, sizeof(path), base, COMPILE_SUFFIX_MAP) == -1) {
-		log_warnx("%s%s: path too long", base, COMPILE_SUFFIX_MAP);
+	if (compile_published(base, &t) == -1) {
+		if (errno != ENAMETOOLONG)
+			return 0;
+		log_warnx("%s%s: path too long", base, COMPILE_SUFFIX_POLICY);
 		return EX_CONFIG;
 	}
-	if (stat(path, &st) == -1)
-		return 0;
 	family(fp, "aliasctl_map_last_compile_timestamp_seconds", "gauge",
 	    "When the Postfix map was last written by aliasctl.");
 	fprintf(fp, "aliasctl_map_last_compile_timestamp_seconds %lld\n",
-	    (long long)st.st_mtime);
+	    (long long)t.tv_sec);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "address.h"
 #include "policy.h"
@@ -332,6 +333,15 @@ void
 policy_format_ident(dev_t dev, ino_t ino, char *buf, size_t bufsize)
 {
 	snprintf(buf, bufsize, "%ju:%ju", (uintmax_t)dev, (uintmax_t)ino);
+}
+
+void
+policy_format_compiled(time_t t, char *buf, size_t bufsize)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsize, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int

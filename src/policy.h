@@ -147,6 +147,9 @@ int	policy_expired(const struct policy_alias *, int32_t today);
 void	policy_format_ident(dev_t dev, ino_t ino, char *buf, size_t bufsize);
 int	policy_parse_ident(const char *s, dev_t *dev, ino_t *ino);
 
+/* " compiled": the time t, UTC, to the second. */
+void	policy_format_compiled(time_t t, char *buf, size_t bufsize);
+
 /* " counts": c as of day. */
 void	policy_format_counts(const struct policy_counts *c, int32_t day,
 	    char *buf, size_t bufsize);

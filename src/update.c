@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "address.h"
@@ -816,8 +817,12 @@ update_edit(const char *text, size_t len, const char *mapbase,
 		errbuf_set(e, "the map was compiled on another day (expiry)");
 		goto out;
 	}
+	if ((off = calloc(c->nlines, sizeof(*off))) == NULL) {
+		errbuf_set(e, "out of memory");
+		rc = EX_OSERR;
+		goto out;
+	}
 	if (!scan_plain_lines(text, len) ||
-	    (off = calloc(c->nlines, sizeof(*off))) == NULL ||
 	    line_offsets(text, len, c, off) == -1) {
 		errbuf_set(e, "the alias file has line breaks other than LF");
 		goto out;
@@ -961,9 +966,11 @@ update_publish(struct update *u, struct errbuf *e)
 		if ((u->ch[i].pol_del ? amap_out_del(pol, u->ch[i].key, e) :
 		    amap_out_put(pol, u->ch[i].key, u->ch[i].record, e)) == -1)
 			goto out;
+	policy_format_compiled(time(NULL), buf, sizeof(buf));
+	if (amap_out_put(pol, POLICY_KEY_COMPILED, buf, e) == -1)
+		goto out;
 	policy_format_counts(&u->counts, u->day, buf, sizeof(buf));
-	if (
-	    amap_out_put(pol, POLICY_KEY_COUNTS, buf, e) == -1 ||
+	if (amap_out_put(pol, POLICY_KEY_COUNTS, buf, e) == -1 ||
 	    amap_out_put(pol, POLICY_KEY_LINES, u->lines, e) == -1)
 		goto out;
 	policy_format_ident(dev, ino, buf, sizeof(buf));
@@ -972,12 +979,7 @@ update_publish(struct update *u, struct errbuf *e)
 	policy_format_source(&u->source, buf, sizeof(buf));
 	if (amap_out_put(pol, POLICY_KEY_SOURCE, buf, e) == -1)
 		goto out;
-	/* The policy first, as compile_map() does: see there. */
-	if ((map != NULL && amap_out_finish(map, e) == -1) ||
-	    amap_out_commit(pol, e) == -1 ||
-	    (map != NULL && amap_out_commit(map, e) == -1))
-		goto out;
-	rc = 0;
+	rc = compile_publish(pol, map, e);
 out:
 	amap_out_free(pol);
 	amap_out_free(map);

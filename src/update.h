@@ -57,8 +57,9 @@ const struct policy_counts *update_counts(const struct update *u);
 
 /*
  * Publishes the changed policy file, then the changed map, each as a
- * copy renamed over the old one (as compile_map() does).  Returns 0, or
- * EX_CANTCREAT or EX_IOERR with the reason in e.
+ * copy renamed over the old one (compile_publish()).  Returns 0,
+ * COMPILE_HALF or COMPILE_UNSYNCED (compile.h), or EX_CANTCREAT or
+ * EX_IOERR with the old files untouched; the reason in e.
  */
 int	update_publish(struct update *u, struct errbuf *e);
 

@@ -690,11 +690,16 @@ test_stats_bad_file() {
 
 # edit_unchanged: the files in $T/e (alias file, map, policy) are as
 # they were in $T/e.before, and no temp file is left.
+# no_temps: no temp file of an edit or a compile is left in e.
+no_temps() {
+	[ -z "$(find e -name '*.edit.*' -o -name '*.lmdb.*')" ] ||
+		die "temp files left: $(find e -name '*.edit.*' -o -name '*.lmdb.*')"
+}
+
 edit_unchanged() {
 	snapshot e >e.after
 	expect_same e.before e.after
-	[ -z "$(find e -name '*.edit.*' -o -name '*.lmdb.*')" ] ||
-		die "temp files left: $(find e -name '*.edit.*' -o -name '*.lmdb.*')"
+	no_temps
 }
 
 edit_setup() {
@@ -989,6 +994,152 @@ test_edit_compile_failure_rolls_back() {
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml -m e/ro/map query irs@example.com
 }
 
+# publish_shim: $T/fail.so, preloaded to make the publish of the map
+# fail half-way: with FAIL=map, rename(2) onto a map (*.lmdb, not
+# *.policy.lmdb) fails; with FAIL=dirsync, fsync(2) of a directory.
+publish_shim() {
+	command -v cc >/dev/null || skip "no cc"
+	command -v mdb_dump >/dev/null || skip "no mdb_dump"
+	cat >fail.c <<'EOF'
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int rename(const char *, const char *);
+int fsync(int);
+static int
+failing(const char *what)
+{
+	const char *f = getenv("FAIL");
+
+	return f != NULL && strcmp(f, what) == 0;
+}
+int
+rename(const char *from, const char *to)
+{
+	size_t n = strlen(to);
+
+	if (failing("map") && n > 5 && strcmp(to + n - 5, ".lmdb") == 0 &&
+	    (n < 12 || strcmp(to + n - 12, ".policy.lmdb") != 0)) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_renameat, AT_FDCWD, from, AT_FDCWD, to);
+}
+int
+fsync(int fd)
+{
+	struct stat st;
+
+	if (failing("dirsync") && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
+EOF
+	cc -shared -fPIC -o fail.so fail.c || skip "cannot build a preload library"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
+# failing WHAT CMD...: runs CMD with publish_shim's WHAT failing.
+failing() {
+	what=$1
+	shift
+	FAIL=$what LD_PRELOAD=$T/fail.so "$@"
+}
+
+# pair_matches BASE: BASE.policy.lmdb names BASE.lmdb (else it fails).
+pair_matches() {
+	[ "$(policy_names "$1.policy.lmdb")" = "$(stat -c '%d:%i' "$1.lmdb")" ]
+}
+
+# half_published: the messages say that the policy file is new and the
+# map old, and so it is: the rest as in e.before, no temp file left;
+# then the compile they ask for pairs the files again.
+half_published() {
+	expect_in "$T/err" "cannot rename"
+	expect_in "$T/err" "e/a.policy.lmdb is the new one but e/a.lmdb the old one: Postfix reads the old map, and after 2 s alias-milter and alias-lookupd read the new policy file with it (they log that the two do not match); run aliasctl compile"
+	snapshot e >e.after
+	grep -v 'policy.lmdb$' e.before >e.rest
+	grep -v 'policy.lmdb$' e.after | diff e.rest - ||
+		die "not only the policy file changed"
+	grep 'policy.lmdb$' e.before >e.pol
+	grep 'policy.lmdb$' e.after | diff e.pol - >/dev/null &&
+		die "the policy file was not replaced"
+	pair_matches e/a && die "the pair matches"
+	no_temps
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml compile
+	pair_matches e/a || die "compile did not pair the files"
+}
+
+test_publish_map_rename_fails() {
+	# The map's rename fails after the policy file's: exit 74, and the
+	# messages say which file is new and what to run.
+	publish_shim
+	edit_setup
+	expect_exit 74 failing map "$ALIASCTL" -f e/a.yaml compile
+	half_published
+	half_edit "changing the keys of irs@example.com only"
+	# The full way: the map does not belong to the file.
+	echo '# edited by hand' >>e/a.yaml
+	half_edit "compiling in full"
+}
+
+# half_edit WAY: a revoke whose map's rename fails, made the way WAY
+# (said with -v): the alias file stays as it was and the edit is not
+# made (the compile brings back the old pair).
+half_edit() {
+	snapshot e >e.before
+	expect_exit 74 failing map "$ALIASCTL" -v -f e/a.yaml revoke irs@example.com
+	expect_in "$T/err" "$1"
+	expect_in "$T/err" "e/a.yaml: unchanged, the edit is not made: after aliasctl compile, make it again"
+	half_published
+	expect_exit 0 "$ALIASCTL" -f e/a.yaml query irs@example.com
+}
+
+# in_use_unsynced: the new pair is in place and matches, as the
+# messages say.
+in_use_unsynced() {
+	expect_in "$T/err" "replaced, but fsync of its directory failed"
+	expect_in "$T/err" "e/a.policy.lmdb and e/a.lmdb are in place and in use, but a crash may bring back the old ones"
+	pair_matches e/a || die "the pair does not match"
+	no_temps
+}
+
+test_publish_dir_fsync_fails() {
+	# Both files renamed, a directory's fsync failed: the change is in
+	# effect, so exit 0 with a warning, and an edit keeps the edited
+	# alias file, which agrees with the map.
+	publish_shim
+	edit_setup
+	old=$(stat -c %i e/a.lmdb)
+	expect_exit 0 failing dirsync "$ALIASCTL" -f e/a.yaml compile
+	in_use_unsynced
+	expect_in "$T/out" "a.lmdb: 9 entries"
+	[ "$(stat -c %i e/a.lmdb)" != "$old" ] || die "the map was not replaced"
+	expect_exit 0 failing dirsync "$ALIASCTL" -v -f e/a.yaml revoke irs@example.com
+	expect_in "$T/err" "changing the keys of irs@example.com only"
+	in_use_unsynced
+	expect_in "$T/out" "revoked irs@example.com"
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query irs@example.com
+	"$ALIASCTL" -f e/a.yaml -m full compile >/dev/null
+	same_maps e/a full
+	# The full way.
+	echo '# edited by hand' >>e/a.yaml
+	expect_exit 0 failing dirsync "$ALIASCTL" -v -f e/a.yaml revoke family@example.org
+	expect_in "$T/err" "compiling in full"
+	in_use_unsynced
+	expect_exit 1 "$ALIASCTL" -f e/a.yaml query family@example.org
+	tail -1 e/a.yaml | grep -qx '# edited by hand' || die "the edit is not in the file"
+	# File and map agree: the next edit takes the one-key way.
+	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml restore irs@example.com
+	expect_in "$T/err" "changing the keys of irs@example.com only"
+}
+
 test_edit_lock_held() {
 	command -v python3 >/dev/null || die "python3 needed"
 	edit_setup
@@ -1232,9 +1383,15 @@ test_revoke_one_key() {
 	# A revoke on a file the map was compiled from changes the alias's
 	# keys only; the result is what a compile of the new file gives.
 	edit_setup
+	sleep 1
+	before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	expect_exit 0 "$ALIASCTL" -v -f e/a.yaml revoke irs@example.com \
 	    --reason 'leaked "again"'
 	expect_in "$T/err" "the map still belongs to the file: changing the keys of irs@example.com only"
+	# " compiled" is the edit's time, as a compile would write it.
+	printf '%s\n' "$before" "$(policy_record e/a.policy.lmdb compiled)" \
+	    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" | sort -c ||
+		die "compiled: $(policy_record e/a.policy.lmdb compiled), not since $before"
 	expect_in "$T/out" "a.lmdb: 8 entries (2 domains, 2 active, 2 revoked, 1 expired)"
 	expect_exit 1 "$ALIASCTL" -f e/a.yaml query -v irs@example.com
 	expect_in "$T/err" "leaked \"again\""

@@ -329,6 +329,15 @@ test_doctor_wrong_settings() {
 	touch -d '+1 minute' "$M/a.yaml"
 	doctor 78
 	expect_in "$T/out" "fail  map_age: $M/map.lmdb is older than $M/a.yaml: edited but not compiled: run aliasctl compile"
+	# Edits that change no key of the map publish the policy file
+	# alone: the map's last edit is the policy file's time.
+	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" compile
+	expect_exit 0 "$ALIASCTL" -v -f "$M/a.yaml" lock irs@example.com --sender bank.example
+	expect_in "$T/err" "changing the keys of irs@example.com only"
+	expect_exit 0 "$ALIASCTL" -v -f "$M/a.yaml" unlock irs@example.com
+	expect_in "$T/err" "changing the keys of irs@example.com only"
+	doctor 78
+	expect_in "$T/out" "ok    map_age: $M/map.lmdb is not older than $M/a.yaml"
 	# expires: with a map compiled yesterday, and alias-milter in use.
 	cat >>"$M/a.yaml" <<'YAML'
   shop@example.com:

@@ -120,15 +120,6 @@ policy_text() {
 	rm -f "$T/pcopy.lmdb" "$T/pcopy.lmdb-lock"
 }
 
-# policy_names FILE: the DEV:INO the policy file's " map" record names.
-policy_names() {
-	cp "$1" "$T/pcopy.lmdb"
-	mdb_dump -n -p "$T/pcopy.lmdb" |
-	    awk 'want { sub(/^ /, ""); sub(/\\00$/, ""); print; want = 0 }
-		/^  map\\00$/ { want = 1 }'
-	rm -f "$T/pcopy.lmdb" "$T/pcopy.lmdb-lock"
-}
-
 # make_b A.yaml B.yaml DIR: B is A with every 500th alias removed, every
 # 500th other bare alias revoked, and N/500 new aliases (at least 20).
 # The keys of each kind go to DIR/dropped, DIR/revoked, DIR/added, and

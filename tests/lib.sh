@@ -64,6 +64,21 @@ expect_same() {
 	}
 }
 
+# policy_record FILE NAME: the value of the policy file's metadata
+# record " NAME".
+policy_record() {
+	cp "$1" "$T/pcopy.lmdb"
+	mdb_dump -n -p "$T/pcopy.lmdb" |
+	    awk -v k="$2" 'want { sub(/^ /, ""); sub(/\\00$/, ""); print; want = 0 }
+		$0 == "  " k "\\00" { want = 1 }'
+	rm -f "$T/pcopy.lmdb" "$T/pcopy.lmdb-lock"
+}
+
+# policy_names FILE: the DEV:INO the policy file's " map" record names.
+policy_names() {
+	policy_record "$1" map
+}
+
 # snapshot DIR: checksums of every file in DIR, sorted, one per line.
 snapshot() {
 	(cd "$1" && find . -type f ! -name '*.lock' -exec sha256sum {} + | sort -k2)
