@@ -25,6 +25,7 @@
 #include "edit.h"
 #include "evidence.h"
 #include "log.h"
+#include "report_files.h"
 #include "update.h"
 #include "util.h"
 
@@ -245,18 +246,21 @@ cmd_restore(const struct options *o, int argc, char **argv)
 }
 
 /*
- * lock ADDRESS [--sender S]... [--dry-run]: the alias's senders: become
- * the senders named, normalised, each once; without --sender, the
- * alias's established sender domains (evidence_lock_senders()).
+ * lock ADDRESS [--sender S]... [--dry-run] [--merge FILE]...: the
+ * alias's senders: become the senders named, normalised, each once;
+ * without --sender, the alias's established sender domains in the stats
+ * files, the other MX hosts' --merge files among them
+ * (evidence_lock_senders()).
  */
 int
 cmd_lock(const struct options *o, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{"--sender", "a domain or an address"}, {"--dry-run", NULL},
-		{NULL, NULL}
+		REPORT_OPT_MERGE, {NULL, NULL}
 	};
 	struct cli_args args;
+	struct report_files sf;
 	struct edit ed;
 	const char *addr = NULL, *v, *list[EDIT_SENDERS_MAX];
 	char	 key[ADDR_BUF], (*buf)[ADDR_BUF] = NULL;
@@ -265,6 +269,7 @@ cmd_lock(const struct options *o, int argc, char **argv)
 
 	memset(&ed, 0, sizeof(ed));
 	ed.op = EDIT_LOCK;
+	report_files_init(&sf);
 	/* One more: each --sender is normalised before it is counted. */
 	if ((buf = calloc(EDIT_SENDERS_MAX + 1, sizeof(*buf))) == NULL) {
 		log_warn("calloc");
@@ -276,6 +281,12 @@ cmd_lock(const struct options *o, int argc, char **argv)
 			goto out;
 		if (k == 1) {
 			ed.dry_run = 1;
+			continue;
+		}
+		if (k == 2) {
+			if ((rc = report_files_merge(&sf, v)) != 0)
+				goto out;
+			rc = EX_USAGE;
 			continue;
 		}
 		if (k == CLI_OPERAND) {
@@ -317,8 +328,14 @@ cmd_lock(const struct options *o, int argc, char **argv)
 		rc = EX_DATAERR;
 		goto out;
 	}
+	if (n > 0 && sf.n > 0) {
+		log_warnx("lock: --merge reads the evidence for a lock "
+		    "without --sender; with --sender it has nothing to do");
+		rc = EX_USAGE;
+		goto out;
+	}
 	/* No --sender: the established senders of the evidence. */
-	if (n == 0 && (rc = evidence_lock_senders(o, key, list, buf,
+	if (n == 0 && (rc = evidence_lock_senders(o, &sf, key, list, buf,
 	    EDIT_SENDERS_MAX, &n)) != 0)
 		goto out;
 	ed.key = key;
@@ -326,6 +343,7 @@ cmd_lock(const struct options *o, int argc, char **argv)
 	ed.nsenders = n;
 	rc = edit_file(o, &ed);
 out:
+	report_files_free(&sf);
 	free(buf);
 	return rc == EX_USAGE ? cli_usage() : rc;
 }

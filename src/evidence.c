@@ -816,12 +816,12 @@ out:
 }
 
 int
-evidence_lock_senders(const struct options *o, const char *key,
-    const char **list, char (*buf)[ADDR_BUF], size_t max, size_t *np)
+evidence_lock_senders(const struct options *o, struct report_files *sf,
+    const char *key, const char **list, char (*buf)[ADDR_BUF], size_t max,
+    size_t *np)
 {
 	struct aliasfile *af = NULL;
 	const struct af_alias *a;
-	struct report_files sf;
 	struct stats_row *rows = NULL;
 	struct evidence ev;
 	char	 when[OUTPUT_TIME_BUF];
@@ -829,10 +829,9 @@ evidence_lock_senders(const struct options *o, const char *key,
 	int	 rc;
 
 	*np = 0;
-	memset(&sf, 0, sizeof(sf));
 	if ((rc = load_alias(o, key, &af, &a)) != 0 ||
-	    (rc = report_files_find(o, &sf)) != 0 ||
-	    (rc = read_senders(&sf, a->key, &rows, &n)) != 0)
+	    (rc = report_files_find(o, sf)) != 0 ||
+	    (rc = read_senders(sf, a->key, &rows, &n)) != 0)
 		goto out;
 	evidence_judge(a->created, rows, n, (int64_t)time(NULL), &ev);
 	output_time_local(ev.new_after, when);
@@ -875,7 +874,6 @@ evidence_lock_senders(const struct options *o, const char *key,
 	rc = 0;
 out:
 	stats_rows_free(rows, n);
-	report_files_free(&sf);
 	af_free(af);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "address.h"
 #include "aliasfile.h"
 #include "cli.h"
+#include "report_files.h"
 #include "stats.h"
 
 /*
@@ -80,15 +81,17 @@ void	evidence_judge(int32_t created, const struct stats_row *rows,
 
 /*
  * For lock without --sender: the established sender domains of alias
- * key (normalised) from the stats files o names, written into buf (max
- * entries of ADDR_BUF bytes) with pointers in list and their number in
- * *n, and said on stderr.  Returns 0, or a sysexits code (said why):
- * EX_NOUSER when key is not an alias of the file, EX_NOINPUT when the
- * evidence names no established domain or is younger than
- * EVIDENCE_NEW_DAYS days.
+ * key (normalised) from the stats files o names and the --merge files
+ * in sf (report_files_init() and report_files_merge() done, to be freed
+ * by the caller), written into buf (max entries of ADDR_BUF bytes) with
+ * pointers in list and their number in *n, and said on stderr.  Returns
+ * 0, or a sysexits code (said why): EX_NOUSER when key is not an alias
+ * of the file, EX_NOINPUT when the evidence names no established domain
+ * or is younger than EVIDENCE_NEW_DAYS days.
  */
-int	evidence_lock_senders(const struct options *o, const char *key,
-	    const char **list, char (*buf)[ADDR_BUF], size_t max, size_t *n);
+int	evidence_lock_senders(const struct options *o, struct report_files *sf,
+	    const char *key, const char **list, char (*buf)[ADDR_BUF],
+	    size_t max, size_t *n);
 
 /* What leaks suggests for an alias. */
 enum evidence_action {

@@ -491,6 +491,33 @@ test_evidence_lock() {
 	! grep -q 'revoke bestbuy@' "$T/out" || die "revoke: $(cat "$T/out")"
 }
 
+# lock --merge: the evidence of another MX host's stats file counts;
+# with --sender, --merge is refused.
+test_evidence_lock_merge() {
+	evidence_setup
+	sha256sum a.yaml a.lmdb a.policy.lmdb >before
+	# Nothing local: no evidence, as without --merge.
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S none.lmdb lock bestbuy@example.com
+	expect_in "$T/err" "lock: no sender evidence for bestbuy@example.com yet"
+	# The other host's file: its established senders.
+	TZ=UTC expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb lock \
+	    bestbuy@example.com --dry-run --merge s.lmdb
+	expect_in "$T/err" "lock: bestbuy@example.com: the established senders (first seen by 2026-02-01 00:00): bestbuy.com mail.bestbuy.com"
+	expect_in "$T/out" "    senders: [bestbuy.com, mail.bestbuy.com]"
+	expect_exit 66 "$ALIASCTL" -f a.yaml -S none.lmdb lock \
+	    bestbuy@example.com --merge missing.lmdb
+	expect_in "$T/err" "missing.lmdb"
+	expect_exit 64 "$ALIASCTL" -f a.yaml -S none.lmdb lock \
+	    bestbuy@example.com --sender bestbuy.com --merge s.lmdb
+	expect_in "$T/err" "lock: --merge reads the evidence for a lock without --sender"
+	sha256sum a.yaml a.lmdb a.policy.lmdb >after
+	expect_same before after
+	expect_exit 0 "$ALIASCTL" -f a.yaml -S none.lmdb lock \
+	    bestbuy@example.com --merge=s.lmdb
+	grep -q '^    senders: \[bestbuy.com, mail.bestbuy.com\]$' a.yaml ||
+	    die "no senders: $(cat a.yaml)"
+}
+
 # A lock that refuses mail is the lock working.  electronics@: created
 # today, locked, one message from evil.example refused by the lock: no
 # verdict, evil.example refused and not established, no revoke.
