@@ -101,7 +101,7 @@ dr_milter() {
 	"$BUILD/alias-milter" -d -m "$M/map" -s "unix:$1" \
 	    >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	wait_unix_socket "$1" "$MPID" alias-milter "$T/milter.log"
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$1"
 }
 
 # doctor CODE [ARGS...]: aliasctl doctor on $C, exits CODE.
@@ -448,7 +448,7 @@ EOF
 	"$BUILD/alias-milter" -d -u postfix -m "$M/map" -s "unix:$M/milter.sock" \
 	    >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	wait_unix_socket "$M/milter.sock" "$MPID" alias-milter "$T/milter.log"
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$M/milter.sock"
 
 	cp "$P/etc/main.cf" old.cf
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" setup postfix --apply \
@@ -522,13 +522,7 @@ test_doctor_lookupd_front_end() {
 	"$BUILD/alias-lookupd" -d -m "$M/map" -s "inet:127.0.0.1:$port" \
 	    >"$T/lookupd.out" 2>"$T/lookupd.log" &
 	LPID=$!
-	i=0
-	until ss -Hltn "sport = :$port" | grep -q .; do
-		alive "$LPID" || die "alias-lookupd exited: $(cat "$T/lookupd.log")"
-		i=$((i + 1))
-		[ $i -le 100 ] || die "alias-lookupd does not listen after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$LPID" alias-lookupd "$T/lookupd.log" "$port"
 	dr_conf n "virtual_alias_maps = socketmap:inet:127.0.0.1:$port:aliases" \
 	    'smtpd_milters =' 'recipient_delimiter ='
 	doctor 0
@@ -550,13 +544,7 @@ test_doctor_milter_inet() {
 	"$BUILD/alias-milter" -d -m "$M/map" -s "inet:$port@127.0.0.1" \
 	    >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	i=0
-	until ss -Hltn "sport = :$port" | grep -q .; do
-		alive "$MPID" || die "alias-milter exited: $(cat "$T/milter.log")"
-		i=$((i + 1))
-		[ $i -le 100 ] || die "alias-milter does not listen after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$port"
 	dr_conf n "smtpd_milters = { inet:127.0.0.1:$port, connect_timeout=10s }"
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" doctor --postfix-config "$C" \
 	    --milter-socket "inet:$port@127.0.0.1"

@@ -57,25 +57,17 @@ lk_cleanup() {
 	[ -z "${PF:-}" ] || "$TOP/tools/private-postfix" stop "$PF" || true
 }
 
-# lk_start [OPTIONS...]: starts alias-lookupd -d with socketmap on
-# $SOCK and tcp_table on 127.0.0.1:$PORT (pid in $LPID, stderr in
-# $T/lk.log) and waits at most 10 s for both.
+# lk_start [OPTIONS...]: starts alias-lookupd -d on the map $LK_MAP
+# ($T/map) with socketmap on $SOCK ($LK_SOCKDIR/lk.sock, $T by default)
+# and tcp_table on 127.0.0.1:$PORT (pid in $LPID, stderr in $T/lk.log)
+# and waits at most 10 s for both.
 lk_start() {
 	SOCK=${LK_SOCKDIR:-$T}/lk.sock
 	PORT=$(free_port)
-	"$BUILD/alias-lookupd" -d -m "$T/map" -s "unix:$SOCK" \
+	"$BUILD/alias-lookupd" -d -m "${LK_MAP:-$T/map}" -s "unix:$SOCK" \
 	    -t "inet:127.0.0.1:$PORT" "$@" >"$T/lk.out" 2>"$T/lk.log" &
 	LPID=$!
-	i=0
-	until [ -S "$SOCK" ] && ss -Hltn "sport = :$PORT" | grep -q .; do
-		alive "$LPID" || {
-			sed 's/^/  lookupd: /' "$T/lk.log" >&2
-			die "alias-lookupd exited before opening its sockets"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no sockets after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$LPID" alias-lookupd "$T/lk.log" "$SOCK" "$PORT"
 	SM="socketmap:unix:$SOCK:aliases"
 	TCP="tcp:127.0.0.1:$PORT"
 }
@@ -365,12 +357,8 @@ test_lookupd_idle_connections() {
 	lk_start -i 6
 	"$T/client" "unix:$SOCK" hold 1000 8 >hold.out 2>&1 &
 	hpid=$!
-	i=0
-	until grep -q connected hold.out; do
-		i=$((i + 1))
-		[ $i -le 100 ] || die "1000 connections not made in 10 s: $(cat hold.out)"
-		sleep 0.1
-	done
+	wait_until 10 grep -q connected hold.out ||
+	    die "1000 connections not made in 10 s: $(cat hold.out)"
 	start=$(date +%s%N)
 	for i in $(seq 1 10); do
 		expect_q irs@example.com "rc=0 me@example.net"
@@ -392,12 +380,8 @@ test_lookupd_maxconn() {
 	lk_start -c 50 -v
 	"$T/client" "unix:$SOCK" hold 120 3 >hold.out 2>&1 &
 	hpid=$!
-	i=0
-	until grep -q connected hold.out; do
-		i=$((i + 1))
-		[ $i -le 100 ] || die "connections not made: $(cat hold.out)"
-		sleep 0.1
-	done
+	wait_until 10 grep -q connected hold.out ||
+	    die "connections not made in 10 s: $(cat hold.out)"
 	expect_q irs@example.com "rc=0 me@example.net"
 	wait "$hpid"
 	closed=$(sed -n 's/^open [0-9]* closed \([0-9]*\)$/\1/p' hold.out)
@@ -710,19 +694,8 @@ lk_postfix_setup() {
 	lk_file
 	cp a.yaml "$M/a.yaml"
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
-	LPORT=$(free_port)
-	"$BUILD/alias-lookupd" -d -v -u postfix -m "$M/map" \
-	    -s "unix:$M/lk.sock" -t "inet:127.0.0.1:$LPORT" \
-	    >"$T/lk.out" 2>"$T/lk.log" &
-	LPID=$!
-	i=0
-	until [ -S "$M/lk.sock" ] && ss -Hltn "sport = :$LPORT" | grep -q .; do
-		alive "$LPID" || die "alias-lookupd exited: $(cat "$T/lk.log")"
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no sockets after 10 s"
-		sleep 0.1
-	done
-	SOCK=$M/lk.sock
+	LK_SOCKDIR=$M LK_MAP=$M/map lk_start -v -u postfix
+	LPORT=$PORT
 	PF=$T/pf
 	mkdir -p "$PF"
 	PPORT=$(free_port)

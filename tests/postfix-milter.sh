@@ -173,16 +173,7 @@ pf_milter_start() {
 	"$BUILD/alias-milter" -d -u postfix -m "$M/map" -s "unix:$M/milter.sock" \
 	    "$@" >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	i=0
-	until [ -S "$M/milter.sock" ]; do
-		alive "$MPID" || {
-			sed 's/^/  milter: /' "$T/milter.log" >&2
-			die "alias-milter exited before creating its socket"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no milter socket after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$M/milter.sock"
 	# smtpd runs as postfix:postfix without other groups.
 	setpriv --reuid=postfix --regid=postfix --clear-groups -- \
 	    test -w "$M/milter.sock" || die "user postfix cannot write the milter socket: $(ls -l "$M/milter.sock")"

@@ -45,19 +45,7 @@ pol_start() {
 	"$BUILD/alias-lookupd" -d -v $user -m "$M/map" -P "$listen" "$@" \
 	    >"$T/lk.out" 2>"$T/lk.log" &
 	LPID=$!
-	i=0
-	until case $listen in
-	    unix:*) [ -S "${listen#unix:}" ] ;;
-	    *) ss -Hltn "sport = :${listen##*:}" | grep -q . ;;
-	    esac; do
-		alive "$LPID" || {
-			sed 's/^/  lookupd: /' "$T/lk.log" >&2
-			die "alias-lookupd exited before opening its socket"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no policy socket after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$LPID" alias-lookupd "$T/lk.log" "$listen"
 }
 
 pol_stop() {
