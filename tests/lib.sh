@@ -111,6 +111,11 @@ wait_until() {
 	done
 }
 
+# gone PID: the process has exited (is not alive).
+gone() {
+	! alive "$1"
+}
+
 # listening ENDPOINT...: something listens on every ENDPOINT: a unix
 # socket (a path, unix:PATH or local:PATH) or a TCP port on loopback (a
 # number, inet:HOST:PORT, inet:PORT@HOST or inet6:PORT@HOST).
@@ -143,7 +148,7 @@ wait_listen() {
 
 # listening_or_dead ENDPOINT...: listening, or the daemon $wl_pid is gone.
 listening_or_dead() {
-	listening "$@" || ! alive "$wl_pid"
+	listening "$@" || gone "$wl_pid"
 }
 
 # wait_unix_socket PATH PID NAME LOG: wait_listen for one unix socket.

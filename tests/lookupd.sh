@@ -7,6 +7,8 @@
 # report) and checks its log and, where it counts, the stats file.
 # Every wait is bounded.
 
+. "$TOP/tests/postfix-lib.sh"
+
 LK_CLIENT_SRC="$TOP/tests/lookupd/client.c"
 
 # The alias file: one alias of every kind.
@@ -681,16 +683,8 @@ test_lookupd_help_matches_man_page() {
 # alias-lookupd -v running as postfix with socketmap on $SOCK and
 # tcp_table on 127.0.0.1:$LPORT; $PF and $PPORT for the Postfix.
 lk_postfix_setup() {
-	[ "$(id -u)" -eq 0 ] ||
-	    skip "needs root: a private Postfix starts its daemons as user postfix"
-	for c in postfix postconf swaks; do
-		command -v $c >/dev/null || die "$c is missing: run tools/deps test"
-	done
+	postfix_need
 	lk_need
-	chmod 755 "$T"
-	M=$T/m
-	mkdir -p "$M"
-	chown postfix:postfix "$M"
 	lk_file
 	cp a.yaml "$M/a.yaml"
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile

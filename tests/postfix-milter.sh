@@ -5,6 +5,8 @@
 # daemons as user postfix).  The instance lives in $T/postfix and is
 # stopped on exit, failure included; every wait is bounded.
 
+. "$TOP/tests/postfix-lib.sh"
+
 # The alias file: one alias of every kind.
 pf_file() {
 	cat >"$M/a.yaml" <<'YAML'
@@ -26,20 +28,7 @@ YAML
 }
 
 pf_need() {
-	[ "$(id -u)" -eq 0 ] ||
-	    skip "needs root: a private Postfix starts its daemons as user postfix"
-	for c in postfix postconf swaks ss setpriv; do
-		command -v $c >/dev/null ||
-		    die "$c is missing: run tools/deps test"
-	done
-	id postfix >/dev/null 2>&1 || die "no user postfix: run tools/deps test"
-	# The map lives in $M, owned by postfix: the milter (-u postfix)
-	# writes its stats file there; $T must be reachable by postfix.
-	chmod 755 "$T"
-	M=$T/m
-	mkdir -p "$M"
-	chown postfix:postfix "$M"
-	P=$T/postfix
+	postfix_need setpriv
 	MPID=
 	trap 'pf_cleanup; cd /; rm -rf "$T"' EXIT
 }
@@ -48,100 +37,24 @@ pf_cleanup() {
 	if [ -n "${MPID:-}" ] && alive "$MPID"; then
 		kill -KILL "$MPID" 2>/dev/null || true
 	fi
-	[ -f "$P/etc/main.cf" ] || return 0
-	pid=$(cat "$P/queue/pid/master.pid" 2>/dev/null | tr -d ' ') || true
-	timeout 20 postfix -c "$P/etc" stop >/dev/null 2>&1 || true
-	if [ -n "$pid" ]; then
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.2
-			i=$((i + 1))
-		done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	fi
-	# Postfix daemons exit by themselves when their master is gone.
-	return 0
+	postfix_stop
 }
 
-# pf_start [MILTER]: writes main.cf and master.cf for a Postfix on
-# 127.0.0.1:$PORT and starts it; MILTER (a libmilter socket) becomes
-# smtpd_milters, and $PF_MAIN_CF (lines) is added to main.cf.  Waits at
-# most 20 s for the port.
+# pf_start [MILTER]: a private Postfix (postfix_start) that reads the
+# map as lmdb: and delivers everything to discard:, with proxywrite;
+# MILTER (a libmilter socket) becomes smtpd_milters, and $PF_MAIN_CF
+# (lines) is added to main.cf.
 pf_start() {
-	milter=${1:-}
-	PORT=$(free_port)
-	mkdir -p "$P/etc" "$P/queue" "$P/data"
-	chown postfix "$P/data"
-	cat >"$P/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = test.invalid
-mydomain = test.invalid
-myorigin = test.invalid
+	postfix_start "myhostname = test.invalid
 mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains =
-alias_maps =
-alias_database =
-local_recipient_maps =
 virtual_alias_maps = lmdb:$M/map
 recipient_delimiter = +
-default_transport = discard:test-discarded
-relay_transport = discard:test-discarded
-local_transport = discard:test-discarded
 virtual_transport = discard:test-discarded
-smtputf8_enable = no
-biff = no
-smtpd_milters = $milter
+smtpd_milters = ${1:-}
 milter_default_action = tempfail
-maillog_file = $P/maillog
 maillog_file_prefixes = /var, /dev/stdout, $T
-${PF_MAIN_CF:-}
-EOF
-	cat >"$P/etc/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n - n 60   1 pickup
-cleanup   unix  n - n -    0 cleanup
-qmgr      unix  n - n 300  1 qmgr
-rewrite   unix  - - n -    - trivial-rewrite
-bounce    unix  - - n -    0 bounce
-defer     unix  - - n -    0 bounce
-trace     unix  - - n -    0 bounce
-verify    unix  - - n -    1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -    - proxymap
-proxywrite unix - - n -    1 proxymap
-smtp      unix  - - n -    - smtp
-relay     unix  - - n -    - smtp
-showq     unix  n - n -    - showq
-error     unix  - - n -    - error
-retry     unix  - - n -    - error
-discard   unix  - - n -    - discard
-local     unix  - n n -    - local
-virtual   unix  - n n -    - virtual
-lmtp      unix  - - n -    - lmtp
-anvil     unix  - - n -    1 anvil
-scache    unix  - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
-	if ! timeout 60 postfix -c "$P/etc" start >"$T/pf.start" 2>&1; then
-		timeout 60 script -qec "postfix -c $P/etc check" /dev/null >&2 || true
-		cat "$T/pf.start" "$P/maillog" 2>/dev/null | tail -20 >&2
-		die "postfix -c $P/etc start failed"
-	fi
-	i=0
-	until ss -Hltn "sport = :$PORT" | grep -q .; do
-		i=$((i + 1))
-		[ $i -le 100 ] || {
-			tail -20 "$P/maillog" >&2 2>/dev/null || true
-			die "Postfix does not listen on 127.0.0.1:$PORT after 20 s"
-		}
-		sleep 0.2
-	done
+${PF_MAIN_CF:-}" \
+	    "proxywrite unix - - n -    1 proxymap"
 }
 
 # rcpt_reply TO [FROM]: the server's reply to RCPT TO:<TO> (one line,
