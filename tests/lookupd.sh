@@ -701,13 +701,6 @@ test_lookupd_postfix() {
 	    "$TOP/tools/private-postfix" start "$PF" "$PPORT" ||
 	    die "private Postfix did not start"
 	unknown='Recipient address rejected: User unknown in virtual alias table'
-	rcpt() {
-		timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-		    --helo client.test --from sender@example.net --to "$1" \
-		    --quit-after RCPT >"$T/swaks.out" 2>&1 || true
-		awk '/^ *-> RCPT TO:/ { getline; sub(/^ *<[-*~]* +/, ""); print; exit }' \
-		    "$T/swaks.out"
-	}
 	for t in "irs@example.com|250 2.1.5 Ok" \
 	    "irs+2025@example.com|250 2.1.5 Ok" \
 	    "IRS@Example.COM|250 2.1.5 Ok" \
@@ -715,7 +708,7 @@ test_lookupd_postfix() {
 	    "nobody@example.com|550 5.1.1 <nobody@example.com>: $unknown" \
 	    "bestbuy@example.com|550 5.1.1 <bestbuy@example.com>: $unknown" \
 	    "old@example.com|550 5.1.1 <old@example.com>: $unknown"; do
-		got=$(rcpt "${t%%|*}")
+		got=$(swaks_rcpt "$PPORT" "${t%%|*}")
 		[ "$got" = "${t#*|}" ] || {
 			sed 's/^/  swaks: /' "$T/swaks.out" >&2
 			tail -5 "$PF/maillog" | sed 's/^/  maillog: /' >&2
@@ -725,18 +718,9 @@ test_lookupd_postfix() {
 	# Whole messages: where they go with socketmap, then with lmdb:
 	# (postfix reload), must be the same.
 	send_msg() {
-		timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-		    --helo client.test --from sender@example.net --to "$1" \
-		    --header "Subject: lookupd test" >"$T/swaks.out" 2>&1 ||
-		    die "message to $1 not accepted: $(tail -5 "$T/swaks.out"; tail -20 "$T/lk.log"; tail "$PF/maillog")"
-		qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-		[ -n "$qid" ] || die "no queue id"
-		i=0
-		until grep -q "$qid: to=.*status=sent" "$PF/maillog" 2>/dev/null; do
-			i=$((i + 1))
-			[ $i -le 100 ] || die "message $qid not delivered in 20 s"
-			sleep 0.2
-		done
+		swaks_send "$PPORT" "$1" --header "Subject: lookupd test"
+		maillog_wait "$PF/maillog" "$qid: to=.*status=sent" \
+		    "the delivery of $qid"
 		grep "$qid: to=" "$PF/maillog" |
 		    sed 's/.*: to=\(<[^>]*>\), orig_to=\(<[^>]*>\).*/\1 \2/' | sort
 	}
@@ -786,16 +770,11 @@ test_lookupd_postfix_counts() {
 	traffic() {
 		for to in irs@example.com irs@example.com,irs+tax@example.com \
 		    irs@example.com family@example.org; do
-			timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-			    --helo client.test --from sender@example.net \
-			    --to "$to" >"$T/swaks.out" 2>&1 ||
-			    die "to $to: $(tail -5 "$T/swaks.out")"
+			swaks_send "$PPORT" "$to"
 		done
 		for to in irs@example.com irs@example.com nobody@example.com \
 		    nobody@example.com; do
-			timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-			    --helo client.test --from sender@example.net \
-			    --to "$to" --quit-after RCPT >"$T/swaks.out" 2>&1 || true
+			swaks_rcpt "$PPORT" "$to" >/dev/null
 		done
 		for i in 1 2 3; do
 			postmap -q irs@example.com "tcp:127.0.0.1:$LPORT" >/dev/null

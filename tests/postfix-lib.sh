@@ -108,3 +108,43 @@ postfix_stop() {
 	return 0
 }
 
+# swaks_rcpt PORT TO [FROM]: the reply of the server on 127.0.0.1:PORT
+# to RCPT TO:<TO> (one line, without swaks's arrow) after MAIL
+# FROM:<FROM> (sender@example.net), in a session that ends after RCPT;
+# at most 60 s.  The transcript is left in $T/swaks.out.
+swaks_rcpt() {
+	timeout 60 swaks --server "127.0.0.1:$1" --timeout 30 \
+	    --helo client.test --from "${3:-sender@example.net}" --to "$2" \
+	    --quit-after RCPT >"$T/swaks.out" 2>&1 || true
+	awk '/^ *-> RCPT TO:/ { getline; sub(/^ *<[-*~]* +/, ""); print; exit }' \
+	    "$T/swaks.out"
+}
+
+# swaks_send PORT TO [SWAKS-OPTION...]: one message from
+# sender@example.net to TO (addresses separated by commas) through
+# 127.0.0.1:PORT, at most 60 s, the transcript in $T/swaks.out.  Fails,
+# showing the transcript, unless the message is accepted with a queue
+# id, which is left in $qid.
+swaks_send() {
+	sw_port=$1
+	sw_to=$2
+	shift 2
+	timeout 60 swaks --server "127.0.0.1:$sw_port" --timeout 30 \
+	    --helo client.test --from sender@example.net --to "$sw_to" "$@" \
+	    >"$T/swaks.out" 2>&1 || {
+		sed 's/^/  swaks: /' "$T/swaks.out" >&2
+		die "the message to $sw_to was not accepted"
+	}
+	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
+	[ -n "$qid" ] || die "no queue id in the reply to the message to $sw_to"
+}
+
+# maillog_wait FILE REGEX WHAT: waits at most 20 s for a line of the
+# log FILE that matches the extended REGEX; fails, showing the log's
+# last lines, with "WHAT not in FILE".
+maillog_wait() {
+	wait_until 20 grep -Eqs -- "$2" "$1" || {
+		tail -20 "$1" >&2 2>/dev/null || true
+		die "$3 not in $1 after 20 s"
+	}
+}

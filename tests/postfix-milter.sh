@@ -57,19 +57,10 @@ ${PF_MAIN_CF:-}" \
 	    "proxywrite unix - - n -    1 proxymap"
 }
 
-# rcpt_reply TO [FROM]: the server's reply to RCPT TO:<TO> (one line,
-# without swaks's arrow), in a session that ends after RCPT.
-rcpt_reply() {
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from "${2:-sender@example.net}" --to "$1" \
-	    --quit-after RCPT >"$T/swaks.out" 2>&1 || true
-	awk '/^ *-> RCPT TO:/ { getline; sub(/^ *<[-*~]* +/, ""); print; exit }' \
-	    "$T/swaks.out"
-}
-
-# expect_rcpt TO FROM WANT: the RCPT reply is exactly WANT.
+# expect_rcpt TO FROM WANT: the reply of the Postfix on $PORT to RCPT
+# TO:<TO> after MAIL FROM:<FROM> is exactly WANT.
 expect_rcpt() {
-	got=$(rcpt_reply "$1" "$2")
+	got=$(swaks_rcpt "$PORT" "$1" "$2")
 	[ "$got" = "$3" ] || {
 		sed 's/^/  swaks: /' "$T/swaks.out" >&2
 		tail -5 "$P/maillog" 2>/dev/null | sed 's/^/  maillog: /' >&2
@@ -132,25 +123,10 @@ test_postfix_with_milter() {
 	expect_rcpt postmaster@example.com '<>' "250 2.1.5 Ok"
 
 	# One whole message to a known alias: accepted, then discarded.
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from sender@example.net \
-	    --to irs@example.com --header "Subject: aliasctl test" \
-	    >"$T/swaks.out" 2>&1 || {
-		sed 's/^/  swaks: /' "$T/swaks.out" >&2
-		die "the message to irs@example.com was not accepted"
-	}
-	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-	[ -n "$qid" ] || die "no queue id in the reply to the message"
-	i=0
-	until grep -q "$qid: to=<me@example.net>, orig_to=<irs@example.com>, .*status=sent" \
-	    "$P/maillog" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 100 ] || {
-			tail -20 "$P/maillog" >&2
-			die "message $qid not delivered to discard: within 20 s"
-		}
-		sleep 0.2
-	done
+	swaks_send "$PORT" irs@example.com --header "Subject: aliasctl test"
+	maillog_wait "$P/maillog" \
+	    "$qid: to=<me@example.net>, orig_to=<irs@example.com>, .*status=sent" \
+	    "the delivery of $qid to discard:"
 	grep "$qid: to=<me@example.net>" "$P/maillog" | grep -q 'relay=none' ||
 	    die "message $qid not discarded: $(grep "$qid: to=" "$P/maillog")"
 	grep -q 'test-discarded' "$P/maillog" ||
@@ -181,25 +157,11 @@ test_postfix_milter_queue_id() {
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start
 	pf_start "unix:$M/milter.sock"
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from sender@example.net \
-	    --to irs+tax@example.com,nobody@example.com,shop@example.com \
-	    --header "Subject: aliasctl queue id" >"$T/swaks.out" 2>&1 || {
-		sed 's/^/  swaks: /' "$T/swaks.out" >&2
-		die "the message was not accepted"
-	}
-	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-	[ -n "$qid" ] || die "no queue id in the reply to the message"
-	i=0
-	until grep -Eq "postfix/cleanup\[[0-9]+\]: $qid: message-id=" \
-	    "$P/maillog" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 100 ] || {
-			tail -20 "$P/maillog" >&2
-			die "no cleanup line for $qid in the maillog within 20 s"
-		}
-		sleep 0.2
-	done
+	swaks_send "$PORT" \
+	    irs+tax@example.com,nobody@example.com,shop@example.com \
+	    --header "Subject: aliasctl queue id"
+	maillog_wait "$P/maillog" "postfix/cleanup\[[0-9]+\]: $qid: message-id=" \
+	    "the cleanup line of $qid"
 	milter_stop
 	# One DATA line, with Postfix's queue id.
 	n=$(grep -c ' accepted=' "$T/milter.log" || true)

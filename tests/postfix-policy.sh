@@ -337,15 +337,8 @@ test_policy_postfix() {
 	pol_postfix_start
 	pol_lock_cases
 	# A whole message: irs@ accepted, nobody@ refused after it.
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from sender@example.net \
-	    --to irs@example.com,nobody@example.com \
-	    --header "Subject: policy service" >"$T/swaks.out" 2>&1 || {
-		sed 's/^/  swaks: /' "$T/swaks.out" >&2
-		die "the message was not accepted"
-	}
-	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-	[ -n "$qid" ] || die "no queue id in the reply to the message"
+	swaks_send "$PORT" irs@example.com,nobody@example.com \
+	    --header "Subject: policy service"
 	pol_stop
 	pol_lock_logs enforce 3 2
 	expect_in "$T/lk.log" "qid=$qid client=localhost[127.0.0.1] from=<sender@example.net> to=<nobody@example.com> alias=nobody@example.com verdict=unknown action=550 5.1.1 $UNKNOWN_TXT"
