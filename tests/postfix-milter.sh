@@ -27,8 +27,9 @@ aliases:
 YAML
 }
 
+# pf_need [COMMAND...]: postfix_need, with setpriv and each COMMAND.
 pf_need() {
-	postfix_need setpriv
+	postfix_need setpriv "$@"
 	MPID=
 	trap 'pf_cleanup; cd /; rm -rf "$T"' EXIT
 }
@@ -105,8 +106,7 @@ test_postfix_map_only() {
 }
 
 test_postfix_with_milter() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
+	pf_need jq
 	pf_file
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start
@@ -193,8 +193,9 @@ test_postfix_milter_queue_id() {
 
 LOCKED_REPLY='Recipient address rejected: this address accepts mail only from its correspondents'
 
-# pf_lock_file: pf_file with electronics@ locked and ro@ locked and
-# receive-only; open@ is locked later by the test, live.
+# pf_lock_file [open]: pf_file with electronics@ locked and ro@ locked
+# and receive-only; with "open", open@ too, which the test locks later,
+# live.
 pf_lock_file() {
 	pf_file
 	cat >>"$M/a.yaml" <<'YAML'
@@ -203,9 +204,13 @@ pf_lock_file() {
   ro@example.com:
     receive_only: true
     senders: [shop.example]
+YAML
+	if [ "${1:-}" = open ]; then
+		cat >>"$M/a.yaml" <<'YAML'
   open@example.com:
     note: locked by the test
 YAML
+	fi
 }
 
 # The lock cases through a real Postfix: $1 "learn" when alias-milter
@@ -278,9 +283,8 @@ pf_lock_cases() {
 }
 
 test_postfix_milter_locks() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
-	pf_lock_file
+	pf_need jq
+	pf_lock_file open
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start
 	pf_start "unix:$M/milter.sock"
@@ -288,9 +292,8 @@ test_postfix_milter_locks() {
 }
 
 test_postfix_milter_locks_learn_mode() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
-	pf_lock_file
+	pf_need jq
+	pf_lock_file open
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start -l
 	pf_start "unix:$M/milter.sock"

@@ -15,18 +15,6 @@ BOUNCE_TXT='this address sends no mail, so it accepts no bounces'
 LOCKED_TXT='this address accepts mail only from its correspondents'
 TEMP_TXT='alias map unavailable, try again later'
 
-# pol_file: pf_file's aliases and two sender locks, in $M/a.yaml.
-pol_file() {
-	pf_file
-	cat >>"$M/a.yaml" <<'YAML'
-  electronics@example.com:
-    senders: [bestbuy.com, alerts@bank.example]
-  ro@example.com:
-    receive_only: true
-    senders: [shop.example]
-YAML
-}
-
 pol_cleanup() {
 	if [ -n "${LPID:-}" ] && alive "$LPID"; then
 		kill -KILL "$LPID" 2>/dev/null || true
@@ -70,7 +58,7 @@ pol_protocol_need() {
 	M=$T/m
 	mkdir -p "$M"
 	[ "$(id -u)" -ne 0 ] || { chmod 755 "$T"; chown postfix:postfix "$M"; }
-	pol_file
+	pf_lock_file
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 }
 
@@ -222,17 +210,22 @@ test_policy_learn_mode_and_missing_map() {
 	expect_in "$T/lk.log" "to=<irs@example.com> alias=- verdict=tempfail action=451 4.3.0 $TEMP_TXT"
 }
 
-# pol_postfix_start OPTION...: the alias file compiled, alias-lookupd
-# with its policy service on 127.0.0.1:$LPORT (OPTIONs added), and a
-# private Postfix (no milter) that asks it from
-# smtpd_recipient_restrictions, as alias-lookupd(8) says.
-pol_postfix_start() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
+# pol_postfix_need: for a test with a private Postfix and the policy
+# service: pf_lock_file compiled into $M/map.
+pol_postfix_need() {
+	pf_need jq
 	LPID=
 	trap 'pol_cleanup; pf_cleanup; cd /; rm -rf "$T"' EXIT
-	pol_file
+	pf_lock_file
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+}
+
+# pol_postfix_start OPTION...: pol_postfix_need, alias-lookupd with its
+# policy service on 127.0.0.1:$LPORT (OPTIONs added), and a private
+# Postfix (no milter) that asks it from smtpd_recipient_restrictions,
+# as alias-lookupd(8) says.
+pol_postfix_start() {
+	pol_postfix_need
 	LPORT=$(free_port)
 	pol_start "inet:127.0.0.1:$LPORT" "$@"
 	PF_MAIN_CF="smtpd_recipient_restrictions = reject_unauth_destination,
@@ -370,12 +363,7 @@ test_policy_postfix() {
 # relative to it (unix:aliasctl/policy.sock), the form that works in
 # Debian's chroot too.
 test_policy_postfix_learn_mode_unix() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
-	LPID=
-	trap 'pol_cleanup; pf_cleanup; cd /; rm -rf "$T"' EXIT
-	pol_file
-	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+	pol_postfix_need
 	mkdir -p "$P/queue/aliasctl"
 	pol_start "unix:$P/queue/aliasctl/policy.sock" -l
 	PF_MAIN_CF="smtpd_recipient_restrictions = reject_unauth_destination,
@@ -398,7 +386,7 @@ pc_dir() {
 # front end that sees the sender; says nothing when it cannot tell.
 test_policy_check_warning() {
 	M=$T
-	pol_file
+	pf_lock_file
 	warn='warning: 2 aliases have a sender lock (senders:), but Postfix'
 	vam='virtual_alias_maps = lmdb:/var/lib/aliasctl/aliases'
 	pc_dir map-only "$vam"
