@@ -34,11 +34,7 @@ YAML
 }
 
 dr_cleanup() {
-	for pid in "${MPID:-}" "${LPID:-}"; do
-		if [ -n "$pid" ] && alive "$pid"; then
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	done
+	kill_alive "${MPID:-}" "${LPID:-}"
 	postfix_stop
 }
 

@@ -151,6 +151,16 @@ listening_or_dead() {
 	listening "$@" || gone "$wl_pid"
 }
 
+# kill_alive PID...: SIGKILL to each PID (empty ones are skipped) that
+# still runs; for the EXIT traps of tests that fail with a daemon up.
+kill_alive() {
+	for ka_pid in "$@"; do
+		if [ -n "$ka_pid" ] && alive "$ka_pid"; then
+			kill -KILL "$ka_pid" 2>/dev/null || true
+		fi
+	done
+}
+
 # wait_unix_socket PATH PID NAME LOG: wait_listen for one unix socket.
 wait_unix_socket() {
 	wait_listen "$2" "$3" "$4" "$1"

@@ -53,9 +53,7 @@ lk_need() {
 }
 
 lk_cleanup() {
-	if [ -n "${LPID:-}" ] && alive "$LPID"; then
-		kill -KILL "$LPID" 2>/dev/null || true
-	fi
+	kill_alive "${LPID:-}"
 	[ -z "${PF:-}" ] || "$TOP/tools/private-postfix" stop "$PF" || true
 }
 

@@ -73,9 +73,7 @@ milter_need() {
 }
 
 milter_cleanup() {
-	if [ -n "${MPID:-}" ] && alive "$MPID"; then
-		kill -KILL "$MPID" 2>/dev/null || true
-	fi
+	kill_alive "${MPID:-}"
 }
 
 # milter_start SOCKET [OPTIONS...]: starts alias-milter -d in the

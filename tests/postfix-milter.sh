@@ -35,9 +35,7 @@ pf_need() {
 }
 
 pf_cleanup() {
-	if [ -n "${MPID:-}" ] && alive "$MPID"; then
-		kill -KILL "$MPID" 2>/dev/null || true
-	fi
+	kill_alive "${MPID:-}"
 	postfix_stop
 }
 

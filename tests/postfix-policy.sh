@@ -16,9 +16,7 @@ LOCKED_TXT='this address accepts mail only from its correspondents'
 TEMP_TXT='alias map unavailable, try again later'
 
 pol_cleanup() {
-	if [ -n "${LPID:-}" ] && alive "$LPID"; then
-		kill -KILL "$LPID" 2>/dev/null || true
-	fi
+	kill_alive "${LPID:-}"
 }
 
 # pol_start LISTEN [OPTION...]: alias-lookupd -d -v on $M/map with its
