@@ -1,9 +1,10 @@
 # tests/postfix-lib.sh: a private Postfix on 127.0.0.1 (SPEC.md,
-# "Testing against the real tools") for the suites that drive one:
-# they source this file, which holds no test.  The instance lives in
-# $P (set by the suite), listens on 127.0.0.1:$PORT only, delivers
-# nothing but to discard: unless a suite's main.cf lines say otherwise,
-# and logs to $P/maillog.  Every wait is bounded.
+# "Testing against the real tools") and swaks sessions with it, for
+# the suites that drive one: they source this file, which holds no
+# test (docs/TESTS.md).  The instance lives in $P (postfix_need sets
+# it), listens on 127.0.0.1:$PORT only, delivers nothing but to
+# discard: unless a suite's main.cf lines say otherwise, and logs to
+# $P/maillog.  Every wait is bounded.
 
 # postfix_need [COMMAND...]: skips the test unless we are root (Postfix
 # starts its daemons as user postfix); fails unless Postfix, swaks, ss,
