@@ -211,16 +211,11 @@ YAML
 	fi
 }
 
-# The lock cases through a real Postfix: $1 "learn" when alias-milter
-# runs with -l (nothing refused, every line says would reject).
-pf_lock_cases() {
-	if [ "${1:-}" = learn ]; then
-		lk() { echo "250 2.1.5 Ok"; }
-		bs() { echo "250 2.1.5 Ok"; }
-	else
-		lk() { echo "550 5.7.1 <$1>: $LOCKED_REPLY"; }
-		bs() { echo "550 5.7.1 <$1>: Recipient address rejected: this address sends no mail, so it accepts no bounces"; }
-	fi
+# pf_sender_lock_rcpts: the RCPT replies for the sender locks of
+# pf_lock_file (e is electronics@), whichever front end refuses: the
+# caller defines lk ADDRESS and bs ADDRESS, the replies to a refused
+# sender and to a bounce for a receive-only alias.
+pf_sender_lock_rcpts() {
 	e=electronics@example.com
 	# A listed domain, a subdomain, an exact address.
 	expect_rcpt $e orders@bestbuy.com "250 2.1.5 Ok"
@@ -236,6 +231,19 @@ pf_lock_cases() {
 	expect_rcpt ro@example.com '<>' "$(bs ro@example.com)"
 	expect_rcpt ro@example.com x@shop.example "250 2.1.5 Ok"
 	expect_rcpt ro@example.com x@stranger.example "$(lk ro@example.com)"
+}
+
+# The lock cases through a real Postfix: $1 "learn" when alias-milter
+# runs with -l (nothing refused, every line says would reject).
+pf_lock_cases() {
+	if [ "${1:-}" = learn ]; then
+		lk() { echo "250 2.1.5 Ok"; }
+		bs() { echo "250 2.1.5 Ok"; }
+	else
+		lk() { echo "550 5.7.1 <$1>: $LOCKED_REPLY"; }
+		bs() { echo "550 5.7.1 <$1>: Recipient address rejected: this address sends no mail, so it accepts no bounces"; }
+	fi
+	pf_sender_lock_rcpts
 	# Postfix's own answer for an unknown recipient comes first.
 	expect_rcpt nobody@example.com spam@evilbestbuy.com \
 	    "550 5.1.1 <nobody@example.com>: $UNKNOWN_PF"
