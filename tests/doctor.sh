@@ -5,6 +5,8 @@
 # setup postfix --apply configures and that then delivers a message to a
 # mailbox file.  Every wait is bounded.
 
+. "$TOP/tests/postfix-lib.sh"
+
 # dr_init: the alias file $M/a.yaml (map $M/map, compiled), and $C, a
 # Postfix configuration directory.  The mail name is ours, not the
 # host's /etc/mailname.
@@ -32,23 +34,8 @@ YAML
 }
 
 dr_cleanup() {
-	for pid in "${MPID:-}" "${LPID:-}"; do
-		if [ -n "$pid" ] && alive "$pid"; then
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	done
-	[ -f "${P:-/nonexistent}/etc/main.cf" ] || return 0
-	pid=$(cat "$P/queue/pid/master.pid" 2>/dev/null | tr -d ' ') || true
-	timeout 20 postfix -c "$P/etc" stop >/dev/null 2>&1 || true
-	if [ -n "$pid" ]; then
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.2
-			i=$((i + 1))
-		done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	fi
-	return 0
+	kill_alive "${MPID:-}" "${LPID:-}"
+	postfix_stop
 }
 
 # dr_conf CHROOT [MAIN.CF LINES...]: writes $C/main.cf (a right
@@ -101,7 +88,7 @@ dr_milter() {
 	"$BUILD/alias-milter" -d -m "$M/map" -s "unix:$1" \
 	    >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	wait_unix_socket "$1" "$MPID" alias-milter "$T/milter.log"
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$1"
 }
 
 # doctor CODE [ARGS...]: aliasctl doctor on $C, exits CODE.
@@ -374,90 +361,25 @@ YAML
 # alias map yet.  setup postfix --apply makes it use the map and the
 # milter; a message then reaches the mailbox.
 test_doctor_setup_apply_real_delivery() {
-	[ "$(id -u)" -eq 0 ] ||
-	    skip "needs root: a private Postfix starts its daemons as user postfix"
-	for c in postfix postconf swaks ss; do
-		command -v $c >/dev/null || die "$c is missing: run tools/deps test"
-	done
+	postfix_need
 	dr_init
-	P=$T/postfix
-	PORT=$(free_port)
-	mkdir -p "$P/etc" "$P/queue" "$P/data" "$T/mail"
-	chown postfix "$P/data"
+	mkdir -p "$P/etc" "$T/mail"
 	chown 65534:65534 "$T/mail"
-	chown postfix:postfix "$M"
 	printf 'me@mbox.test\tme/\n' >"$P/etc/vmailbox"
-	cat >"$P/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.test.invalid
-mydomain = test.invalid
-myorigin = test.invalid
+	postfix_start "myhostname = mx.test.invalid
 mydestination = example.com, localhost
-mynetworks = 127.0.0.0/8
-relay_domains =
-alias_maps =
-alias_database =
-local_recipient_maps =
 virtual_alias_maps =
 virtual_mailbox_domains = mbox.test
 virtual_mailbox_maps = texthash:$P/etc/vmailbox
 virtual_mailbox_base = $T/mail
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
-default_transport = discard:test-discarded
-relay_transport = discard:test-discarded
-local_transport = discard:test-discarded
-smtputf8_enable = no
-biff = no
-maillog_file = $P/maillog
-maillog_file_prefixes = $T
-EOF
-	cat >"$P/etc/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n - n 60   1 pickup
-cleanup   unix  n - n -    0 cleanup
-qmgr      unix  n - n 300  1 qmgr
-rewrite   unix  - - n -    - trivial-rewrite
-bounce    unix  - - n -    0 bounce
-defer     unix  - - n -    0 bounce
-trace     unix  - - n -    0 bounce
-verify    unix  - - n -    1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -    - proxymap
-smtp      unix  - - n -    - smtp
-relay     unix  - - n -    - smtp
-showq     unix  n - n -    - showq
-error     unix  - - n -    - error
-retry     unix  - - n -    - error
-discard   unix  - - n -    - discard
-local     unix  - n n -    - local
-virtual   unix  - n n -    - virtual
-lmtp      unix  - - n -    - lmtp
-anvil     unix  - - n -    1 anvil
-scache    unix  - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
-	if ! timeout 60 postfix -c "$P/etc" start >"$T/pf.start" 2>&1; then
-		timeout 60 script -qec "postfix -c $P/etc check" /dev/null >&2 || true
-		cat "$T/pf.start" "$P/maillog" 2>/dev/null | tail -20 >&2
-		die "postfix -c $P/etc start failed"
-	fi
-	i=0
-	until ss -Hltn "sport = :$PORT" | grep -q .; do
-		i=$((i + 1))
-		[ $i -le 100 ] || die "Postfix does not listen on 127.0.0.1:$PORT after 20 s"
-		sleep 0.2
-	done
+maillog_file_prefixes = $T"
 	# alias-milter as postfix, where smtpd (not chrooted) connects.
 	"$BUILD/alias-milter" -d -u postfix -m "$M/map" -s "unix:$M/milter.sock" \
 	    >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	wait_unix_socket "$M/milter.sock" "$MPID" alias-milter "$T/milter.log"
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$M/milter.sock"
 
 	cp "$P/etc/main.cf" old.cf
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" setup postfix --apply \
@@ -477,32 +399,19 @@ EOF
 	# moment to reach new smtpd processes.
 	i=0
 	while :; do
-		timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-		    --helo client.test --from sender@example.net \
-		    --to nobody@example.com --quit-after RCPT >"$T/swaks.out" 2>&1 || true
-		reply=$(awk '/^ *-> RCPT TO:/ { getline; sub(/^ *<[-*~]* +/, ""); print; exit }' "$T/swaks.out")
+		reply=$(swaks_rcpt "$PORT" nobody@example.com)
 		case $reply in "550 5.1.1 "*) break ;; esac
 		i=$((i + 1))
 		[ $i -le 50 ] || die "nobody@example.com: expected 550 5.1.1 at RCPT, got: $reply"
 		sleep 0.2
 	done
 	# A listed alias (with a subaddress) reaches the owner's mailbox.
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from sender@example.net \
-	    --to irs+2026@example.com --header "Subject: aliasctl setup test" \
-	    >"$T/swaks.out" 2>&1 || {
-		sed 's/^/  swaks: /' "$T/swaks.out" >&2
-		die "the message to irs+2026@example.com was not accepted"
+	swaks_send "$PORT" irs+2026@example.com \
+	    --header "Subject: aliasctl setup test"
+	wait_until 20 grep -rqs "Subject: aliasctl setup test" "$T/mail/me/new" || {
+		tail -20 "$P/maillog" >&2
+		die "no message in $T/mail/me/new after 20 s"
 	}
-	i=0
-	until grep -rqs "Subject: aliasctl setup test" "$T/mail/me/new"; do
-		i=$((i + 1))
-		[ $i -le 100 ] || {
-			tail -20 "$P/maillog" >&2
-			die "no message in $T/mail/me/new after 20 s"
-		}
-		sleep 0.2
-	done
 	# recipient_delimiter: the +2026 goes along to the mailbox.
 	grep -q "to=<me+2026@mbox.test>, orig_to=<irs+2026@example.com>, relay=virtual, .*status=sent" \
 	    "$P/maillog" || die "not delivered by virtual(8): $(grep 'to=<' "$P/maillog")"
@@ -531,13 +440,7 @@ test_doctor_lookupd_front_end() {
 	"$BUILD/alias-lookupd" -d -m "$M/map" -s "inet:127.0.0.1:$port" \
 	    >"$T/lookupd.out" 2>"$T/lookupd.log" &
 	LPID=$!
-	i=0
-	until ss -Hltn "sport = :$port" | grep -q .; do
-		alive "$LPID" || die "alias-lookupd exited: $(cat "$T/lookupd.log")"
-		i=$((i + 1))
-		[ $i -le 100 ] || die "alias-lookupd does not listen after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$LPID" alias-lookupd "$T/lookupd.log" "$port"
 	dr_conf n "virtual_alias_maps = socketmap:inet:127.0.0.1:$port:aliases" \
 	    'smtpd_milters =' 'recipient_delimiter ='
 	doctor 0
@@ -559,13 +462,7 @@ test_doctor_milter_inet() {
 	"$BUILD/alias-milter" -d -m "$M/map" -s "inet:$port@127.0.0.1" \
 	    >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	i=0
-	until ss -Hltn "sport = :$port" | grep -q .; do
-		alive "$MPID" || die "alias-milter exited: $(cat "$T/milter.log")"
-		i=$((i + 1))
-		[ $i -le 100 ] || die "alias-milter does not listen after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$port"
 	dr_conf n "smtpd_milters = { inet:127.0.0.1:$port, connect_timeout=10s }"
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" doctor --postfix-config "$C" \
 	    --milter-socket "inet:$port@127.0.0.1"

@@ -113,20 +113,72 @@ alive() {
 	return 0
 }
 
-# wait_unix_socket PATH PID NAME LOG: waits at most 10 s for the daemon
-# PID (NAME, logging to LOG) to create the unix socket PATH; it must not
-# exit meanwhile.
-wait_unix_socket() {
-	i=0
-	until [ -S "$1" ]; do
-		alive "$2" || {
-			sed "s/^/  $3: /" "$4" >&2
-			die "$3 exited before creating $1"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "$3: no socket $1 after 10 s"
+# wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds;
+# returns 1 when it has not within SECONDS.
+wait_until() {
+	wu_n=$(($1 * 10))
+	shift
+	wu_i=0
+	until "$@"; do
+		wu_i=$((wu_i + 1))
+		[ $wu_i -le "$wu_n" ] || return 1
 		sleep 0.1
 	done
+}
+
+# gone PID: the process has exited (is not alive).
+gone() {
+	! alive "$1"
+}
+
+# listening ENDPOINT...: something listens on every ENDPOINT: a unix
+# socket (a path, unix:PATH or local:PATH) or a TCP port on loopback (a
+# number, inet:HOST:PORT, inet:PORT@HOST or inet6:PORT@HOST).
+listening() {
+	for e in "$@"; do
+		case $e in
+		/*)		[ -S "$e" ] ;;
+		unix:*|local:*)	[ -S "${e#*:}" ] ;;
+		inet*@*)	e=${e#*:}; ss -Hltn "sport = :${e%%@*}" | grep -q . ;;
+		*)		ss -Hltn "sport = :${e##*:}" | grep -q . ;;
+		esac || return 1
+	done
+}
+
+# wait_listen PID NAME LOG ENDPOINT...: waits at most 10 s for the
+# daemon PID (NAME, logging to LOG) to listen on every ENDPOINT (as
+# listening takes them); it must not exit meanwhile.
+wait_listen() {
+	wl_pid=$1
+	wl_name=$2
+	wl_log=$3
+	shift 3
+	wait_until 10 listening_or_dead "$@" ||
+	    die "$wl_name: nothing listens on $* after 10 s"
+	listening "$@" || {
+		sed "s/^/  $wl_name: /" "$wl_log" >&2
+		die "$wl_name exited before opening $*"
+	}
+}
+
+# listening_or_dead ENDPOINT...: listening, or the daemon $wl_pid is gone.
+listening_or_dead() {
+	listening "$@" || gone "$wl_pid"
+}
+
+# kill_alive PID...: SIGKILL to each PID (empty ones are skipped) that
+# still runs; for the EXIT traps of tests that fail with a daemon up.
+kill_alive() {
+	for ka_pid in "$@"; do
+		if [ -n "$ka_pid" ] && alive "$ka_pid"; then
+			kill -KILL "$ka_pid" 2>/dev/null || true
+		fi
+	done
+}
+
+# wait_unix_socket PATH PID NAME LOG: wait_listen for one unix socket.
+wait_unix_socket() {
+	wait_listen "$2" "$3" "$4" "$1"
 }
 
 # daemon_stop PID LOG NAME SECONDS: SIGTERM, at most SECONDS to exit;

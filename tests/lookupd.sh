@@ -7,6 +7,8 @@
 # report) and checks its log and, where it counts, the stats file.
 # Every wait is bounded.
 
+. "$TOP/tests/postfix-lib.sh"
+
 LK_CLIENT_SRC="$TOP/tests/lookupd/client.c"
 
 # The alias file: one alias of every kind.
@@ -51,31 +53,21 @@ lk_need() {
 }
 
 lk_cleanup() {
-	if [ -n "${LPID:-}" ] && alive "$LPID"; then
-		kill -KILL "$LPID" 2>/dev/null || true
-	fi
+	kill_alive "${LPID:-}"
 	[ -z "${PF:-}" ] || "$TOP/tools/private-postfix" stop "$PF" || true
 }
 
-# lk_start [OPTIONS...]: starts alias-lookupd -d with socketmap on
-# $SOCK and tcp_table on 127.0.0.1:$PORT (pid in $LPID, stderr in
-# $T/lk.log) and waits at most 10 s for both.
+# lk_start [OPTIONS...]: starts alias-lookupd -d on the map $LK_MAP
+# ($T/map) with socketmap on $SOCK ($LK_SOCKDIR/lk.sock, $T by default)
+# and tcp_table on 127.0.0.1:$PORT (pid in $LPID, stderr in $T/lk.log)
+# and waits at most 10 s for both.
 lk_start() {
 	SOCK=${LK_SOCKDIR:-$T}/lk.sock
 	PORT=$(free_port)
-	"$BUILD/alias-lookupd" -d -m "$T/map" -s "unix:$SOCK" \
+	"$BUILD/alias-lookupd" -d -m "${LK_MAP:-$T/map}" -s "unix:$SOCK" \
 	    -t "inet:127.0.0.1:$PORT" "$@" >"$T/lk.out" 2>"$T/lk.log" &
 	LPID=$!
-	i=0
-	until [ -S "$SOCK" ] && ss -Hltn "sport = :$PORT" | grep -q .; do
-		alive "$LPID" || {
-			sed 's/^/  lookupd: /' "$T/lk.log" >&2
-			die "alias-lookupd exited before opening its sockets"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no sockets after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$LPID" alias-lookupd "$T/lk.log" "$SOCK" "$PORT"
 	SM="socketmap:unix:$SOCK:aliases"
 	TCP="tcp:127.0.0.1:$PORT"
 }
@@ -365,12 +357,8 @@ test_lookupd_idle_connections() {
 	lk_start -i 6
 	"$T/client" "unix:$SOCK" hold 1000 8 >hold.out 2>&1 &
 	hpid=$!
-	i=0
-	until grep -q connected hold.out; do
-		i=$((i + 1))
-		[ $i -le 100 ] || die "1000 connections not made in 10 s: $(cat hold.out)"
-		sleep 0.1
-	done
+	wait_until 10 grep -q connected hold.out ||
+	    die "1000 connections not made in 10 s: $(cat hold.out)"
 	start=$(date +%s%N)
 	for i in $(seq 1 10); do
 		expect_q irs@example.com "rc=0 me@example.net"
@@ -392,12 +380,8 @@ test_lookupd_maxconn() {
 	lk_start -c 50 -v
 	"$T/client" "unix:$SOCK" hold 120 3 >hold.out 2>&1 &
 	hpid=$!
-	i=0
-	until grep -q connected hold.out; do
-		i=$((i + 1))
-		[ $i -le 100 ] || die "connections not made: $(cat hold.out)"
-		sleep 0.1
-	done
+	wait_until 10 grep -q connected hold.out ||
+	    die "connections not made in 10 s: $(cat hold.out)"
 	expect_q irs@example.com "rc=0 me@example.net"
 	wait "$hpid"
 	closed=$(sed -n 's/^open [0-9]* closed \([0-9]*\)$/\1/p' hold.out)
@@ -697,32 +681,13 @@ test_lookupd_help_matches_man_page() {
 # alias-lookupd -v running as postfix with socketmap on $SOCK and
 # tcp_table on 127.0.0.1:$LPORT; $PF and $PPORT for the Postfix.
 lk_postfix_setup() {
-	[ "$(id -u)" -eq 0 ] ||
-	    skip "needs root: a private Postfix starts its daemons as user postfix"
-	for c in postfix postconf swaks; do
-		command -v $c >/dev/null || die "$c is missing: run tools/deps test"
-	done
+	postfix_need
 	lk_need
-	chmod 755 "$T"
-	M=$T/m
-	mkdir -p "$M"
-	chown postfix:postfix "$M"
 	lk_file
 	cp a.yaml "$M/a.yaml"
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
-	LPORT=$(free_port)
-	"$BUILD/alias-lookupd" -d -v -u postfix -m "$M/map" \
-	    -s "unix:$M/lk.sock" -t "inet:127.0.0.1:$LPORT" \
-	    >"$T/lk.out" 2>"$T/lk.log" &
-	LPID=$!
-	i=0
-	until [ -S "$M/lk.sock" ] && ss -Hltn "sport = :$LPORT" | grep -q .; do
-		alive "$LPID" || die "alias-lookupd exited: $(cat "$T/lk.log")"
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no sockets after 10 s"
-		sleep 0.1
-	done
-	SOCK=$M/lk.sock
+	LK_SOCKDIR=$M LK_MAP=$M/map lk_start -v -u postfix
+	LPORT=$PORT
 	PF=$T/pf
 	mkdir -p "$PF"
 	PPORT=$(free_port)
@@ -734,13 +699,6 @@ test_lookupd_postfix() {
 	    "$TOP/tools/private-postfix" start "$PF" "$PPORT" ||
 	    die "private Postfix did not start"
 	unknown='Recipient address rejected: User unknown in virtual alias table'
-	rcpt() {
-		timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-		    --helo client.test --from sender@example.net --to "$1" \
-		    --quit-after RCPT >"$T/swaks.out" 2>&1 || true
-		awk '/^ *-> RCPT TO:/ { getline; sub(/^ *<[-*~]* +/, ""); print; exit }' \
-		    "$T/swaks.out"
-	}
 	for t in "irs@example.com|250 2.1.5 Ok" \
 	    "irs+2025@example.com|250 2.1.5 Ok" \
 	    "IRS@Example.COM|250 2.1.5 Ok" \
@@ -748,7 +706,7 @@ test_lookupd_postfix() {
 	    "nobody@example.com|550 5.1.1 <nobody@example.com>: $unknown" \
 	    "bestbuy@example.com|550 5.1.1 <bestbuy@example.com>: $unknown" \
 	    "old@example.com|550 5.1.1 <old@example.com>: $unknown"; do
-		got=$(rcpt "${t%%|*}")
+		got=$(swaks_rcpt "$PPORT" "${t%%|*}")
 		[ "$got" = "${t#*|}" ] || {
 			sed 's/^/  swaks: /' "$T/swaks.out" >&2
 			tail -5 "$PF/maillog" | sed 's/^/  maillog: /' >&2
@@ -758,18 +716,9 @@ test_lookupd_postfix() {
 	# Whole messages: where they go with socketmap, then with lmdb:
 	# (postfix reload), must be the same.
 	send_msg() {
-		timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-		    --helo client.test --from sender@example.net --to "$1" \
-		    --header "Subject: lookupd test" >"$T/swaks.out" 2>&1 ||
-		    die "message to $1 not accepted: $(tail -5 "$T/swaks.out"; tail -20 "$T/lk.log"; tail "$PF/maillog")"
-		qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-		[ -n "$qid" ] || die "no queue id"
-		i=0
-		until grep -q "$qid: to=.*status=sent" "$PF/maillog" 2>/dev/null; do
-			i=$((i + 1))
-			[ $i -le 100 ] || die "message $qid not delivered in 20 s"
-			sleep 0.2
-		done
+		swaks_send "$PPORT" "$1" --header "Subject: lookupd test"
+		maillog_wait "$PF/maillog" "$qid: to=.*status=sent" \
+		    "the delivery of $qid"
 		grep "$qid: to=" "$PF/maillog" |
 		    sed 's/.*: to=\(<[^>]*>\), orig_to=\(<[^>]*>\).*/\1 \2/' | sort
 	}
@@ -819,16 +768,11 @@ test_lookupd_postfix_counts() {
 	traffic() {
 		for to in irs@example.com irs@example.com,irs+tax@example.com \
 		    irs@example.com family@example.org; do
-			timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-			    --helo client.test --from sender@example.net \
-			    --to "$to" >"$T/swaks.out" 2>&1 ||
-			    die "to $to: $(tail -5 "$T/swaks.out")"
+			swaks_send "$PPORT" "$to"
 		done
 		for to in irs@example.com irs@example.com nobody@example.com \
 		    nobody@example.com; do
-			timeout 60 swaks --server "127.0.0.1:$PPORT" --timeout 30 \
-			    --helo client.test --from sender@example.net \
-			    --to "$to" --quit-after RCPT >"$T/swaks.out" 2>&1 || true
+			swaks_rcpt "$PPORT" "$to" >/dev/null
 		done
 		for i in 1 2 3; do
 			postmap -q irs@example.com "tcp:127.0.0.1:$LPORT" >/dev/null

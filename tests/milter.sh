@@ -73,9 +73,7 @@ milter_need() {
 }
 
 milter_cleanup() {
-	if [ -n "${MPID:-}" ] && alive "$MPID"; then
-		kill -KILL "$MPID" 2>/dev/null || true
-	fi
+	kill_alive "${MPID:-}"
 }
 
 # milter_start SOCKET [OPTIONS...]: starts alias-milter -d in the
@@ -89,22 +87,7 @@ milter_start() {
 	"$BUILD/alias-milter" -d "$@" -m "$T/map" -s "$MSOCK" \
 	    >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	i=0
-	while :; do
-		case $MSOCK in
-		unix:*|local:*) [ -S "${MSOCK#*:}" ] && break ;;
-		inet:*)	port=${MSOCK#inet:}
-			port=${port%%@*}
-			ss -Hltn "sport = :$port" | grep -q . && break ;;
-		esac
-		alive "$MPID" || {
-			sed 's/^/  milter: /' "$T/milter.log" >&2
-			die "alias-milter exited before creating $MSOCK"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no socket $MSOCK after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$MSOCK"
 }
 
 # mt_run SCRIPT [-D name=value...]: runs tests/milter/SCRIPT against
@@ -616,19 +599,7 @@ test_milter_listen_forms() {
 		"$BUILD/alias-milter" -d -m "$T/map" -s "$spec" \
 		    >"$T/milter.out" 2>"$T/milter.log" &
 		MPID=$!
-		i=0
-		until case $MSOCK in
-		    unix:*) [ -S "$sock" ] ;;
-		    *)	ss -Hltn "sport = :$port" | grep -q . ;;
-		    esac; do
-			alive "$MPID" || {
-				sed 's/^/  milter: /' "$T/milter.log" >&2
-				die "$spec: alias-milter exited"
-			}
-			i=$((i + 1))
-			[ $i -le 100 ] || die "$spec: no socket after 10 s"
-			sleep 0.1
-		done
+		wait_listen "$MPID" alias-milter "$T/milter.log" "$MSOCK"
 		case $MSOCK in
 		inet*)	ss -Hltn "sport = :$port" >listening
 			grep -Eq '(127\.0\.0\.1|\[::1\]):'"$port" listening &&

@@ -5,6 +5,8 @@
 # daemons as user postfix).  The instance lives in $T/postfix and is
 # stopped on exit, failure included; every wait is bounded.
 
+. "$TOP/tests/postfix-lib.sh"
+
 # The alias file: one alias of every kind.
 pf_file() {
 	cat >"$M/a.yaml" <<'YAML'
@@ -25,138 +27,39 @@ aliases:
 YAML
 }
 
+# pf_need [COMMAND...]: postfix_need, with setpriv and each COMMAND.
 pf_need() {
-	[ "$(id -u)" -eq 0 ] ||
-	    skip "needs root: a private Postfix starts its daemons as user postfix"
-	for c in postfix postconf swaks ss setpriv; do
-		command -v $c >/dev/null ||
-		    die "$c is missing: run tools/deps test"
-	done
-	id postfix >/dev/null 2>&1 || die "no user postfix: run tools/deps test"
-	# The map lives in $M, owned by postfix: the milter (-u postfix)
-	# writes its stats file there; $T must be reachable by postfix.
-	chmod 755 "$T"
-	M=$T/m
-	mkdir -p "$M"
-	chown postfix:postfix "$M"
-	P=$T/postfix
+	postfix_need setpriv "$@"
 	MPID=
 	trap 'pf_cleanup; cd /; rm -rf "$T"' EXIT
 }
 
 pf_cleanup() {
-	if [ -n "${MPID:-}" ] && alive "$MPID"; then
-		kill -KILL "$MPID" 2>/dev/null || true
-	fi
-	[ -f "$P/etc/main.cf" ] || return 0
-	pid=$(cat "$P/queue/pid/master.pid" 2>/dev/null | tr -d ' ') || true
-	timeout 20 postfix -c "$P/etc" stop >/dev/null 2>&1 || true
-	if [ -n "$pid" ]; then
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.2
-			i=$((i + 1))
-		done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	fi
-	# Postfix daemons exit by themselves when their master is gone.
-	return 0
+	kill_alive "${MPID:-}"
+	postfix_stop
 }
 
-# pf_start [MILTER]: writes main.cf and master.cf for a Postfix on
-# 127.0.0.1:$PORT and starts it; MILTER (a libmilter socket) becomes
-# smtpd_milters, and $PF_MAIN_CF (lines) is added to main.cf.  Waits at
-# most 20 s for the port.
+# pf_start [MILTER]: a private Postfix (postfix_start) that reads the
+# map as lmdb: and delivers everything to discard:, with proxywrite;
+# MILTER (a libmilter socket) becomes smtpd_milters, and $PF_MAIN_CF
+# (lines) is added to main.cf.
 pf_start() {
-	milter=${1:-}
-	PORT=$(free_port)
-	mkdir -p "$P/etc" "$P/queue" "$P/data"
-	chown postfix "$P/data"
-	cat >"$P/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = test.invalid
-mydomain = test.invalid
-myorigin = test.invalid
+	postfix_start "myhostname = test.invalid
 mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains =
-alias_maps =
-alias_database =
-local_recipient_maps =
 virtual_alias_maps = lmdb:$M/map
 recipient_delimiter = +
-default_transport = discard:test-discarded
-relay_transport = discard:test-discarded
-local_transport = discard:test-discarded
 virtual_transport = discard:test-discarded
-smtputf8_enable = no
-biff = no
-smtpd_milters = $milter
+smtpd_milters = ${1:-}
 milter_default_action = tempfail
-maillog_file = $P/maillog
 maillog_file_prefixes = /var, /dev/stdout, $T
-${PF_MAIN_CF:-}
-EOF
-	cat >"$P/etc/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n - n 60   1 pickup
-cleanup   unix  n - n -    0 cleanup
-qmgr      unix  n - n 300  1 qmgr
-rewrite   unix  - - n -    - trivial-rewrite
-bounce    unix  - - n -    0 bounce
-defer     unix  - - n -    0 bounce
-trace     unix  - - n -    0 bounce
-verify    unix  - - n -    1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -    - proxymap
-proxywrite unix - - n -    1 proxymap
-smtp      unix  - - n -    - smtp
-relay     unix  - - n -    - smtp
-showq     unix  n - n -    - showq
-error     unix  - - n -    - error
-retry     unix  - - n -    - error
-discard   unix  - - n -    - discard
-local     unix  - n n -    - local
-virtual   unix  - n n -    - virtual
-lmtp      unix  - - n -    - lmtp
-anvil     unix  - - n -    1 anvil
-scache    unix  - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
-	if ! timeout 60 postfix -c "$P/etc" start >"$T/pf.start" 2>&1; then
-		timeout 60 script -qec "postfix -c $P/etc check" /dev/null >&2 || true
-		cat "$T/pf.start" "$P/maillog" 2>/dev/null | tail -20 >&2
-		die "postfix -c $P/etc start failed"
-	fi
-	i=0
-	until ss -Hltn "sport = :$PORT" | grep -q .; do
-		i=$((i + 1))
-		[ $i -le 100 ] || {
-			tail -20 "$P/maillog" >&2 2>/dev/null || true
-			die "Postfix does not listen on 127.0.0.1:$PORT after 20 s"
-		}
-		sleep 0.2
-	done
+${PF_MAIN_CF:-}" \
+	    "proxywrite unix - - n -    1 proxymap"
 }
 
-# rcpt_reply TO [FROM]: the server's reply to RCPT TO:<TO> (one line,
-# without swaks's arrow), in a session that ends after RCPT.
-rcpt_reply() {
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from "${2:-sender@example.net}" --to "$1" \
-	    --quit-after RCPT >"$T/swaks.out" 2>&1 || true
-	awk '/^ *-> RCPT TO:/ { getline; sub(/^ *<[-*~]* +/, ""); print; exit }' \
-	    "$T/swaks.out"
-}
-
-# expect_rcpt TO FROM WANT: the RCPT reply is exactly WANT.
+# expect_rcpt TO FROM WANT: the reply of the Postfix on $PORT to RCPT
+# TO:<TO> after MAIL FROM:<FROM> is exactly WANT.
 expect_rcpt() {
-	got=$(rcpt_reply "$1" "$2")
+	got=$(swaks_rcpt "$PORT" "$1" "$2")
 	[ "$got" = "$3" ] || {
 		sed 's/^/  swaks: /' "$T/swaks.out" >&2
 		tail -5 "$P/maillog" 2>/dev/null | sed 's/^/  maillog: /' >&2
@@ -173,16 +76,7 @@ pf_milter_start() {
 	"$BUILD/alias-milter" -d -u postfix -m "$M/map" -s "unix:$M/milter.sock" \
 	    "$@" >"$T/milter.out" 2>"$T/milter.log" &
 	MPID=$!
-	i=0
-	until [ -S "$M/milter.sock" ]; do
-		alive "$MPID" || {
-			sed 's/^/  milter: /' "$T/milter.log" >&2
-			die "alias-milter exited before creating its socket"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no milter socket after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$MPID" alias-milter "$T/milter.log" "$M/milter.sock"
 	# smtpd runs as postfix:postfix without other groups.
 	setpriv --reuid=postfix --regid=postfix --clear-groups -- \
 	    test -w "$M/milter.sock" || die "user postfix cannot write the milter socket: $(ls -l "$M/milter.sock")"
@@ -210,8 +104,7 @@ test_postfix_map_only() {
 }
 
 test_postfix_with_milter() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
+	pf_need jq
 	pf_file
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start
@@ -228,25 +121,10 @@ test_postfix_with_milter() {
 	expect_rcpt postmaster@example.com '<>' "250 2.1.5 Ok"
 
 	# One whole message to a known alias: accepted, then discarded.
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from sender@example.net \
-	    --to irs@example.com --header "Subject: aliasctl test" \
-	    >"$T/swaks.out" 2>&1 || {
-		sed 's/^/  swaks: /' "$T/swaks.out" >&2
-		die "the message to irs@example.com was not accepted"
-	}
-	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-	[ -n "$qid" ] || die "no queue id in the reply to the message"
-	i=0
-	until grep -q "$qid: to=<me@example.net>, orig_to=<irs@example.com>, .*status=sent" \
-	    "$P/maillog" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 100 ] || {
-			tail -20 "$P/maillog" >&2
-			die "message $qid not delivered to discard: within 20 s"
-		}
-		sleep 0.2
-	done
+	swaks_send "$PORT" irs@example.com --header "Subject: aliasctl test"
+	maillog_wait "$P/maillog" \
+	    "$qid: to=<me@example.net>, orig_to=<irs@example.com>, .*status=sent" \
+	    "the delivery of $qid to discard:"
 	grep "$qid: to=<me@example.net>" "$P/maillog" | grep -q 'relay=none' ||
 	    die "message $qid not discarded: $(grep "$qid: to=" "$P/maillog")"
 	grep -q 'test-discarded' "$P/maillog" ||
@@ -277,25 +155,11 @@ test_postfix_milter_queue_id() {
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start
 	pf_start "unix:$M/milter.sock"
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from sender@example.net \
-	    --to irs+tax@example.com,nobody@example.com,shop@example.com \
-	    --header "Subject: aliasctl queue id" >"$T/swaks.out" 2>&1 || {
-		sed 's/^/  swaks: /' "$T/swaks.out" >&2
-		die "the message was not accepted"
-	}
-	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-	[ -n "$qid" ] || die "no queue id in the reply to the message"
-	i=0
-	until grep -Eq "postfix/cleanup\[[0-9]+\]: $qid: message-id=" \
-	    "$P/maillog" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 100 ] || {
-			tail -20 "$P/maillog" >&2
-			die "no cleanup line for $qid in the maillog within 20 s"
-		}
-		sleep 0.2
-	done
+	swaks_send "$PORT" \
+	    irs+tax@example.com,nobody@example.com,shop@example.com \
+	    --header "Subject: aliasctl queue id"
+	maillog_wait "$P/maillog" "postfix/cleanup\[[0-9]+\]: $qid: message-id=" \
+	    "the cleanup line of $qid"
 	milter_stop
 	# One DATA line, with Postfix's queue id.
 	n=$(grep -c ' accepted=' "$T/milter.log" || true)
@@ -327,8 +191,9 @@ test_postfix_milter_queue_id() {
 
 LOCKED_REPLY='Recipient address rejected: this address accepts mail only from its correspondents'
 
-# pf_lock_file: pf_file with electronics@ locked and ro@ locked and
-# receive-only; open@ is locked later by the test, live.
+# pf_lock_file [open]: pf_file with electronics@ locked and ro@ locked
+# and receive-only; with "open", open@ too, which the test locks later,
+# live.
 pf_lock_file() {
 	pf_file
 	cat >>"$M/a.yaml" <<'YAML'
@@ -337,21 +202,20 @@ pf_lock_file() {
   ro@example.com:
     receive_only: true
     senders: [shop.example]
+YAML
+	if [ "${1:-}" = open ]; then
+		cat >>"$M/a.yaml" <<'YAML'
   open@example.com:
     note: locked by the test
 YAML
+	fi
 }
 
-# The lock cases through a real Postfix: $1 "learn" when alias-milter
-# runs with -l (nothing refused, every line says would reject).
-pf_lock_cases() {
-	if [ "${1:-}" = learn ]; then
-		lk() { echo "250 2.1.5 Ok"; }
-		bs() { echo "250 2.1.5 Ok"; }
-	else
-		lk() { echo "550 5.7.1 <$1>: $LOCKED_REPLY"; }
-		bs() { echo "550 5.7.1 <$1>: Recipient address rejected: this address sends no mail, so it accepts no bounces"; }
-	fi
+# pf_sender_lock_rcpts: the RCPT replies for the sender locks of
+# pf_lock_file (e is electronics@), whichever front end refuses: the
+# caller defines lk ADDRESS and bs ADDRESS, the replies to a refused
+# sender and to a bounce for a receive-only alias.
+pf_sender_lock_rcpts() {
 	e=electronics@example.com
 	# A listed domain, a subdomain, an exact address.
 	expect_rcpt $e orders@bestbuy.com "250 2.1.5 Ok"
@@ -367,6 +231,19 @@ pf_lock_cases() {
 	expect_rcpt ro@example.com '<>' "$(bs ro@example.com)"
 	expect_rcpt ro@example.com x@shop.example "250 2.1.5 Ok"
 	expect_rcpt ro@example.com x@stranger.example "$(lk ro@example.com)"
+}
+
+# The lock cases through a real Postfix: $1 "learn" when alias-milter
+# runs with -l (nothing refused, every line says would reject).
+pf_lock_cases() {
+	if [ "${1:-}" = learn ]; then
+		lk() { echo "250 2.1.5 Ok"; }
+		bs() { echo "250 2.1.5 Ok"; }
+	else
+		lk() { echo "550 5.7.1 <$1>: $LOCKED_REPLY"; }
+		bs() { echo "550 5.7.1 <$1>: Recipient address rejected: this address sends no mail, so it accepts no bounces"; }
+	fi
+	pf_sender_lock_rcpts
 	# Postfix's own answer for an unknown recipient comes first.
 	expect_rcpt nobody@example.com spam@evilbestbuy.com \
 	    "550 5.1.1 <nobody@example.com>: $UNKNOWN_PF"
@@ -412,9 +289,8 @@ pf_lock_cases() {
 }
 
 test_postfix_milter_locks() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
-	pf_lock_file
+	pf_need jq
+	pf_lock_file open
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start
 	pf_start "unix:$M/milter.sock"
@@ -422,9 +298,8 @@ test_postfix_milter_locks() {
 }
 
 test_postfix_milter_locks_learn_mode() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
-	pf_lock_file
+	pf_need jq
+	pf_lock_file open
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 	pf_milter_start -l
 	pf_start "unix:$M/milter.sock"

@@ -15,22 +15,8 @@ BOUNCE_TXT='this address sends no mail, so it accepts no bounces'
 LOCKED_TXT='this address accepts mail only from its correspondents'
 TEMP_TXT='alias map unavailable, try again later'
 
-# pol_file: pf_file's aliases and two sender locks, in $M/a.yaml.
-pol_file() {
-	pf_file
-	cat >>"$M/a.yaml" <<'YAML'
-  electronics@example.com:
-    senders: [bestbuy.com, alerts@bank.example]
-  ro@example.com:
-    receive_only: true
-    senders: [shop.example]
-YAML
-}
-
 pol_cleanup() {
-	if [ -n "${LPID:-}" ] && alive "$LPID"; then
-		kill -KILL "$LPID" 2>/dev/null || true
-	fi
+	kill_alive "${LPID:-}"
 }
 
 # pol_start LISTEN [OPTION...]: alias-lookupd -d -v on $M/map with its
@@ -45,19 +31,7 @@ pol_start() {
 	"$BUILD/alias-lookupd" -d -v $user -m "$M/map" -P "$listen" "$@" \
 	    >"$T/lk.out" 2>"$T/lk.log" &
 	LPID=$!
-	i=0
-	until case $listen in
-	    unix:*) [ -S "${listen#unix:}" ] ;;
-	    *) ss -Hltn "sport = :${listen##*:}" | grep -q . ;;
-	    esac; do
-		alive "$LPID" || {
-			sed 's/^/  lookupd: /' "$T/lk.log" >&2
-			die "alias-lookupd exited before opening its socket"
-		}
-		i=$((i + 1))
-		[ $i -le 100 ] || die "no policy socket after 10 s"
-		sleep 0.1
-	done
+	wait_listen "$LPID" alias-lookupd "$T/lk.log" "$listen"
 }
 
 pol_stop() {
@@ -82,7 +56,7 @@ pol_protocol_need() {
 	M=$T/m
 	mkdir -p "$M"
 	[ "$(id -u)" -ne 0 ] || { chmod 755 "$T"; chown postfix:postfix "$M"; }
-	pol_file
+	pf_lock_file
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
 }
 
@@ -234,17 +208,22 @@ test_policy_learn_mode_and_missing_map() {
 	expect_in "$T/lk.log" "to=<irs@example.com> alias=- verdict=tempfail action=451 4.3.0 $TEMP_TXT"
 }
 
-# pol_postfix_start OPTION...: the alias file compiled, alias-lookupd
-# with its policy service on 127.0.0.1:$LPORT (OPTIONs added), and a
-# private Postfix (no milter) that asks it from
-# smtpd_recipient_restrictions, as alias-lookupd(8) says.
-pol_postfix_start() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
+# pol_postfix_need: for a test with a private Postfix and the policy
+# service: pf_lock_file compiled into $M/map.
+pol_postfix_need() {
+	pf_need jq
 	LPID=
 	trap 'pol_cleanup; pf_cleanup; cd /; rm -rf "$T"' EXIT
-	pol_file
+	pf_lock_file
 	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+}
+
+# pol_postfix_start OPTION...: pol_postfix_need, alias-lookupd with its
+# policy service on 127.0.0.1:$LPORT (OPTIONs added), and a private
+# Postfix (no milter) that asks it from smtpd_recipient_restrictions,
+# as alias-lookupd(8) says.
+pol_postfix_start() {
+	pol_postfix_need
 	LPORT=$(free_port)
 	pol_start "inet:127.0.0.1:$LPORT" "$@"
 	PF_MAIN_CF="smtpd_recipient_restrictions = reject_unauth_destination,
@@ -283,22 +262,8 @@ pol_lock_cases() {
 	expect_rcpt old@example.com $s "$(un old@example.com)"
 	expect_rcpt shop@example.com '<>' "$(bs shop@example.com)"
 	expect_rcpt shop@example.com $s "250 2.1.5 Ok"
-	# Locks: a listed domain, a subdomain, an exact address.
-	e=electronics@example.com
-	expect_rcpt $e orders@bestbuy.com "250 2.1.5 Ok"
-	expect_rcpt electronics+tv@example.com News@Mail.BestBuy.com \
-	    "250 2.1.5 Ok"
-	expect_rcpt $e alerts@bank.example "250 2.1.5 Ok"
-	# Look-alikes, another address at the listed address's domain.
-	expect_rcpt $e spam@evilbestbuy.com "$(lk $e)"
-	note "RCPT reply: $got"
-	expect_rcpt $e spam@bestbuy.com.evil.example "$(lk $e)"
-	expect_rcpt $e other@bank.example "$(lk $e)"
-	# The null sender: never refused by a lock, only by receive_only.
-	expect_rcpt $e '<>' "250 2.1.5 Ok"
-	expect_rcpt ro@example.com '<>' "$(bs ro@example.com)"
-	expect_rcpt ro@example.com x@shop.example "250 2.1.5 Ok"
-	expect_rcpt ro@example.com x@stranger.example "$(lk ro@example.com)"
+	# Locks: a listed domain, a subdomain, an exact address, ...
+	pf_sender_lock_rcpts
 }
 
 # pol_lock_logs MODE IRS NOBODY: the log lines and counts of
@@ -349,15 +314,8 @@ test_policy_postfix() {
 	pol_postfix_start
 	pol_lock_cases
 	# A whole message: irs@ accepted, nobody@ refused after it.
-	timeout 60 swaks --server "127.0.0.1:$PORT" --timeout 30 \
-	    --helo client.test --from sender@example.net \
-	    --to irs@example.com,nobody@example.com \
-	    --header "Subject: policy service" >"$T/swaks.out" 2>&1 || {
-		sed 's/^/  swaks: /' "$T/swaks.out" >&2
-		die "the message was not accepted"
-	}
-	qid=$(sed -n 's/^ *<- *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks.out")
-	[ -n "$qid" ] || die "no queue id in the reply to the message"
+	swaks_send "$PORT" irs@example.com,nobody@example.com \
+	    --header "Subject: policy service"
 	pol_stop
 	pol_lock_logs enforce 3 2
 	expect_in "$T/lk.log" "qid=$qid client=localhost[127.0.0.1] from=<sender@example.net> to=<nobody@example.com> alias=nobody@example.com verdict=unknown action=550 5.1.1 $UNKNOWN_TXT"
@@ -389,12 +347,7 @@ test_policy_postfix() {
 # relative to it (unix:aliasctl/policy.sock), the form that works in
 # Debian's chroot too.
 test_policy_postfix_learn_mode_unix() {
-	pf_need
-	command -v jq >/dev/null || die "jq is missing: run tools/deps test"
-	LPID=
-	trap 'pol_cleanup; pf_cleanup; cd /; rm -rf "$T"' EXIT
-	pol_file
-	expect_exit 0 "$ALIASCTL" -f "$M/a.yaml" -m "$M/map" compile
+	pol_postfix_need
 	mkdir -p "$P/queue/aliasctl"
 	pol_start "unix:$P/queue/aliasctl/policy.sock" -l
 	PF_MAIN_CF="smtpd_recipient_restrictions = reject_unauth_destination,
@@ -417,7 +370,7 @@ pc_dir() {
 # front end that sees the sender; says nothing when it cannot tell.
 test_policy_check_warning() {
 	M=$T
-	pol_file
+	pf_lock_file
 	warn='warning: 2 aliases have a sender lock (senders:), but Postfix'
 	vam='virtual_alias_maps = lmdb:/var/lib/aliasctl/aliases'
 	pc_dir map-only "$vam"

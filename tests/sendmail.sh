@@ -119,11 +119,7 @@ sm_need() {
 }
 
 sm_cleanup() {
-	for p in "${LPID:-}" "${MPID:-}"; do
-		if [ -n "$p" ] && alive "$p"; then
-			kill -KILL "$p" 2>/dev/null || true
-		fi
-	done
+	kill_alive "${LPID:-}" "${MPID:-}"
 }
 
 # sm_start [OPTIONS...]: alias-lookupd -d on $T/lk.sock, -v, stats in
