@@ -220,8 +220,8 @@ cli_map_failed(const char *base, int rc, const struct errbuf *e)
 	log_warnx("%s", e->msg);
 	switch (rc) {
 	case COMPILE_UNSYNCED:
-		log_warnx("%s%s and %s%s are in place and in use, but a "
-		    "crash may bring back the old ones", base, p, base, m);
+		log_warnx("%s: the new files are in place and in use, but a "
+		    "crash may bring back the old ones", base);
 		return 0;
 	case COMPILE_HALF:
 		/* What mapview.c does with a pair that does not match. */

@@ -464,24 +464,47 @@ compile_publish(struct amap_out *pol, struct amap_out *map,
 	return p != 0 || m != 0 ? COMPILE_UNSYNCED : 0;
 }
 
+/*
+ * Whether the policy file at ppath names the map whose stat(2) is mst:
+ * 1 if so, 0 if not (or it cannot be read).
+ */
+static int
+policy_names(const char *ppath, const struct stat *mst)
+{
+	struct amap *pol = NULL;
+	struct errbuf e;
+	char	 val[AMAP_VALUE_MAX];
+	dev_t	 dev;
+	ino_t	 ino;
+	int	 yes;
+
+	yes = amap_open(ppath, &pol, &e) == 0 &&
+	    amap_get(pol, POLICY_KEY_MAP, val, sizeof(val), &e) == 1 &&
+	    policy_parse_ident(val, &dev, &ino) == 0 &&
+	    dev == mst->st_dev && ino == mst->st_ino;
+	amap_close(pol);
+	return yes;
+}
+
 int
 compile_published(const char *mapbase, struct timespec *t)
 {
-	struct stat st;
-	char	 path[4096];
+	struct stat st, mst;
+	char	 ppath[4096], mpath[4096];
 
-	if (path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_POLICY)) {
+	if (path_suffix(ppath, sizeof(ppath), mapbase, COMPILE_SUFFIX_POLICY) ||
+	    path_suffix(mpath, sizeof(mpath), mapbase, COMPILE_SUFFIX_MAP)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (stat(path, &st) == -1)
-		st.st_mtim = (struct timespec){ 0, 0 };
-	*t = st.st_mtim;
-	(void)path_suffix(path, sizeof(path), mapbase, COMPILE_SUFFIX_MAP);
-	if (stat(path, &st) == -1)
+	if (stat(mpath, &mst) == -1)
 		return -1;
-	if (st.st_mtim.tv_sec > t->tv_sec || (st.st_mtim.tv_sec ==
-	    t->tv_sec && st.st_mtim.tv_nsec > t->tv_nsec))
+	*t = mst.st_mtim;
+	if (!policy_names(ppath, &mst))
+		return COMPILE_HALF;
+	if (stat(ppath, &st) == 0 && (st.st_mtim.tv_sec > t->tv_sec ||
+	    (st.st_mtim.tv_sec == t->tv_sec &&
+	    st.st_mtim.tv_nsec > t->tv_nsec)))
 		*t = st.st_mtim;
 	return 0;
 }

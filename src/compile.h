@@ -95,8 +95,11 @@ int	compile_publish(struct amap_out *pol, struct amap_out *map,
  * When the map at mapbase was last published, by a compile or an edit,
  * into *t: the later modification time of mapbase.lmdb and
  * mapbase.policy.lmdb (an edit that changes no key of the map publishes
- * the policy file alone).  Returns 0, or -1 with errno set when
- * mapbase.lmdb cannot be stat(2)ed (ENAMETOOLONG: the path is too long).
+ * the policy file alone).  Returns 0; COMPILE_HALF when the policy file
+ * does not name the map beside it (a publish that stopped half-way, or
+ * files of two compiles), with the map's own time in *t; or -1 with
+ * errno set when mapbase.lmdb cannot be stat(2)ed (ENAMETOOLONG: the
+ * path is too long).
  */
 struct timespec;
 int	compile_published(const char *mapbase, struct timespec *t);

@@ -614,8 +614,8 @@ check_default_action(struct doctor *d)
 }
 
 /*
- * g. The map is at least as new as the alias file: its last compile or
- * edit (compile_published()).
+ * g. The map pair is whole and at least as new as the alias file: its
+ * last compile or edit (compile_published()).
  */
 static void
 check_map_age(struct doctor *d)
@@ -623,9 +623,18 @@ check_map_age(struct doctor *d)
 	struct check *c = add(d, "map_age");
 	struct stat fst;
 	struct timespec mt;
+	int	 r;
 
-	if (compile_published(d->base, &mt) == -1) {
+	if ((r = compile_published(d->base, &mt)) == -1) {
 		say(c, ST_FAIL, "%s: %s", d->mapfile, strerror(errno));
+		fix(c, "aliasctl compile");
+		return;
+	}
+	if (r == COMPILE_HALF) {
+		say(c, ST_FAIL, "%s%s does not belong to %s (a compile or "
+		    "edit stopped half-way, or the files were copied "
+		    "apart): run aliasctl compile", d->base,
+		    COMPILE_SUFFIX_POLICY, d->mapfile);
 		fix(c, "aliasctl compile");
 		return;
 	}

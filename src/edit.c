@@ -498,8 +498,9 @@ edit_map_failed(const struct options *o, const char *base, int rc,
 	if ((rc = cli_map_failed(base, rc, e)) == 0)
 		return 0;
 	if (half)
-		log_warnx("%s: unchanged, the edit is not made: after aliasctl "
-		    "compile, make it again", o->file);
+		log_warnx("%s: unchanged; alias-milter and alias-lookupd go by "
+		    "the new policy file until aliasctl compile undoes it: "
+		    "after the compile, make the edit again", o->file);
 	else
 		log_warnx("%s: map not %s, edit rolled back; nothing changed",
 		    o->file, done);

@@ -267,7 +267,7 @@ put_map(FILE *fp, const struct options *o, const struct aliasfile *af)
 		return EX_CONFIG;
 	}
 	family(fp, "aliasctl_map_last_compile_timestamp_seconds", "gauge",
-	    "When the Postfix map was last written by aliasctl.");
+	    "When the map was last compiled or edited by aliasctl.");
 	fprintf(fp, "aliasctl_map_last_compile_timestamp_seconds %lld\n",
 	    (long long)t.tv_sec);
 	return 0;

@@ -1105,8 +1105,16 @@ half_published() {
 		die "the policy file was not replaced"
 	pair_matches e/a && die "the pair matches"
 	no_temps
+	# doctor sees the half-published pair (its Postfix checks read an
+	# empty configuration of our own).
+	mkdir -p "$T/pf"
+	: >"$T/pf/main.cf"
+	expect_exit 78 "$ALIASCTL" -f e/a.yaml doctor --postfix-config "$T/pf"
+	expect_in "$T/out" "fail  map_age: e/a.policy.lmdb does not belong to e/a.lmdb (a compile or edit stopped half-way, or the files were copied apart): run aliasctl compile"
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml compile
 	pair_matches e/a || die "compile did not pair the files"
+	expect_exit 78 "$ALIASCTL" -f e/a.yaml doctor --postfix-config "$T/pf"
+	expect_in "$T/out" "ok    map_age: e/a.lmdb is not older than e/a.yaml"
 }
 
 test_publish_map_rename_fails() {
@@ -1129,7 +1137,7 @@ half_edit() {
 	snapshot e >e.before
 	expect_exit 74 failing map "$ALIASCTL" -v -f e/a.yaml revoke irs@example.com
 	expect_in "$T/err" "$1"
-	expect_in "$T/err" "e/a.yaml: unchanged, the edit is not made: after aliasctl compile, make it again"
+	expect_in "$T/err" "e/a.yaml: unchanged; alias-milter and alias-lookupd go by the new policy file until aliasctl compile undoes it: after the compile, make the edit again"
 	half_published
 	expect_exit 0 "$ALIASCTL" -f e/a.yaml query irs@example.com
 }
@@ -1138,7 +1146,7 @@ half_edit() {
 # messages say.
 in_use_unsynced() {
 	expect_in "$T/err" "replaced, but fsync of its directory failed"
-	expect_in "$T/err" "e/a.policy.lmdb and e/a.lmdb are in place and in use, but a crash may bring back the old ones"
+	expect_in "$T/err" "e/a: the new files are in place and in use, but a crash may bring back the old ones"
 	pair_matches e/a || die "the pair does not match"
 	no_temps
 }
