@@ -389,19 +389,28 @@ SD_CG=
 SD_UNSHARE=
 SD_PID=
 
-# sd CMD...: runs CMD in the namespaces and their root, at most 120 s.
+# sd CMD...: runs CMD in the namespaces and their root, at most 120 s
+# (apt-get, systemctl start and stop); sdq CMD...: the same for a
+# query (systemctl show, journalctl, ...), at most 5 s.  No loop below
+# calls sd, and each runs to a deadline by the clock: a wedged systemd
+# ends the test at the next call, within 120 s for an action and 5 s
+# for a query, or 5 s after a loop's deadline.
 sd() {
 	timeout 120 nsenter -t "$SD_PID" -m -u -i -n -p -C -r -w -- "$@"
 }
 
-# sd_poll N CMD...: runs CMD every 0.1 s until it succeeds, at most N
-# times; fails when it never did.
+sdq() {
+	timeout 5 nsenter -t "$SD_PID" -m -u -i -n -p -C -r -w -- "$@"
+}
+
+# sd_poll SECONDS CMD...: runs CMD every 0.1 s until it succeeds, until
+# SECONDS have passed by the clock (and the CMD then running has ended);
+# fails when it never did.
 sd_poll() {
-	n=$1
+	sp_end=$(($(date +%s) + $1))
 	shift
 	until "$@"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
+		[ "$(date +%s)" -lt "$sp_end" ] || return 1
 		sleep 0.1
 	done
 }
@@ -416,7 +425,7 @@ sd_end() {
 	    find "$SD_CG" -name cgroup.procs -exec cat {} + |
 	    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
 	[ -z "$SD_UNSHARE" ] || wait "$SD_UNSHARE" 2>/dev/null || true
-	sd_poll 50 find "$SD_CG" -depth -type d -exec rmdir {} + 2>/dev/null ||
+	sd_poll 5 find "$SD_CG" -depth -type d -exec rmdir {} + 2>/dev/null ||
 	    die "cgroup $SD_CG still busy 5 s after SIGKILL"
 	SD_CG=
 }
@@ -429,8 +438,9 @@ sd_cleanup() {
 
 # sd_boot: starts systemd as PID 1 of its own namespaces
 # (tests/package/ns-init), in a cgroup of its own below ours, and waits
-# at most 30 s until it runs; sets SD_CG, SD_UNSHARE and SD_PID.  Skips
-# where that cannot be done.
+# at most 40 s until it runs (10 s for systemd to start, 30 s for it to
+# boot, a query at most 5 s more); sets SD_CG, SD_UNSHARE and SD_PID.
+# Skips where that cannot be done.
 sd_boot() {
 	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	[ -n "$cg2" ] || skip "needs a cgroup2 file system for systemd"
@@ -447,46 +457,52 @@ sd_boot() {
 	    sh "$SD_CG" "$TOP/tests/package/ns-init" "$T" "$PKG_DEB" \
 	    >"$T/ns.log" 2>&1 &
 	SD_UNSHARE=$!
-	i=0
-	until [ -n "$SD_PID" ] &&
-	    [ "$(cat "/proc/$SD_PID/comm" 2>/dev/null)" = systemd ]; do
-		alive "$SD_UNSHARE" || {
-			sed 's/^/  ns-init: /' "$T/ns.log" >&2
-			skip "cannot start systemd in namespaces here (see above)"
-		}
-		SD_PID=$(ps -o pid= --ppid "$SD_UNSHARE" | tr -d ' ')
-		i=$((i + 1))
-		[ $i -le 100 ] || skip "no systemd in the namespaces after 10 s"
-		sleep 0.1
-	done
-	i=0
-	until state=$(sd systemctl is-system-running 2>&1) ||
-	    [ "$state" = degraded ]; do
-		alive "$SD_PID" || {
-			sed 's/^/  console: /' "$T/console" "$T/ns.log" >&2
-			skip "systemd exited in the namespaces (see above)"
-		}
-		i=$((i + 1))
-		[ $i -le 300 ] || skip "systemd in the namespaces: $state after 30 s"
-		sleep 0.1
-	done
+	sd_poll 10 sd_started ||
+	    skip "no systemd in the namespaces after 10 s"
+	state=
+	sd_poll 30 sd_booted ||
+	    skip "systemd in the namespaces: ${state:-no answer} after 30 s"
 	[ "$state" = running ] ||
-	    note "systemd: $state: $(sd systemctl --failed --plain --no-legend | cut -d' ' -f1)"
+	    note "systemd: $state: $(sdq systemctl --failed --plain --no-legend | cut -d' ' -f1)"
 }
 
-# sd_journal UNIT MATCH TEXT: waits at most 10 s for the line TEXT in
-# UNIT's journal, in entries that match MATCH (SYSLOG_FACILITY=2: the
-# daemon's own lines with SyslogFacility=mail; _PID=1: systemd's).
+# sd_started: unshare's child, $SD_PID, is systemd; skips when unshare
+# has exited.
+sd_started() {
+	alive "$SD_UNSHARE" || {
+		sed 's/^/  ns-init: /' "$T/ns.log" >&2
+		skip "cannot start systemd in namespaces here (see above)"
+	}
+	SD_PID=$(ps -o pid= --ppid "$SD_UNSHARE" | tr -d ' ')
+	[ -n "$SD_PID" ] &&
+	    [ "$(cat "/proc/$SD_PID/comm" 2>/dev/null)" = systemd ]
+}
+
+# sd_booted: systemd has booted ($state running or degraded); skips
+# when it has exited.
+sd_booted() {
+	alive "$SD_PID" || {
+		sed 's/^/  console: /' "$T/console" "$T/ns.log" >&2
+		skip "systemd exited in the namespaces (see above)"
+	}
+	state=$(sdq systemctl is-system-running 2>&1) ||
+	    [ "$state" = degraded ]
+}
+
+# sd_journal UNIT MATCH TEXT: waits at most 10 s (and the last query,
+# at most 5 s) for the line TEXT in UNIT's journal, in entries that
+# match MATCH (SYSLOG_FACILITY=2: the daemon's own lines with
+# SyslogFacility=mail; _PID=1: systemd's).
 # The entries are left in $T/journal.
 sd_journal() {
-	sd_poll 100 sd_journal_has "$@" || {
-		sd journalctl -q -u "$1" -n 30 | sed 's/^/  journal: /' >&2
+	sd_poll 10 sd_journal_has "$@" || {
+		sdq journalctl -q -u "$1" -n 30 | sed 's/^/  journal: /' >&2
 		die "$1: no line \"$3\" ($2) in the journal after 10 s"
 	}
 }
 
 sd_journal_has() {
-	sd journalctl -q -u "$1" "$2" -o cat >"$T/journal" 2>&1 &&
+	sdq journalctl -q -u "$1" "$2" -o cat >"$T/journal" 2>&1 &&
 	    grep -qxF -- "$3" "$T/journal"
 }
 
@@ -504,9 +520,9 @@ sd_show() {
 	u=$1
 	shift
 	for pv in "$@"; do
-		got=$(sd systemctl show -P "${pv%%=*}" "$u")
+		got=$(sdq systemctl show -P "${pv%%=*}" "$u")
 		[ "$got" = "${pv#*=}" ] || {
-			sd systemctl status --no-pager -n 20 "$u" | sed 's/^/  | /' >&2
+			sdq systemctl status --no-pager -n 20 "$u" | sed 's/^/  | /' >&2
 			die "$u: ${pv%%=*} is $got, expected ${pv#*=}"
 		}
 	done
@@ -515,8 +531,8 @@ sd_show() {
 # sd_daemon UNIT: the unit's daemon runs, not restarted, as aliasctl.
 sd_daemon() {
 	sd_show "$1" ActiveState=active SubState=running NRestarts=0
-	pid=$(sd systemctl show -P MainPID "$1")
-	[ "$(sd ps -o user= -p "$pid")" = aliasctl ] ||
+	pid=$(sdq systemctl show -P MainPID "$1")
+	[ "$(sdq ps -o user= -p "$pid")" = aliasctl ] ||
 	    die "$1: MainPID $pid does not run as aliasctl"
 }
 
@@ -533,6 +549,11 @@ test_package_systemd() {
 	command -v nsenter >/dev/null || skip "needs nsenter (util-linux)"
 	command -v miltertest >/dev/null || skip "needs miltertest"
 	getent group postfix >/dev/null || skip "needs Postfix's group postfix"
+	# The overlay has / alone (mount --bind is not recursive).
+	for d in /etc /usr /var; do
+		[ "$(findmnt -n -o TARGET -T "$d")" = / ] ||
+		    skip "$d is a file system of its own: not in the overlay of /"
+	done
 	pkg_deb
 	sd_boot
 	sd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
@@ -543,7 +564,9 @@ test_package_systemd() {
 	sd_show aliasctl-compile.timer UnitFileState=enabled
 	sd systemctl start aliasctl-compile.timer || die "timer: start failed"
 	sd_show aliasctl-compile.timer ActiveState=active
-	next=$(sd systemctl show -P NextElapseUSecRealtime aliasctl-compile.timer)
+	# In systemd's time zone (/etc/localtime), not in $TZ.
+	next=$(sdq env -u TZ systemctl show -P NextElapseUSecRealtime \
+	    aliasctl-compile.timer)
 	case $next in
 	*" 00:0"[5-9]:*|*" 00:10:00"*) ;;
 	*) die "aliasctl-compile.timer: next run at \"$next\", not 00:05-00:10" ;;
@@ -555,10 +578,10 @@ test_package_systemd() {
 	sd systemctl start aliasctl-compile.service || die "compile: start failed"
 	sd_journal aliasctl-compile.service _PID=1 \
 	    'aliasctl-compile.service - Recompile the aliasctl map was skipped because of an unmet condition check (ConditionPathExists=/var/lib/aliasctl/aliases.lmdb).'
-	sd test ! -e /var/lib/aliasctl/aliases.lmdb || die "compiled without a map"
+	sdq test ! -e /var/lib/aliasctl/aliases.lmdb || die "compiled without a map"
 	expect_exit 0 sd aliasctl compile
 	sd systemctl start aliasctl-compile.service || {
-		sd systemctl status --no-pager -n 20 aliasctl-compile.service >&2
+		sdq systemctl status --no-pager -n 20 aliasctl-compile.service >&2
 		die "aliasctl-compile.service failed"
 	}
 	sd_done aliasctl-compile.service \
@@ -600,8 +623,12 @@ test_package_systemd() {
 		sd_journal "$d.service" SYSLOG_FACILITY=2 "$d: stopped"
 		sd_done "$d.service" "$d.service: Deactivated successfully."
 	done
-	sd test ! -e /var/spool/postfix/aliasctl/milter.sock ||
+	sdq test ! -e /var/spool/postfix/aliasctl/milter.sock ||
 	    die "alias-milter left its socket behind"
+	# The journal stayed in memory (Storage=volatile), none of it in /var.
+	sdq find /var/log/journal -type f >"$T/journal-files" 2>/dev/null || true
+	[ ! -s "$T/journal-files" ] ||
+	    die "journald wrote to /var/log/journal: $(cat "$T/journal-files")"
 	sd_end
 	alive "$SD_PID" && die "systemd still runs"
 	alive "$SD_UNSHARE" && die "unshare still runs"
