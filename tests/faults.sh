@@ -281,6 +281,25 @@ classify() {
 	return 1
 }
 
+# kill_count PID WHAT [ERRFILE]: kills PID (WHAT, a child of this
+# shell) with SIGKILL and reaps it, counting it in $killed when the kill
+# ended it or in $finished when it had exited 0 first; any other exit
+# fails the test, with ERRFILE shown.
+kill_count() {
+	kill -KILL "$1" 2>/dev/null || true
+	set +e
+	wait "$1" 2>/dev/null
+	rc=$?
+	set -e
+	FAULT_PIDS=
+	case $rc in
+	137)	killed=$((killed + 1)) ;;
+	0)	finished=$((finished + 1)) ;;
+	*)	[ -z "${3:-}" ] || cat "$3" >&2
+		die "$2 exited $rc" ;;
+	esac
+}
+
 # kill_setup: $kc, the aliasctl the kills hit (see below), and $seed.
 kill_setup() {
 	kc=${FAULT_KILL_ALIASCTL:-}
@@ -382,18 +401,7 @@ test_fault_kill_compile() {
 			done ;;
 		esac
 		sleep "$(awk -v d="${d#w}" 'BEGIN { printf "%.3f", d / 1000 }')"
-		kill -KILL "$pid" 2>/dev/null || true
-		set +e
-		wait "$pid" 2>/dev/null
-		rc=$?
-		set -e
-		FAULT_PIDS=
-		case $rc in
-		137)	killed=$((killed + 1)) ;;
-		0)	finished=$((finished + 1)) ;;
-		*)	cat "$T/kc.err" >&2
-			die "compile exited $rc" ;;
-		esac
+		kill_count "$pid" compile "$T/kc.err"
 		state=$(classify) || die "after a kill at $d ms: not map A or B"
 		outcomes="$outcomes $d:$state"
 		case $state in
@@ -533,17 +541,7 @@ test_fault_kill_edit() {
 		pid=$!
 		FAULT_PIDS=$pid
 		sleep "$d"
-		kill -KILL "$pid" 2>/dev/null || true
-		set +e
-		wait "$pid" 2>/dev/null
-		rc=$?
-		set -e
-		FAULT_PIDS=
-		case $rc in
-		137)	killed=$((killed + 1)) ;;
-		0)	finished=$((finished + 1)) ;;
-		*)	die "the edit exited $rc" ;;
-		esac
+		kill_count "$pid" "the edit"
 		if cmp -s "$T/w/a.yaml" "$T/old.yaml"; then
 			file=old
 		elif cmp -s "$T/w/a.yaml" "$T/s/a.yaml"; then
